@@ -1,0 +1,63 @@
+/*
+ * xlat/base.h — conventions shared by every module of libxlat.
+ *
+ *  - Functions that can fail return 0 (or a count) on success and a negative
+ *    errno on failure; xlat_error() then holds one line saying what went
+ *    wrong, for the command to print.
+ *  - Broken invariants (bugs, not bad input) abort with "function: reason".
+ *  - Ranges are half-open: [start, end).
+ *  - Sizes are in bytes unless the name says pages or frames.
+ */
+#ifndef XLAT_BASE_H
+#define XLAT_BASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An address in the input space of a stage (virtual, guest-virtual, or a
+ * guest-physical address seen by the EPT stage). */
+typedef uint64_t xlat_va;
+/* An address in one physical space (struct phys): host-physical,
+ * guest-physical or machine-physical depending on the space. */
+typedef uint64_t xlat_pa;
+
+#define XLAT_PAGE_SHIFT 12
+#define XLAT_PAGE_SIZE  (1ULL << XLAT_PAGE_SHIFT)
+#define XLAT_SIZE_4K    (1ULL << 12)
+#define XLAT_SIZE_2M    (1ULL << 21)
+#define XLAT_SIZE_1G    (1ULL << 30)
+
+/* Largest physical address width the architecture allows (SDM 4.1.4). */
+#define XLAT_MAX_PA_BITS 52
+/* Deepest radix table we model (5-level paging / 5-level EPT). */
+#define XLAT_MAX_LEVELS 5
+
+/* Paging levels are numbered as the SDM does from the bottom: level 1 holds
+ * PTEs (4 KiB leaves), 2 PDEs (2 MiB), 3 PDPTEs (1 GiB), 4 PML4Es, 5 PML5Es.
+ *
+ *   63      57 56    48 47    39 38    30 29    21 20    12 11         0
+ *  +----------+--------+--------+--------+--------+--------+------------+
+ *  | sign ext | L5 idx | L4 idx | L3 idx | L2 idx | L1 idx | page offset|
+ *  +----------+--------+--------+--------+--------+--------+------------+
+ */
+static inline unsigned xlat_level_shift(int level) { return 12u + 9u * (unsigned)(level - 1); }
+static inline uint64_t xlat_level_size(int level) { return 1ULL << xlat_level_shift(level); }
+static inline unsigned xlat_index(int level, uint64_t va) { return (unsigned)(va >> xlat_level_shift(level)) & 511u; }
+
+static inline uint64_t xlat_align_down(uint64_t x, uint64_t a) { return x & ~(a - 1); }
+static inline uint64_t xlat_align_up(uint64_t x, uint64_t a) { return (x + a - 1) & ~(a - 1); }
+static inline bool xlat_aligned(uint64_t x, uint64_t a) { return (x & (a - 1)) == 0; }
+
+/* Records a one-line message for the current thread and returns err
+ * (a negative errno) so callers can write `return xlat_fail(-EINVAL, ...)`. */
+int xlat_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The last message recorded by xlat_fail on this thread ("" if none). */
+const char *xlat_error(void);
+
+/* Aborts with "func: reason": for broken invariants only, never bad input. */
+_Noreturn void xlat_bug(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define XLAT_BUG(...) xlat_bug(__func__, __VA_ARGS__)
+#define XLAT_ASSERT(cond) do { if (!(cond)) XLAT_BUG("assertion failed: %s", #cond); } while (0)
+
+#endif

@@ -1,0 +1,47 @@
+/*
+ * xlat/cache.h — where a page-table entry's cache line is: a small model of
+ * the data-cache hierarchy (L1D, L2, LLC, memory) that only page-table lines
+ * visit. It turns each walk reference into a latency in cycles.
+ *
+ * Simplification (docs/model.md): the program's own data lines are not
+ * simulated, so page-table lines never lose capacity to them; the latencies
+ * are load-to-use latencies of the preset's CPU.
+ */
+#ifndef XLAT_CACHE_H
+#define XLAT_CACHE_H
+
+#include "xlat/base.h"
+
+#define PCACHE_LEVELS 3   /* L1D, L2, LLC; then memory */
+
+struct pcache_level_config {
+	uint64_t bytes;        /* capacity; 0 = level absent */
+	unsigned ways;
+	unsigned latency;      /* cycles, load-to-use */
+};
+
+struct pcache_config {
+	struct pcache_level_config level[PCACHE_LEVELS];
+	unsigned mem_latency;  /* cycles */
+	unsigned line_bytes;   /* 64 */
+};
+
+struct pcache_stats {
+	uint64_t accesses;
+	uint64_t hits[PCACHE_LEVELS + 1];   /* [PCACHE_LEVELS] = memory */
+	uint64_t cycles;
+};
+
+struct pcache;
+
+struct pcache *pcache_create(const struct pcache_config *cfg);  /* NULL + xlat_error() on bad geometry */
+void pcache_destroy(struct pcache *c);
+/* One read of the line holding pa; fills every level that missed (inclusive,
+ * LRU). Returns its latency in cycles; *where (may be NULL) = level index that
+ * hit, PCACHE_LEVELS for memory. */
+unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where);
+void pcache_flush(struct pcache *c);
+const struct pcache_stats *pcache_get_stats(const struct pcache *c);
+void pcache_reset_stats(struct pcache *c);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * xlat/format.h — page-table entry formats, bit for bit.
+ *
+ * One descriptor per format so the table engine (pt) and the walker are
+ * format-agnostic: levels, which levels may hold a leaf, and the encode /
+ * decode / reserved-bit rules of the architecture.
+ *
+ *   x86-64 paging: Intel SDM vol. 3A ch. 4 (4.5 for 4- and 5-level paging,
+ *                  tables 4-15..4-20 and 4-28 for the entry layouts).
+ *   EPT:           Intel SDM vol. 3C ch. 29 (29.3.2, tables 29-1..29-6).
+ *
+ * Generic permissions (XLAT_R ...) are what callers speak; the format turns
+ * them into bits. A present x86 entry is always readable.
+ */
+#ifndef XLAT_FORMAT_H
+#define XLAT_FORMAT_H
+
+#include "xlat/base.h"
+
+/* ---- x86-64 paging entry bits (SDM vol. 3A tables 4-15..4-20) ---------- */
+#define X86_P        (1ULL << 0)   /* present */
+#define X86_RW       (1ULL << 1)   /* writable */
+#define X86_US       (1ULL << 2)   /* user-mode accesses allowed */
+#define X86_PWT      (1ULL << 3)   /* page-level write-through */
+#define X86_PCD      (1ULL << 4)   /* page-level cache disable */
+#define X86_A        (1ULL << 5)   /* accessed */
+#define X86_D        (1ULL << 6)   /* dirty (leaf only) */
+#define X86_PS       (1ULL << 7)   /* page size: leaf at level 2/3 */
+#define X86_PAT_4K   (1ULL << 7)   /* PAT bit of a 4 KiB PTE */
+#define X86_G        (1ULL << 8)   /* global (leaf only) */
+#define X86_PAT_HUGE (1ULL << 12)  /* PAT bit of a 2 MiB / 1 GiB leaf */
+#define X86_XD       (1ULL << 63)  /* execute-disable (needs EFER.NXE) */
+#define X86_PKEY_SHIFT 59          /* protection key, bits 62:59 of a leaf */
+
+/* ---- EPT entry bits (SDM vol. 3C tables 29-1..29-6) -------------------- */
+#define EPT_R        (1ULL << 0)   /* read */
+#define EPT_W        (1ULL << 1)   /* write */
+#define EPT_X        (1ULL << 2)   /* execute (supervisor-mode with MBEC) */
+#define EPT_MT_SHIFT 3             /* memory type, bits 5:3 of a leaf */
+#define EPT_MT_MASK  (7ULL << 3)
+#define EPT_IPAT     (1ULL << 6)   /* ignore PAT (leaf) */
+#define EPT_PS       (1ULL << 7)   /* large page: leaf at level 2/3 */
+#define EPT_A        (1ULL << 8)   /* accessed (EPTP bit 6 enables A/D) */
+#define EPT_D        (1ULL << 9)   /* dirty (leaf) */
+#define EPT_UX       (1ULL << 10)  /* user-mode execute (MBEC) */
+#define EPT_SVE      (1ULL << 63)  /* suppress #VE */
+
+/* EPT memory types (SDM 29.3.7 / 11.3): 0 UC, 1 WC, 4 WT, 5 WP, 6 WB;
+ * 2, 3 and 7 are reserved and make an EPT misconfiguration in a leaf. */
+enum ept_memtype { EPT_MT_UC = 0, EPT_MT_WC = 1, EPT_MT_WT = 4, EPT_MT_WP = 5, EPT_MT_WB = 6 };
+
+/* ---- generic permissions, as callers of pt and the walker speak -------- */
+#define XLAT_R   (1u << 0)  /* readable */
+#define XLAT_W   (1u << 1)  /* writable */
+#define XLAT_X   (1u << 2)  /* executable (x86: XD clear; EPT: X) */
+#define XLAT_U   (1u << 3)  /* x86: user-accessible (U/S=1) */
+#define XLAT_UX  (1u << 4)  /* EPT with MBEC: user-mode executable */
+#define XLAT_G   (1u << 5)  /* x86: global */
+#define XLAT_RWX (XLAT_R | XLAT_W | XLAT_X)
+/* Cache attribute in bits 8..11 of a perms word.
+ * x86: the 3-bit PAT index (PAT<<2 | PCD<<1 | PWT), 0 = WB by default PAT.
+ * EPT: memory type (bits 8..10) and IPAT (bit 11); 0 means WB (6), because
+ *      UC-by-accident is never what a caller means. */
+#define XLAT_CACHE_SHIFT 8
+#define XLAT_CACHE(c)    (((uint32_t)(c) & 0xfu) << XLAT_CACHE_SHIFT)
+#define XLAT_CACHE_OF(p) (((p) >> XLAT_CACHE_SHIFT) & 0xfu)
+/* Protection key (x86 leaf bits 62:59) in bits 12..15 of a perms word. */
+#define XLAT_PKEY_SHIFT  12
+#define XLAT_PKEY(k)     (((uint32_t)(k) & 0xfu) << XLAT_PKEY_SHIFT)
+
+enum fmt_kind { FMT_X86, FMT_EPT };
+
+struct xlat_format {
+	const char *name;        /* "x86-64", "x86-64-la57", "ept", "ept5" */
+	enum fmt_kind kind;
+	uint8_t levels;          /* 4 or 5 */
+	uint8_t leaf_levels;     /* bit L set: level L may map a page (1, 2, 3) */
+	uint8_t va_bits;         /* input address width: 48 or 57 */
+	bool sign_extended;      /* x86 inputs must be canonical; EPT inputs zero-extended */
+	uint64_t present_mask;   /* entry is present iff (e & present_mask) != 0 */
+	uint64_t ps_bit;         /* leaf flag at levels 2 and 3 */
+	uint64_t a_bit, d_bit;   /* accessed / dirty */
+};
+
+extern const struct xlat_format fmt_x86_4;   /* 4-level paging, 48-bit VA */
+extern const struct xlat_format fmt_x86_5;   /* 5-level paging (LA57), 57-bit VA */
+extern const struct xlat_format fmt_ept_4;   /* 4-level EPT, 48-bit GPA */
+extern const struct xlat_format fmt_ept_5;   /* 5-level EPT, 57-bit GPA */
+
+/* "x86-64", "x86-64-la57", "ept", "ept5"; NULL if unknown. */
+const struct xlat_format *fmt_by_name(const char *name);
+/* The x86 or EPT format with `levels` levels (4 or 5); NULL otherwise. */
+const struct xlat_format *fmt_x86(int levels);
+const struct xlat_format *fmt_ept(int levels);
+
+/* Mask of the physical-address field of an entry at `level` with MAXPHYADDR
+ * `maxphyaddr`: bits maxphyaddr-1:12 for tables and 4K leaves, from bit 21
+ * (2M) or 30 (1G) for huge leaves. */
+uint64_t fmt_addr_mask(int level, bool leaf, unsigned maxphyaddr);
+
+/* Control bits that change which entry bits are reserved. */
+#define FMT_CTL_NXE     (1u << 0)  /* x86 IA32_EFER.NXE: bit 63 is XD, not reserved */
+#define FMT_CTL_1G      (1u << 1)  /* 1 GiB pages supported (CPUID pdpe1gb / EPT cap) */
+#define FMT_CTL_MBEC    (1u << 2)  /* EPT mode-based execute control: bit 10 is UX */
+#define FMT_CTL_DEFAULT (FMT_CTL_NXE | FMT_CTL_1G)
+
+/* Bits that must be zero in a present entry at `level`, given whether it is a
+ * leaf (for x86 levels 2/3: PS=1), MAXPHYADDR and FMT_CTL_* bits. For x86 a
+ * PS=1 entry where leaves are not allowed (level 4/5, or level 3 without
+ * FMT_CTL_1G) has PS itself in the mask. For EPT the mask covers reserved
+ * bits only; memory-type and write-without-read misconfigurations are
+ * reported by fmt_ept_misconfig. */
+uint64_t fmt_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
+		       unsigned maxphyaddr, unsigned ctl);
+
+static inline bool fmt_present(const struct xlat_format *fmt, uint64_t e)
+{
+	return (e & fmt->present_mask) != 0;
+}
+/* Does the present entry `e` at `level` map a page (rather than a table)? */
+static inline bool fmt_is_leaf(const struct xlat_format *fmt, int level, uint64_t e)
+{
+	return level == 1 || (e & fmt->ps_bit) != 0;
+}
+
+/* A non-leaf entry pointing to the table at `table`, granting everything so
+ * that permissions are decided at the leaf: x86 P|RW|US (A preset if
+ * `accessed`), EPT R|W|X (|UX with MBEC). */
+uint64_t fmt_make_table(const struct xlat_format *fmt, int level, xlat_pa table, bool accessed);
+/* A leaf at `level` (1, 2 or 3) mapping `page` (aligned to the level size)
+ * with generic perms (XLAT_* | XLAT_CACHE | XLAT_PKEY). Permission bits the
+ * format lacks are ignored. */
+uint64_t fmt_make_leaf(const struct xlat_format *fmt, int level, xlat_pa page, uint32_t perms);
+
+/* A decoded entry. */
+struct pte_fields {
+	bool present;
+	bool leaf;
+	xlat_pa addr;       /* next table, or page base for a leaf */
+	uint32_t perms;     /* XLAT_* as fmt_make_leaf takes them (tables too) */
+	bool accessed, dirty;
+};
+void fmt_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		struct pte_fields *out);
+
+/* Replaces the generic permissions of leaf `e` (keeping address, A/D and the
+ * bits xlat does not interpret). */
+uint64_t fmt_set_perms(const struct xlat_format *fmt, int level, uint64_t e, uint32_t perms);
+
+/* EPT misconfiguration (SDM 29.3.3.1) of a present entry: write without read,
+ * execute-only without the capability (exec_only_ok), a reserved memory type
+ * in a leaf, or reserved bits. Returns true if misconfigured. */
+bool fmt_ept_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
+		       unsigned maxphyaddr, unsigned ctl, bool exec_only_ok);
+
+/* One line describing an entry ("PDE  0x... P RW US A PS -> 2M page 0x..."),
+ * for `xlat walk --explain`. Returns the length written (snprintf-style). */
+int fmt_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		 char *buf, size_t len);
+/* The SDM name of an entry at `level`: "PTE", "PDE", "PDPTE", "PML4E",
+ * "PML5E" (EPT: "EPT PTE", ...). */
+const char *fmt_level_name(const struct xlat_format *fmt, int level);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * xlat/pt.h — radix page tables as real bytes in a physical space.
+ *
+ * A struct pt is one table tree of one format (x86 4/5-level, EPT 4/5-level)
+ * whose table pages are frames of `mem`. Entries are the architecture's bytes
+ * (xlat/format.h): such a table can be loaded into CR3 (or an EPTP) of a real
+ * CPU, which is what the VMM does.
+ *
+ * pt keeps exact accounting: table pages per level, leaves per level. It
+ * frees a table page as soon as its last entry goes, so unmapping everything
+ * leaves only the root.
+ */
+#ifndef XLAT_PT_H
+#define XLAT_PT_H
+
+#include "xlat/base.h"
+#include "xlat/format.h"
+
+struct phys;
+
+struct pt {
+	struct phys *mem;                 /* where the table pages live */
+	const struct xlat_format *fmt;
+	xlat_pa root;                     /* physical address of the top table */
+	unsigned maxphyaddr;              /* width of physical addresses in entries */
+	unsigned ctl;                     /* FMT_CTL_* (1G leaves need FMT_CTL_1G) */
+	uint64_t table_pages[XLAT_MAX_LEVELS + 1]; /* live table pages holding level-L entries */
+	uint64_t leaves[XLAT_MAX_LEVELS + 1];      /* live leaves at level L */
+};
+
+/* Page-size requests for pt_map. */
+#define PT_PAGE_LARGEST 0u   /* the largest leaf that fits alignment and size */
+#define PT_PAGE_4K      12u
+#define PT_PAGE_2M      21u
+#define PT_PAGE_1G      30u
+
+/* Creates an empty table (one zeroed root frame allocated from mem).
+ * maxphyaddr: width of the output space (<= 52). 0 or -errno. */
+int pt_init(struct pt *pt, struct phys *mem, const struct xlat_format *fmt, unsigned maxphyaddr);
+/* Frees every table page, root included. Mapped frames are the caller's. */
+void pt_destroy(struct pt *pt);
+
+/* Maps [va, va+size) to [pa, pa+size) with perms (XLAT_* | XLAT_CACHE | XLAT_PKEY).
+ * page: PT_PAGE_4K/2M/1G for exactly that leaf size (va, pa and size must be
+ * aligned to it), or PT_PAGE_LARGEST to use the largest leaf that fits at
+ * each step. Fails without changing anything if any page in the range is
+ * already mapped (-EEXIST), on misalignment or a non-canonical / out-of-range
+ * address (-EINVAL), or when the space runs out of frames (-ENOMEM; the
+ * pages mapped before are unmapped again). */
+int pt_map(struct pt *pt, xlat_va va, xlat_pa pa, uint64_t size, uint32_t perms, unsigned page);
+
+/* Unmaps every page in [va, va+size) (4 KiB aligned). A huge leaf that the
+ * range covers only in part is split first, so the rest stays mapped.
+ * Unmapping holes is not an error. Frees table pages that become empty.
+ * 0 or -errno (-ENOMEM if a split needs a frame that is not there). */
+int pt_unmap(struct pt *pt, xlat_va va, uint64_t size);
+
+/* Sets the permissions of every mapped page in [va, va+size), splitting
+ * huge leaves the range covers only in part. Holes are skipped. */
+int pt_protect(struct pt *pt, xlat_va va, uint64_t size, uint32_t perms);
+
+/* One leaf mapping. */
+struct pt_leaf {
+	xlat_va va;         /* first address the leaf maps */
+	xlat_pa pa;         /* first address it maps to */
+	int level;          /* 1 (4K), 2 (2M), 3 (1G) */
+	unsigned shift;     /* log2 of the page size */
+	uint32_t perms;     /* XLAT_* */
+	bool accessed, dirty;
+	uint64_t entry;     /* the raw entry */
+	xlat_pa entry_pa;   /* where the entry lives in mem */
+};
+
+/* Software walk of va (no caches, no counting, no A/D). 0 with *out filled,
+ * -ENOENT if va is not mapped, -EINVAL if va is not a valid input. */
+int pt_lookup(struct pt *pt, xlat_va va, struct pt_leaf *out);
+
+/* Calls fn for every leaf that overlaps [start, end), in address order.
+ * fn returns 0 to go on, >0 to stop (pt_for_each returns it), <0 to fail
+ * (returned). Must not change the table. */
+typedef int (*pt_leaf_fn)(const struct pt_leaf *leaf, void *priv);
+int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *priv);
+
+/* Clears the accessed and dirty bits of every leaf in [va, va+size); used by
+ * dirty tracking. Returns the number of leaves that had D set, or -errno. */
+int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size);
+
+struct pt_stats {
+	uint64_t table_pages[XLAT_MAX_LEVELS + 1];  /* per level, [levels] is the root's */
+	uint64_t leaves[XLAT_MAX_LEVELS + 1];
+	uint64_t total_pages;       /* all table pages, root included */
+	uint64_t table_bytes;       /* total_pages * 4096 */
+	uint64_t mapped_bytes;      /* sum of leaf sizes */
+};
+void pt_get_stats(const struct pt *pt, struct pt_stats *st);
+
+/* Bytes a single flat (one-level) table would need to map every page of a
+ * va_bits-wide space with entry_bytes-sized entries: the seed's "terabytes". */
+uint64_t pt_flat_table_bytes(unsigned va_bits, unsigned page_shift, unsigned entry_bytes);
+
+/* Is va a valid input address of this format (canonical for x86)? */
+bool pt_valid_va(const struct xlat_format *fmt, xlat_va va);
+
+#endif

@@ -1,0 +1,174 @@
+/*
+ * xlat/walk.h — the one page walker: N stages, any format.
+ *
+ * A translation is a chain of stages. A stage is one radix table: a format,
+ * a root, and control bits. The table pages of stage k live in the *input*
+ * space of stage k+1; those of the last stage, and its output, live in the
+ * chain's bottom space `mem`. To read one entry of stage k the walker first
+ * translates the entry's address through stages k+1 .. n-1, so
+ *
+ *   native  VA  -> PA                      1 stage : 4 refs (4-level, 4K)
+ *   nested  GVA -> GPA -> HPA              2 stages: (4+1)(4+1)-1 = 24 refs
+ *   shadow  GVA -> HPA (shadow table)      1 stage : 4 refs
+ *   secure  GVA -> GPA -> HPA -> MPA       3 stages
+ *
+ * all come from one loop. References are recorded in architectural order:
+ * for each level of stage k, the walk of the entry's address through the
+ * later stages, then the entry itself; then the walk of the output address.
+ *
+ * Faults are data (struct walk_fault), never longjmps: an x86 stage raises a
+ * page fault (error code + CR2, SDM 4.7), an EPT stage an EPT violation
+ * (exit qualification, SDM 29.3.3.2 / table 28-7) or misconfiguration.
+ * Accessed/dirty bits are written when the stage asks for it (SDM 4.8,
+ * 29.3.5), only when they change, and only when the translation succeeds.
+ */
+#ifndef XLAT_WALK_H
+#define XLAT_WALK_H
+
+#include "xlat/access.h"
+#include "xlat/base.h"
+#include "xlat/format.h"
+
+struct phys;
+struct pwc;
+struct tlb;
+
+#define WALK_MAX_STAGES 4
+/* (5+1)^4 - 1: the most references one walk can make with 4 stages of 5 levels. */
+#define WALK_MAX_REFS   1295
+
+/* Stage control bits. x86 stages: */
+#define WALK_WP     (1u << 0)   /* CR0.WP: supervisor writes obey R/W */
+#define WALK_SMEP   (1u << 1)   /* CR4.SMEP */
+#define WALK_SMAP   (1u << 2)   /* CR4.SMAP */
+#define WALK_NXE    (1u << 3)   /* IA32_EFER.NXE: bit 63 is XD */
+#define WALK_SET_AD (1u << 4)   /* write accessed/dirty bits (x86: always on real CPUs; EPT: EPTP[6]) */
+/* EPT stages: */
+#define WALK_MBEC      (1u << 8)  /* mode-based execute control (EPT UX bit) */
+#define WALK_EXEC_ONLY (1u << 9)  /* execute-only EPT entries allowed (IA32_VMX_EPT_VPID_CAP[0]) */
+/* Any stage: 1 GiB leaves allowed (CPUID pdpe1gb / EPT capability). */
+#define WALK_1G        (1u << 10)
+#define WALK_X86_DEFAULT (WALK_WP | WALK_NXE | WALK_SET_AD | WALK_1G)
+#define WALK_EPT_DEFAULT (WALK_EXEC_ONLY | WALK_1G)
+
+struct walk_stage {
+	const struct xlat_format *fmt;
+	xlat_pa root;            /* address of the top table in this stage's table space */
+	unsigned maxphyaddr;     /* physical-address width of this stage's entries */
+	unsigned ctl;            /* WALK_* */
+	uint32_t tag;            /* PCID (x86) or VPID/EP4TA tag (EPT) for the caches */
+	struct pwc *pwc;         /* this stage's paging-structure cache, or NULL */
+};
+
+/* A request: translate va (an input address of stage 0). */
+struct walk_req {
+	xlat_va va;
+	uint8_t kind;            /* enum xlat_kind */
+	bool supervisor;         /* CPL < 3 */
+	bool ac;                 /* EFLAGS.AC (SMAP override for explicit supervisor accesses) */
+	bool implicit;           /* implicit supervisor access (GDT, TSS ...): SMAP ignores AC */
+};
+
+/* #PF error code bits (SDM 4.7, figure 4-12). */
+#define PF_P    (1u << 0)   /* 0: not present; 1: protection violation */
+#define PF_W    (1u << 1)   /* write */
+#define PF_U    (1u << 2)   /* user-mode access */
+#define PF_RSVD (1u << 3)   /* reserved bit set in some entry */
+#define PF_I    (1u << 4)   /* instruction fetch (only when NXE or SMEP) */
+#define PF_PK   (1u << 5)   /* protection key */
+
+/* EPT violation exit qualification bits (SDM vol. 3C table 28-7). */
+#define EPTQ_READ        (1ull << 0)
+#define EPTQ_WRITE       (1ull << 1)
+#define EPTQ_FETCH       (1ull << 2)
+#define EPTQ_READABLE    (1ull << 3)  /* the GPA's translation was readable (AND of R over levels) */
+#define EPTQ_WRITABLE    (1ull << 4)
+#define EPTQ_EXECUTABLE  (1ull << 5)  /* supervisor-executable with MBEC */
+#define EPTQ_UEXECUTABLE (1ull << 6)  /* user-executable (MBEC) */
+#define EPTQ_GLA_VALID   (1ull << 7)  /* guest linear address field is valid */
+#define EPTQ_GLA_XLATE   (1ull << 8)  /* 1: access to the translated address; 0: to a guest paging-structure entry */
+
+enum walk_fault_kind {
+	WALK_OK = 0,
+	WALK_PAGE_FAULT,        /* #PF raised by an x86 stage */
+	WALK_EPT_VIOLATION,     /* EPT stage: permission or not-present */
+	WALK_EPT_MISCONFIG,     /* EPT stage: reserved bits / bad memory type / W without R */
+	WALK_BAD_ADDRESS,       /* an address beyond the bottom space or a view that cannot resolve */
+};
+
+struct walk_fault {
+	enum walk_fault_kind kind;
+	uint8_t stage;          /* stage that faulted */
+	uint8_t level;          /* level of the entry that caused it */
+	uint32_t error_code;    /* #PF: PF_* */
+	xlat_va addr;           /* #PF: CR2 (the stage's input address); EPT: the guest-physical address */
+	xlat_va gla;            /* EPT: guest linear address when EPTQ_GLA_VALID */
+	uint64_t exit_qual;     /* EPT violation: EPTQ_* */
+	uint64_t entry;         /* the offending entry (0 if not present) */
+};
+
+/* One memory reference: one entry read. */
+struct walk_ref {
+	uint8_t stage;          /* whose entry (0 = first stage) */
+	uint8_t level;          /* its level */
+	uint8_t for_stage;      /* this read serves stage for_stage's ... */
+	uint8_t for_level;      /* ... entry at this level (0: the final output address) */
+	xlat_va in_addr;        /* entry address in the stage's table space (a GPA for a guest entry) */
+	xlat_pa addr;           /* entry address in the bottom space */
+	uint64_t entry;         /* value read (before A/D updates) */
+};
+
+/* Counters the walker keeps per chain; reset by the owner. */
+struct walk_stats {
+	uint64_t walks;                                           /* walk_translate calls */
+	uint64_t refs;                                            /* entries read */
+	uint64_t refs_at[WALK_MAX_STAGES][XLAT_MAX_LEVELS + 1];   /* per stage and level */
+	uint64_t start_level[XLAT_MAX_LEVELS + 1];                /* stage-0 walks by first level read (PWC effect) */
+	uint64_t pwc_hits[WALK_MAX_STAGES], pwc_misses[WALK_MAX_STAGES];
+	uint64_t ntlb_hits, ntlb_misses;                          /* nested TLB (inner translations) */
+	uint64_t ad_writes;                                       /* entries whose A or D the walker set */
+	uint64_t faults[WALK_BAD_ADDRESS + 1];                    /* by kind */
+};
+
+struct walk_chain {
+	unsigned n;                               /* stages, 1..WALK_MAX_STAGES */
+	struct walk_stage stage[WALK_MAX_STAGES];
+	struct phys *mem;                         /* bottom space: every entry is read here */
+	/* Nested TLB: caches translations of stage-1 inputs (GPAs of guest
+	 * entries and data) to the bottom space, tagged by stage[1].tag.
+	 * NULL: none. Only used when n >= 2. */
+	struct tlb *ntlb;
+	struct walk_stats stats;
+};
+
+/* The translation. */
+struct walk_result {
+	xlat_pa pa;             /* bottom-space address of req->va (valid when fault.kind == WALK_OK) */
+	unsigned shift;         /* log2 of the combined page: the smallest over the stages */
+	uint32_t perms;         /* combined XLAT_R/W/X/U (W only if every stage allows it) */
+	bool dirty;             /* every stage's leaf has D set (a write hit needs no walk) */
+	bool global;            /* stage-0 leaf has G (and CR4.PGE is assumed on) */
+	uint32_t refs;          /* entries read by this walk */
+	struct walk_fault fault;
+	/* Optional trace: if refs_out != NULL, the first refs_cap references
+	 * are stored there in architectural order. */
+	struct walk_ref *refs_out;
+	uint32_t refs_cap;
+};
+
+/* Initialises a chain of one stage (native or shadow). */
+void walk_chain_init(struct walk_chain *c, struct phys *mem);
+/* Appends a stage; returns its index or -EINVAL (too many stages). */
+int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
+
+/* Translates req->va. Returns 0 with res->fault.kind == WALK_OK, or 0 with a
+ * fault recorded (the fault is the architectural outcome, not an error), or
+ * -errno only for misuse (bad chain). res->refs_out/refs_cap are inputs. */
+int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk_result *res);
+
+/* Checks an access against the combined permissions of a cached translation
+ * (a TLB hit): returns true if allowed, false if it would fault (the caller
+ * then walks to get the architectural fault). ctl: stage 0's WALK_* bits. */
+bool walk_perm_ok(uint32_t perms, const struct walk_req *req, unsigned ctl);
+
+#endif

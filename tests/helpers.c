@@ -1,0 +1,48 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "helpers.h"
+
+int run_xlat(const char *args, int merge_stderr, char **output)
+{
+	const char *bin = getenv("XLAT_BIN");
+	if (!bin)
+		bin = "./xlat";
+	size_t n = strlen(bin) + strlen(args) + 16;
+	char *cmd = malloc(n);
+	snprintf(cmd, n, "%s %s%s", bin, args, merge_stderr ? " 2>&1" : "");
+	FILE *p = popen(cmd, "r");
+	free(cmd);
+	if (!p)
+		return -1;
+	size_t cap = 4096, len = 0;
+	char *buf = malloc(cap);
+	size_t got;
+	while ((got = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+		len += got;
+		if (cap - len < 2) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+		}
+	}
+	buf[len] = 0;
+	int st = pclose(p);
+	if (output)
+		*output = buf;
+	else
+		free(buf);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+const char *test_tmpdir(void)
+{
+	static char dir[64];
+	if (!dir[0]) {
+		snprintf(dir, sizeof dir, "/tmp/xlat-test-XXXXXX");
+		if (!mkdtemp(dir))
+			return "/tmp";
+	}
+	return dir;
+}
