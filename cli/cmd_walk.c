@@ -1,9 +1,218 @@
-/* Placeholder until this subcommand lands (replaced in this issue's work). */
+/* xlat walk — one page walk, reference by reference, drawn as the 2D grid. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "commands.h"
+#include "out.h"
+#include "plot_walk.h"
+#include "xlat/explain.h"
+#include "xlat/parse.h"
+
+static const char usage[] =
+	"usage: xlat walk [--mode native|nested|shadow] [--levels 4|5] [--host-levels 4|5]\n"
+	"                 [--guest-page 4k|2m|1g] [--host-page 4k|2m|1g] [--va ADDR]\n"
+	"                 [--write|--fetch] [--warm] [--explain] [--plot FILE.svg|.png]\n"
+	"                 [--json|--csv]\n"
+	"\n"
+	"Builds real page tables for one address (native, or a guest under nested or\n"
+	"shadow paging), walks it once with caches off (--warm: after one walk that\n"
+	"filled the paging-structure caches and the nested TLB), and prints every\n"
+	"memory reference in order. Nested walks are drawn as the 2D grid: guest\n"
+	"levels down, host (EPT) levels across.\n";
+
+static int page_shift(const char *s, unsigned *shift)
+{
+	uint64_t v;
+	if (parse_size(s, &v) || (v != 4096 && v != (2u << 20) && v != (1u << 30)))
+		return -1;
+	*shift = (unsigned)__builtin_ctzll(v);
+	return 0;
+}
+
+static const char *dim_name(const struct explain_result *r, unsigned stage, enum sim_mode mode)
+{
+	if (r->stages == 1)
+		return mode == SIM_SHADOW ? "shadow" : "native";
+	return stage == 0 ? "guest" : stage == 1 ? "host" : "secure";
+}
+
+static void print_grid(FILE *fp, const struct explain_result *r)
+{
+	unsigned gl = r->levels[0], hl = r->levels[1];
+	/* cell[row][col]: row 0..gl-1 = guest levels top-down, row gl = data;
+	 * col 0..hl-1 = host levels top-down, col hl = the guest entry. */
+	unsigned cell[XLAT_MAX_LEVELS + 1][XLAT_MAX_LEVELS + 1];
+	memset(cell, 0, sizeof cell);
+	for (unsigned i = 0; i < r->nsteps; i++) {
+		const struct walk_ref *f = &r->steps[i].ref;
+		unsigned row = f->for_level ? gl - f->for_level : gl;
+		if (f->stage == 0)
+			row = gl - f->level;
+		unsigned col = f->stage == 0 ? hl : hl - f->level;
+		if (row <= gl && col <= hl)
+			cell[row][col] = i + 1;
+	}
+	fprintf(fp, "\n  2D walk: each guest entry's GPA is translated through the EPT first\n\n");
+	fprintf(fp, "  %-14s", "");
+	for (unsigned c = 0; c < hl; c++)
+		fprintf(fp, " EPT L%u", hl - c);
+	fprintf(fp, "   guest entry\n");
+	for (unsigned row = 0; row <= gl; row++) {
+		char label[32];
+		if (row < gl)
+			snprintf(label, sizeof label, "g%s", fmt_level_name(r->fmts[0], (int)(gl - row)));
+		else
+			snprintf(label, sizeof label, "data GPA");
+		fprintf(fp, "  %-14s", label);
+		for (unsigned c = 0; c <= hl; c++) {
+			if (cell[row][c])
+				fprintf(fp, c == hl ? "   %4u" : " %6u", cell[row][c]);
+			else
+				fprintf(fp, c == hl ? "   %4s" : " %6s", c == hl && row == gl ? "HPA" : ".");
+		}
+		fputc('\n', fp);
+	}
+	fputc('\n', fp);
+}
 
 int cmd_walk(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cli_fail(1, "walk", "not built yet");
+	static const struct option opts[] = {
+		{ "mode", required_argument, 0, 'm' },
+		{ "levels", required_argument, 0, 'l' },
+		{ "host-levels", required_argument, 0, 'L' },
+		{ "guest-page", required_argument, 0, 'g' },
+		{ "page", required_argument, 0, 'g' },
+		{ "host-page", required_argument, 0, 'p' },
+		{ "va", required_argument, 0, 'v' },
+		{ "write", no_argument, 0, 'w' },
+		{ "fetch", no_argument, 0, 'f' },
+		{ "warm", no_argument, 0, 'W' },
+		{ "explain", no_argument, 0, 'e' },
+		{ "plot", required_argument, 0, 'P' },
+		{ "json", no_argument, 0, 'j' },
+		{ "csv", no_argument, 0, 'c' },
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	struct explain_config cfg;
+	static struct explain_result res;
+	enum out_format fmt = OUT_TEXT;
+	const char *plot = NULL;
+	bool explain = false;
+	int c;
+
+	explain_config_init(&cfg);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		uint64_t v;
+		switch (c) {
+		case 'm':
+			if (sim_mode_parse(optarg, &cfg.mode))
+				return cli_fail(2, "walk", "%s", xlat_error());
+			break;
+		case 'l':
+		case 'L':
+			if (strcmp(optarg, "4") && strcmp(optarg, "5"))
+				return cli_fail(2, "walk", "--%s takes 4 or 5, not '%s'",
+						c == 'l' ? "levels" : "host-levels", optarg);
+			*(c == 'l' ? &cfg.levels : &cfg.host_levels) = (unsigned)atoi(optarg);
+			break;
+		case 'g':
+		case 'p':
+			if (page_shift(optarg, c == 'g' ? &cfg.guest_shift : &cfg.host_shift))
+				return cli_fail(2, "walk", "--%s takes 4k, 2m or 1g, not '%s'",
+						c == 'g' ? "guest-page" : "host-page", optarg);
+			break;
+		case 'v':
+			if (parse_addr(optarg, &v))
+				return cli_fail(2, "walk", "--va: %s", xlat_error());
+			cfg.va = v;
+			break;
+		case 'w': cfg.kind = XLAT_WRITE; break;
+		case 'f': cfg.kind = XLAT_FETCH; break;
+		case 'W': cfg.warm = true; break;
+		case 'e': explain = true; break;
+		case 'P': plot = optarg; break;
+		case 'j': fmt = OUT_JSON; break;
+		case 'c': fmt = OUT_CSV; break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			return cli_fail(2, "walk", "unknown or incomplete option '%s' (see xlat walk --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cli_fail(2, "walk", "unexpected argument '%s'", argv[optind]);
+
+	if (explain_walk(&cfg, &res))
+		return cli_fail(1, "walk", "%s", xlat_error());
+
+	struct out *o = out_begin(fmt, stdout);
+	out_str(o, "mode", sim_mode_name(cfg.mode), "mode");
+	char va[32];
+	snprintf(va, sizeof va, "%#" PRIx64, (uint64_t)cfg.va);
+	out_str(o, "va", va, "virtual address");
+	out_u64(o, "levels", cfg.levels, cfg.mode == SIM_NATIVE ? "paging levels" : "guest levels");
+	if (cfg.mode == SIM_NESTED)
+		out_u64(o, "host_levels", cfg.host_levels, "EPT levels");
+	out_u64(o, "guest_page", 1ULL << cfg.guest_shift, cfg.mode == SIM_NATIVE ? "page bytes" : "guest page bytes");
+	if (cfg.mode != SIM_NATIVE)
+		out_u64(o, "host_page", 1ULL << cfg.host_shift, "host page bytes");
+	out_bool(o, "warm", cfg.warm, "caches warm");
+	out_u64(o, "refs", res.walk.refs, "memory references");
+	char pa[32];
+	snprintf(pa, sizeof pa, "%#" PRIx64, (uint64_t)res.walk.pa);
+	out_str(o, "pa", pa, cfg.mode == SIM_NATIVE ? "physical address" : "host-physical address");
+	if (cfg.mode == SIM_NESTED) {
+		char gpa[32];
+		snprintf(gpa, sizeof gpa, "%#" PRIx64, (uint64_t)res.gpa);
+		out_str(o, "gpa", gpa, "guest-physical address");
+	}
+	out_u64(o, "page_bytes", 1ULL << res.walk.shift, "translation page bytes");
+	if (res.stages == 2 && fmt == OUT_TEXT)
+		print_grid(stdout, &res);
+
+	out_list_begin(o, "steps", "references in order");
+	for (unsigned i = 0; i < res.nsteps; i++) {
+		const struct explain_step *s = &res.steps[i];
+		char in[32], addr[32], entry[32];
+		snprintf(in, sizeof in, "%#" PRIx64, (uint64_t)s->ref.in_addr);
+		snprintf(addr, sizeof addr, "%#" PRIx64, (uint64_t)s->ref.addr);
+		snprintf(entry, sizeof entry, "%#018" PRIx64, s->ref.entry);
+		out_item_begin(o);
+		out_u64(o, "n", i + 1, "#");
+		out_str(o, "dim", dim_name(&res, s->ref.stage, cfg.mode), "dim");
+		out_str(o, "entry_name", fmt_level_name(s->fmt, s->ref.level), "entry");
+		out_u64(o, "level", s->ref.level, "level");
+		out_u64(o, "for_level", s->ref.for_level, "for");
+		if (res.stages > 1)
+			out_str(o, "in_addr", in, s->ref.stage == 0 ? "gpa" : "in");
+		out_str(o, "addr", addr, "hpa");
+		out_str(o, "value", entry, "value");
+		if (explain || fmt != OUT_TEXT)
+			out_str(o, "meaning", s->meaning, "=");
+		out_item_end(o);
+	}
+	out_list_end(o);
+	if (explain && fmt == OUT_TEXT) {
+		out_text(o, "\n  Reading the steps: a native walk reads one entry per level, top down.\n");
+		if (res.stages == 2)
+			out_text(o, "  Nested: the guest's CR3 and every guest entry hold guest-physical addresses, so\n"
+				    "  before each guest entry is read its GPA goes through the %u-level EPT walk; the\n"
+				    "  final GPA is translated once more: (%u+1)(%u+1)-1 = %u references with caches off.\n",
+				 res.levels[1], res.levels[0], res.levels[1],
+				 (res.levels[0] + 1) * (res.levels[1] + 1) - 1);
+	}
+	out_end(o);
+
+	if (plot && plot_walk(plot, &res, cfg.mode))
+		return cli_fail(1, "walk", "%s", xlat_error());
+	return 0;
 }

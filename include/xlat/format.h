@@ -11,6 +11,12 @@
  *
  * Generic permissions (XLAT_R ...) are what callers speak; the format turns
  * them into bits. A present x86 entry is always readable.
+ *
+ * Levels are 1 (PTE) .. fmt->levels. Passing a level the format does not
+ * have, a table at level 1, a leaf at level 4/5 or a misaligned address to
+ * a make function is a bug (XLAT_BUG). Entry bits are data: no function here
+ * aborts because of what an entry holds. MAXPHYADDR arguments are clamped
+ * to [12, 52].
  */
 #ifndef XLAT_FORMAT_H
 #define XLAT_FORMAT_H
@@ -60,10 +66,13 @@ enum ept_memtype { EPT_MT_UC = 0, EPT_MT_WC = 1, EPT_MT_WT = 4, EPT_MT_WP = 5, E
 /* Cache attribute in bits 8..11 of a perms word.
  * x86: the 3-bit PAT index (PAT<<2 | PCD<<1 | PWT), 0 = WB by default PAT.
  * EPT: memory type (bits 8..10) and IPAT (bit 11); 0 means WB (6), because
- *      UC-by-accident is never what a caller means. */
+ *      UC-by-accident is never what a caller means, so UC is asked for with
+ *      XLAT_EPT_UC (7, itself a reserved type). Other values are the type. */
 #define XLAT_CACHE_SHIFT 8
 #define XLAT_CACHE(c)    (((uint32_t)(c) & 0xfu) << XLAT_CACHE_SHIFT)
 #define XLAT_CACHE_OF(p) (((p) >> XLAT_CACHE_SHIFT) & 0xfu)
+#define XLAT_EPT_UC      7u   /* EPT cache field value for memory type UC (0) */
+#define XLAT_EPT_IPAT    8u   /* EPT cache field bit for IPAT */
 /* Protection key (x86 leaf bits 62:59) in bits 12..15 of a perms word. */
 #define XLAT_PKEY_SHIFT  12
 #define XLAT_PKEY(k)     (((uint32_t)(k) & 0xfu) << XLAT_PKEY_SHIFT)
@@ -77,7 +86,9 @@ struct xlat_format {
 	uint8_t leaf_levels;     /* bit L set: level L may map a page (1, 2, 3) */
 	uint8_t va_bits;         /* input address width: 48 or 57 */
 	bool sign_extended;      /* x86 inputs must be canonical; EPT inputs zero-extended */
-	uint64_t present_mask;   /* entry is present iff (e & present_mask) != 0 */
+	uint64_t present_mask;   /* entry is present iff (e & present_mask) != 0
+	                          * (EPT: R|W|X; a UX-only entry under MBEC is
+	                          * present too, see fmt_ept_misconfig) */
 	uint64_t ps_bit;         /* leaf flag at levels 2 and 3 */
 	uint64_t a_bit, d_bit;   /* accessed / dirty */
 };
@@ -117,10 +128,13 @@ static inline bool fmt_present(const struct xlat_format *fmt, uint64_t e)
 {
 	return (e & fmt->present_mask) != 0;
 }
-/* Does the present entry `e` at `level` map a page (rather than a table)? */
+/* Does the present entry `e` at `level` map a page (rather than a table)?
+ * PS counts only at levels that may hold leaves: PS in a PML4E/PML5E is a
+ * reserved bit (see fmt_rsvd_mask), not a 512 GiB page. */
 static inline bool fmt_is_leaf(const struct xlat_format *fmt, int level, uint64_t e)
 {
-	return level == 1 || (e & fmt->ps_bit) != 0;
+	return level == 1 ||
+	       (((fmt->leaf_levels >> level) & 1u) && (e & fmt->ps_bit) != 0);
 }
 
 /* A non-leaf entry pointing to the table at `table`, granting everything so
@@ -129,32 +143,45 @@ static inline bool fmt_is_leaf(const struct xlat_format *fmt, int level, uint64_
 uint64_t fmt_make_table(const struct xlat_format *fmt, int level, xlat_pa table, bool accessed);
 /* A leaf at `level` (1, 2 or 3) mapping `page` (aligned to the level size)
  * with generic perms (XLAT_* | XLAT_CACHE | XLAT_PKEY). Permission bits the
- * format lacks are ignored. */
+ * format lacks are ignored. A and D are left clear.
+ *  x86: P always, RW = XLAT_W, US = XLAT_U, G = XLAT_G, XD unless XLAT_X
+ *       (so with EFER.NXE = 0 callers must grant XLAT_X, bit 63 being
+ *       reserved then), PWT/PCD/PAT from the PAT index (PAT at bit 7 in a
+ *       PTE, bit 12 in a huge leaf), PS at levels 2/3, PKEY in 62:59.
+ *  EPT: R/W/X/UX from XLAT_R/W/X/UX, memory type and IPAT from XLAT_CACHE,
+ *       PS at levels 2/3. SVE stays clear. */
 uint64_t fmt_make_leaf(const struct xlat_format *fmt, int level, xlat_pa page, uint32_t perms);
 
-/* A decoded entry. */
+/* A decoded entry. A non-present entry decodes to all zeros. */
 struct pte_fields {
 	bool present;
 	bool leaf;
 	xlat_pa addr;       /* next table, or page base for a leaf */
-	uint32_t perms;     /* XLAT_* as fmt_make_leaf takes them (tables too) */
+	uint32_t perms;     /* XLAT_* as fmt_make_leaf takes them (tables too:
+	                     * x86 R/W/U/X and PWT/PCD in the cache field; EPT
+	                     * R/W/X/UX). An EPT WB leaf decodes to cache 0. */
 	bool accessed, dirty;
 };
 void fmt_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
 		struct pte_fields *out);
 
-/* Replaces the generic permissions of leaf `e` (keeping address, A/D and the
- * bits xlat does not interpret). */
+/* Replaces the generic permissions of leaf `e` (keeping address, P, A/D, PS
+ * and the bits xlat does not interpret, such as EPT SVE or ignored bits).
+ * `e` must be a leaf (bug otherwise: bit 12 of a table is address). */
 uint64_t fmt_set_perms(const struct xlat_format *fmt, int level, uint64_t e, uint32_t perms);
 
 /* EPT misconfiguration (SDM 29.3.3.1) of a present entry: write without read,
- * execute-only without the capability (exec_only_ok), a reserved memory type
- * in a leaf, or reserved bits. Returns true if misconfigured. */
+ * execute-only without the capability (exec_only_ok; with FMT_CTL_MBEC a
+ * UX-only entry counts as present and execute-only), a reserved memory type
+ * (2, 3, 7) in a leaf, or reserved bits (fmt_rsvd_mask with ctl). False for
+ * a non-present entry and for a non-EPT format. */
 bool fmt_ept_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
 		       unsigned maxphyaddr, unsigned ctl, bool exec_only_ok);
 
 /* One line describing an entry ("PDE  0x... P RW US A PS -> 2M page 0x..."),
- * for `xlat walk --explain`. Returns the length written (snprintf-style). */
+ * for `xlat walk --explain`; ends with " RSVD=0x..." if bits are set that
+ * are reserved under the usual controls (NXE, 1G pages). Returns the length
+ * of the full line, like snprintf (buf may be NULL when len is 0). */
 int fmt_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
 		 char *buf, size_t len);
 /* The SDM name of an entry at `level`: "PTE", "PDE", "PDPTE", "PML4E",

@@ -27,10 +27,12 @@
 
 struct phys;
 
-/* Resolves frame `pfn` of a view to a frame of the lower space.
- * `write` says whether the access writes. Returns 0 and sets *lower_pfn,
- * or a negative errno (the access fails with that error). */
-typedef int (*phys_resolve_fn)(void *ctx, uint64_t pfn, bool write, uint64_t *lower_pfn);
+/* Resolves the frame holding address `pa` of a view to a frame of the lower
+ * space. `pa` is the exact address accessed (the first byte of the access;
+ * pfn = pa >> 12), so a hypervisor that write-protects guest page tables
+ * knows which entry is written. `write` says whether the access writes.
+ * Returns 0 and sets *lower_pfn, or a negative errno (the access fails). */
+typedef int (*phys_resolve_fn)(void *ctx, xlat_pa pa, bool write, uint64_t *lower_pfn);
 
 /* A sparse space of 2^pa_bits bytes (pa_bits <= 52) whose allocator hands
  * out frames from [0, ram_bytes) (0 = the whole space). NULL on ENOMEM or a
@@ -58,8 +60,10 @@ int phys_alloc(struct phys *space, uint64_t npages, uint64_t align_pages, uint64
  * a bug (aborts). A sparse space releases the frames' host memory. */
 void phys_free(struct phys *space, uint64_t pfn, uint64_t npages);
 /* Removes [start, end) (page-aligned) from what the allocator hands out,
- * e.g. a MMIO hole or the first megabyte. 0 or -errno (-EBUSY if any frame
- * in it is allocated). */
+ * e.g. a MMIO hole or the first megabyte. The part beyond RAM is ignored;
+ * reserving a reserved frame again is fine. 0 or -errno (-EBUSY if any
+ * frame in it is allocated, then nothing changes; -EINVAL if the range is
+ * not page-aligned inside the space). */
 int phys_reserve(struct phys *space, xlat_pa start, xlat_pa end);
 
 /* ---- byte access ---------------------------------------------------- */
@@ -87,7 +91,10 @@ struct phys_stats {
 	uint64_t allocated_frames;  /* currently allocated */
 	uint64_t reserved_frames;   /* removed by phys_reserve */
 	uint64_t touched_frames;    /* frames with host memory (sparse only) */
-	uint64_t host_bytes;        /* host memory held by this space, all overheads included */
+	uint64_t host_bytes;        /* host memory held by this space, all overheads included
+	                             * (frame arenas, freed host frames kept for reuse,
+	                             * directories, allocator state); not a buffer's
+	                             * caller-owned memory nor a view's lower space */
 };
 void phys_get_stats(const struct phys *space, struct phys_stats *st);
 

@@ -9,6 +9,17 @@
  * pt keeps exact accounting: table pages per level, leaves per level. It
  * frees a table page as soon as its last entry goes, so unmapping everything
  * leaves only the root.
+ *
+ * pt owns the structure of its tables: other code may set or clear A/D bits
+ * in entries (the walker does), but entries appear, vanish or change
+ * permissions only through pt_* calls, because pt counts live entries per
+ * table page on the side. Every entry access goes through phys_read64 /
+ * phys_write64, so tables work on any backing of struct phys.
+ *
+ * Ranges of input addresses are (va, size) with size a multiple of 4 KiB;
+ * the range must be valid inputs of the format (for x86: canonical, all in
+ * one half) and may end exactly at 2^64 (va + size == 0). Size 0 is a
+ * no-op for pt_unmap, pt_protect and pt_clear_ad, and -EINVAL for pt_map.
  */
 #ifndef XLAT_PT_H
 #define XLAT_PT_H
@@ -26,6 +37,8 @@ struct pt {
 	unsigned ctl;                     /* FMT_CTL_* (1G leaves need FMT_CTL_1G) */
 	uint64_t table_pages[XLAT_MAX_LEVELS + 1]; /* live table pages holding level-L entries */
 	uint64_t leaves[XLAT_MAX_LEVELS + 1];      /* live leaves at level L */
+	struct pt_priv *priv;             /* pt.c's bookkeeping (entries per table page,
+	                                   * last level-1 table used); NULL before pt_init */
 };
 
 /* Page-size requests for pt_map. */
@@ -35,18 +48,23 @@ struct pt {
 #define PT_PAGE_1G      30u
 
 /* Creates an empty table (one zeroed root frame allocated from mem).
- * maxphyaddr: width of the output space (<= 52). 0 or -errno. */
+ * maxphyaddr: width of the output space (12..52); table frames must lie
+ * below 2^maxphyaddr. Sets ctl = FMT_CTL_DEFAULT (clear FMT_CTL_1G after
+ * init to forbid 1 GiB leaves). 0 or -errno. */
 int pt_init(struct pt *pt, struct phys *mem, const struct xlat_format *fmt, unsigned maxphyaddr);
-/* Frees every table page, root included. Mapped frames are the caller's. */
+/* Frees every table page, root included. Mapped frames are the caller's.
+ * Safe on a zeroed struct pt or one already destroyed. */
 void pt_destroy(struct pt *pt);
 
 /* Maps [va, va+size) to [pa, pa+size) with perms (XLAT_* | XLAT_CACHE | XLAT_PKEY).
  * page: PT_PAGE_4K/2M/1G for exactly that leaf size (va, pa and size must be
  * aligned to it), or PT_PAGE_LARGEST to use the largest leaf that fits at
  * each step. Fails without changing anything if any page in the range is
- * already mapped (-EEXIST), on misalignment or a non-canonical / out-of-range
- * address (-EINVAL), or when the space runs out of frames (-ENOMEM; the
- * pages mapped before are unmapped again). */
+ * already mapped (-EEXIST), on misalignment, size 0, a non-canonical /
+ * out-of-range address, a page size the format or ctl does not allow, or
+ * perms that would not make a present entry (EPT without R/W/X) (-EINVAL),
+ * or when the space runs out of frames (-ENOMEM; the pages mapped before
+ * are unmapped again). */
 int pt_map(struct pt *pt, xlat_va va, xlat_pa pa, uint64_t size, uint32_t perms, unsigned page);
 
 /* Unmaps every page in [va, va+size) (4 KiB aligned). A huge leaf that the
@@ -56,7 +74,10 @@ int pt_map(struct pt *pt, xlat_va va, xlat_pa pa, uint64_t size, uint32_t perms,
 int pt_unmap(struct pt *pt, xlat_va va, uint64_t size);
 
 /* Sets the permissions of every mapped page in [va, va+size), splitting
- * huge leaves the range covers only in part. Holes are skipped. */
+ * huge leaves the range covers only in part (unless they already have those
+ * permissions). Holes are skipped. A/D bits are kept. 0 or -errno: -EINVAL
+ * as for pt_map; -ENOMEM if a split finds no frame, the pages before the
+ * failing one having the new permissions. */
 int pt_protect(struct pt *pt, xlat_va va, uint64_t size, uint32_t perms);
 
 /* One leaf mapping. */
@@ -77,12 +98,16 @@ int pt_lookup(struct pt *pt, xlat_va va, struct pt_leaf *out);
 
 /* Calls fn for every leaf that overlaps [start, end), in address order.
  * fn returns 0 to go on, >0 to stop (pt_for_each returns it), <0 to fail
- * (returned). Must not change the table. */
+ * (returned). Must not change the table. end == 0 means 2^64, so
+ * pt_for_each(pt, 0, 0, ...) visits every leaf (low half first for x86);
+ * parts of the range that are not valid inputs are skipped. */
 typedef int (*pt_leaf_fn)(const struct pt_leaf *leaf, void *priv);
 int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *priv);
 
-/* Clears the accessed and dirty bits of every leaf in [va, va+size); used by
- * dirty tracking. Returns the number of leaves that had D set, or -errno. */
+/* Clears the accessed and dirty bits of every leaf that overlaps
+ * [va, va+size) (a huge leaf is cleared whole, not split); used by dirty
+ * tracking. Entries are written only if they change. Returns the number of
+ * leaves that had D set, or -errno. */
 int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size);
 
 struct pt_stats {

@@ -11,9 +11,12 @@
  *                caches), each with its own size.
  *  - PWC_UNIFIED (AMD's page walk cache, modelled as Barr et al.'s unified
  *                translation cache, ISCA 2010): one array shared by every
- *                level, entries tagged with their level.
+ *                level, entries tagged with their level; set index =
+ *                (prefix + level) mod sets.
  *
- * Lookup returns the deepest hit (the longest prefix), as hardware does.
+ * Every array is exact LRU. Lookup returns the deepest hit (the longest
+ * prefix), as hardware does, and refreshes only that entry's recency.
+ * Tags (PCID / VPID) are compared exactly: these entries are never global.
  */
 #ifndef XLAT_PWC_H
 #define XLAT_PWC_H

@@ -8,7 +8,9 @@
  *
  *  - set index = (va >> page_shift) mod sets; sets need not be a power of
  *    two (a 1536-entry 6-way STLB has 256 sets, 12-way 128).
- *  - replacement: LRU, tree-PLRU, random (seeded, reproducible).
+ *  - replacement: exact LRU, tree-PLRU (any number of ways: the tree splits
+ *    a set's ways in halves, the lower half the smaller), random (seeded
+ *    xorshift, reproducible). A fill always takes an invalid way first.
  *  - tags: each entry carries a 32-bit tag = VPID << 12 | PCID (ASID on
  *    AMD). A global entry (G bit, CR4.PGE) matches any PCID of its VPID:
  *    only tag >> 12 is compared.
@@ -54,37 +56,57 @@ struct tlb_xlat {
 
 struct tlb_stats {
 	uint64_t lookups, hits, misses;
-	uint64_t hits_by_size[3];     /* 4K, 2M, 1G */
-	uint64_t fills, evictions, flushes, invlpgs;
+	uint64_t hits_by_size[3];     /* 4K, 2M, 1G (size of the entry that hit) */
+	uint64_t fills;               /* tlb_insert calls that inserted an entry */
+	uint64_t evictions;           /* valid entries displaced by a fill (not same-page replacements) */
+	uint64_t flushes;             /* tlb_flush_all / _tag / _vpid calls */
+	uint64_t invlpgs;             /* tlb_invlpg calls */
 };
 
 struct tlb;
 
-/* NULL with xlat_error() set on a bad geometry (entries not a multiple of
- * ways, no sizes, PLRU with ways not a power of two). */
+/* NULL with xlat_error() set on a bad geometry (no entries, entries not a
+ * multiple of ways, no sizes, unknown policy). */
 struct tlb *tlb_create(const struct tlb_config *cfg);
 void tlb_destroy(struct tlb *t);
 
 /* Looks va up under tag. On a hit fills *x (if not NULL), updates the
- * replacement state and returns true. */
+ * replacement state and returns true. Every page size the level holds is
+ * probed. If several entries cover va (software changed a page's size
+ * without invalidating it: SDM 4.10.2.3 leaves the choice to hardware), any
+ * one of them is returned. Cost: O(1) (a hash index finds entries; the
+ * set and replacement policy decide placement and eviction exactly). */
 bool tlb_lookup(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x);
 /* Inserts the translation of the page containing va (x->shift gives its
- * size; x->pa its base). Replaces an existing entry for the same page. */
+ * size; x->pa its base). Replaces an existing entry for the same page (same
+ * tag, or either is global with the same VPID). A size no array holds is
+ * splintered to the largest smaller size one holds (the entry covers va);
+ * if there is none, nothing is inserted. A fill takes an invalid way first
+ * (the lowest), else the policy's victim. */
 void tlb_insert(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *x);
 /* Marks the entry for va dirty (after a walk set D). No-op if absent. */
 void tlb_set_dirty(struct tlb *t, uint32_t tag, xlat_va va);
 
 void tlb_flush_all(struct tlb *t);                      /* everything, globals too */
-void tlb_flush_tag(struct tlb *t, uint32_t tag, bool keep_global); /* INVPCID single-context / MOV CR3 */
+/* MOV CR3 / INVPCID single-context: every entry that would hit under tag
+ * (its own, and the globals of its VPID unless keep_global). */
+void tlb_flush_tag(struct tlb *t, uint32_t tag, bool keep_global);
 void tlb_invlpg(struct tlb *t, uint32_t tag, xlat_va va);          /* every size that covers va, globals too */
+/* INVVPID single-context: every entry of VPID vpid (any PCID, globals too). */
+void tlb_flush_vpid(struct tlb *t, uint32_t vpid);
 
 const struct tlb_stats *tlb_get_stats(const struct tlb *t);
 void tlb_reset_stats(struct tlb *t);
 const struct tlb_config *tlb_get_config(const struct tlb *t);
 unsigned tlb_entries(const struct tlb *t);   /* sum over arrays */
+unsigned tlb_live(const struct tlb *t);      /* valid entries now */
+const char *tlb_repl_name(enum tlb_repl r);  /* "lru", "plru", "random" */
 
 /* Parses one level of the --tlb syntax, "ENTRIES[xWAYS][:lru|plru|random]"
- * (unified over all page sizes). 0 or -EINVAL with xlat_error() set. */
+ * (unified over all page sizes; no xWAYS = fully associative; default LRU):
+ * "64", "64x4", "1536x12:plru". On success fills all of *cfg (one array,
+ * name "TLB", seed 1) and returns 0; else -EINVAL with xlat_error() set and
+ * *cfg untouched. */
 int tlb_parse_level(const char *spec, struct tlb_config *cfg);
 
 #endif

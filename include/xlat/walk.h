@@ -66,7 +66,8 @@ struct walk_req {
 	uint8_t kind;            /* enum xlat_kind */
 	bool supervisor;         /* CPL < 3 */
 	bool ac;                 /* EFLAGS.AC (SMAP override for explicit supervisor accesses) */
-	bool implicit;           /* implicit supervisor access (GDT, TSS ...): SMAP ignores AC */
+	bool implicit;           /* implicit supervisor access (GDT, TSS ...): supervisor-mode
+				  * even at CPL 3, and SMAP ignores AC */
 };
 
 /* #PF error code bits (SDM 4.7, figure 4-12). */
@@ -76,6 +77,12 @@ struct walk_req {
 #define PF_RSVD (1u << 3)   /* reserved bit set in some entry */
 #define PF_I    (1u << 4)   /* instruction fetch (only when NXE or SMEP) */
 #define PF_PK   (1u << 5)   /* protection key */
+
+/* Extra bit of walk_result.perms (and so of a TLB entry's perms): every
+ * stage after stage 0 allows writes (always set for a one-stage chain).
+ * With CR0.WP = 0 a supervisor write ignores stage 0's R/W but never a
+ * later stage's, which the AND in XLAT_W alone cannot tell apart. */
+#define WALK_PERM_LOWER_W (1u << 16)
 
 /* EPT violation exit qualification bits (SDM vol. 3C table 28-7). */
 #define EPTQ_READ        (1ull << 0)
@@ -87,6 +94,10 @@ struct walk_req {
 #define EPTQ_UEXECUTABLE (1ull << 6)  /* user-executable (MBEC) */
 #define EPTQ_GLA_VALID   (1ull << 7)  /* guest linear address field is valid */
 #define EPTQ_GLA_XLATE   (1ull << 8)  /* 1: access to the translated address; 0: to a guest paging-structure entry */
+/* A #PF raised by an x86 stage after stage 0 (AMD nested paging, #NPF):
+ * exit_qual says what was being translated (APM vol. 2 15.25.6, EXITINFO1). */
+#define NPF_FINAL        (1ull << 32) /* the final guest-physical address */
+#define NPF_TABLE        (1ull << 33) /* a guest paging-structure entry */
 
 enum walk_fault_kind {
 	WALK_OK = 0,
@@ -103,8 +114,9 @@ struct walk_fault {
 	uint32_t error_code;    /* #PF: PF_* */
 	xlat_va addr;           /* #PF: CR2 (the stage's input address); EPT: the guest-physical address */
 	xlat_va gla;            /* EPT: guest linear address when EPTQ_GLA_VALID */
-	uint64_t exit_qual;     /* EPT violation: EPTQ_* */
-	uint64_t entry;         /* the offending entry (0 if not present) */
+	uint64_t exit_qual;     /* EPT violation: EPTQ_*; #PF of a stage > 0: NPF_* */
+	uint64_t entry;         /* the entry read at `level`, raw (a not-present entry keeps
+				 * its bits; 0 if none was read) */
 };
 
 /* One memory reference: one entry read. */
@@ -127,7 +139,21 @@ struct walk_stats {
 	uint64_t pwc_hits[WALK_MAX_STAGES], pwc_misses[WALK_MAX_STAGES];
 	uint64_t ntlb_hits, ntlb_misses;                          /* nested TLB (inner translations) */
 	uint64_t ad_writes;                                       /* entries whose A or D the walker set */
-	uint64_t faults[WALK_BAD_ADDRESS + 1];                    /* by kind */
+	uint64_t faults[WALK_BAD_ADDRESS + 1];                    /* by kind; [WALK_OK]: successes */
+};
+
+/* Private to walk.c: what the walker derives from a stage's fmt, maxphyaddr
+ * and ctl, recomputed whenever one of the three changes, so owners may edit
+ * stages in place. Zero-initialised is fine. */
+struct walk_stage_priv {
+	const struct xlat_format *fmt;
+	unsigned maxphyaddr, ctl;
+	unsigned fmt_ctl;                         /* FMT_CTL_* equivalent of ctl */
+	uint64_t present;                         /* entry present iff (e & present) */
+	uint64_t xd;                              /* X86_XD with NXE, else 0 */
+	uint64_t leaf_bit[XLAT_MAX_LEVELS + 1];   /* a present entry is a leaf iff (e & leaf_bit[L]) */
+	uint64_t rsvd[XLAT_MAX_LEVELS + 1][2];    /* [level][leaf]: reserved bits */
+	uint64_t addr[XLAT_MAX_LEVELS + 1][2];    /* [level][leaf]: address field */
 };
 
 struct walk_chain {
@@ -139,14 +165,17 @@ struct walk_chain {
 	 * NULL: none. Only used when n >= 2. */
 	struct tlb *ntlb;
 	struct walk_stats stats;
+	struct walk_stage_priv priv[WALK_MAX_STAGES];  /* walk.c's cache, not API */
 };
 
 /* The translation. */
 struct walk_result {
 	xlat_pa pa;             /* bottom-space address of req->va (valid when fault.kind == WALK_OK) */
 	unsigned shift;         /* log2 of the combined page: the smallest over the stages */
-	uint32_t perms;         /* combined XLAT_R/W/X/U (W only if every stage allows it) */
-	bool dirty;             /* every stage's leaf has D set (a write hit needs no walk) */
+	uint32_t perms;         /* combined XLAT_R/W/X/U (W only if every stage allows it;
+				 * X for this page's mode; U from stage 0) | WALK_PERM_LOWER_W */
+	bool dirty;             /* every stage's leaf has D set (a write hit needs no walk);
+				 * a stage without WALK_SET_AD counts as dirty */
 	bool global;            /* stage-0 leaf has G (and CR4.PGE is assumed on) */
 	uint32_t refs;          /* entries read by this walk */
 	struct walk_fault fault;
@@ -156,7 +185,9 @@ struct walk_result {
 	uint32_t refs_cap;
 };
 
-/* Initialises a chain of one stage (native or shadow). */
+/* Initialises an empty chain (n = 0, no NTLB, zero stats) over the bottom
+ * space mem; push stage 0 first. Owners may later edit stage fields (root,
+ * tag, ctl, pwc) in place between walks. */
 void walk_chain_init(struct walk_chain *c, struct phys *mem);
 /* Appends a stage; returns its index or -EINVAL (too many stages). */
 int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
@@ -167,8 +198,10 @@ int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
 int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk_result *res);
 
 /* Checks an access against the combined permissions of a cached translation
- * (a TLB hit): returns true if allowed, false if it would fault (the caller
- * then walks to get the architectural fault). ctl: stage 0's WALK_* bits. */
+ * (a TLB hit; perms as walk_result.perms, WALK_PERM_LOWER_W included):
+ * returns true if allowed, false if it would fault (the caller then walks to
+ * get the architectural fault). ctl: stage 0's WALK_* bits (an x86 stage).
+ * It does not look at D: a write hit on a clean entry still needs a walk. */
 bool walk_perm_ok(uint32_t perms, const struct walk_req *req, unsigned ctl);
 
 #endif

@@ -1,0 +1,128 @@
+/*
+ * xlat/cpu.h — CPU presets: the translation hardware and the cost model of
+ * one real CPU, every number with its source.
+ *
+ * A preset is plain data. The sim command copies one, applies the user's
+ * overrides ("stlb.entries=2048", "mem_latency=300", ...), checks it, and
+ * turns it into a struct mmu_config. The parameter listing
+ * (cpu_foreach_param) prints every number beside every timed figure, each
+ * with its source — "override" once the user changed it, and "estimate"
+ * inside the citation of any number nobody publishes.
+ *
+ * Keys (case-insensitive; docs/presets.md has the full table):
+ *
+ *   ghz                                   clock, to turn cycles into seconds
+ *   LEVEL[.SIZE].FIELD                    a TLB array
+ *       LEVEL  l1d (L1 DTLB), stlb (L2 data TLB, alias l2d; on Intel also
+ *              the L2 of the instruction side), l1i (L1 ITLB), l2i (AMD's
+ *              L2 ITLB; absent where the STLB is shared)
+ *       SIZE   4k | 2m | 1g: the array holding that page size (default:
+ *              the level's first array)
+ *       FIELD  entries (0 removes the array; setting an array that does
+ *              not exist adds it, fully associative), ways (0 = fully
+ *              associative), repl (lru | plru | random), sizes (4k+2m, all)
+ *   LEVEL.latency                         extra cycles for a hit there
+ *   stlb.shared                           1: the ITLB misses into the STLB
+ *   pwc.style                             none | split | unified
+ *   pwc.pde pwc.pdpte pwc.pml4e pwc.pml5e split PWC entries per level
+ *   pwc.entries pwc.ways                  unified PWC
+ *   ntlb.entries ntlb.ways ntlb.repl ntlb.sizes   nested TLB (entries 0: none)
+ *   cache.l1d.size .ways .latency, cache.l2.*, cache.llc.*  (size 0: absent)
+ *   cache.line mem_latency                cache line bytes; DRAM cycles
+ *   walk_cycles fault_cycles exit_cycles base_cycles_per_access
+ */
+#ifndef XLAT_CPU_H
+#define XLAT_CPU_H
+
+#include "xlat/base.h"
+#include "xlat/cache.h"
+#include "xlat/pwc.h"
+#include "xlat/tlb.h"
+
+struct mmu_config;
+
+#define CPU_TLB_LEVELS 2          /* L1 and L2 on each side */
+#define CPU_DEFAULT_PRESET "skylake"
+
+struct cpu_tlb_side {
+	unsigned nlevels;                         /* 1 or 2 */
+	struct tlb_config level[CPU_TLB_LEVELS];
+	unsigned hit_cycles[CPU_TLB_LEVELS];      /* extra cycles for a hit at the level (L1: 0) */
+};
+
+struct cpu_preset {
+	const char *name;         /* canonical, lower case: "skylake" */
+	const char *aliases;      /* comma-separated, lower case */
+	const char *vendor;       /* "Intel", "AMD" */
+	const char *model;        /* the part the numbers describe */
+	const char *source;       /* the main references of the preset */
+
+	double ghz;               /* core clock the cycle figures assume */
+	const char *src_clock;
+
+	struct cpu_tlb_side data; /* level[0] L1 DTLB, level[1] STLB / L2 DTLB */
+	struct cpu_tlb_side inst; /* level[0] L1 ITLB, level[1] L2 ITLB if not shared */
+	bool stlb_shared;         /* fetches that miss the L1 ITLB look up data.level[1] */
+	const char *src_tlb;      /* geometry */
+	const char *src_tlb_latency;
+
+	struct pwc_config pwc;
+	const char *src_pwc;
+
+	struct tlb_config ntlb;   /* one array; entries 0 = no nested TLB */
+	const char *src_ntlb;
+
+	struct pcache_config cache;   /* latencies: load-to-use cycles */
+	const char *src_cache;
+	const char *src_mem;          /* cache.mem_latency */
+
+	unsigned walk_cycles;     /* fixed cost of a walk beyond its references */
+	const char *src_walk;
+	unsigned fault_cycles;    /* a Linux minor page fault, end to end */
+	const char *src_fault;
+	unsigned exit_cycles;     /* a VM exit + VM entry round trip (no handler work) */
+	const char *src_exit;
+	double base_cycles_per_access; /* non-translation work per access */
+	const char *src_base;
+
+	/* Which numbers the user overrode (bit per field; internal to
+	 * cpu_presets.c, zero in the presets). */
+	uint32_t ovr_tlb[2][CPU_TLB_LEVELS][TLB_MAX_ARRAYS];
+	uint32_t ovr_level[2][CPU_TLB_LEVELS];
+	uint64_t ovr_scalar;
+};
+
+/* The preset called name or one of its aliases (case-insensitive), or NULL
+ * with xlat_error() listing the known names. */
+const struct cpu_preset *cpu_preset_by_name(const char *name);
+/* All presets; *n set to their number. */
+const struct cpu_preset *cpu_preset_list(size_t *n);
+/* The default preset (CPU_DEFAULT_PRESET). */
+const struct cpu_preset *cpu_preset_default(void);
+
+/* Sets one parameter of a copy. 0, or -EINVAL with xlat_error() naming the
+ * key or value (unknown key, bad number, value out of range). The result
+ * may be inconsistent until all overrides are applied: call cpu_check. */
+int cpu_override(struct cpu_preset *p, const char *key, const char *value);
+/* "key=value" in one string, as the command line gives it. */
+int cpu_override_spec(struct cpu_preset *p, const char *spec);
+/* Checks the whole preset as the hardware models will take it (TLB, PWC
+ * and cache geometries, positive clock). 0 or -EINVAL with xlat_error(). */
+int cpu_check(const struct cpu_preset *p);
+
+/* The value of one parameter as cpu_foreach_param prints it, into buf.
+ * 0 or -EINVAL (unknown key). */
+int cpu_get(const struct cpu_preset *p, const char *key, char *buf, size_t len);
+
+/* Calls fn for every parameter, in a fixed order: key, value (parseable by
+ * cpu_override) and its source ("override" if the user set it). Stops at
+ * and returns the first non-zero value fn returns; 0 when all were seen. */
+typedef int (*cpu_param_fn)(void *ctx, const char *key, const char *value, const char *source);
+int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx);
+
+/* Fills the hardware part of an mmu configuration (TLB levels of both
+ * sides, sharing, PWC, nested TLB, cache model on, costs). Fields of *cfg
+ * that a preset does not describe (no_fetch) are left as they are. */
+void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * xlat/explain.h — the study behind `xlat walk`: build real page tables for
+ * one address (natively, under nested paging or under shadow paging), walk
+ * it once with the walker, and return every reference in order, ready to be
+ * drawn as the classic two-dimensional grid.
+ */
+#ifndef XLAT_EXPLAIN_H
+#define XLAT_EXPLAIN_H
+
+#include "xlat/sim.h"
+#include "xlat/walk.h"
+
+struct explain_config {
+	enum sim_mode mode;
+	unsigned levels;          /* guest (or native) paging levels: 4 or 5 */
+	unsigned host_levels;     /* EPT levels: 4 or 5 */
+	unsigned guest_shift;     /* guest (native) page: 12, 21 or 30 */
+	unsigned host_shift;      /* host page backing guest memory: 12, 21 or 30 */
+	xlat_va va;               /* the address walked */
+	unsigned kind;            /* XLAT_READ / WRITE / FETCH */
+	bool warm;                /* walk once first so PWCs and the nested TLB are warm */
+	struct pwc_config pwc;    /* caches used when warm */
+	struct tlb_config ntlb;
+};
+
+struct explain_step {
+	struct walk_ref ref;      /* what the walker recorded */
+	const struct xlat_format *fmt;  /* format of the entry read */
+	char meaning[160];        /* fmt_describe of the entry */
+};
+
+struct explain_result {
+	unsigned nsteps;
+	struct explain_step steps[WALK_MAX_REFS];
+	struct walk_result walk;
+	unsigned stages;
+	unsigned levels[WALK_MAX_STAGES];
+	const struct xlat_format *fmts[WALK_MAX_STAGES];
+	xlat_pa root[WALK_MAX_STAGES];   /* CR3 (GPA when nested) and EPTP / shadow root */
+	xlat_pa gpa;                     /* nested: the data's guest-physical address */
+	struct walk_stats stats;
+};
+
+void explain_config_init(struct explain_config *cfg);
+/* 0 or -errno (bad levels or page sizes: message in xlat_error()). */
+int explain_walk(const struct explain_config *cfg, struct explain_result *res);
+
+#endif

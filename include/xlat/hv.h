@@ -1,0 +1,113 @@
+/*
+ * xlat/hv.h — a hypervisor: virtual machines whose guest OS (xlat/os.h) keeps
+ * its page tables as bytes in guest-physical memory, translated to host
+ * memory by nested paging or by shadow paging.
+ *
+ *  nested (EPT/NPT): the mmu's chain is [guest x86 stage, EPT stage]; every
+ *      guest page-table reference is itself translated through the EPT, so a
+ *      TLB miss costs up to (Lg+1)(Lh+1)-1 references. An EPT violation exits
+ *      to the hypervisor, which backs the GPA with a host page (4K, 2M or 1G
+ *      per host policy) and resumes. Guest page faults stay in the guest.
+ *  shadow: the hypervisor builds, lazily, one shadow x86 table per guest CR3
+ *      that maps GVA -> HPA directly (the chain is one stage: native walk
+ *      cost). It write-protects the guest page-table pages it has shadowed
+ *      and takes an exit on each guest write to one, exits on guest CR3
+ *      loads and INVLPG, and injects guest page faults. With `unsync` (as
+ *      KVM does for last-level tables) guest writes to leaf tables do not
+ *      exit; the hypervisor resynchronises at the guest's next TLB flush.
+ *      Guest accessed/dirty bits are set by the hypervisor when it fills a
+ *      shadow entry (A), and a clean page is shadowed read-only so the
+ *      first write exits and sets D.
+ *
+ * Guest-physical memory is a view (xlat/phys.h) of host memory through the
+ * GPA->HPA map: guest bytes exist once, in host frames, backed on demand.
+ * In shadow mode that map is the hypervisor's memslot table (an EPT-format
+ * table the hardware never walks).
+ */
+#ifndef XLAT_HV_H
+#define XLAT_HV_H
+
+#include "xlat/os.h"
+#include "xlat/pt.h"
+
+/* Address kinds, for the reader: a GVA is a guest's virtual address, a GPA a
+ * guest-physical one, an HPA a host-physical one. */
+typedef uint64_t gva_t;
+typedef uint64_t gpa_t;
+typedef uint64_t hpa_t;
+
+struct mmu;
+struct phys;
+
+enum hv_mode { HV_NESTED, HV_SHADOW };
+
+struct vm_config {
+	enum hv_mode mode;
+	unsigned ept_levels;             /* 4 or 5: depth of the GPA->HPA table */
+	enum os_page_policy host_policy; /* host pages backing guest memory: 4K, 2M (THP), 1G */
+	uint64_t guest_ram;              /* bytes of guest-physical RAM */
+	unsigned guest_pa_bits;          /* guest MAXPHYADDR (<= host's) */
+	unsigned vpid;                   /* VPID tag (1..4095); TLB entries of this VM carry it */
+	bool ept_ad;                     /* EPT accessed/dirty flags (EPTP bit 6) */
+	bool unsync;                     /* shadow: KVM's unsync leaf shadow pages */
+	unsigned exit_cycles;            /* one VM exit + entry round trip */
+	unsigned host_fault_cycles;      /* backing a GPA in the host (a host page fault) */
+	struct os_config guest;          /* the guest OS (fmt, page policy, fault cost, PCID) */
+};
+
+/* VM exits by reason. */
+enum vm_exit {
+	VM_EXIT_EPT_VIOLATION = 0,   /* nested: an unbacked GPA */
+	VM_EXIT_SHADOW_PF,           /* shadow: a #PF on the shadow table */
+	VM_EXIT_PT_WRITE,            /* shadow: guest wrote a write-protected page-table page */
+	VM_EXIT_INVLPG,              /* shadow: guest INVLPG */
+	VM_EXIT_CR3,                 /* shadow: guest MOV CR3 / full flush */
+	VM_EXIT_COUNT
+};
+
+struct vm_stats {
+	uint64_t exits[VM_EXIT_COUNT];
+	uint64_t injected_pf;            /* shadow: guest page faults injected */
+	uint64_t host_backed[3];         /* host pages backing guest memory: 4K, 2M, 1G */
+	uint64_t shadow_fills;           /* shadow entries created */
+	uint64_t shadow_zaps;            /* shadow entries removed on guest PT writes / resync */
+	uint64_t resyncs;                /* unsync pages resynchronised */
+	uint64_t protected_pages;        /* guest PT pages currently write-protected */
+	uint64_t ad_propagated;          /* guest A/D bits set by the hypervisor */
+};
+
+struct vm;
+
+/* A VM whose memory is backed by frames of `host`. */
+struct vm *vm_create(struct phys *host, const struct vm_config *cfg);
+void vm_destroy(struct vm *vm);
+
+/* Runs the VM on the mmu (its TLBs and caches may be shared with other VMs:
+ * entries are tagged by VPID): sets the chain, the system layer, and makes
+ * guest process 0 current. 0 or -errno. */
+int vm_attach(struct vm *vm, struct mmu *mmu);
+
+struct os *vm_guest(struct vm *vm);            /* the guest OS */
+struct phys *vm_gpa_space(struct vm *vm);      /* guest-physical memory */
+struct pt *vm_gpa_map(struct vm *vm);          /* GPA -> HPA (EPT / memslot table) */
+const struct vm_config *vm_get_config(const struct vm *vm);
+
+/* GPA -> HPA through the map; populate: back it if it is not yet.
+ * 0, -ENOENT (not backed, !populate), -EFAULT (outside guest RAM). */
+int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate);
+/* The reference translation GVA -> HPA of the current guest process,
+ * composed in software from the guest's table and the GPA map, with no
+ * caches, no A/D updates and no side effects. 0 or -ENOENT. */
+int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa);
+
+/* Shadow mode: the shadow table of the current guest process (NULL in
+ * nested mode). */
+struct pt *vm_shadow_pt(struct vm *vm);
+
+const struct vm_stats *vm_get_stats(const struct vm *vm);
+const char *vm_exit_name(enum vm_exit e);
+/* Table accounting: guest tables (all processes), the GPA map, shadows. */
+void vm_table_stats(const struct vm *vm, struct pt_stats *guest, struct pt_stats *gpa_map,
+		    struct pt_stats *shadow);
+
+#endif

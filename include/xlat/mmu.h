@@ -1,0 +1,139 @@
+/*
+ * xlat/mmu.h — the MMU model: TLB hierarchies, paging-structure caches, the
+ * walker and the cost model, tied together. It consumes batches of accesses
+ * and produces counters and cycles.
+ *
+ * Per access (per page touched: an access that crosses a page boundary
+ * touches both pages):
+ *   1. look up the L1 TLB of its side (ITLB for fetches, DTLB otherwise),
+ *      then each further level; the translation found fills every level
+ *      that missed;
+ *   2. on a miss in the last level (one TLB miss, however many faults and
+ *      retries follow), walk the chain (xlat/walk.h); each entry read costs
+ *      what the page-table line cache model (xlat/cache.h) says;
+ *   3. a fault goes to the system layer's handler (the OS maps the page, the
+ *      hypervisor backs the GPA, ...), which says what it cost; then the
+ *      walk is retried.
+ *
+ * Every cycle figure comes from struct mmu_costs and the cache model, which
+ * the reports print beside the result.
+ */
+#ifndef XLAT_MMU_H
+#define XLAT_MMU_H
+
+#include "xlat/access.h"
+#include "xlat/cache.h"
+#include "xlat/pwc.h"
+#include "xlat/tlb.h"
+#include "xlat/walk.h"
+
+#define MMU_MAX_TLB_LEVELS 3
+
+struct mmu_costs {
+	unsigned tlb_hit_cycles[MMU_MAX_TLB_LEVELS]; /* extra cycles for a hit at level i (L1 usually 0) */
+	unsigned walk_overhead_cycles;  /* fixed cost of starting a walk, beyond its references */
+	unsigned fault_cycles;          /* a minor page fault handled by the OS */
+	unsigned exit_cycles;           /* a VM exit + entry round trip */
+	double base_cycles_per_access;  /* the rest of the work per access, for the translation share */
+	double ghz;                     /* to turn cycles into seconds */
+};
+
+struct mmu_config {
+	unsigned ndtlb, nitlb;                       /* levels on each side (>= 1 each) */
+	struct tlb_config dtlb[MMU_MAX_TLB_LEVELS];
+	struct tlb_config itlb[MMU_MAX_TLB_LEVELS];
+	/* Levels >= shared_from are one structure shared by both sides (the
+	 * STLB); MMU_MAX_TLB_LEVELS = nothing shared. Shared levels take the
+	 * dtlb config. */
+	unsigned shared_from;
+	struct pwc_config pwc;                       /* per stage; PWC_NONE = off */
+	bool ntlb_enabled;
+	struct tlb_config ntlb;                      /* nested TLB (GPA -> HPA) */
+	bool cache_enabled;                          /* page-table line cache model; off = every ref costs mem latency */
+	struct pcache_config cache;
+	struct mmu_costs costs;
+	bool no_fetch;                               /* drop instruction fetches */
+};
+
+/* Counters. "Pages touched" = accesses after splitting at page boundaries. */
+struct mmu_stats {
+	uint64_t accesses;                  /* records consumed (events excluded) */
+	uint64_t pages;                     /* page-granular lookups (>= accesses) */
+	uint64_t by_kind[3];                /* pages by read / write / fetch */
+	uint64_t events;                    /* map/unmap/protect/switch records */
+	uint64_t tlb_hits[2][MMU_MAX_TLB_LEVELS];  /* [side: 0 data, 1 fetch][level] */
+	uint64_t tlb_hits_by_size[2][MMU_MAX_TLB_LEVELS][3];
+	uint64_t tlb_misses;                /* lookups that missed every level */
+	uint64_t tlb_misses_side[2];
+	uint64_t dirty_walks;               /* write hits on a clean entry: a walk to set D */
+	uint64_t perm_walks;                /* hits that failed the permission check and walked */
+	uint64_t walks;                     /* walk_translate calls, retries included */
+	uint64_t walk_refs;                 /* entries read by those walks */
+	uint64_t refs_hist[64];             /* walks by reference count ([63]: 63 or more) */
+	uint64_t walk_start[XLAT_MAX_LEVELS + 1];  /* stage-0 walks by first level read */
+	uint64_t faults;                    /* faults handled by the system layer */
+	uint64_t faults_by_kind[WALK_BAD_ADDRESS + 1];
+	uint64_t unresolved;                /* accesses dropped: the system could not resolve the fault */
+	uint64_t exits;                     /* VM exits charged by the system layer */
+	/* cycles */
+	uint64_t tlb_cycles;                /* hits beyond L1 */
+	uint64_t walk_cycles;               /* references + walk overhead */
+	uint64_t fault_cycles;              /* charged by handlers */
+	uint64_t exit_cycles;
+	uint64_t ref_where[PCACHE_LEVELS + 1];   /* references by where the line was */
+};
+
+struct mmu;
+
+/* What the system layer (OS, hypervisor) does for the MMU. */
+struct mmu_system {
+	/* A walk faulted. Resolve it (map the page, back the GPA, fix a shadow
+	 * entry, ...) and charge its cost with mmu_charge_*. Return 0 to retry
+	 * the walk, 1 to drop the access (unresolvable, e.g. a segfault), or
+	 * -errno to abort the run. */
+	int (*fault)(void *ctx, struct mmu *m, const struct walk_req *req, const struct walk_result *res);
+	/* An event record (map/unmap/protect/switch). 0 or -errno. */
+	int (*event)(void *ctx, struct mmu *m, const struct xlat_access *ev);
+	void *ctx;
+};
+
+/* NULL + xlat_error() on a bad configuration. The chain is the mmu's own:
+ * set it up with mmu_chain() before running. */
+struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom);
+void mmu_destroy(struct mmu *m);
+
+/* The chain the walker uses; the system layer sets stages, roots and tags
+ * (the mmu attaches its PWCs and nested TLB to it). */
+struct walk_chain *mmu_chain(struct mmu *m);
+/* Call after changing the chain's stages: attaches caches to new stages. */
+void mmu_chain_changed(struct mmu *m);
+void mmu_set_system(struct mmu *m, const struct mmu_system *sys);
+/* Tag (VPID << 12 | PCID) of the current address space, for the TLBs. */
+void mmu_set_tag(struct mmu *m, uint32_t tag);
+uint32_t mmu_tag(const struct mmu *m);
+
+/* Consumes n records. 0 or -errno (a system handler failed). */
+int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n);
+/* Translates one address as an access of `kind` would (through the TLBs,
+ * walking and faulting as needed) and returns the bottom-space address in
+ * *pa. 0, 1 if unresolvable, or -errno. */
+int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, xlat_pa *pa);
+
+/* TLB maintenance, as the OS / hypervisor issues it. */
+void mmu_invlpg(struct mmu *m, uint32_t tag, xlat_va va);   /* TLBs + PWCs of stage 0 */
+void mmu_flush_tag(struct mmu *m, uint32_t tag, bool keep_global);
+void mmu_flush_all(struct mmu *m);
+/* Nested TLB and stage >= 1 PWCs (the hypervisor changed the EPT). */
+void mmu_flush_nested(struct mmu *m);
+
+/* Cost charged by the system layer. */
+void mmu_charge_fault(struct mmu *m, uint64_t cycles);
+void mmu_charge_exit(struct mmu *m, uint64_t cycles);
+
+const struct mmu_stats *mmu_get_stats(const struct mmu *m);
+const struct mmu_config *mmu_get_config(const struct mmu *m);
+const struct pcache_stats *mmu_cache_stats(const struct mmu *m);
+/* Total cycles spent translating: TLB + walks + faults + exits. */
+uint64_t mmu_translation_cycles(const struct mmu *m);
+
+#endif

@@ -1,0 +1,446 @@
+/*
+ * The MMU model: TLB hierarchies in front of the walker, the cost model
+ * behind it, faults handed to the system layer. See xlat/mmu.h.
+ *
+ * Hot path: an access to the page the previous access of its side hit in the
+ * L1 TLB is answered from `last` without touching the TLB arrays. That is
+ * exact, not an approximation: the entry is already the most recently used
+ * of its set (LRU and tree-PLRU state would not change), and `last` is
+ * dropped whenever that side's L1 changes (fill, flush, invlpg, new tag).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlat/mmu.h"
+#include "xlat/phys.h"
+
+#define SIDE_DATA 0
+#define SIDE_FETCH 1
+#define MAX_FAULT_RETRIES 8
+
+/* The last L1 hit of one side. ok: bit (kind + 3 * supervisor) set when an
+ * access of that kind and mode may use the translation with no walk. */
+struct last_hit {
+	uint64_t base;      /* page base (va & ~mask) */
+	uint64_t mask;      /* page size - 1 */
+	uint8_t ok;
+	uint8_t size_idx;   /* 0 4K, 1 2M, 2 1G */
+	bool valid;
+};
+
+struct mmu {
+	struct mmu_config cfg;
+	struct tlb *side[2][MMU_MAX_TLB_LEVELS];   /* [SIDE_DATA] dtlb, [SIDE_FETCH] itlb */
+	unsigned nlev[2];
+	struct tlb *owned[2 * MMU_MAX_TLB_LEVELS];
+	unsigned nowned;
+	struct pwc *pwc[WALK_MAX_STAGES];
+	struct tlb *ntlb;
+	struct pcache *cache;
+	struct walk_chain chain;
+	struct mmu_system sys;
+	uint32_t tag;
+	struct mmu_stats st;
+	struct last_hit last[2];
+	struct walk_ref *refs;     /* WALK_MAX_REFS, filled by the walker for the cost model */
+};
+
+static unsigned size_idx(unsigned shift)
+{
+	return shift >= 30 ? 2 : shift >= 21 ? 1 : 0;
+}
+
+static int build_side(struct mmu *m, unsigned s, unsigned n, const struct tlb_config *cfg)
+{
+	if (n == 0 || n > MMU_MAX_TLB_LEVELS)
+		return xlat_fail(-EINVAL, "%s side needs 1 to %d TLB levels, got %u",
+				 s ? "instruction" : "data", MMU_MAX_TLB_LEVELS, n);
+	for (unsigned l = 0; l < n; l++) {
+		if (s == SIDE_FETCH && l >= m->cfg.shared_from && l < m->nlev[SIDE_DATA]) {
+			m->side[s][l] = m->side[SIDE_DATA][l];
+			continue;
+		}
+		struct tlb *t = tlb_create(&cfg[l]);
+		if (!t)
+			return -EINVAL;
+		m->owned[m->nowned++] = t;
+		m->side[s][l] = t;
+	}
+	m->nlev[s] = n;
+	return 0;
+}
+
+struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom)
+{
+	struct mmu *m = calloc(1, sizeof *m);
+	if (!m) {
+		xlat_fail(-ENOMEM, "mmu: out of memory");
+		return NULL;
+	}
+	m->cfg = *cfg;
+	m->refs = calloc(WALK_MAX_REFS, sizeof *m->refs);
+	if (!m->refs)
+		goto fail;
+	if (build_side(m, SIDE_DATA, cfg->ndtlb, cfg->dtlb) ||
+	    build_side(m, SIDE_FETCH, cfg->nitlb, cfg->itlb))
+		goto fail;
+	if (cfg->ntlb_enabled && !(m->ntlb = tlb_create(&cfg->ntlb)))
+		goto fail;
+	if (cfg->cache_enabled && !(m->cache = pcache_create(&cfg->cache)))
+		goto fail;
+	walk_chain_init(&m->chain, bottom);
+	return m;
+fail:
+	mmu_destroy(m);
+	return NULL;
+}
+
+void mmu_destroy(struct mmu *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->nowned; i++)
+		tlb_destroy(m->owned[i]);
+	for (unsigned s = 0; s < WALK_MAX_STAGES; s++)
+		pwc_destroy(m->pwc[s]);
+	tlb_destroy(m->ntlb);
+	pcache_destroy(m->cache);
+	free(m->refs);
+	free(m);
+}
+
+struct walk_chain *mmu_chain(struct mmu *m)
+{
+	return &m->chain;
+}
+
+void mmu_chain_changed(struct mmu *m)
+{
+	for (unsigned s = 0; s < m->chain.n; s++) {
+		if (!m->pwc[s] && m->cfg.pwc.style != PWC_NONE)
+			m->pwc[s] = pwc_create(&m->cfg.pwc);
+		m->chain.stage[s].pwc = m->pwc[s];
+	}
+	m->chain.ntlb = m->chain.n >= 2 ? m->ntlb : NULL;
+	m->last[0].valid = m->last[1].valid = false;
+}
+
+void mmu_set_system(struct mmu *m, const struct mmu_system *sys)
+{
+	m->sys = *sys;
+}
+
+void mmu_set_tag(struct mmu *m, uint32_t tag)
+{
+	m->tag = tag;
+	m->last[0].valid = m->last[1].valid = false;
+}
+
+uint32_t mmu_tag(const struct mmu *m)
+{
+	return m->tag;
+}
+
+/* ---- the cost of a walk ------------------------------------------------ */
+
+static void charge_walk(struct mmu *m, const struct walk_result *res)
+{
+	uint64_t cyc = m->cfg.costs.walk_overhead_cycles;
+	uint32_t n = res->refs;
+
+	m->st.walks++;
+	m->st.walk_refs += n;
+	m->st.refs_hist[n < 63 ? n : 63]++;
+	if (m->cache) {
+		uint32_t rec = n < res->refs_cap ? n : res->refs_cap;
+		for (uint32_t i = 0; i < rec; i++) {
+			unsigned where;
+			cyc += pcache_access(m->cache, m->refs[i].addr, &where);
+			m->st.ref_where[where]++;
+		}
+	} else {
+		cyc += (uint64_t)n * m->cfg.cache.mem_latency;
+		m->st.ref_where[PCACHE_LEVELS] += n;
+	}
+	m->st.walk_cycles += cyc;
+}
+
+/* ---- TLB fills ----------------------------------------------------------- */
+
+static void drop_last(struct mmu *m, unsigned side)
+{
+	m->last[side].valid = false;
+	if (m->cfg.shared_from == 0)
+		m->last[side ^ 1].valid = false;
+}
+
+static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_xlat *x)
+{
+	struct last_hit *l = &m->last[side];
+	unsigned ctl = m->chain.stage[0].ctl;
+	uint8_t ok = 0;
+
+	for (unsigned sup = 0; sup < 2; sup++)
+		for (unsigned k = 0; k < 3; k++) {
+			if (k == XLAT_WRITE && !x->dirty)
+				continue;
+			struct walk_req r = { .va = va, .kind = (uint8_t)k, .supervisor = sup };
+			if (walk_perm_ok(x->perms, &r, ctl))
+				ok |= (uint8_t)(1u << (k + 3 * sup));
+		}
+	l->mask = (1ULL << x->shift) - 1;
+	l->base = va & ~l->mask;
+	l->ok = ok;
+	l->size_idx = (uint8_t)size_idx(x->shift);
+	l->valid = true;
+}
+
+static void fill(struct mmu *m, unsigned side, unsigned upto, xlat_va va, const struct tlb_xlat *x)
+{
+	for (unsigned l = 0; l < upto; l++)
+		tlb_insert(m->side[side][l], m->tag, va, x);
+	if (upto > 0)
+		drop_last(m, side);
+}
+
+/* ---- translation --------------------------------------------------------- */
+
+/* Walks until the translation succeeds or the system gives up, then fills
+ * every TLB level of the side. 0, 1 (dropped) or -errno. */
+static int walk_and_fill(struct mmu *m, const struct walk_req *req, unsigned side,
+			 struct tlb_xlat *out)
+{
+	struct walk_result res;
+
+	for (unsigned tries = 0;; tries++) {
+		memset(&res, 0, sizeof res);
+		if (m->cache) {
+			res.refs_out = m->refs;
+			res.refs_cap = WALK_MAX_REFS;
+		}
+		int rc = walk_translate(&m->chain, req, &res);
+		if (rc < 0)
+			return rc;
+		charge_walk(m, &res);
+		if (res.fault.kind == WALK_OK)
+			break;
+		m->st.faults++;
+		m->st.faults_by_kind[res.fault.kind]++;
+		if (!m->sys.fault || tries >= MAX_FAULT_RETRIES) {
+			m->st.unresolved++;
+			return 1;
+		}
+		rc = m->sys.fault(m->sys.ctx, m, req, &res);
+		if (rc != 0) {
+			if (rc > 0)
+				m->st.unresolved++;
+			return rc;
+		}
+	}
+
+	struct tlb_xlat x = {
+		.pa = res.pa & ~((1ULL << res.shift) - 1),
+		.shift = (uint8_t)res.shift,
+		.global = res.global,
+		.dirty = res.dirty,
+		.perms = res.perms,
+	};
+	fill(m, side, m->nlev[side], req->va, &x);
+	if (out)
+		*out = x;
+	return 0;
+}
+
+static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_pa *pa)
+{
+	unsigned side = kind == XLAT_FETCH;
+	struct walk_req req = { .va = va, .kind = (uint8_t)kind, .supervisor = sup };
+	struct tlb_xlat x;
+	unsigned l, n = m->nlev[side];
+	int rc;
+
+	for (l = 0; l < n; l++)
+		if (tlb_lookup(m->side[side][l], m->tag, va, &x))
+			break;
+
+	if (l < n) {
+		m->st.tlb_hits[side][l]++;
+		m->st.tlb_hits_by_size[side][l][size_idx(x.shift)]++;
+		m->st.tlb_cycles += m->cfg.costs.tlb_hit_cycles[l];
+		fill(m, side, l, va, &x);
+		if (walk_perm_ok(x.perms, &req, m->chain.stage[0].ctl)) {
+			if (kind != XLAT_WRITE || x.dirty) {
+				remember(m, side, va, &x);
+				goto done;
+			}
+			m->st.dirty_walks++;
+		} else {
+			m->st.perm_walks++;
+		}
+	} else {
+		m->st.tlb_misses++;
+		m->st.tlb_misses_side[side]++;
+	}
+
+	rc = walk_and_fill(m, &req, side, &x);
+	if (rc)
+		return rc;
+	remember(m, side, va, &x);
+done:
+	if (pa)
+		*pa = x.pa | (va & ((1ULL << x.shift) - 1));
+	return 0;
+}
+
+static inline int access_page(struct mmu *m, xlat_va va, unsigned kind, bool sup)
+{
+	unsigned side = kind == XLAT_FETCH;
+	struct last_hit *l = &m->last[side];
+
+	m->st.pages++;
+	m->st.by_kind[kind]++;
+	if (l->valid && (va & ~l->mask) == l->base && (l->ok >> (kind + 3 * sup)) & 1) {
+		m->st.tlb_hits[side][0]++;
+		m->st.tlb_hits_by_size[side][0][l->size_idx]++;
+		m->st.tlb_cycles += m->cfg.costs.tlb_hit_cycles[0];
+		return 0;
+	}
+	return access_slow(m, va, kind, sup, NULL);
+}
+
+int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct xlat_access *a = &acc[i];
+		unsigned kind = a->kind;
+
+		if (kind > XLAT_FETCH) {
+			m->st.events++;
+			if (kind >= XLAT_KIND_COUNT)
+				return xlat_fail(-EINVAL, "record %zu of a batch has unknown kind %u", i, kind);
+			if (m->sys.event) {
+				int rc = m->sys.event(m->sys.ctx, m, a);
+				if (rc < 0)
+					return rc;
+			}
+			continue;
+		}
+		if (kind == XLAT_FETCH && m->cfg.no_fetch)
+			continue;
+		m->st.accesses++;
+
+		bool sup = a->flags & XLAT_ACC_SUPERVISOR;
+		xlat_va va = a->va;
+		xlat_va last = va + (a->size ? a->size - 1 : 0);
+		if (last < va)   /* wraps the address space: stop at its end */
+			last = UINT64_MAX;
+		for (;;) {
+			int rc = access_page(m, va, kind, sup);
+			if (rc < 0)
+				return rc;
+			xlat_va next = (va | (XLAT_PAGE_SIZE - 1)) + 1;
+			if (next == 0 || next > last)
+				break;
+			va = next;
+		}
+	}
+	return 0;
+}
+
+int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, xlat_pa *pa)
+{
+	if (kind > XLAT_FETCH)
+		return xlat_fail(-EINVAL, "mmu_translate: kind %u is not an access", kind);
+	m->st.pages++;
+	m->st.by_kind[kind]++;
+	return access_slow(m, va, kind, supervisor, pa);
+}
+
+/* ---- maintenance --------------------------------------------------------- */
+
+/* Every distinct TLB structure of both sides, once. */
+#define FOR_EACH_TLB(m, t)                                  \
+	for (unsigned i_ = 0; i_ < (m)->nowned; i_++)       \
+		if (((t) = (m)->owned[i_]), 1)
+
+void mmu_invlpg(struct mmu *m, uint32_t tag, xlat_va va)
+{
+	struct tlb *t;
+	FOR_EACH_TLB(m, t)
+		tlb_invlpg(t, tag, va);
+	if (m->pwc[0])
+		pwc_invlpg(m->pwc[0], tag, va);
+	m->last[0].valid = m->last[1].valid = false;
+}
+
+void mmu_flush_tag(struct mmu *m, uint32_t tag, bool keep_global)
+{
+	struct tlb *t;
+	FOR_EACH_TLB(m, t)
+		tlb_flush_tag(t, tag, keep_global);
+	if (m->pwc[0])
+		pwc_flush_tag(m->pwc[0], tag);
+	m->last[0].valid = m->last[1].valid = false;
+}
+
+void mmu_flush_all(struct mmu *m)
+{
+	struct tlb *t;
+	FOR_EACH_TLB(m, t)
+		tlb_flush_all(t);
+	for (unsigned s = 0; s < WALK_MAX_STAGES; s++)
+		if (m->pwc[s])
+			pwc_flush_all(m->pwc[s]);
+	if (m->ntlb)
+		tlb_flush_all(m->ntlb);
+	m->last[0].valid = m->last[1].valid = false;
+}
+
+void mmu_flush_nested(struct mmu *m)
+{
+	/* Combined GVA->HPA entries depend on the EPT too (SDM 28.4.3.1: INVEPT
+	 * invalidates combined mappings), so the TLBs go as well. */
+	struct tlb *t;
+	FOR_EACH_TLB(m, t)
+		tlb_flush_all(t);
+	for (unsigned s = 1; s < WALK_MAX_STAGES; s++)
+		if (m->pwc[s])
+			pwc_flush_all(m->pwc[s]);
+	if (m->ntlb)
+		tlb_flush_all(m->ntlb);
+	m->last[0].valid = m->last[1].valid = false;
+}
+
+void mmu_charge_fault(struct mmu *m, uint64_t cycles)
+{
+	m->st.fault_cycles += cycles;
+}
+
+void mmu_charge_exit(struct mmu *m, uint64_t cycles)
+{
+	m->st.exits++;
+	m->st.exit_cycles += cycles;
+}
+
+const struct mmu_stats *mmu_get_stats(const struct mmu *m)
+{
+	struct mmu *mm = (struct mmu *)m;
+	memcpy(mm->st.walk_start, m->chain.stats.start_level, sizeof mm->st.walk_start);
+	return &m->st;
+}
+
+const struct mmu_config *mmu_get_config(const struct mmu *m)
+{
+	return &m->cfg;
+}
+
+const struct pcache_stats *mmu_cache_stats(const struct mmu *m)
+{
+	return m->cache ? pcache_get_stats(m->cache) : NULL;
+}
+
+uint64_t mmu_translation_cycles(const struct mmu *m)
+{
+	return m->st.tlb_cycles + m->st.walk_cycles + m->st.fault_cycles + m->st.exit_cycles;
+}

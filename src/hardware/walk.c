@@ -1,0 +1,575 @@
+/*
+ * hardware/walk.c — the one page walker: N stages, any format, one loop.
+ *
+ * A stage's input address is cut into one 9-bit index per level (x86-64
+ * 4-level shown; 5-level paging and 5-level EPT add bits 56:48 as the L5
+ * index; EPT inputs are guest-physical, zero- rather than sign-extended):
+ *
+ *   63    48 47    39 38    30 29    21 20    12 11          0
+ *  +--------+--------+--------+--------+--------+-------------+
+ *  |  sign  | L4 idx | L3 idx | L2 idx | L1 idx | page offset |
+ *  +--------+--------+--------+--------+--------+-------------+
+ *              PML4E    PDPTE    PDE      PTE
+ *                         |        '-- PS=1: 2 MiB leaf, offset = bits 20:0
+ *                         '----------- PS=1: 1 GiB leaf, offset = bits 29:0
+ *
+ *   entry(L) = table(L) + 8 * index(L)      table(top) = the stage's root
+ *   table(L-1) = address field of entry(L)  page = address field of the leaf
+ *
+ * entry(L) is an address in the stage's *table space*, which is the input
+ * space of the next stage: before reading it the walker translates it
+ * through stages j+1 .. n-1 (walk_stage() -> inner() -> walk_stage() for
+ * the next stage), and the stage's output address likewise. Recursion
+ * depth is therefore the chain length; nothing is allocated.
+ *
+ * Each translation of an address through stages j..n-1 is one unit that
+ * succeeds or faults as a whole. A unit writes its stage's A/D bits and
+ * fills its stage's paging-structure cache only when it succeeds (inner
+ * units that succeeded keep theirs). See docs/walker.md for the SDM rules.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "xlat/phys.h"
+#include "xlat/pwc.h"
+#include "xlat/tlb.h"
+#include "xlat/walk.h"
+#include "hardware/walk_perm.h"
+
+/* Shift of "no page boundary": the identity translation below the last stage. */
+#define SHIFT_NONE 63u
+
+/* One walk_translate call. */
+struct wctx {
+	struct walk_chain *c;
+	const struct walk_req *req;
+	struct walk_fault *fault;
+	struct walk_ref *out;       /* refs_out, or NULL */
+	uint32_t cap;               /* refs_cap */
+	uint32_t nrefs;             /* entries read so far */
+	bool user;                  /* stage 0 sees a user-mode access */
+	bool ac_ok;                 /* SMAP override: EFLAGS.AC and explicit */
+	bool table_write;           /* some stage > 0 counts table reads as writes */
+};
+
+/* What one unit translates for. */
+struct wjob {
+	uint8_t kind;               /* XLAT_READ / WRITE / FETCH as the program made it */
+	bool table;                 /* reading an earlier stage's paging-structure entry */
+	bool user_la;               /* fetch through a user-mode linear address (MBEC) */
+	uint8_t for_stage, for_level;   /* the requester, for walk_ref */
+};
+
+/* What one unit found. */
+struct wout {
+	xlat_pa pa;                 /* bottom-space address */
+	unsigned shift;             /* smallest page over stages j..n-1 */
+	uint32_t perms;             /* AND over stages j..n-1 (walk_perm.h word) */
+	uint32_t own;               /* stage j's alone */
+	uint32_t inner;             /* stages j+1..n-1 (WALK_PERM_ALL if none) */
+	bool dirty;                 /* every stage's leaf has D after the walk */
+	bool global;                /* stage j's leaf has G (x86) */
+};
+
+/* ---- stage setup ---------------------------------------------------------- */
+
+static void stage_refresh(struct walk_stage_priv *sp, const struct walk_stage *st)
+{
+	const struct xlat_format *fmt = st->fmt;
+	bool ept = fmt->kind == FMT_EPT;
+	unsigned fctl = 0;
+
+	if (st->ctl & WALK_NXE)
+		fctl |= FMT_CTL_NXE;
+	if (st->ctl & WALK_1G)
+		fctl |= FMT_CTL_1G;
+	if (ept && (st->ctl & WALK_MBEC))
+		fctl |= FMT_CTL_MBEC;
+
+	memset(sp, 0, sizeof *sp);
+	sp->fmt = fmt;
+	sp->maxphyaddr = st->maxphyaddr;
+	sp->ctl = st->ctl;
+	sp->fmt_ctl = fctl;
+	sp->present = fmt->present_mask | (ept && (st->ctl & WALK_MBEC) ? EPT_UX : 0);
+	sp->xd = !ept && (st->ctl & WALK_NXE) ? X86_XD : 0;
+	for (int l = 1; l <= fmt->levels; l++) {
+		bool leaf_ok = l == 1 || ((fmt->leaf_levels >> l) & 1u);
+
+		for (int leaf = 0; leaf < 2; leaf++) {
+			sp->rsvd[l][leaf] = fmt_rsvd_mask(fmt, l, leaf, st->maxphyaddr, fctl);
+			sp->addr[l][leaf] = fmt_addr_mask(l, leaf && leaf_ok, st->maxphyaddr);
+		}
+		sp->leaf_bit[l] = l == 1 ? ~0ULL : fmt->ps_bit;
+		/* PS where the level cannot map a page (or 1G without support)
+		 * must never be taken as a leaf: make it a reserved bit. */
+		if (l > 1 && (!leaf_ok || (l == 3 && !(st->ctl & WALK_1G))))
+			sp->rsvd[l][1] |= fmt->ps_bit;
+	}
+}
+
+/* Validates stage j and brings its derived masks up to date. 0 or -EINVAL. */
+static int stage_prepare(struct walk_chain *c, unsigned j)
+{
+	const struct walk_stage *st = &c->stage[j];
+	struct walk_stage_priv *sp = &c->priv[j];
+
+	if (sp->fmt == st->fmt && sp->maxphyaddr == st->maxphyaddr && sp->ctl == st->ctl && st->fmt)
+		goto check_root;
+	if (!st->fmt)
+		return xlat_fail(-EINVAL, "walk: stage %u has no format", j);
+	if (st->fmt->levels < 2 || st->fmt->levels > XLAT_MAX_LEVELS)
+		return xlat_fail(-EINVAL, "walk: stage %u: %s has %u levels", j, st->fmt->name,
+				 st->fmt->levels);
+	if (st->maxphyaddr < XLAT_PAGE_SHIFT || st->maxphyaddr > XLAT_MAX_PA_BITS)
+		return xlat_fail(-EINVAL, "walk: stage %u: maxphyaddr %u outside 12..52", j,
+				 st->maxphyaddr);
+	stage_refresh(sp, st);
+check_root:
+	if (!xlat_aligned(st->root, XLAT_PAGE_SIZE) || (st->root >> st->maxphyaddr))
+		return xlat_fail(-EINVAL, "walk: stage %u: root 0x%llx is not a page below 2^%u", j,
+				 (unsigned long long)st->root, st->maxphyaddr);
+	return 0;
+}
+
+void walk_chain_init(struct walk_chain *c, struct phys *mem)
+{
+	memset(c, 0, sizeof *c);
+	c->mem = mem;
+}
+
+int walk_chain_push(struct walk_chain *c, const struct walk_stage *st)
+{
+	if (!st || !st->fmt)
+		return xlat_fail(-EINVAL, "walk_chain_push: stage without a format");
+	if (c->n >= WALK_MAX_STAGES)
+		return xlat_fail(-EINVAL, "walk_chain_push: a chain holds at most %d stages",
+				 WALK_MAX_STAGES);
+	c->stage[c->n] = *st;
+	memset(&c->priv[c->n], 0, sizeof c->priv[c->n]);
+	return (int)c->n++;
+}
+
+/* ---- faults ---------------------------------------------------------------- */
+
+/* Is `in` an address the stage's format can translate? x86: canonical;
+ * EPT: below 2^va_bits. */
+static inline bool input_ok(const struct xlat_format *fmt, xlat_va in)
+{
+	unsigned unused = 64u - fmt->va_bits;
+
+	if (fmt->sign_extended)
+		return (xlat_va)((int64_t)(in << unused) >> unused) == in;
+	return (in >> fmt->va_bits) == 0;
+}
+
+/* Records a fault and returns false, so callers write `return fault(...)`. */
+static bool fault(struct wctx *w, enum walk_fault_kind kind, unsigned j, int level,
+		  xlat_va addr, uint64_t e)
+{
+	struct walk_fault *f = w->fault;
+
+	f->kind = kind;
+	f->stage = (uint8_t)j;
+	f->level = (uint8_t)level;
+	f->addr = addr;
+	f->entry = e;
+	return false;
+}
+
+/*
+ * A fault of stage j caused by the access itself (not-present entry, or
+ * permissions): a #PF for an x86 stage, an EPT violation for an EPT stage.
+ * kind: the access as stage j sees it; perms: what the translation allowed
+ * (0 for a not-present entry); present: P=1 in the error code.
+ */
+static bool fault_access(struct wctx *w, unsigned j, int level, xlat_va in, uint64_t e,
+			 unsigned kind, bool table, bool present, uint32_t perms)
+{
+	const struct walk_stage *st = &w->c->stage[j];
+	struct walk_fault *f = w->fault;
+
+	if (st->fmt->kind == FMT_EPT) {
+		fault(w, WALK_EPT_VIOLATION, j, level, in, e);
+		f->exit_qual = walk_eptq_access(kind, table, st->ctl & WALK_SET_AD) |
+			       walk_eptq_perms(present ? perms : 0, st->ctl & WALK_MBEC);
+		if (j > 0) {
+			f->exit_qual |= EPTQ_GLA_VALID | (table ? 0 : EPTQ_GLA_XLATE);
+			f->gla = w->req->va;
+		}
+		return false;
+	}
+	fault(w, WALK_PAGE_FAULT, j, level, in, e);
+	f->error_code = walk_pf_access_bits(kind, j == 0 ? w->user : true, st->ctl) |
+			(present ? PF_P : 0);
+	if (j > 0) {
+		f->exit_qual = table ? NPF_TABLE : NPF_FINAL;
+		f->gla = w->req->va;
+	}
+	return false;
+}
+
+/* The level whose leaf maps a page of 2^shift bytes. */
+static inline int level_of_shift(unsigned shift)
+{
+	return shift >= 30 ? 3 : shift >= 21 ? 2 : 1;
+}
+
+/* A present entry with reserved bits: #PF with P|RSVD, or EPT misconfiguration. */
+static bool fault_rsvd(struct wctx *w, unsigned j, int level, xlat_va in, uint64_t e,
+		       unsigned kind, bool table)
+{
+	const struct walk_stage *st = &w->c->stage[j];
+
+	if (st->fmt->kind == FMT_EPT)
+		return fault(w, WALK_EPT_MISCONFIG, j, level, in, e);
+	fault_access(w, j, level, in, e, kind, table, true, 0);
+	w->fault->error_code |= PF_RSVD;
+	return false;
+}
+
+/* ---- the walk -------------------------------------------------------------- */
+
+static bool walk_stage(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+		       struct wout *o);
+
+/* Is a nested-TLB entry good for this job without a walk? It must allow the
+ * access as the later stages see it, and be dirty if that is a write. */
+static inline bool ntlb_usable(const struct wctx *w, const struct wjob *job,
+			       const struct tlb_xlat *x)
+{
+	unsigned kind = job->table ? (w->table_write ? XLAT_WRITE : XLAT_READ) : job->kind;
+	uint32_t need = XLAT_U | walk_ept_need(kind, job->user_la);
+
+	return (x->perms & need) == need && (kind != XLAT_WRITE || x->dirty);
+}
+
+/* Translates `a`, an input address of stage j >= 1, to the bottom space:
+ * through the nested TLB when j == 1 and the chain has one, else by walking. */
+static bool inner(struct wctx *w, unsigned j, xlat_va a, const struct wjob *job,
+		  struct wout *o)
+{
+	struct walk_chain *c = w->c;
+	struct tlb *t = j == 1 ? c->ntlb : NULL;
+	struct tlb_xlat x;
+
+	if (!t)
+		return walk_stage(w, j, a, job, o);
+	if (tlb_lookup(t, c->stage[1].tag, a, &x) && ntlb_usable(w, job, &x)) {
+		c->stats.ntlb_hits++;
+		o->pa = x.pa | (a & ((1ULL << x.shift) - 1));
+		o->shift = x.shift;
+		o->perms = o->own = x.perms;
+		o->inner = WALK_PERM_ALL;
+		o->dirty = x.dirty;
+		o->global = false;
+		return true;
+	}
+	c->stats.ntlb_misses++;
+	if (!walk_stage(w, j, a, job, o))
+		return false;
+	x.pa = o->pa & ~((1ULL << o->shift) - 1);
+	x.shift = (uint8_t)o->shift;
+	x.global = 0;
+	x.dirty = o->dirty;
+	x.perms = o->perms;
+	tlb_insert(t, c->stage[1].tag, a, &x);
+	return true;
+}
+
+static inline void record(struct wctx *w, unsigned j, int level, unsigned fs, unsigned fl,
+			  xlat_va in_addr, xlat_pa addr, uint64_t e)
+{
+	if (w->out && w->nrefs < w->cap) {
+		struct walk_ref *r = &w->out[w->nrefs];
+
+		r->stage = (uint8_t)j;
+		r->level = (uint8_t)level;
+		r->for_stage = (uint8_t)fs;
+		r->for_level = (uint8_t)fl;
+		r->in_addr = in_addr;
+		r->addr = addr;
+		r->entry = e;
+	}
+	w->nrefs++;
+}
+
+/*
+ * Translates `in`, an input address of stage j, through stages j..n-1.
+ * True with *o filled, or false with w->fault filled. ept and last (stage j
+ * is the chain's last) are constants in each of the four copies the
+ * compiler makes below, so the common native walk carries no branch for
+ * the features it does not use.
+ */
+static inline __attribute__((always_inline)) bool
+walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, struct wout *o,
+		const bool ept, const bool last)
+{
+	struct walk_chain *c = w->c;
+	const struct walk_stage *st = &c->stage[j];
+	const struct walk_stage_priv *sp = &c->priv[j];
+	const struct xlat_format *fmt = st->fmt;
+	const bool set_ad = st->ctl & WALK_SET_AD;
+	/* The access as this stage sees it: an earlier stage's table read is
+	 * a write to a stage that keeps A/D (EPT A/D, SDM 29.3.3.2; AMD NPT). */
+	const unsigned kind = job->table ? (set_ad ? XLAT_WRITE : XLAT_READ) : job->kind;
+	/* What was read, by level, to set A/D and fill the PWC on success. */
+	xlat_va ent_in[XLAT_MAX_LEVELS + 1];
+	xlat_pa ent_pa[XLAT_MAX_LEVELS + 1];
+	uint64_t ent[XLAT_MAX_LEVELS + 1];
+	uint32_t acc[XLAT_MAX_LEVELS + 1];      /* perms ANDed from the top down to L */
+	uint32_t ent_ip[XLAT_MAX_LEVELS + 1];   /* the later stages' perms for the entry */
+	uint8_t ent_sh[XLAT_MAX_LEVELS + 1];    /* ... and their page shift */
+	int level = fmt->levels, top;
+	xlat_pa table = st->root;
+	uint32_t perms = WALK_PERM_ALL;
+	uint64_t e, all = ~0ULL;                /* AND of the entries read: are all A set? */
+
+	if (!input_ok(fmt, in))
+		return fault(w, WALK_BAD_ADDRESS, j, level, in, 0);
+
+	if (st->pwc) {
+		struct pwc_hit hit;
+
+		if (pwc_lookup(st->pwc, st->tag, in, level, &hit)) {
+			if (hit.level < 2 || hit.level > level)
+				XLAT_BUG("pwc hit at level %d of a %d-level stage", hit.level, level);
+			level = hit.level - 1;
+			table = hit.table;
+			perms = hit.perms;
+			c->stats.pwc_hits[j]++;
+		} else {
+			c->stats.pwc_misses[j]++;
+		}
+	}
+	if (j == 0)
+		c->stats.start_level[level]++;
+	top = level;
+
+	for (;;) {
+		xlat_va ea = table + 8u * xlat_index(level, in);
+		xlat_pa ba = ea;
+		bool leaf;
+
+		if (!last) {
+			struct wjob tj = { .kind = XLAT_READ, .table = true,
+					   .for_stage = (uint8_t)j, .for_level = (uint8_t)level };
+			struct wout to;
+
+			if (!inner(w, j + 1, ea, &tj, &to))
+				return false;
+			ba = to.pa;
+			ent_ip[level] = to.perms;
+			ent_sh[level] = (uint8_t)to.shift;
+		}
+		if (phys_read64(c->mem, ba, &e) < 0)
+			return fault(w, WALK_BAD_ADDRESS, j, level, ba, 0);
+		if (j == 0)
+			record(w, 0, level, 0, (unsigned)level, ea, ba, e);
+		else
+			record(w, j, level, job->for_stage, job->for_level, ea, ba, e);
+		c->stats.refs_at[j][level]++;
+
+		if (!(e & sp->present))
+			return fault_access(w, j, level, in, e, kind, job->table, false, 0);
+		leaf = (e & sp->leaf_bit[level]) != 0;
+		if (e & sp->rsvd[level][leaf])
+			return fault_rsvd(w, j, level, in, e, kind, job->table);
+		if (ept) {
+			/* Fast path: a readable entry with a valid memory type
+			 * cannot be misconfigured beyond its reserved bits. */
+			if ((!(e & EPT_R) || (leaf && !((0x73u >> ((e >> 3) & 7u)) & 1u))) &&
+			    fmt_ept_misconfig(fmt, level, e, st->maxphyaddr, sp->fmt_ctl,
+					      st->ctl & WALK_EXEC_ONLY))
+				return fault(w, WALK_EPT_MISCONFIG, j, level, in, e);
+			perms &= walk_ept_entry_perms(e, st->ctl & WALK_MBEC);
+		} else {
+			perms &= walk_x86_entry_perms(e, sp->xd);
+		}
+		ent_in[level] = ea;
+		ent_pa[level] = ba;
+		ent[level] = e;
+		acc[level] = perms;
+		all &= e;
+		if (leaf)
+			break;
+		table = e & sp->addr[level][0];
+		level--;
+	}
+
+	/* Permissions: only once the whole stage is walked, so a reserved bit
+	 * or a not-present entry below a denying level wins (SDM 4.7). */
+	bool ok = ept ? (perms & walk_ept_need(kind, job->user_la)) != 0
+		      : walk_x86_allowed(perms, kind, j == 0 ? w->user : true,
+					 j == 0 && w->ac_ok, st->ctl);
+	if (!ok)
+		return fault_access(w, j, level, in, e, kind, job->table, true, perms);
+
+	/* The output, through the later stages. */
+	unsigned shift = xlat_level_shift(level);
+	xlat_pa out = (e & sp->addr[level][1]) | (in & ((1ULL << shift) - 1));
+	struct wout fo = { .pa = out, .shift = SHIFT_NONE, .perms = WALK_PERM_ALL,
+			   .own = WALK_PERM_ALL, .inner = WALK_PERM_ALL, .dirty = true };
+
+	if (!last) {
+		struct wjob fj = { .kind = job->kind, .table = job->table,
+				   .user_la = j == 0 && !ept ? (perms & XLAT_U) != 0 : job->user_la,
+				   .for_stage = (uint8_t)j, .for_level = 0 };
+
+		if (!inner(w, j + 1, out, &fj, &fo))
+			return false;
+	}
+
+	/* Success: A in every entry read, D in the leaf for a write (SDM 4.8,
+	 * 29.3.5), written only where they change. Writing an entry through
+	 * the later stages is a data write they must allow (SDM 29.3.3.2). */
+	if (set_ad && (!(all & fmt->a_bit) || (kind == XLAT_WRITE && !(e & fmt->d_bit)))) {
+		uint64_t need[XLAT_MAX_LEVELS + 1];
+		bool any = false;
+
+		for (int l = top; l >= level; l--) {
+			need[l] = (ent[l] & fmt->a_bit) ? 0 : fmt->a_bit;
+			if (l == level && kind == XLAT_WRITE && !(ent[l] & fmt->d_bit))
+				need[l] |= fmt->d_bit;
+			if (need[l] && !last && !(ent_ip[l] & XLAT_W))
+				return fault_access(w, j + 1, level_of_shift(ent_sh[l]), ent_in[l], 0,
+						    XLAT_WRITE, true, true, ent_ip[l]);
+			any |= need[l] != 0;
+		}
+		for (int l = top; any && l >= level; l--) {
+			uint64_t cur;
+
+			if (!need[l])
+				continue;
+			if (phys_read64(c->mem, ent_pa[l], &cur) < 0)
+				return fault(w, WALK_BAD_ADDRESS, j, l, ent_pa[l], 0);
+			if ((cur | need[l]) != cur) {
+				if (phys_write64(c->mem, ent_pa[l], cur | need[l]) < 0)
+					return fault(w, WALK_BAD_ADDRESS, j, l, ent_pa[l], 0);
+				c->stats.ad_writes++;
+			}
+		}
+	}
+	if (st->pwc)
+		for (int l = top; l > level; l--)
+			pwc_fill(st->pwc, st->tag, in, l, ent[l] & sp->addr[l][0], acc[l]);
+
+	o->pa = fo.pa;
+	o->shift = shift < fo.shift ? shift : fo.shift;
+	o->own = perms;
+	o->inner = fo.perms;
+	o->perms = perms & fo.perms;
+	o->dirty = fo.dirty && (!set_ad || kind == XLAT_WRITE || (e & fmt->d_bit));
+	o->global = !ept && (e & X86_G);
+	return true;
+}
+
+static bool walk_x86_last(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+			  struct wout *o)
+{
+	return walk_stage_body(w, j, in, job, o, false, true);
+}
+
+static bool walk_x86_inner(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+			   struct wout *o)
+{
+	return walk_stage_body(w, j, in, job, o, false, false);
+}
+
+static bool walk_ept_last(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+			  struct wout *o)
+{
+	return walk_stage_body(w, j, in, job, o, true, true);
+}
+
+static bool walk_ept_inner(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+			   struct wout *o)
+{
+	return walk_stage_body(w, j, in, job, o, true, false);
+}
+
+static bool walk_stage(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+		       struct wout *o)
+{
+	bool last = j + 1 == w->c->n;
+
+	if (w->c->stage[j].fmt->kind == FMT_EPT)
+		return last ? walk_ept_last(w, j, in, job, o) : walk_ept_inner(w, j, in, job, o);
+	return last ? walk_x86_last(w, j, in, job, o) : walk_x86_inner(w, j, in, job, o);
+}
+
+/* ---- the entry point -------------------------------------------------------- */
+
+int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk_result *res)
+{
+	struct wctx w;
+	struct wjob job;
+	struct wout o;
+	bool ept0;
+
+	if (!c || !req || !res)
+		return xlat_fail(-EINVAL, "walk_translate: NULL argument");
+	if (c->n < 1 || c->n > WALK_MAX_STAGES || !c->mem)
+		return xlat_fail(-EINVAL, "walk_translate: chain has %u stages%s", c->n,
+				 c->mem ? "" : " and no memory");
+	if (req->kind > XLAT_FETCH)
+		return xlat_fail(-EINVAL, "walk_translate: '%s' is not a memory access",
+				 xlat_kind_name(req->kind));
+
+	w.table_write = false;
+	for (unsigned j = 0; j < c->n; j++) {
+		int err = stage_prepare(c, j);
+
+		if (err)
+			return err;
+		if (j > 0 && (c->stage[j].ctl & WALK_SET_AD))
+			w.table_write = true;
+	}
+
+	w.c = c;
+	w.req = req;
+	w.fault = &res->fault;
+	w.out = res->refs_cap ? res->refs_out : NULL;
+	w.cap = res->refs_cap;
+	w.nrefs = 0;
+	w.user = !req->supervisor && !req->implicit;
+	w.ac_ok = req->ac && !req->implicit;
+
+	ept0 = c->stage[0].fmt->kind == FMT_EPT;
+	job.kind = req->kind;
+	job.table = false;
+	job.user_la = !req->supervisor;   /* an EPT stage 0 has no U/S of its own */
+	job.for_stage = 0;
+	job.for_level = 0;
+
+	memset(&res->fault, 0, sizeof res->fault);
+	res->pa = 0;
+	res->shift = 0;
+	res->perms = 0;
+	res->dirty = false;
+	res->global = false;
+	c->stats.walks++;
+
+	if (walk_stage(&w, 0, req->va, &job, &o)) {
+		/* Stage 0's U/S decides which execute right of an MBEC EPT
+		 * applies; the result carries the one that does. */
+		bool user_page = ept0 ? !req->supervisor : (o.own & XLAT_U) != 0;
+		uint32_t p = o.perms & (XLAT_R | XLAT_W);
+
+		if (o.perms & (user_page ? XLAT_UX : XLAT_X))
+			p |= XLAT_X;
+		if (!ept0)
+			p |= o.own & XLAT_U;
+		if (o.inner & XLAT_W)
+			p |= WALK_PERM_LOWER_W;
+		res->pa = o.pa;
+		res->shift = o.shift;
+		res->perms = p;
+		res->dirty = o.dirty;
+		res->global = o.global;
+	}
+	res->refs = w.nrefs;
+	c->stats.refs += w.nrefs;
+	c->stats.faults[res->fault.kind]++;
+	return 0;
+}

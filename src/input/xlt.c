@@ -1,0 +1,515 @@
+/*
+ * .xlt: xlat's own trace format (layout in xlat/trace.h). A fixed header,
+ * then a zstd stream of delta-encoded records, typically 1-3 bytes each
+ * before zstd. Decoding is the simulator's baseline ("bare decode loop"), so
+ * the record loop works on a block of decompressed bytes with no per-byte
+ * bounds checks: it only runs while at least XLT_MAX_REC bytes remain, and
+ * the last few records of the stream are decoded from a zero-padded copy.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "input/source.h"
+
+#define XLT_HDR 24              /* bytes before the source string */
+#define XLT_MAX_REC 32          /* longest encoded record: 1 + 1 + 10 + 10 + 10 */
+#define XLT_BUF (128u * 1024)   /* decompressed bytes per block */
+#define SIZE_ESC 15
+#define TAG_ATTRS 0x80
+
+/* Size code of the tag (bits 3-6) -> size; SIZE_ESC: a varint follows. */
+static const uint32_t code_size[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 16, 32, 64, 0 };
+
+static unsigned size_code(uint32_t size)
+{
+	if (size >= 1 && size <= 12)
+		return size - 1;
+	switch (size) {
+	case 16: return 12;
+	case 32: return 13;
+	case 64: return 14;
+	default: return SIZE_ESC;
+	}
+}
+
+static inline uint64_t zigzag(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline uint64_t unzigzag(uint64_t v)
+{
+	return (v >> 1) ^ (0 - (v & 1));
+}
+
+/* The va the next record of this kind is predicted at. */
+static inline uint64_t predict_after(const struct xlat_access *a)
+{
+	return xlat_is_event(a->kind) ? a->va : a->va + a->size;
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+/* ---- reader ---- */
+
+/* What a record is decoded against. The decode loop works on a local copy
+ * so the compiler knows stores to the output cannot change it. */
+struct xlt_state {
+	uint64_t pred[8];       /* per kind: predicted next va */
+	uint16_t asid;
+	uint8_t flags;
+};
+
+struct xlt {
+	struct xlat_source base;
+	uint64_t count;         /* records the header promises */
+	uint64_t done;          /* records decoded */
+	struct xlt_state st;
+	bool eof;               /* the zstd stream is exhausted */
+	uint8_t *buf;           /* XLT_BUF + XLT_MAX_REC bytes */
+	size_t pos, len;
+	uint64_t buf_off;       /* decompressed offset of buf[0] */
+};
+
+/* Decodes one varint at p (at most 10 bytes, all readable); NULL if it is
+ * longer or overflows 64 bits. */
+static inline const uint8_t *get_varint(const uint8_t *p, uint64_t *v)
+{
+	uint64_t b = *p++;
+	if (b < 0x80) {
+		*v = b;
+		return p;
+	}
+	uint64_t r = b & 0x7f;
+	for (unsigned shift = 7; shift < 70; shift += 7) {
+		b = *p++;
+		if (shift == 63 && b > 1)
+			return NULL;
+		r |= (b & 0x7f) << shift;
+		if (b < 0x80) {
+			*v = r;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+enum { DEC_OK, DEC_BAD_KIND, DEC_BAD_VARINT, DEC_BAD_ASID, DEC_BAD_SIZE };
+
+/* Decodes one record at p (XLT_MAX_REC readable bytes); returns the byte
+ * after it, or NULL with *why set. */
+static inline const uint8_t *decode_one(struct xlt_state *x, const uint8_t *p, struct xlat_access *a, int *why)
+{
+	unsigned tag = *p++;
+	unsigned kind = tag & 7;
+	uint64_t v;
+	if (kind >= XLAT_KIND_COUNT) {
+		*why = DEC_BAD_KIND;
+		return NULL;
+	}
+	if (tag & TAG_ATTRS) {
+		x->flags = *p++;
+		if (!(p = get_varint(p, &v))) {
+			*why = DEC_BAD_VARINT;
+			return NULL;
+		}
+		if (v > UINT16_MAX) {
+			*why = DEC_BAD_ASID;
+			return NULL;
+		}
+		x->asid = (uint16_t)v;
+	}
+	if (!(p = get_varint(p, &v))) {
+		*why = DEC_BAD_VARINT;
+		return NULL;
+	}
+	a->va = x->pred[kind] + unzigzag(v);
+	unsigned code = (tag >> 3) & 15;
+	if (code == SIZE_ESC) {
+		if (!(p = get_varint(p, &v))) {
+			*why = DEC_BAD_VARINT;
+			return NULL;
+		}
+		if (v > UINT32_MAX) {
+			*why = DEC_BAD_SIZE;
+			return NULL;
+		}
+		a->size = (uint32_t)v;
+	} else {
+		a->size = code_size[code];
+	}
+	a->kind = (uint8_t)kind;
+	a->flags = x->flags;
+	a->asid = x->asid;
+	x->pred[kind] = kind >= XLAT_EV_MAP ? a->va : a->va + a->size;
+	return p;
+}
+
+static int xlt_corrupt(struct xlt *x, const uint8_t *at, int why)
+{
+	static const char *const what[] = {
+		[DEC_BAD_KIND] = "bad record kind",
+		[DEC_BAD_VARINT] = "bad varint",
+		[DEC_BAD_ASID] = "asid above 65535",
+		[DEC_BAD_SIZE] = "size above 2^32-1",
+	};
+	return xlat_fail(-EINVAL, "%s: corrupt record %llu at byte %llu of the record stream: %s",
+			 x->base.name, (unsigned long long)x->done,
+			 (unsigned long long)(x->buf_off + (uint64_t)(at - x->buf)), what[why]);
+}
+
+/* Moves the undecoded tail to the front and decompresses more after it. */
+static int xlt_refill(struct xlt *x)
+{
+	size_t keep = x->len - x->pos;
+	memmove(x->buf, x->buf + x->pos, keep);
+	x->buf_off += x->pos;
+	x->pos = 0;
+	x->len = keep;
+	int64_t got = rd_read(&x->base.rd, x->buf + keep, XLT_BUF);
+	if (got < 0)
+		return (int)got;
+	x->len += (size_t)got;
+	if ((size_t)got < XLT_BUF)
+		x->eof = true;
+	return 0;
+}
+
+static int64_t xlt_next(struct xlat_source *s, struct xlat_access *out, size_t cap)
+{
+	struct xlt *x = (struct xlt *)s;
+	size_t n = 0;
+	int why;
+	if (x->count - x->done < cap)
+		cap = (size_t)(x->count - x->done);
+	while (n < cap) {
+		if (x->len - x->pos < XLT_MAX_REC && !x->eof) {
+			int rc = xlt_refill(x);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
+		/* The fast loop: a whole record is always readable. */
+		const uint8_t *p = x->buf + x->pos;
+		const uint8_t *fast_end = x->buf + (x->len >= XLT_MAX_REC ? x->len - XLT_MAX_REC + 1 : 0);
+		struct xlt_state st = x->st;
+		while (n < cap && p < fast_end) {
+			const uint8_t *q = decode_one(&st, p, &out[n], &why);
+			if (!q) {
+				x->st = st;
+				x->pos = (size_t)(p - x->buf);
+				x->done += n;
+				return xlt_corrupt(x, p, why);
+			}
+			p = q;
+			n++;
+		}
+		x->st = st;
+		x->pos = (size_t)(p - x->buf);
+		if (n == cap || !x->eof)
+			continue;
+		/* The stream's last bytes: decode from a zero-padded copy. */
+		if (x->pos == x->len)
+			break;
+		uint8_t tmp[2 * XLT_MAX_REC] = { 0 };
+		size_t left = x->len - x->pos;
+		memcpy(tmp, x->buf + x->pos, left);
+		const uint8_t *q = decode_one(&x->st, tmp, &out[n], &why);
+		if (!q) {
+			x->done += n;
+			return xlt_corrupt(x, x->buf + x->pos, why);
+		}
+		if ((size_t)(q - tmp) > left)
+			return xlat_fail(-EINVAL, "%s: record stream truncated inside record %llu at byte %llu",
+					 s->name, (unsigned long long)(x->done + n),
+					 (unsigned long long)(x->buf_off + x->pos));
+		x->pos += (size_t)(q - tmp);
+		n++;
+	}
+	x->done += n;
+	if (n > 0)
+		return (int64_t)n;
+	/* The end: the header's count must match, and nothing may follow. */
+	if (x->done < x->count)
+		return xlat_fail(-EINVAL, "%s: header promises %llu records but the stream ends after %llu "
+				 "(byte %llu of the record stream, byte %llu of the file)",
+				 s->name, (unsigned long long)x->count, (unsigned long long)x->done,
+				 (unsigned long long)(x->buf_off + x->pos), (unsigned long long)s->rd.raw_off);
+	if (x->pos == x->len && !x->eof) {
+		int rc = xlt_refill(x);
+		if (rc < 0)
+			return rc;
+	}
+	if (x->pos < x->len)
+		return xlat_fail(-EINVAL, "%s: data after the %llu records the header promises "
+				 "(byte %llu of the record stream)", s->name,
+				 (unsigned long long)x->count, (unsigned long long)(x->buf_off + x->pos));
+	return 0;
+}
+
+static void xlt_free(struct xlat_source *s)
+{
+	free(((struct xlt *)s)->buf);
+}
+
+static const struct source_ops xlt_ops = {
+	.next = xlt_next,
+	.free = xlt_free,
+};
+
+int xlt_open(struct xlat_source **out, struct rd *r, const char *name)
+{
+	const uint8_t *p;
+	int64_t n = rd_peek(r, XLT_HDR, &p);
+	int rc;
+	if (n < 0) {
+		rd_free(r);
+		return (int)n;
+	}
+	if (n < XLT_HDR) {
+		rd_free(r);
+		return xlat_fail(-EINVAL, "%s: truncated .xlt header (%lld of %d bytes)", name, (long long)n, XLT_HDR);
+	}
+	if (memcmp(p, "XLT\0", 4)) {
+		rd_free(r);
+		return xlat_fail(-EINVAL, "%s: not an .xlt file (bad magic at byte 0)", name);
+	}
+	uint32_t version = get_le32(p + 4);
+	uint64_t count = get_le64(p + 8);
+	uint32_t flags = get_le32(p + 16);
+	uint32_t srclen = get_le32(p + 20);
+	if (version != XLAT_XLT_VERSION) {
+		rd_free(r);
+		return xlat_fail(-EINVAL, "%s: .xlt version %u at byte 4, this xlat reads version %u",
+				 name, version, XLAT_XLT_VERSION);
+	}
+	if (flags) {
+		rd_free(r);
+		return xlat_fail(-EINVAL, "%s: unknown .xlt flags 0x%x at byte 16", name, flags);
+	}
+	if (count > INT64_MAX) {
+		rd_free(r);
+		return xlat_fail(-EINVAL, "%s: absurd record count %llu at byte 8", name, (unsigned long long)count);
+	}
+	if (srclen > XLAT_XLT_MAX_SOURCE) {
+		rd_free(r);
+		return xlat_fail(-EINVAL, "%s: absurd source length %u at byte 20 (at most %u)",
+				 name, srclen, XLAT_XLT_MAX_SOURCE);
+	}
+	rd_skip(r, XLT_HDR);
+	char *origin = malloc(srclen + 1);
+	if (!origin) {
+		rd_free(r);
+		return xlat_fail(-ENOMEM, "out of memory");
+	}
+	n = rd_peek(r, srclen, &p);
+	if (n >= 0 && n < srclen)
+		n = xlat_fail(-EINVAL, "%s: truncated .xlt header: source string of %u bytes at byte %d, file ends after %lld",
+			      name, srclen, XLT_HDR, (long long)n);
+	if (n < 0) {
+		free(origin);
+		rd_free(r);
+		return (int)n;
+	}
+	memcpy(origin, p, srclen);
+	origin[srclen] = 0;
+	for (uint32_t i = 0; i < srclen; i++)
+		if (origin[i] == 0 || origin[i] == '\n')
+			origin[i] = ' ';
+	rd_skip(r, srclen);
+
+	struct xlt *x = (struct xlt *)source_alloc(sizeof *x, &xlt_ops, "xlt", name, r);
+	if (!x) {
+		free(origin);
+		rd_free(r);
+		return xlat_fail(-ENOMEM, "out of memory");
+	}
+	free(x->base.origin);
+	x->base.origin = origin;
+	x->base.records = (int64_t)count;
+	x->count = count;
+	x->buf = malloc(XLT_BUF + XLT_MAX_REC);
+	if (!x->buf) {
+		source_free(&x->base);
+		return xlat_fail(-ENOMEM, "out of memory");
+	}
+	rc = rd_set_codec(&x->base.rd, RD_ZSTD);
+	if (rc < 0) {
+		source_free(&x->base);
+		return rc;
+	}
+	*out = &x->base;
+	return 0;
+}
+
+/* ---- writer ---- */
+
+#define XW_BUF (128u * 1024)    /* encoded bytes per zstd call */
+#define XW_LEVEL 3
+
+struct xlt_writer {
+	struct xlat_trace_writer w;
+	ZSTD_CCtx *cctx;
+	struct xlt_state st;
+	size_t len;
+	uint8_t *buf;           /* XW_BUF encoded records */
+	uint8_t *zbuf;          /* compressed output */
+	size_t zcap;
+};
+
+static inline uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (uint8_t)v;
+	return p;
+}
+
+/* Compresses buf[0 .. len) (mode: continue or end) and writes the output. */
+static int xw_compress(struct xlt_writer *xw, ZSTD_EndDirective mode)
+{
+	ZSTD_inBuffer in = { xw->buf, xw->len, 0 };
+	for (;;) {
+		ZSTD_outBuffer out = { xw->zbuf, xw->zcap, 0 };
+		size_t left = ZSTD_compressStream2(xw->cctx, &out, &in, mode);
+		if (ZSTD_isError(left))
+			return xlat_fail(-EIO, "%s: zstd: %s", xw->w.path, ZSTD_getErrorName(left));
+		int rc = writer_put(&xw->w, xw->zbuf, out.pos);
+		if (rc < 0)
+			return rc;
+		if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size)
+			break;
+	}
+	xw->len = 0;
+	return 0;
+}
+
+static int xw_write(struct xlat_trace_writer *w, const struct xlat_access *a, size_t n)
+{
+	struct xlt_writer *xw = (struct xlt_writer *)w;
+	/* Local state: byte stores to the buffer may alias anything. */
+	struct xlt_state st = xw->st;
+	uint8_t *p = xw->buf + xw->len;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (a[i].kind >= XLAT_KIND_COUNT) {
+			rc = xlat_fail(-EINVAL, "record %llu has kind %u (at most %u)",
+				       (unsigned long long)(w->count + i), a[i].kind, XLAT_KIND_COUNT - 1);
+			break;
+		}
+		if ((size_t)(xw->buf + XW_BUF - p) < XLT_MAX_REC) {
+			xw->len = (size_t)(p - xw->buf);
+			rc = xw_compress(xw, ZSTD_e_continue);
+			p = xw->buf;
+			if (rc < 0)
+				break;
+		}
+		unsigned kind = a[i].kind;
+		unsigned code = size_code(a[i].size);
+		bool attrs = a[i].flags != st.flags || a[i].asid != st.asid;
+		*p++ = (uint8_t)(kind | code << 3 | (attrs ? TAG_ATTRS : 0));
+		if (attrs) {
+			*p++ = a[i].flags;
+			p = put_varint(p, a[i].asid);
+			st.flags = a[i].flags;
+			st.asid = a[i].asid;
+		}
+		p = put_varint(p, zigzag((int64_t)(a[i].va - st.pred[kind])));
+		if (code == SIZE_ESC)
+			p = put_varint(p, a[i].size);
+		st.pred[kind] = predict_after(&a[i]);
+	}
+	xw->len = (size_t)(p - xw->buf);
+	xw->st = st;
+	return rc;
+}
+
+static int xw_close(struct xlat_trace_writer *w)
+{
+	struct xlt_writer *xw = (struct xlt_writer *)w;
+	int rc = xw_compress(xw, ZSTD_e_end);
+	if (rc < 0)
+		return rc;
+	uint8_t c[8];
+	put_le64(c, w->count);
+	if (pwrite(w->fd, c, 8, 8) != 8)
+		return xlat_fail(-errno ? -errno : -EIO, "%s: cannot write the record count into the header: %s",
+				 w->path, strerror(errno));
+	return 0;
+}
+
+static void xw_free(struct xlat_trace_writer *w)
+{
+	struct xlt_writer *xw = (struct xlt_writer *)w;
+	ZSTD_freeCCtx(xw->cctx);
+	free(xw->buf);
+	free(xw->zbuf);
+}
+
+struct xlat_trace_writer *xlt_writer_new(int fd, const char *path, const char *origin)
+{
+	struct xlt_writer *xw = calloc(1, sizeof *xw);
+	if (!xw) {
+		xlat_fail(-ENOMEM, "out of memory");
+		return NULL;
+	}
+	xw->w.write = xw_write;
+	xw->w.close = xw_close;
+	xw->w.free = xw_free;
+	xw->w.fd = fd;
+	xw->w.path = strdup(path);
+	xw->cctx = ZSTD_createCCtx();
+	xw->buf = malloc(XW_BUF);
+	xw->zcap = ZSTD_CStreamOutSize();
+	xw->zbuf = malloc(xw->zcap);
+	if (!xw->cctx || !xw->buf || !xw->zbuf || !xw->w.path) {
+		xlat_fail(-ENOMEM, "out of memory");
+		goto fail;
+	}
+	ZSTD_CCtx_setParameter(xw->cctx, ZSTD_c_compressionLevel, XW_LEVEL);
+	/* A corrupted block then fails its frame's checksum, not silently. */
+	ZSTD_CCtx_setParameter(xw->cctx, ZSTD_c_checksumFlag, 1);
+	/* The header; xw_close patches the count in. */
+	size_t srclen = origin ? strlen(origin) : 0;
+	if (srclen > XLAT_XLT_MAX_SOURCE)
+		srclen = XLAT_XLT_MAX_SOURCE;
+	uint8_t h[XLT_HDR];
+	memcpy(h, "XLT\0", 4);
+	put_le32(h + 4, XLAT_XLT_VERSION);
+	put_le64(h + 8, 0);
+	put_le32(h + 16, 0);
+	put_le32(h + 20, (uint32_t)srclen);
+	if (writer_put(&xw->w, h, XLT_HDR) < 0 || writer_put(&xw->w, origin ? origin : "", srclen) < 0)
+		goto fail;
+	return &xw->w;
+fail:
+	xw_free(&xw->w);
+	free(xw->w.path);
+	free(xw);
+	return NULL;
+}

@@ -1,0 +1,162 @@
+/*
+ * One walk, reference by reference (xlat/explain.h). The tables are built by
+ * the same OS and hypervisor code the simulator runs: the address is first
+ * touched through an MMU (which demand-maps it in every dimension), then
+ * walked once more with the walker, caches detached unless warm.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "xlat/explain.h"
+#include "xlat/phys.h"
+
+void explain_config_init(struct explain_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->mode = SIM_NATIVE;
+	cfg->levels = 4;
+	cfg->host_levels = 4;
+	cfg->guest_shift = 12;
+	cfg->host_shift = 12;
+	cfg->va = 0x7f1234567000ULL + 0x89aULL;
+	cfg->kind = XLAT_READ;
+	cfg->pwc.style = PWC_SPLIT;
+	cfg->pwc.entries[2] = 32;
+	cfg->pwc.entries[3] = 4;
+	cfg->pwc.entries[4] = 2;
+	cfg->pwc.entries[5] = 2;
+	cfg->ntlb = (struct tlb_config){ "nested TLB", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES } }, 1 };
+}
+
+static int policy_of(unsigned shift, enum os_page_policy *p, const char *what)
+{
+	switch (shift) {
+	case 12: *p = OS_PAGE_4K; return 0;
+	case 21: *p = OS_PAGE_THP; return 0;
+	case 30: *p = OS_PAGE_1G; return 0;
+	default:
+		return xlat_fail(-EINVAL, "%s page must be 4k, 2m or 1g", what);
+	}
+}
+
+static void fill_result(struct explain_result *res, const struct walk_chain *c)
+{
+	res->stages = c->n;
+	for (unsigned s = 0; s < c->n; s++) {
+		res->levels[s] = c->stage[s].fmt->levels;
+		res->fmts[s] = c->stage[s].fmt;
+		res->root[s] = c->stage[s].root;
+	}
+	res->nsteps = res->walk.refs < WALK_MAX_REFS ? res->walk.refs : WALK_MAX_REFS;
+	for (unsigned i = 0; i < res->nsteps; i++) {
+		struct explain_step *st = &res->steps[i];
+		const struct walk_stage *stage = &c->stage[st->ref.stage];
+		st->fmt = stage->fmt;
+		fmt_describe(stage->fmt, st->ref.level, st->ref.entry, stage->maxphyaddr,
+			     st->meaning, sizeof st->meaning);
+	}
+	res->stats = c->stats;
+}
+
+int explain_walk(const struct explain_config *cfg, struct explain_result *res)
+{
+	enum os_page_policy gp = OS_PAGE_4K, hp = OS_PAGE_4K;
+	struct mmu_config mc;
+	struct phys *host = NULL;
+	struct mmu *m = NULL;
+	struct os *os = NULL;
+	struct vm *vm = NULL;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	if ((rc = policy_of(cfg->guest_shift, &gp, cfg->mode == SIM_NATIVE ? "the" : "the guest")) ||
+	    (rc = policy_of(cfg->host_shift, &hp, "the host")))
+		return rc;
+	const struct xlat_format *gfmt = fmt_x86((int)cfg->levels);
+	if (!gfmt || !fmt_ept((int)cfg->host_levels))
+		return xlat_fail(-EINVAL, "levels must be 4 or 5 (got %u and %u)", cfg->levels, cfg->host_levels);
+	if (!pt_valid_va(gfmt, cfg->va) || cfg->va >> (gfmt->va_bits - 1))
+		return xlat_fail(-EINVAL, "%#llx is not a user address of %u-level paging",
+				 (unsigned long long)cfg->va, cfg->levels);
+
+	memset(&mc, 0, sizeof mc);
+	mc.ndtlb = mc.nitlb = 1;
+	mc.shared_from = MMU_MAX_TLB_LEVELS;
+	mc.dtlb[0] = mc.itlb[0] = (struct tlb_config){ "L1", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES } }, 1 };
+	mc.pwc = cfg->pwc;
+	mc.ntlb_enabled = true;
+	mc.ntlb = cfg->ntlb;
+
+	host = phys_create(46, 0);
+	if (!host)
+		return -ENOMEM;
+	m = mmu_create(&mc, host);
+	if (!m) {
+		rc = -EINVAL;
+		goto out;
+	}
+	struct os_config oc = { .fmt = gfmt, .policy = gp, .pcid = true };
+	if (cfg->mode == SIM_NATIVE) {
+		os = os_create(host, &oc);
+		rc = os ? 0 : -ENOMEM;
+		if (!rc) {
+			os_attach(os, m);
+			rc = os_switch(os, m, 0);
+		}
+	} else {
+		struct vm_config vc = {
+			.mode = cfg->mode == SIM_NESTED ? HV_NESTED : HV_SHADOW,
+			.ept_levels = cfg->host_levels,
+			.host_policy = hp,
+			.guest_ram = 16ULL << 30,
+			.guest_pa_bits = 40,
+			.vpid = 1,
+			.unsync = false,
+			.guest = oc,
+		};
+		vm = vm_create(host, &vc);
+		rc = vm ? vm_attach(vm, m) : -EINVAL;
+	}
+	if (rc)
+		goto out;
+
+	/* Touch: demand-maps the page in every dimension and warms the caches. */
+	xlat_pa pa;
+	rc = mmu_translate(m, cfg->va, cfg->kind, false, &pa);
+	if (rc) {
+		rc = rc > 0 ? xlat_fail(-EFAULT, "%#llx could not be mapped", (unsigned long long)cfg->va) : rc;
+		goto out;
+	}
+	if (vm && cfg->mode == SIM_NESTED) {
+		struct pt_leaf leaf;
+		if (pt_lookup(os_pt(vm_guest(vm)), cfg->va, &leaf) == 0)
+			res->gpa = leaf.pa + (cfg->va - leaf.va);
+	}
+
+	struct walk_chain c = *mmu_chain(m);
+	if (!cfg->warm) {
+		for (unsigned s = 0; s < c.n; s++)
+			c.stage[s].pwc = NULL;
+		c.ntlb = NULL;
+	}
+	memset(&c.stats, 0, sizeof c.stats);
+	struct walk_req req = { .va = cfg->va, .kind = (uint8_t)cfg->kind };
+	static struct walk_ref refs[WALK_MAX_REFS];
+	res->walk.refs_out = refs;
+	res->walk.refs_cap = WALK_MAX_REFS;
+	rc = walk_translate(&c, &req, &res->walk);
+	if (rc)
+		goto out;
+	for (unsigned i = 0; i < res->walk.refs && i < WALK_MAX_REFS; i++)
+		res->steps[i].ref = refs[i];
+	res->walk.refs_out = NULL;
+	fill_result(res, &c);
+	if (res->walk.fault.kind != WALK_OK)
+		rc = xlat_fail(-EFAULT, "the walk faulted (kind %d)", res->walk.fault.kind);
+out:
+	vm_destroy(vm);
+	os_destroy(os);
+	mmu_destroy(m);
+	phys_destroy(host);
+	return rc;
+}

@@ -1,0 +1,301 @@
+/*
+ * Virtual machines: guest-physical memory as a view of host memory through
+ * the GPA -> HPA map, backing on demand with the host page policy, and the
+ * nested-paging system layer (xlat/hv.h). Shadow paging is in shadow.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv_int.h"
+#include "xlat/phys.h"
+
+static const char *const exit_names[VM_EXIT_COUNT] = {
+	[VM_EXIT_EPT_VIOLATION] = "ept_violation",
+	[VM_EXIT_SHADOW_PF] = "shadow_pf",
+	[VM_EXIT_PT_WRITE] = "pt_write",
+	[VM_EXIT_INVLPG] = "invlpg",
+	[VM_EXIT_CR3] = "cr3",
+};
+
+const char *vm_exit_name(enum vm_exit e)
+{
+	return e < VM_EXIT_COUNT ? exit_names[e] : "?";
+}
+
+void vm_charge_exit(struct vm *vm, enum vm_exit why)
+{
+	vm->st.exits[why]++;
+	if (vm->mmu)
+		mmu_charge_exit(vm->mmu, vm->cfg.exit_cycles);
+}
+
+static int any_leaf(const struct pt_leaf *leaf, void *priv)
+{
+	(void)leaf;
+	(void)priv;
+	return 1;
+}
+
+/* Backs the host page around gpa: the largest page the host policy allows
+ * whose aligned block lies in guest RAM with nothing of it backed yet. */
+static int back_gpa(struct vm *vm, gpa_t gpa)
+{
+	static const unsigned shifts[] = { 30, 21, 12 };
+	unsigned first = vm->cfg.host_policy == OS_PAGE_1G ? 0 :
+			 vm->cfg.host_policy == OS_PAGE_THP ? 1 : 2;
+
+	if (gpa >= vm->cfg.guest_ram)
+		return xlat_fail(-EFAULT, "vm: guest-physical address %#llx is outside guest RAM (%llu bytes)",
+				 (unsigned long long)gpa, (unsigned long long)vm->cfg.guest_ram);
+	for (unsigned i = first; i < 3; i++) {
+		uint64_t size = 1ULL << shifts[i], npages = size >> 12, pfn;
+		gpa_t base = xlat_align_down(gpa, size);
+		if (i < 2 && (base + size > vm->cfg.guest_ram ||
+			      pt_for_each(&vm->map, base, base + size, any_leaf, NULL) != 0))
+			continue;
+		if (phys_alloc(vm->host, npages, npages, &pfn))
+			continue;
+		uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(EPT_MT_WB);
+		int rc = pt_map(&vm->map, base, pfn << 12, size, perms, shifts[i]);
+		if (rc) {
+			phys_free(vm->host, pfn, npages);
+			return rc;
+		}
+		vm->st.host_backed[2 - i]++;
+		if (vm->mmu)
+			mmu_charge_fault(vm->mmu, vm->cfg.host_fault_cycles);
+		return 0;
+	}
+	return xlat_fail(-ENOMEM, "vm: host out of memory backing GPA %#llx", (unsigned long long)gpa);
+}
+
+int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate)
+{
+	struct pt_leaf leaf;
+	int rc = pt_lookup(&vm->map, gpa, &leaf);
+
+	if (rc == -ENOENT && populate) {
+		if (vm->cfg.mode == HV_NESTED && !vm->in_hv)
+			vm_charge_exit(vm, VM_EXIT_EPT_VIOLATION);
+		rc = back_gpa(vm, gpa);
+		if (rc == 0)
+			rc = pt_lookup(&vm->map, gpa, &leaf);
+	}
+	if (rc)
+		return rc == -EINVAL ? xlat_fail(-EFAULT, "vm: bad guest-physical address %#llx",
+						 (unsigned long long)gpa) : rc;
+	*hpa = leaf.pa + (gpa - leaf.va);
+	return 0;
+}
+
+/* The view's resolve hook: every guest-physical access by software (the
+ * guest OS writing its tables, the hypervisor reading them). */
+static int resolve_gpa(void *ctx, xlat_pa gpa, bool write, uint64_t *lower_pfn)
+{
+	struct vm *vm = ctx;
+	hpa_t hpa;
+
+	if (write && vm->cfg.mode == HV_SHADOW && !vm->in_hv)
+		shadow_guest_write(vm, gpa);
+	int rc = vm_gpa_to_hpa(vm, gpa, &hpa, true);
+	if (rc)
+		return rc;
+	*lower_pfn = hpa >> 12;
+	return 0;
+}
+
+struct vm *vm_create(struct phys *host, const struct vm_config *cfg)
+{
+	unsigned host_bits = phys_pa_bits(host);
+
+	if (cfg->ept_levels != 4 && cfg->ept_levels != 5) {
+		xlat_fail(-EINVAL, "vm: the GPA map has 4 or 5 levels, not %u", cfg->ept_levels);
+		return NULL;
+	}
+	if (cfg->guest_pa_bits < 32 || cfg->guest_pa_bits > host_bits ||
+	    cfg->guest_ram == 0 || cfg->guest_ram > (1ULL << cfg->guest_pa_bits) ||
+	    !xlat_aligned(cfg->guest_ram, XLAT_PAGE_SIZE)) {
+		xlat_fail(-EINVAL, "vm: guest RAM of %llu bytes does not fit %u guest-physical bits (host %u)",
+			  (unsigned long long)cfg->guest_ram, cfg->guest_pa_bits, host_bits);
+		return NULL;
+	}
+	struct vm *vm = calloc(1, sizeof *vm);
+	if (!vm) {
+		xlat_fail(-ENOMEM, "vm: out of memory");
+		return NULL;
+	}
+	vm->host = host;
+	vm->cfg = *cfg;
+	vm->cfg.guest.vpid = cfg->vpid;
+	if (pt_init(&vm->map, host, fmt_ept(cfg->ept_levels), host_bits))
+		goto fail_free;
+	vm->map.ctl |= FMT_CTL_1G;
+	vm->gpa = phys_create_view(host, cfg->guest_pa_bits, cfg->guest_ram, resolve_gpa, vm);
+	if (!vm->gpa)
+		goto fail_map;
+	vm->guest = os_create(vm->gpa, &vm->cfg.guest);
+	if (!vm->guest)
+		goto fail_gpa;
+	if (cfg->mode == HV_SHADOW && shadow_init(vm))
+		goto fail_os;
+	/* Guest process 0 exists from the start (its CR3 is loaded at attach). */
+	if (os_switch(vm->guest, NULL, 0))
+		goto fail_shadow;
+	return vm;
+
+fail_shadow:
+	if (cfg->mode == HV_SHADOW)
+		shadow_destroy(vm);
+fail_os:
+	os_destroy(vm->guest);
+fail_gpa:
+	phys_destroy(vm->gpa);
+fail_map:
+	pt_destroy(&vm->map);
+fail_free:
+	free(vm);
+	return NULL;
+}
+
+static int free_backing(const struct pt_leaf *leaf, void *priv)
+{
+	struct vm *vm = priv;
+	phys_free(vm->host, leaf->pa >> 12, 1ULL << (leaf->shift - 12));
+	return 0;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (!vm)
+		return;
+	vm->in_hv = true;
+	if (vm->cfg.mode == HV_SHADOW)
+		shadow_destroy(vm);
+	os_destroy(vm->guest);
+	phys_destroy(vm->gpa);
+	pt_for_each(&vm->map, 0, vm->cfg.guest_ram, free_backing, vm);
+	pt_destroy(&vm->map);
+	free(vm);
+}
+
+/* ---- nested paging: the system layer ------------------------------------ */
+
+static int nested_fault(void *ctx, struct mmu *m, const struct walk_req *req,
+			const struct walk_result *res)
+{
+	struct vm *vm = ctx;
+	const struct walk_fault *f = &res->fault;
+
+	switch (f->kind) {
+	case WALK_PAGE_FAULT:            /* the guest's own #PF: no exit with EPT */
+		return os_handle_fault(vm->guest, m, req, f);
+	case WALK_EPT_VIOLATION: {
+		struct pt_leaf leaf;
+		if (pt_lookup(&vm->map, f->addr, &leaf) == 0)
+			return 1;        /* backed but not permitted: nothing to fix here */
+		vm_charge_exit(vm, VM_EXIT_EPT_VIOLATION);
+		vm->in_hv = true;
+		int rc = back_gpa(vm, f->addr);
+		vm->in_hv = false;
+		if (rc == -EFAULT)
+			return 1;        /* outside guest RAM: the access is dropped */
+		return rc;
+	}
+	default:
+		return 1;
+	}
+}
+
+static int guest_event(void *ctx, struct mmu *m, const struct xlat_access *ev)
+{
+	struct vm *vm = ctx;
+	return os_handle_event(vm->guest, m, ev);
+}
+
+static int nested_attach(struct vm *vm, struct mmu *mmu)
+{
+	struct walk_chain *c = mmu_chain(mmu);
+	struct walk_stage *ept = &c->stage[1];
+
+	memset(c->stage, 0, sizeof c->stage);
+	c->n = 2;
+	c->stage[0].ctl = WALK_X86_DEFAULT;
+	ept->fmt = vm->map.fmt;
+	ept->root = vm->map.root;
+	ept->maxphyaddr = phys_pa_bits(vm->host);
+	ept->ctl = WALK_EPT_DEFAULT | (vm->cfg.ept_ad ? WALK_SET_AD : 0);
+	ept->tag = vm->cfg.vpid << 12;
+	struct mmu_system sys = { nested_fault, guest_event, vm };
+	mmu_set_system(mmu, &sys);
+	os_set_platform(vm->guest, NULL);   /* CR3 loads and INVLPG run without exits */
+	return os_switch(vm->guest, mmu, os_current_asid(vm->guest));
+}
+
+int vm_attach(struct vm *vm, struct mmu *mmu)
+{
+	vm->mmu = mmu;
+	return vm->cfg.mode == HV_NESTED ? nested_attach(vm, mmu) : shadow_attach(vm, mmu);
+}
+
+struct os *vm_guest(struct vm *vm)
+{
+	return vm->guest;
+}
+
+struct phys *vm_gpa_space(struct vm *vm)
+{
+	return vm->gpa;
+}
+
+struct pt *vm_gpa_map(struct vm *vm)
+{
+	return &vm->map;
+}
+
+const struct vm_config *vm_get_config(const struct vm *vm)
+{
+	return &vm->cfg;
+}
+
+const struct vm_stats *vm_get_stats(const struct vm *vm)
+{
+	return &vm->st;
+}
+
+int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa)
+{
+	struct pt *gpt = os_pt(vm->guest);
+	struct pt_leaf leaf;
+	bool saved = vm->in_hv;
+
+	vm->in_hv = true;   /* reads only, but never count them as guest activity */
+	int rc = pt_lookup(gpt, gva, &leaf);
+	if (rc == 0)
+		rc = vm_gpa_to_hpa(vm, leaf.pa + (gva - leaf.va), hpa, false);
+	vm->in_hv = saved;
+	return rc;
+}
+
+void vm_table_stats(const struct vm *vm, struct pt_stats *guest, struct pt_stats *gpa_map,
+		    struct pt_stats *shadow)
+{
+	if (guest)
+		os_table_stats(vm->guest, guest);
+	if (gpa_map)
+		pt_get_stats(&vm->map, gpa_map);
+	if (shadow) {
+		memset(shadow, 0, sizeof *shadow);
+		for (size_t i = 0; i < vm->nroots; i++) {
+			struct pt_stats one;
+			pt_get_stats(&vm->roots[i].spt, &one);
+			for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
+				shadow->table_pages[l] += one.table_pages[l];
+				shadow->leaves[l] += one.leaves[l];
+			}
+			shadow->total_pages += one.total_pages;
+			shadow->table_bytes += one.table_bytes;
+			shadow->mapped_bytes += one.mapped_bytes;
+		}
+	}
+}

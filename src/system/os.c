@@ -1,0 +1,487 @@
+/*
+ * A demand-paging OS (xlat/os.h): processes, regions, first-touch faults with
+ * a page-size policy, and the map/unmap/protect/switch events of
+ * page-table-update workloads, with TLB shootdowns as Linux issues them.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlat/mmu.h"
+#include "xlat/os.h"
+#include "xlat/phys.h"
+
+/* Linux flushes the whole address space rather than page by page above this
+ * many pages (tlb_single_page_flush_ceiling, arch/x86/mm/tlb.c). */
+#define FLUSH_CEILING_PAGES 33
+
+struct proc {
+	unsigned asid;
+	struct pt pt;
+	struct os_region *regions;   /* sorted by start, disjoint */
+	size_t nregions, cap;
+	bool declared;               /* regions were ever added: no implicit one */
+};
+
+struct os {
+	struct phys *mem;
+	struct os_config cfg;
+	struct proc **procs;
+	size_t nprocs, cap;
+	struct proc *cur;
+	struct os_stats st;
+	struct os_platform plat;
+};
+
+/* ---- the native platform: privileged instructions act on the mmu ------- */
+
+static int native_load_cr3(void *ctx, struct mmu *mmu, xlat_pa root, uint32_t tag, bool flush)
+{
+	struct os *os = ctx;
+	struct walk_chain *c = mmu_chain(mmu);
+	struct walk_stage *s = &c->stage[0];
+
+	s->fmt = os->cfg.fmt;
+	s->root = root;
+	s->maxphyaddr = phys_pa_bits(os->mem);
+	if (!s->ctl)
+		s->ctl = WALK_X86_DEFAULT;
+	s->tag = tag;
+	if (c->n == 0)
+		c->n = 1;
+	mmu_chain_changed(mmu);
+	if (flush)
+		mmu_flush_tag(mmu, tag, true);
+	mmu_set_tag(mmu, tag);
+	return 0;
+}
+
+static void native_invlpg(void *ctx, struct mmu *mmu, uint32_t tag, xlat_va va)
+{
+	(void)ctx;
+	mmu_invlpg(mmu, tag, va);
+}
+
+static void native_flush_tag(void *ctx, struct mmu *mmu, uint32_t tag)
+{
+	(void)ctx;
+	mmu_flush_tag(mmu, tag, true);
+}
+
+void os_set_platform(struct os *os, const struct os_platform *plat)
+{
+	if (plat) {
+		os->plat = *plat;
+		return;
+	}
+	os->plat = (struct os_platform){ native_load_cr3, native_invlpg, native_flush_tag, os };
+}
+
+struct os *os_create(struct phys *mem, const struct os_config *cfg)
+{
+	if (!cfg->fmt || cfg->fmt->kind != FMT_X86) {
+		xlat_fail(-EINVAL, "os: the process page-table format must be x86");
+		return NULL;
+	}
+	struct os *os = calloc(1, sizeof *os);
+	if (!os) {
+		xlat_fail(-ENOMEM, "os: out of memory");
+		return NULL;
+	}
+	os->mem = mem;
+	os->cfg = *cfg;
+	os_set_platform(os, NULL);
+	return os;
+}
+
+static void proc_free_pages(struct os *os, struct proc *p);
+
+void os_destroy(struct os *os)
+{
+	if (!os)
+		return;
+	for (size_t i = 0; i < os->nprocs; i++) {
+		struct proc *p = os->procs[i];
+		proc_free_pages(os, p);
+		pt_destroy(&p->pt);
+		free(p->regions);
+		free(p);
+	}
+	free(os->procs);
+	free(os);
+}
+
+static struct proc *find_proc(struct os *os, unsigned asid)
+{
+	for (size_t i = 0; i < os->nprocs; i++)
+		if (os->procs[i]->asid == asid)
+			return os->procs[i];
+	return NULL;
+}
+
+static int new_proc(struct os *os, unsigned asid, struct proc **out)
+{
+	if (os->nprocs == os->cap) {
+		size_t cap = os->cap ? 2 * os->cap : 8;
+		struct proc **np = realloc(os->procs, cap * sizeof *np);
+		if (!np)
+			return xlat_fail(-ENOMEM, "os: out of memory");
+		os->procs = np;
+		os->cap = cap;
+	}
+	struct proc *p = calloc(1, sizeof *p);
+	if (!p)
+		return xlat_fail(-ENOMEM, "os: out of memory");
+	p->asid = asid;
+	int rc = pt_init(&p->pt, os->mem, os->cfg.fmt, phys_pa_bits(os->mem));
+	if (rc) {
+		free(p);
+		return rc;
+	}
+	p->pt.ctl |= FMT_CTL_1G;
+	os->procs[os->nprocs++] = p;
+	os->st.procs++;
+	*out = p;
+	return 0;
+}
+
+static uint32_t proc_tag(const struct os *os, const struct proc *p)
+{
+	return (uint32_t)os->cfg.vpid << 12 | (os->cfg.pcid ? (p->asid & 0xfffu) : 0);
+}
+
+int os_switch(struct os *os, struct mmu *mmu, unsigned asid)
+{
+	struct proc *p = find_proc(os, asid);
+	if (!p) {
+		int rc = new_proc(os, asid, &p);
+		if (rc)
+			return rc;
+	}
+	if (os->cur && os->cur != p)
+		os->st.switches++;
+	os->cur = p;
+	if (!mmu)
+		return 0;
+	/* MOV CR3 without PCID flushes the non-global entries. */
+	return os->plat.load_cr3(os->plat.ctx, mmu, p->pt.root, proc_tag(os, p), !os->cfg.pcid);
+}
+
+struct pt *os_pt(struct os *os)
+{
+	return os->cur ? &os->cur->pt : NULL;
+}
+
+xlat_pa os_cr3(struct os *os)
+{
+	return os->cur ? os->cur->pt.root : 0;
+}
+
+unsigned os_current_asid(const struct os *os)
+{
+	return os->cur ? os->cur->asid : 0;
+}
+
+/* ---- regions ------------------------------------------------------------- */
+
+static int add_region(struct proc *p, const struct os_region *r)
+{
+	size_t i = 0;
+	while (i < p->nregions && p->regions[i].start < r->start)
+		i++;
+	if ((i > 0 && p->regions[i - 1].end > r->start) ||
+	    (i < p->nregions && p->regions[i].start < r->end))
+		return xlat_fail(-EEXIST, "os: region [%#llx, %#llx) overlaps an existing one",
+				 (unsigned long long)r->start, (unsigned long long)r->end);
+	if (p->nregions == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 8;
+		struct os_region *nr = realloc(p->regions, cap * sizeof *nr);
+		if (!nr)
+			return xlat_fail(-ENOMEM, "os: out of memory");
+		p->regions = nr;
+		p->cap = cap;
+	}
+	memmove(&p->regions[i + 1], &p->regions[i], (p->nregions - i) * sizeof *r);
+	p->regions[i] = *r;
+	p->nregions++;
+	p->declared = true;
+	return 0;
+}
+
+/* Removes [start, end) from the regions, splitting any that straddle. */
+static int cut_regions(struct proc *p, xlat_va start, xlat_va end)
+{
+	for (size_t i = 0; i < p->nregions; i++) {
+		struct os_region *r = &p->regions[i];
+		if (r->end <= start || r->start >= end)
+			continue;
+		if (r->start < start && r->end > end) {   /* a hole in the middle */
+			struct os_region tail = *r;
+			tail.start = end;
+			r->end = start;
+			return add_region(p, &tail);
+		}
+		if (r->start < start) {
+			r->end = start;
+		} else if (r->end > end) {
+			r->start = end;
+		} else {
+			memmove(r, r + 1, (p->nregions - i - 1) * sizeof *r);
+			p->nregions--;
+			i--;
+		}
+	}
+	return 0;
+}
+
+int os_add_region(struct os *os, const struct os_region *r)
+{
+	if (!os->cur)
+		return xlat_fail(-EINVAL, "os: no current process");
+	if (r->start >= r->end || !xlat_aligned(r->start, XLAT_PAGE_SIZE) || !xlat_aligned(r->end, XLAT_PAGE_SIZE))
+		return xlat_fail(-EINVAL, "os: region [%#llx, %#llx) is empty or not page-aligned",
+				 (unsigned long long)r->start, (unsigned long long)r->end);
+	return add_region(os->cur, r);
+}
+
+/* The region holding va; a process that never declared regions (a trace
+ * does not say what was mapped) owns its whole lower half. */
+static bool region_of(struct os *os, struct proc *p, xlat_va va, struct os_region *out)
+{
+	if (!p->declared) {
+		out->start = 0;
+		out->end = 1ULL << (os->cfg.fmt->va_bits - 1);
+		out->perms = XLAT_R | XLAT_W | XLAT_X | XLAT_U;
+		out->huge = true;
+		return va < out->end;
+	}
+	size_t lo = 0, hi = p->nregions;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (p->regions[mid].end <= va)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < p->nregions && p->regions[lo].start <= va) {
+		*out = p->regions[lo];
+		return true;
+	}
+	return false;
+}
+
+/* ---- faults -------------------------------------------------------------- */
+
+static int any_leaf(const struct pt_leaf *leaf, void *priv)
+{
+	(void)leaf;
+	(void)priv;
+	return 1;
+}
+
+/* Can a page of 2^shift bytes around va be mapped: inside the region and
+ * nothing mapped in it yet? */
+static bool fits(struct proc *p, const struct os_region *r, xlat_va va, unsigned shift)
+{
+	xlat_va base = xlat_align_down(va, 1ULL << shift);
+	if (base < r->start || base + (1ULL << shift) > r->end)
+		return false;
+	return pt_for_each(&p->pt, base, base + (1ULL << shift), any_leaf, NULL) == 0;
+}
+
+static int map_page(struct os *os, struct proc *p, const struct os_region *r, xlat_va va)
+{
+	static const unsigned shifts[] = { 30, 21, 12 };
+	unsigned first = os->cfg.policy == OS_PAGE_1G && r->huge ? 0 :
+			 os->cfg.policy >= OS_PAGE_THP ? 1 : 2;
+
+	for (unsigned i = first; i < 3; i++) {
+		unsigned shift = shifts[i];
+		uint64_t npages = 1ULL << (shift - 12);
+		uint64_t pfn;
+		if (shift > 12 && !fits(p, r, va, shift))
+			continue;
+		if (phys_alloc(os->mem, npages, npages, &pfn))
+			continue;   /* no contiguous block: try a smaller page */
+		xlat_va base = xlat_align_down(va, 1ULL << shift);
+		int rc = pt_map(&p->pt, base, pfn << 12, 1ULL << shift, r->perms, shift);
+		if (rc) {
+			phys_free(os->mem, pfn, npages);
+			return rc;
+		}
+		os->st.mapped[2 - i]++;
+		return 0;
+	}
+	return xlat_fail(-ENOMEM, "os: out of physical memory mapping %#llx", (unsigned long long)va);
+}
+
+int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
+		    const struct walk_fault *f)
+{
+	struct proc *p = os->cur;
+	struct os_region r;
+	xlat_va va = f->addr;
+
+	if (!p)
+		return xlat_fail(-EINVAL, "os: fault with no current process");
+	if (mmu)
+		mmu_charge_fault(mmu, os->cfg.fault_cycles);
+	/* A protection fault (P=1) or reserved bit: nothing to demand-page. */
+	if ((f->error_code & (PF_P | PF_RSVD)) || !region_of(os, p, va, &r)) {
+		os->st.segv++;
+		return 1;
+	}
+	uint32_t need = req->kind == XLAT_WRITE ? XLAT_W : req->kind == XLAT_FETCH ? XLAT_X : XLAT_R;
+	if (!(r.perms & need)) {
+		os->st.segv++;
+		return 1;
+	}
+	int rc = map_page(os, p, &r, va);
+	if (rc)
+		return rc;
+	os->st.faults++;
+	return 0;
+}
+
+/* ---- events -------------------------------------------------------------- */
+
+struct free_ctx {
+	struct os *os;
+	xlat_va start, end;
+	uint64_t pages;
+};
+
+/* Frees the part of a leaf's frames that lies in [start, end). */
+static int free_leaf_frames(const struct pt_leaf *leaf, void *priv)
+{
+	struct free_ctx *fc = priv;
+	xlat_va lo = leaf->va > fc->start ? leaf->va : fc->start;
+	xlat_va hi = leaf->va + (1ULL << leaf->shift);
+	if (hi > fc->end)
+		hi = fc->end;
+	uint64_t pfn = (leaf->pa + (lo - leaf->va)) >> 12;
+	uint64_t n = (hi - lo) >> 12;
+	phys_free(fc->os->mem, pfn, n);
+	fc->pages += n;
+	return 0;
+}
+
+static int unmap_range(struct os *os, struct proc *p, xlat_va start, xlat_va end)
+{
+	struct free_ctx fc = { os, start, end, 0 };
+	int rc = pt_for_each(&p->pt, start, end, free_leaf_frames, &fc);
+	if (rc < 0)
+		return rc;
+	os->st.unmapped_pages += fc.pages;
+	return pt_unmap(&p->pt, start, end - start);
+}
+
+static void proc_free_pages(struct os *os, struct proc *p)
+{
+	xlat_va top = 1ULL << (os->cfg.fmt->va_bits - 1);
+	struct free_ctx fc = { os, 0, top, 0 };
+	pt_for_each(&p->pt, 0, top, free_leaf_frames, &fc);
+}
+
+static void shootdown(struct os *os, struct mmu *mmu, struct proc *p, xlat_va start, xlat_va end)
+{
+	if (!mmu)
+		return;
+	uint32_t tag = proc_tag(os, p);
+	if ((end - start) >> 12 > FLUSH_CEILING_PAGES) {
+		os->plat.flush_tag(os->plat.ctx, mmu, tag);
+		return;
+	}
+	for (xlat_va va = start; va < end; va += XLAT_PAGE_SIZE)
+		os->plat.invlpg(os->plat.ctx, mmu, tag, va);
+}
+
+int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev)
+{
+	if (ev->kind == XLAT_EV_SWITCH)
+		return os_switch(os, mmu, ev->asid);
+
+	struct proc *p = find_proc(os, ev->asid);
+	if (!p) {
+		int rc = new_proc(os, ev->asid, &p);
+		if (rc)
+			return rc;
+	}
+	xlat_va start = xlat_align_down(ev->va, XLAT_PAGE_SIZE);
+	xlat_va end = start + (uint64_t)ev->size * XLAT_PAGE_SIZE;
+	if (ev->size == 0 || end < start || !pt_valid_va(os->cfg.fmt, start) ||
+	    !pt_valid_va(os->cfg.fmt, end - 1))
+		return xlat_fail(-EINVAL, "os: %s event for an invalid range at %#llx (+%u pages)",
+				 xlat_kind_name(ev->kind), (unsigned long long)ev->va, ev->size);
+
+	uint32_t perms = XLAT_R | XLAT_U | ((ev->flags & XLAT_ACC_WRITABLE) ? XLAT_W : 0);
+	switch (ev->kind) {
+	case XLAT_EV_MAP: {
+		struct os_region r = { start, end, perms, (ev->flags & XLAT_ACC_HUGE) != 0 };
+		return add_region(p, &r);
+	}
+	case XLAT_EV_UNMAP: {
+		int rc = unmap_range(os, p, start, end);
+		if (rc)
+			return rc;
+		shootdown(os, mmu, p, start, end);
+		return cut_regions(p, start, end);
+	}
+	case XLAT_EV_PROTECT: {
+		int rc = pt_protect(&p->pt, start, end - start, perms);
+		if (rc)
+			return rc;
+		for (size_t i = 0; i < p->nregions; i++) {
+			struct os_region *r = &p->regions[i];
+			if (r->start >= start && r->end <= end)
+				r->perms = perms;
+		}
+		shootdown(os, mmu, p, start, end);
+		return 0;
+	}
+	default:
+		return xlat_fail(-EINVAL, "os: unknown event kind %u", ev->kind);
+	}
+}
+
+/* ---- native system layer ------------------------------------------------- */
+
+static int native_fault(void *ctx, struct mmu *m, const struct walk_req *req,
+			const struct walk_result *res)
+{
+	if (res->fault.kind != WALK_PAGE_FAULT)
+		return 1;
+	return os_handle_fault(ctx, m, req, &res->fault);
+}
+
+static int native_event(void *ctx, struct mmu *m, const struct xlat_access *ev)
+{
+	return os_handle_event(ctx, m, ev);
+}
+
+void os_attach(struct os *os, struct mmu *mmu)
+{
+	struct mmu_system sys = { native_fault, native_event, os };
+	mmu_set_system(mmu, &sys);
+}
+
+const struct os_stats *os_get_stats(const struct os *os)
+{
+	return &os->st;
+}
+
+void os_table_stats(const struct os *os, struct pt_stats *st)
+{
+	memset(st, 0, sizeof *st);
+	for (size_t i = 0; i < os->nprocs; i++) {
+		struct pt_stats one;
+		pt_get_stats(&os->procs[i]->pt, &one);
+		for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
+			st->table_pages[l] += one.table_pages[l];
+			st->leaves[l] += one.leaves[l];
+		}
+		st->total_pages += one.total_pages;
+		st->table_bytes += one.table_bytes;
+		st->mapped_bytes += one.mapped_bytes;
+	}
+}

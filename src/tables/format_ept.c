@@ -1,0 +1,198 @@
+/*
+ * tables/format_ept.c — EPT paging-structure entries (Intel SDM vol. 3C
+ * 29.3.2, tables 29-1..29-6) and EPT misconfigurations (29.3.3.1).
+ *
+ *  63   62:52  51:M   M-1:12     11  10  9 8  7    6    5:3  2 1 0
+ * +---+------+------+----------+----+--+-+-+----+----+-----+-+-+-+
+ * |SVE| ign  | rsvd | address  |ign |UX|D|A| PS |IPAT| MT  |X|W|R|
+ * +---+------+------+----------+----+--+-+-+----+----+-----+-+-+-+
+ *
+ *  - Leaves (PTE; PDE / PDPTE with PS=1): memory type 5:3, IPAT 6, D 9,
+ *    SVE 63. A 2M leaf's frame starts at bit 21 with 20:12 reserved, a 1G
+ *    leaf's at bit 30 with 29:12 reserved. Bit 7 of a PTE is ignored.
+ *  - Non-leaf PDPTE / PDE: bits 6:3 reserved (7 is PS = 0). PML4E / PML5E:
+ *    bits 7:3 reserved. A PDPTE with PS=1 without 1G support is reserved.
+ *  - A (8) and D (9) are ignored unless EPTP[6] enables A/D; UX (10) is
+ *    ignored unless mode-based execute control (MBEC) is on.
+ */
+#include "tables/format_int.h"
+
+#define EPT_PERM_MASK (EPT_R | EPT_W | EPT_X)
+
+uint64_t ept_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
+		       unsigned maxphyaddr, unsigned ctl)
+{
+	uint64_t m = fmt_rsvd_phys(maxphyaddr);
+
+	if (level >= 4)
+		m |= fmt_bits(7, 3);
+	else if (level == 3 && leaf)
+		m |= (ctl & FMT_CTL_1G) ? fmt_bits(29, 12) : EPT_PS;
+	else if (level == 2 && leaf)
+		m |= fmt_bits(20, 12);
+	else if (level > 1)
+		m |= fmt_bits(6, 3);
+	(void)fmt;
+	return m;
+}
+
+uint64_t ept_table_bits(bool accessed)
+{
+	/* UX is ignored without MBEC, so granting it unconditionally is safe
+	 * and lets the leaf alone decide user-mode execution with MBEC. */
+	return EPT_R | EPT_W | EPT_X | EPT_UX | (accessed ? EPT_A : 0);
+}
+
+/* Generic cache field (type in bits 2:0, IPAT in bit 3) <-> EPT memory type:
+ * 0 asks for WB, XLAT_EPT_UC for UC; other values are the type itself. */
+static unsigned memtype_of_cache(unsigned cache)
+{
+	unsigned t = cache & 7u;
+
+	if (t == 0)
+		return EPT_MT_WB;
+	if (t == XLAT_EPT_UC)
+		return EPT_MT_UC;
+	return t;
+}
+
+static unsigned cache_of_memtype(unsigned mt)
+{
+	if (mt == EPT_MT_WB)
+		return 0;
+	if (mt == EPT_MT_UC)
+		return XLAT_EPT_UC;
+	return mt;
+}
+
+uint64_t ept_leaf_bits(int level, uint32_t perms)
+{
+	unsigned cache = XLAT_CACHE_OF(perms);
+	uint64_t e = (uint64_t)memtype_of_cache(cache) << EPT_MT_SHIFT;
+
+	if (perms & XLAT_R)
+		e |= EPT_R;
+	if (perms & XLAT_W)
+		e |= EPT_W;
+	if (perms & XLAT_X)
+		e |= EPT_X;
+	if (perms & XLAT_UX)
+		e |= EPT_UX;
+	if (cache & 8u)
+		e |= EPT_IPAT;
+	if (level > 1)
+		e |= EPT_PS;
+	return e;
+}
+
+uint64_t ept_perm_bits(int level)
+{
+	(void)level;
+	return EPT_PERM_MASK | EPT_UX | EPT_MT_MASK | EPT_IPAT;
+}
+
+void ept_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		struct pte_fields *out)
+{
+	bool leaf = fmt_entry_leaf(fmt, level, e);
+	uint32_t p = 0;
+
+	out->present = true;
+	out->leaf = leaf;
+	out->addr = e & fmt_addr_mask(level, leaf, maxphyaddr);
+	if (e & EPT_R)
+		p |= XLAT_R;
+	if (e & EPT_W)
+		p |= XLAT_W;
+	if (e & EPT_X)
+		p |= XLAT_X;
+	if (e & EPT_UX)
+		p |= XLAT_UX;
+	if (leaf) {
+		unsigned cache = cache_of_memtype((unsigned)((e & EPT_MT_MASK) >> EPT_MT_SHIFT));
+
+		if (e & EPT_IPAT)
+			cache |= 8u;
+		p |= XLAT_CACHE(cache);
+	}
+	out->perms = p;
+	out->accessed = (e & EPT_A) != 0;
+	out->dirty = leaf && (e & EPT_D);
+}
+
+bool fmt_ept_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
+		       unsigned maxphyaddr, unsigned ctl, bool exec_only_ok)
+{
+	uint64_t rwx = e & EPT_PERM_MASK;
+	bool ux = (ctl & FMT_CTL_MBEC) && (e & EPT_UX);
+	bool leaf;
+
+	if (!fmt || fmt->kind != FMT_EPT)
+		return false;
+	if (level < 1 || level > fmt->levels)
+		XLAT_BUG("level %d outside 1..%u of %s", level, fmt->levels, fmt->name);
+	if (!rwx && !ux)
+		return false;                   /* not present: a violation, not a misconfig */
+	if ((e & EPT_W) && !(e & EPT_R))
+		return true;                    /* write-only or write/execute */
+	if (!exec_only_ok && (rwx == EPT_X || (rwx == 0 && ux)))
+		return true;                    /* execute-only without the capability */
+	leaf = fmt_entry_leaf(fmt, level, e);
+	if (leaf) {
+		unsigned mt = (unsigned)((e & EPT_MT_MASK) >> EPT_MT_SHIFT);
+
+		if (mt == 2 || mt == 3 || mt == 7)
+			return true;
+	}
+	return (e & ept_rsvd_mask(fmt, level, leaf, maxphyaddr, ctl)) != 0;
+}
+
+static const char *memtype_name(unsigned mt)
+{
+	static const char *const names[8] = { "UC", "WC", "rsvd2", "rsvd3", "WT", "WP", "WB", "rsvd7" };
+
+	return names[mt & 7u];
+}
+
+static const char *next_table_name(int level)
+{
+	static const char *const names[] = { "?", "?", "EPT PT", "EPT PD", "EPT PDPT", "EPT PML4" };
+
+	return level >= 2 && level <= 5 ? names[level] : names[0];
+}
+
+void ept_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		  struct fmt_sb *sb)
+{
+	bool leaf = fmt_entry_leaf(fmt, level, e);
+	uint64_t rsvd;
+
+	fmt_sb_printf(sb, " %c%c%c", e & EPT_R ? 'R' : '-', e & EPT_W ? 'W' : '-',
+		      e & EPT_X ? 'X' : '-');
+	if (e & EPT_UX)
+		fmt_sb_printf(sb, " UX");
+	if (e & EPT_A)
+		fmt_sb_printf(sb, " A");
+	if (leaf && (e & EPT_D))
+		fmt_sb_printf(sb, " D");
+	if (level > 1 && (e & EPT_PS))
+		fmt_sb_printf(sb, " PS");
+	if (leaf) {
+		fmt_sb_printf(sb, " MT=%s", memtype_name((unsigned)((e & EPT_MT_MASK) >> EPT_MT_SHIFT)));
+		if (e & EPT_IPAT)
+			fmt_sb_printf(sb, " IPAT");
+		if (e & EPT_SVE)
+			fmt_sb_printf(sb, " SVE");
+		fmt_sb_printf(sb, " -> %s page 0x%llx", fmt_page_name(level),
+			      (unsigned long long)(e & fmt_addr_mask(level, true, maxphyaddr)));
+	} else {
+		fmt_sb_printf(sb, " -> %s 0x%llx", next_table_name(level),
+			      (unsigned long long)(e & fmt_addr_mask(level, false, maxphyaddr)));
+	}
+	if ((e & EPT_W) && !(e & EPT_R))
+		fmt_sb_printf(sb, " W-WITHOUT-R");
+	/* With 1G pages supported: bits a CPU would report as misconfigured. */
+	rsvd = e & ept_rsvd_mask(fmt, level, leaf || (e & EPT_PS), maxphyaddr, FMT_CTL_1G);
+	if (rsvd)
+		fmt_sb_printf(sb, " RSVD=0x%llx", (unsigned long long)rsvd);
+}

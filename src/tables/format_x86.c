@@ -1,0 +1,159 @@
+/*
+ * tables/format_x86.c — x86-64 4- and 5-level paging entries (Intel SDM
+ * vol. 3A 4.5, tables 4-15..4-20).
+ *
+ *  63  62:59 58:52  51:M   M-1:12        12   11:9  8 7   6 5 4   3   2  1 0
+ * +--+------+-----+------+-------------+----+-----+-+---+-+-+---+---+--+--+-+
+ * |XD| PKEY | ign | rsvd | address     |    | ign |G|PS |D|A|PCD|PWT|US|RW|P|
+ * +--+------+-----+------+-------------+----+-----+-+---+-+-+---+---+--+--+-+
+ *
+ *  - PTE (level 1): bit 7 is PAT, bits M-1:12 the 4K frame.
+ *  - PDE / PDPTE with PS=1 (2M / 1G leaf): bit 12 is PAT, the frame starts
+ *    at bit 21 / 30 and bits 20:13 / 29:13 are reserved.
+ *  - Non-leaf entries: bits 6 (D) and 8 (G) are ignored, bits 62:52 ignored;
+ *    PML4E and PML5E have PS reserved; a PDPTE with PS=1 is a reserved-bit
+ *    violation on a CPU without 1G pages.
+ *  - XD (bit 63) is reserved when IA32_EFER.NXE = 0 (SDM 4.5.4, table 4-20).
+ *  - Protection keys (62:59) are only in leaves; ignored without CR4.PKE.
+ */
+#include "tables/format_int.h"
+
+#define X86_PKEY_MASK (0xfULL << X86_PKEY_SHIFT)
+
+uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
+		       unsigned maxphyaddr, unsigned ctl)
+{
+	uint64_t m = fmt_rsvd_phys(maxphyaddr);
+
+	if (!(ctl & FMT_CTL_NXE))
+		m |= X86_XD;
+	if (level >= 4 || (level == 3 && leaf && !(ctl & FMT_CTL_1G))) {
+		/* PS where leaves are not allowed: PS itself is reserved. */
+		m |= X86_PS;
+	} else if (level == 3 && leaf) {
+		m |= fmt_bits(29, 13);
+	} else if (level == 2 && leaf) {
+		m |= fmt_bits(20, 13);
+	}
+	(void)fmt;
+	return m;
+}
+
+uint64_t x86_table_bits(bool accessed)
+{
+	return X86_P | X86_RW | X86_US | (accessed ? X86_A : 0);
+}
+
+/* The PAT bit of a leaf at `level`. */
+static uint64_t pat_bit(int level)
+{
+	return level == 1 ? X86_PAT_4K : X86_PAT_HUGE;
+}
+
+uint64_t x86_leaf_bits(int level, uint32_t perms)
+{
+	unsigned pat_index = XLAT_CACHE_OF(perms) & 7u;
+	uint64_t e = X86_P;
+
+	if (perms & XLAT_W)
+		e |= X86_RW;
+	if (perms & XLAT_U)
+		e |= X86_US;
+	if (!(perms & XLAT_X))
+		e |= X86_XD;
+	if (perms & XLAT_G)
+		e |= X86_G;
+	if (pat_index & 1u)
+		e |= X86_PWT;
+	if (pat_index & 2u)
+		e |= X86_PCD;
+	if (pat_index & 4u)
+		e |= pat_bit(level);
+	if (level > 1)
+		e |= X86_PS;
+	e |= (uint64_t)((perms >> XLAT_PKEY_SHIFT) & 0xfu) << X86_PKEY_SHIFT;
+	return e;
+}
+
+uint64_t x86_perm_bits(int level)
+{
+	return X86_RW | X86_US | X86_PWT | X86_PCD | pat_bit(level) | X86_G | X86_XD |
+	       X86_PKEY_MASK;
+}
+
+void x86_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		struct pte_fields *out)
+{
+	bool leaf = fmt_entry_leaf(fmt, level, e);
+	uint32_t p = XLAT_R;
+	unsigned cache = 0;
+
+	out->present = true;
+	out->leaf = leaf;
+	out->addr = e & fmt_addr_mask(level, leaf, maxphyaddr);
+	if (e & X86_RW)
+		p |= XLAT_W;
+	if (e & X86_US)
+		p |= XLAT_U;
+	if (!(e & X86_XD))
+		p |= XLAT_X;
+	if (e & X86_PWT)
+		cache |= 1u;
+	if (e & X86_PCD)
+		cache |= 2u;
+	if (leaf) {
+		if (e & pat_bit(level))
+			cache |= 4u;
+		if (e & X86_G)
+			p |= XLAT_G;
+		p |= XLAT_PKEY((e & X86_PKEY_MASK) >> X86_PKEY_SHIFT);
+	}
+	out->perms = p | XLAT_CACHE(cache);
+	out->accessed = (e & X86_A) != 0;
+	out->dirty = leaf && (e & X86_D);
+}
+
+/* What a level-L table entry points to. */
+static const char *next_table_name(int level)
+{
+	static const char *const names[] = { "?", "?", "PT", "PD", "PDPT", "PML4" };
+
+	return level >= 2 && level <= 5 ? names[level] : names[0];
+}
+
+void x86_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		  struct fmt_sb *sb)
+{
+	bool leaf = fmt_entry_leaf(fmt, level, e);
+	uint64_t rsvd;
+
+	fmt_sb_printf(sb, " P %s %s", e & X86_RW ? "RW" : "RO", e & X86_US ? "US" : "SUP");
+	if (e & X86_PWT)
+		fmt_sb_printf(sb, " PWT");
+	if (e & X86_PCD)
+		fmt_sb_printf(sb, " PCD");
+	if (e & X86_A)
+		fmt_sb_printf(sb, " A");
+	if (leaf && (e & X86_D))
+		fmt_sb_printf(sb, " D");
+	if (level > 1 && (e & X86_PS))
+		fmt_sb_printf(sb, " PS");
+	if (leaf && (e & X86_G))
+		fmt_sb_printf(sb, " G");
+	if (leaf && (e & pat_bit(level)))
+		fmt_sb_printf(sb, " PAT");
+	if (leaf && (e & X86_PKEY_MASK))
+		fmt_sb_printf(sb, " PKEY=%u", (unsigned)((e & X86_PKEY_MASK) >> X86_PKEY_SHIFT));
+	if (e & X86_XD)
+		fmt_sb_printf(sb, " XD");
+	if (leaf)
+		fmt_sb_printf(sb, " -> %s page 0x%llx", fmt_page_name(level),
+			      (unsigned long long)(e & fmt_addr_mask(level, true, maxphyaddr)));
+	else
+		fmt_sb_printf(sb, " -> %s 0x%llx", next_table_name(level),
+			      (unsigned long long)(e & fmt_addr_mask(level, false, maxphyaddr)));
+	/* With the usual controls (NXE, 1G pages): bits a CPU would fault on. */
+	rsvd = e & x86_rsvd_mask(fmt, level, leaf || (e & X86_PS), maxphyaddr, FMT_CTL_DEFAULT);
+	if (rsvd)
+		fmt_sb_printf(sb, " RSVD=0x%llx", (unsigned long long)rsvd);
+}

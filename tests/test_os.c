@@ -1,0 +1,171 @@
+/* The demand-paging OS: page-size policies, regions, events and their
+ * shootdowns, and that every frame it took comes back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "helpers.h"
+#include "xlat/mmu.h"
+#include "xlat/os.h"
+#include "xlat/phys.h"
+
+struct rig {
+	struct phys *mem;
+	struct mmu *mmu;
+	struct os *os;
+};
+
+static void rig_up(struct rig *r, enum os_page_policy pol)
+{
+	struct mmu_config mc;
+	struct os_config oc = { .fmt = &fmt_x86_4, .policy = pol, .fault_cycles = 1000, .pcid = true };
+	test_mmu_config(&mc, 64, 0);
+	r->mem = phys_create(46, 0);
+	r->mmu = mmu_create(&mc, r->mem);
+	r->os = os_create(r->mem, &oc);
+	assert_non_null(r->os);
+	os_attach(r->os, r->mmu);
+	assert_int_equal(os_switch(r->os, r->mmu, 0), 0);
+}
+
+static void rig_down(struct rig *r)
+{
+	os_destroy(r->os);
+	mmu_destroy(r->mmu);
+	struct phys_stats ps;
+	phys_get_stats(r->mem, &ps);
+	assert_int_equal(ps.allocated_frames, 0);   /* every frame came back */
+	phys_destroy(r->mem);
+}
+
+static void rec(struct rig *r, unsigned kind, uint64_t va, uint32_t size, uint8_t flags, uint16_t asid)
+{
+	struct xlat_access a = { .va = va, .size = size, .kind = (uint8_t)kind, .flags = flags, .asid = asid };
+	assert_int_equal(mmu_run(r->mmu, &a, 1), 0);
+}
+
+static void test_policy_4k(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	rec(&r, XLAT_WRITE, 0x40000123, 8, 0, 0);
+	const struct os_stats *st = os_get_stats(r.os);
+	assert_int_equal(st->mapped[0], 1);
+	assert_int_equal(st->mapped[1], 0);
+	rig_down(&r);
+}
+
+static void test_policy_thp_needs_room(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_THP);
+	/* A 4 MiB region at a 2 MiB boundary: 2 MiB pages. */
+	rec(&r, XLAT_EV_MAP, 0x40000000, 1024, XLAT_ACC_WRITABLE, 0);
+	rec(&r, XLAT_WRITE, 0x40000123, 8, 0, 0);
+	rec(&r, XLAT_WRITE, 0x40200123, 8, 0, 0);
+	const struct os_stats *st = os_get_stats(r.os);
+	assert_int_equal(st->mapped[1], 2);
+	assert_int_equal(st->mapped[0], 0);
+	/* A 1 MiB region: no 2 MiB block fits, 4 KiB it is. */
+	rec(&r, XLAT_EV_MAP, 0x50000000, 256, XLAT_ACC_WRITABLE, 0);
+	rec(&r, XLAT_WRITE, 0x50000000, 8, 0, 0);
+	assert_int_equal(st->mapped[0], 1);
+	struct pt_leaf leaf;
+	assert_int_equal(pt_lookup(os_pt(r.os), 0x40000123, &leaf), 0);
+	assert_int_equal(leaf.shift, 21);
+	rig_down(&r);
+}
+
+static void test_policy_1g_for_huge_regions(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_1G);
+	rec(&r, XLAT_EV_MAP, 0x80000000, 1u << 18, XLAT_ACC_WRITABLE | XLAT_ACC_HUGE, 0);   /* 1 GiB */
+	rec(&r, XLAT_READ, 0x80000040, 8, 0, 0);
+	assert_int_equal(os_get_stats(r.os)->mapped[2], 1);
+	struct pt_stats ts;
+	os_table_stats(r.os, &ts);
+	assert_int_equal(ts.total_pages, 2);   /* root + PDPT: the seed's "1 GiB page costs 2 pages" */
+	rig_down(&r);
+}
+
+static void test_segv_and_protect(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	rec(&r, XLAT_EV_MAP, 0x40000000, 4, 0, 0);              /* read-only */
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);               /* not allowed */
+	rec(&r, XLAT_READ, 0x90000000, 8, 0, 0);                /* no region */
+	const struct os_stats *st = os_get_stats(r.os);
+	assert_int_equal(st->segv, 2);
+	assert_int_equal(mmu_get_stats(r.mmu)->unresolved, 2);
+	rec(&r, XLAT_READ, 0x40000000, 8, 0, 0);
+	assert_int_equal(st->faults, 1);
+	rec(&r, XLAT_EV_PROTECT, 0x40000000, 4, XLAT_ACC_WRITABLE, 0);
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);               /* now allowed */
+	assert_int_equal(st->segv, 2);
+	rig_down(&r);
+}
+
+/* map, touch, unmap: the frames and the table pages come back, and the
+ * stale translation is gone from the TLB. */
+static void test_unmap_frees_and_shoots_down(void **state)
+{
+	struct rig r;
+	struct phys_stats before, after;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	phys_get_stats(r.mem, &before);
+	rec(&r, XLAT_EV_MAP, 0x40000000, 16, XLAT_ACC_WRITABLE, 0);
+	for (unsigned i = 0; i < 16; i++)
+		rec(&r, XLAT_WRITE, 0x40000000 + i * 4096ull, 8, 0, 0);
+	rec(&r, XLAT_EV_UNMAP, 0x40000000, 16, 0, 0);
+	phys_get_stats(r.mem, &after);
+	assert_int_equal(after.allocated_frames, before.allocated_frames);
+	assert_int_equal(os_get_stats(r.os)->unmapped_pages, 16);
+	uint64_t misses = mmu_get_stats(r.mmu)->tlb_misses;
+	rec(&r, XLAT_READ, 0x40000000, 8, 0, 0);   /* region gone: a miss and a segfault */
+	assert_int_equal(mmu_get_stats(r.mmu)->tlb_misses, misses + 1);
+	assert_int_equal(os_get_stats(r.os)->segv, 1);
+	rig_down(&r);
+}
+
+/* Address spaces are separate tables, tagged by PCID in the TLB. */
+static void test_switch_between_processes(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);
+	xlat_pa cr3_0 = os_cr3(r.os);
+	rec(&r, XLAT_EV_SWITCH, 0, 0, 0, 7);
+	assert_int_equal(os_current_asid(r.os), 7);
+	assert_true(os_cr3(r.os) != cr3_0);
+	uint64_t misses = mmu_get_stats(r.mmu)->tlb_misses;
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 7);   /* same VA, other process: a miss */
+	assert_int_equal(mmu_get_stats(r.mmu)->tlb_misses, misses + 1);
+	rec(&r, XLAT_EV_SWITCH, 0, 0, 0, 0);
+	rec(&r, XLAT_READ, 0x40000000, 8, 0, 0);    /* still cached under PCID 0 */
+	assert_int_equal(mmu_get_stats(r.mmu)->tlb_misses, misses + 1);
+	assert_int_equal(os_get_stats(r.os)->procs, 2);
+	rig_down(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_4k),
+		cmocka_unit_test(test_policy_thp_needs_room),
+		cmocka_unit_test(test_policy_1g_for_huge_regions),
+		cmocka_unit_test(test_segv_and_protect),
+		cmocka_unit_test(test_unmap_frees_and_shoots_down),
+		cmocka_unit_test(test_switch_between_processes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
