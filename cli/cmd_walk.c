@@ -179,28 +179,45 @@ int cmd_walk(int argc, char **argv)
 	if (res.stages == 2 && fmt == OUT_TEXT)
 		print_grid(stdout, &res);
 
-	out_list_begin(o, "steps", "references in order");
-	for (unsigned i = 0; i < res.nsteps; i++) {
-		const struct explain_step *s = &res.steps[i];
-		char in[32], addr[32], entry[32];
-		snprintf(in, sizeof in, "%#" PRIx64, (uint64_t)s->ref.in_addr);
-		snprintf(addr, sizeof addr, "%#" PRIx64, (uint64_t)s->ref.addr);
-		snprintf(entry, sizeof entry, "%#018" PRIx64, s->ref.entry);
-		out_item_begin(o);
-		out_u64(o, "n", i + 1, "#");
-		out_str(o, "dim", dim_name(&res, s->ref.stage, cfg.mode), "dim");
-		out_str(o, "entry_name", fmt_level_name(s->fmt, s->ref.level), "entry");
-		out_u64(o, "level", s->ref.level, "level");
-		out_u64(o, "for_level", s->ref.for_level, "for");
-		if (res.stages > 1)
-			out_str(o, "in_addr", in, s->ref.stage == 0 ? "gpa" : "in");
-		out_str(o, "addr", addr, "hpa");
-		out_str(o, "value", entry, "value");
-		if (explain || fmt != OUT_TEXT)
-			out_str(o, "meaning", s->meaning, "=");
-		out_item_end(o);
+	if (fmt == OUT_TEXT) {
+		/* A table a person can read; JSON and CSV get the list below. */
+		printf("\n  %3s  %-6s %-10s %-20s %-18s %s\n", "#", "dim", "entry",
+		       res.stages > 1 ? "read at (gpa > hpa)" : "read at", "value", explain ? "meaning" : "");
+		for (unsigned i = 0; i < res.nsteps; i++) {
+			const struct explain_step *s = &res.steps[i];
+			char at[48];
+			if (res.stages > 1 && s->ref.stage == 0)
+				snprintf(at, sizeof at, "%#" PRIx64 " > %#" PRIx64, (uint64_t)s->ref.in_addr,
+					 (uint64_t)s->ref.addr);
+			else
+				snprintf(at, sizeof at, "%#" PRIx64, (uint64_t)s->ref.addr);
+			const char *meaning = strstr(s->meaning, "->");
+			printf("  %3u  %-6s %-10s %-20s %#018" PRIx64 " %s\n", i + 1,
+			       dim_name(&res, s->ref.stage, cfg.mode), fmt_level_name(s->fmt, s->ref.level), at,
+			       s->ref.entry, explain ? s->meaning : meaning ? meaning : "");
+		}
+	} else {
+		out_list_begin(o, "steps", "references in order");
+		for (unsigned i = 0; i < res.nsteps; i++) {
+			const struct explain_step *s = &res.steps[i];
+			char in[32], addr[32], entry[32];
+			snprintf(in, sizeof in, "%#" PRIx64, (uint64_t)s->ref.in_addr);
+			snprintf(addr, sizeof addr, "%#" PRIx64, (uint64_t)s->ref.addr);
+			snprintf(entry, sizeof entry, "%#018" PRIx64, s->ref.entry);
+			out_item_begin(o);
+			out_u64(o, "n", i + 1, NULL);
+			out_str(o, "dim", dim_name(&res, s->ref.stage, cfg.mode), NULL);
+			out_str(o, "entry_name", fmt_level_name(s->fmt, s->ref.level), NULL);
+			out_u64(o, "level", s->ref.level, NULL);
+			out_u64(o, "for_level", s->ref.for_level, NULL);
+			out_str(o, "in_addr", in, NULL);
+			out_str(o, "addr", addr, NULL);
+			out_str(o, "value", entry, NULL);
+			out_str(o, "meaning", s->meaning, NULL);
+			out_item_end(o);
+		}
+		out_list_end(o);
 	}
-	out_list_end(o);
 	if (explain && fmt == OUT_TEXT) {
 		out_text(o, "\n  Reading the steps: a native walk reads one entry per level, top down.\n");
 		if (res.stages == 2)

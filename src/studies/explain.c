@@ -10,6 +10,8 @@
 #include "xlat/explain.h"
 #include "xlat/phys.h"
 
+#define LOW_RESERVED (1ULL << 20)
+
 void explain_config_init(struct explain_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
@@ -90,6 +92,7 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 	host = phys_create(46, 0);
 	if (!host)
 		return -ENOMEM;
+	phys_reserve(host, 0, LOW_RESERVED);   /* firmware's low memory, as on a PC */
 	m = mmu_create(&mc, host);
 	if (!m) {
 		rc = -EINVAL;

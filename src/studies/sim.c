@@ -133,6 +133,7 @@ int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_re
 	host = phys_create(cfg->host_pa_bits, 0);
 	if (!host)
 		return -ENOMEM;
+	phys_reserve(host, 0, 1ULL << 20);   /* firmware's low memory, as on a PC */
 	m = mmu_create(&cfg->mmu, host);
 	if (!m) {
 		rc = -EINVAL;

@@ -10,6 +10,8 @@
 #include "hv_int.h"
 #include "xlat/phys.h"
 
+#define GUEST_LOW_RESERVED (1ULL << 20)
+
 static const char *const exit_names[VM_EXIT_COUNT] = {
 	[VM_EXIT_EPT_VIOLATION] = "ept_violation",
 	[VM_EXIT_SHADOW_PF] = "shadow_pf",
@@ -134,6 +136,9 @@ struct vm *vm_create(struct phys *host, const struct vm_config *cfg)
 	vm->gpa = phys_create_view(host, cfg->guest_pa_bits, cfg->guest_ram, resolve_gpa, vm);
 	if (!vm->gpa)
 		goto fail_map;
+	/* The guest's first megabyte is firmware's (real mode, BIOS), as on a PC. */
+	if (cfg->guest_ram > GUEST_LOW_RESERVED)
+		phys_reserve(vm->gpa, 0, GUEST_LOW_RESERVED);
 	vm->guest = os_create(vm->gpa, &vm->cfg.guest);
 	if (!vm->guest)
 		goto fail_gpa;
