@@ -17,7 +17,7 @@
 static const char usage[] =
 	"usage: xlat sim (--trace FILE [--format auto|xlt|lackey|champsim] |\n"
 	"                 --workload NAME [--size S] [--count N] [--seed N] [--write F] [--wl-opt K=V,...])\n"
-	"                [--mode native|nested|shadow] [--cpu NAME] [--set KEY=VALUE ...]\n"
+	"                [--mode native|nested|shadow] [--cpu NAME] [--cpu-param KEY=VALUE ...]\n"
 	"                [--tlb SPEC] [--itlb SPEC] [--pwc none|split|unified] [--no-fetch]\n"
 	"                [--page-policy 4k|thp|1g] [--host-page-policy 4k|thp|1g]\n"
 	"                [--levels 4|5] [--host-levels 4|5] [--guest-ram SIZE]\n"
@@ -27,7 +27,7 @@ static const char usage[] =
 	"                 ENTRIES[xWAYS][:lru|plru|random], unified over page sizes\n"
 	"                 (\"64\" is fully associative; \"64x4,1536x12:plru\" two levels)\n"
 	"  --itlb SPEC    the same for instruction fetches\n"
-	"  --set K=V      override one CPU parameter (xlat sim --cpu NAME --list-params)\n"
+	"  --cpu-param K=V  override one CPU parameter (see --list-params; alias --set)\n"
 	"  --list-cpus    the CPU presets;  --list-params: the chosen preset's parameters\n"
 	"\n"
 	"Every cycle figure is printed with the cost-model parameters that produced it.\n";
@@ -89,6 +89,47 @@ static int print_param(void *ctx, const char *key, const char *value, const char
 	out_str(o, "source", source, NULL);
 	out_item_end(o);
 	return 0;
+}
+
+/* Text mode: "key=value[n]" three to a line, then each distinct source
+ * once, numbered. */
+struct param_text {
+	char line[4096];
+	size_t used;
+	unsigned col;
+	const char *src[128];
+	unsigned nsrc;
+	FILE *fp;
+};
+
+static int print_param_text(void *ctx, const char *key, const char *value, const char *source)
+{
+	struct param_text *pt = ctx;
+	unsigned n;
+	for (n = 0; n < pt->nsrc && strcmp(pt->src[n], source); n++)
+		;
+	if (n == pt->nsrc && pt->nsrc < 128)
+		pt->src[pt->nsrc++] = source;
+	char item[160];
+	snprintf(item, sizeof item, "%s=%s[%u]", key, value, n + 1);
+	fprintf(pt->fp, "%s%-34s", pt->col ? " " : "    ", item);
+	if (++pt->col == 3) {
+		fputc('\n', pt->fp);
+		pt->col = 0;
+	}
+	return 0;
+}
+
+static void print_params_text(FILE *fp, const struct cpu_preset *cpu)
+{
+	struct param_text pt = { .fp = fp };
+	fprintf(fp, "cost model and hardware parameters (key=value[source])\n");
+	cpu_foreach_param(cpu, print_param_text, &pt);
+	if (pt.col)
+		fputc('\n', fp);
+	fprintf(fp, "  sources:\n");
+	for (unsigned i = 0; i < pt.nsrc; i++)
+		fprintf(fp, "    [%u] %s\n", i + 1, pt.src[i]);
 }
 
 static double ratio(uint64_t a, uint64_t b)
@@ -214,10 +255,12 @@ static void report(struct out *o, const struct sim_opts *so, const struct sim_co
 	out_f64(o, "translation_share", r->translation_share, "share of all cycles");
 	out_f64(o, "translation_seconds", r->seconds, "translation seconds");
 
-	if (out_format(o) != OUT_CSV) {
-		out_list_begin(o, "params", "cost model and hardware parameters (key value source)");
+	if (out_format(o) == OUT_JSON) {
+		out_list_begin(o, "params", NULL);
 		cpu_foreach_param(cpu, print_param, o);
 		out_list_end(o);
+	} else if (out_format(o) == OUT_TEXT) {
+		print_params_text(stdout, cpu);
 	}
 	(void)so;
 }
@@ -235,6 +278,7 @@ int cmd_sim(int argc, char **argv)
 		{ "wl-opt", required_argument, 0, 'o' },
 		{ "mode", required_argument, 0, 'm' },
 		{ "cpu", required_argument, 0, 'c' },
+		{ "cpu-param", required_argument, 0, 'x' },
 		{ "set", required_argument, 0, 'x' },
 		{ "tlb", required_argument, 0, 'T' },
 		{ "itlb", required_argument, 0, 'I' },
@@ -296,7 +340,7 @@ int cmd_sim(int argc, char **argv)
 		case 'c': so.cpu = optarg; break;
 		case 'x':
 			if (so.nsets == 64)
-				return cli_fail(2, "sim", "too many --set options");
+				return cli_fail(2, "sim", "too many --cpu-param options");
 			sets[so.nsets++] = optarg;
 			break;
 		case 'T': so.tlb = optarg; break;
@@ -352,11 +396,15 @@ int cmd_sim(int argc, char **argv)
 	cpu = *base;
 	for (int i = 0; i < so.nsets; i++)
 		if (cpu_override_spec(&cpu, sets[i]))
-			return cli_fail(2, "sim", "--set %s: %s", sets[i], xlat_error());
+			return cli_fail(2, "sim", "--cpu-param %s: %s", sets[i], xlat_error());
 	if (so.pwc && cpu_override(&cpu, "pwc.style", so.pwc))
 		return cli_fail(2, "sim", "--pwc: %s", xlat_error());
 	if (cpu_check(&cpu))
 		return cli_fail(2, "sim", "%s", xlat_error());
+	if (so.list_params && so.out == OUT_TEXT) {
+		print_params_text(stdout, &cpu);
+		return 0;
+	}
 	if (so.list_params) {
 		struct out *o = out_begin(so.out, stdout);
 		out_list_begin(o, "params", "parameters of the preset (key value source)");

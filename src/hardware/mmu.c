@@ -44,6 +44,11 @@ struct mmu {
 	struct mmu_stats st;
 	struct last_hit last[2];
 	struct walk_ref *refs;     /* WALK_MAX_REFS, filled by the walker for the cost model */
+	/* remember()'s answers by (perms, dirty) for stage-0 control bits
+	 * ok_ctl: the permission rules evaluated once, not on every fill. */
+	uint8_t ok_table[64];
+	bool ok_valid[64];
+	unsigned ok_ctl;
 };
 
 static unsigned size_idx(unsigned shift)
@@ -175,12 +180,21 @@ static void drop_last(struct mmu *m, unsigned side)
 		m->last[side ^ 1].valid = false;
 }
 
-static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_xlat *x)
+/* Which kinds and modes may use a translation without a walk (see
+ * struct last_hit), from the permission rules of walk_perm_ok. */
+static uint8_t ok_bits(struct mmu *m, xlat_va va, const struct tlb_xlat *x)
 {
-	struct last_hit *l = &m->last[side];
 	unsigned ctl = m->chain.stage[0].ctl;
-	uint8_t ok = 0;
+	unsigned key = (x->perms & (XLAT_R | XLAT_W | XLAT_X | XLAT_U)) |
+		       ((x->perms & WALK_PERM_LOWER_W) ? 16u : 0) | (x->dirty ? 32u : 0);
 
+	if (ctl != m->ok_ctl) {
+		memset(m->ok_valid, 0, sizeof m->ok_valid);
+		m->ok_ctl = ctl;
+	}
+	if (m->ok_valid[key])
+		return m->ok_table[key];
+	uint8_t ok = 0;
 	for (unsigned sup = 0; sup < 2; sup++)
 		for (unsigned k = 0; k < 3; k++) {
 			if (k == XLAT_WRITE && !x->dirty)
@@ -189,9 +203,18 @@ static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_
 			if (walk_perm_ok(x->perms, &r, ctl))
 				ok |= (uint8_t)(1u << (k + 3 * sup));
 		}
+	m->ok_table[key] = ok;
+	m->ok_valid[key] = true;
+	return ok;
+}
+
+static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_xlat *x)
+{
+	struct last_hit *l = &m->last[side];
+
 	l->mask = (1ULL << x->shift) - 1;
 	l->base = va & ~l->mask;
-	l->ok = ok;
+	l->ok = ok_bits(m, va, x);
 	l->size_idx = (uint8_t)size_idx(x->shift);
 	l->valid = true;
 }

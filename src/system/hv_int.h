@@ -21,6 +21,7 @@ struct rmap_entry {
 
 struct shadow_root {
 	gpa_t guest_root;   /* guest CR3 */
+	uint32_t tag;       /* TLB tag it was last loaded with */
 	struct pt spt;      /* GVA -> HPA, in host memory */
 };
 

@@ -102,22 +102,33 @@ static int find_root(struct vm *vm, gpa_t guest_root, size_t *idx)
 	return 0;
 }
 
+static int any_leaf(const struct pt_leaf *leaf, void *priv)
+{
+	(void)leaf;
+	(void)priv;
+	return 1;
+}
+
 /* Removes the shadow's translations of [va, va + size) in root idx and the
- * TLB entries that cached them. */
+ * TLB entries that cached them. A range the shadow does not map has no TLB
+ * entries either (they went when its translations were zapped), which is
+ * what makes stale reverse-map entries (a freed guest table page reused)
+ * cheap. */
 static void zap(struct vm *vm, size_t idx, xlat_va va, uint64_t size)
 {
 	struct shadow_root *r = &vm->roots[idx];
+	if (pt_for_each(&r->spt, va, va + size, any_leaf, NULL) <= 0)
+		return;
 	if (pt_unmap(&r->spt, va, size) == 0)
 		vm->st.shadow_zaps++;
 	if (!vm->mmu)
 		return;
-	uint32_t tag = mmu_chain(vm->mmu)->stage[0].tag;
-	if (idx != vm->cur_root || size / XLAT_PAGE_SIZE > FLUSH_CEILING_PAGES) {
-		mmu_flush_all(vm->mmu);
+	if (size / XLAT_PAGE_SIZE > FLUSH_CEILING_PAGES) {
+		mmu_flush_tag(vm->mmu, r->tag, false);
 		return;
 	}
 	for (xlat_va a = va; a < va + size; a += XLAT_PAGE_SIZE)
-		mmu_invlpg(vm->mmu, tag, a);
+		mmu_invlpg(vm->mmu, r->tag, a);
 }
 
 /* ---- guest writes to its page tables ----------------------------------- */
@@ -291,6 +302,7 @@ static int shadow_load_cr3(void *ctx, struct mmu *mmu, xlat_pa root, uint32_t ta
 	if (rc)
 		return rc;
 	vm->cur_root = idx;
+	vm->roots[idx].tag = tag;
 	struct walk_chain *c = mmu_chain(mmu);
 	c->n = 1;
 	c->stage[0].fmt = vm->cfg.guest.fmt;
