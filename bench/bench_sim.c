@@ -62,49 +62,16 @@ static struct xlat_access *generate(const char *name, const char *opts, size_t *
 	return a;
 }
 
-struct machine {
-	struct phys *host;
-	struct mmu *mmu;
-	struct os *os;
-	struct vm *vm;
-};
-
-static void boot(struct machine *mc, enum sim_mode mode)
+static void boot(struct sim_machine *mc, enum sim_mode mode)
 {
-	struct mmu_config cfg;
-	memset(&cfg, 0, sizeof cfg);
-	memset(mc, 0, sizeof *mc);
-	cpu_mmu_config(cpu_preset_default(), &cfg);
-	struct os_config oc = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K,
-				.fault_cycles = cfg.costs.fault_cycles, .pcid = true };
-	mc->host = phys_create(46, 0);
-	mc->mmu = mmu_create(&cfg, mc->host);
-	if (!mc->host || !mc->mmu)
+	struct mmu_config mmc;
+	struct sim_config cfg;
+	memset(&mmc, 0, sizeof mmc);
+	cpu_mmu_config(cpu_preset_default(), &mmc);
+	sim_config_init(&cfg, &mmc);
+	cfg.mode = mode;
+	if (sim_machine_boot(mc, &cfg))
 		die("boot");
-	if (mode == SIM_NATIVE) {
-		mc->os = os_create(mc->host, &oc);
-		os_attach(mc->os, mc->mmu);
-		if (os_switch(mc->os, mc->mmu, 0))
-			die("os");
-		return;
-	}
-	struct vm_config vc = {
-		.mode = mode == SIM_NESTED ? HV_NESTED : HV_SHADOW, .ept_levels = 4,
-		.host_policy = OS_PAGE_4K, .guest_ram = 64ULL << 30, .guest_pa_bits = 46,
-		.vpid = 1, .unsync = true, .exit_cycles = cfg.costs.exit_cycles,
-		.host_fault_cycles = cfg.costs.fault_cycles, .guest = oc,
-	};
-	mc->vm = vm_create(mc->host, &vc);
-	if (!mc->vm || vm_attach(mc->vm, mc->mmu))
-		die("vm");
-}
-
-static void halt(struct machine *mc)
-{
-	vm_destroy(mc->vm);
-	os_destroy(mc->os);
-	mmu_destroy(mc->mmu);
-	phys_destroy(mc->host);
 }
 
 /* Accesses per second of `run` on a machine warmed by `warm`. */
@@ -113,7 +80,7 @@ static double rate(enum sim_mode mode, const struct xlat_access *warm, size_t nw
 {
 	double best = 0;
 	for (int r = 0; r < ROUNDS; r++) {
-		struct machine mc;
+		struct sim_machine mc;
 		boot(&mc, mode);
 		if (mmu_run(mc.mmu, warm, nwarm))
 			die("warm-up");
@@ -125,7 +92,7 @@ static double rate(enum sim_mode mode, const struct xlat_access *warm, size_t nw
 		*miss_ratio = (double)(mmu_get_stats(mc.mmu)->tlb_misses - misses) / (double)nrun;
 		if (nrun / t > best)
 			best = nrun / t;
-		halt(&mc);
+		sim_machine_halt(&mc);
 	}
 	return best;
 }

@@ -104,6 +104,9 @@ int pt_lookup(struct pt *pt, xlat_va va, struct pt_leaf *out);
 typedef int (*pt_leaf_fn)(const struct pt_leaf *leaf, void *priv);
 int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *priv);
 
+/* Does any leaf overlap [start, end)? (false on an invalid range) */
+bool pt_range_mapped(struct pt *pt, xlat_va start, xlat_va end);
+
 /* Clears the accessed and dirty bits of every leaf that overlaps
  * [va, va+size) (a huge leaf is cleared whole, not split); used by dirty
  * tracking. Entries are written only if they change. Returns the number of

@@ -47,6 +47,21 @@ struct sim_result {
 	uint64_t sim_host_bytes;         /* host memory the simulated spaces hold */
 };
 
+/* One simulated machine: host memory, an MMU, and a native OS or a VM
+ * (whose guest OS owns the tables), wired as cfg says and attached. */
+struct sim_machine {
+	struct phys *host;
+	struct mmu *mmu;
+	struct os *os;      /* native runs */
+	struct vm *vm;      /* nested and shadow runs */
+};
+
+/* 0 or -errno; on failure nothing is left allocated. */
+int sim_machine_boot(struct sim_machine *mc, const struct sim_config *cfg);
+void sim_machine_halt(struct sim_machine *mc);
+/* The OS that owns the walked tables: the native OS or the VM's guest. */
+struct os *sim_machine_os(struct sim_machine *mc);
+
 /* Fills cfg with defaults: native, 4 levels, 4K pages, the given mmu config. */
 void sim_config_init(struct sim_config *cfg, const struct mmu_config *mmu);
 

@@ -74,8 +74,9 @@ void tlb_destroy(struct tlb *t);
  * replacement state and returns true. Every page size the level holds is
  * probed. If several entries cover va (software changed a page's size
  * without invalidating it: SDM 4.10.2.3 leaves the choice to hardware), any
- * one of them is returned. Cost: O(1) (a hash index finds entries; the
- * set and replacement policy decide placement and eviction exactly). */
+ * one of them is returned. Cost: a scan of the ways of one set for each
+ * page size the level holds live entries of (a wide fully associative
+ * array first consults a small filter, so most misses skip its scan). */
 bool tlb_lookup(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x);
 /* Inserts the translation of the page containing va (x->shift gives its
  * size; x->pa its base). Replaces an existing entry for the same page (same

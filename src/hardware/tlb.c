@@ -8,34 +8,39 @@
  * (va >> 12 < 2^52).
  *
  * Finding an entry. Hardware compares the W ways of one set in parallel;
- * a sequential scan of 64 ways would cost too much on the simulator's hot
- * path, so each array also keeps a chained hash index over its valid
- * entries (key -> slot). The index only finds entries: which slot an entry
- * lives in, and which one is evicted, is decided by the set and the
- * replacement policy exactly as hardware would, so the model is exact for
- * the configured geometry. On top of that, a small direct-mapped table of
- * recently used entries, indexed by the 4 KiB page number, is checked
- * first: a pointer load and two compares for most hits. Its pointers are
- * hints only: an entry is used only if its key and tag match, so a stale
- * pointer (the entry since evicted or reused) is merely a slow-path probe.
+ * the model scans them. The keys live in an array of their own, so the keys
+ * of a set are W contiguous words (one or two cache lines for the usual
+ * 4-16 ways) and the rest of an entry (tag, frame, permissions) is read
+ * only when its key matches. A lookup skips page sizes with no live
+ * entries. A fully associative array is one set, scanned the same way: its
+ * hits are rare on the simulator's hot path, which the mmu's "same page as
+ * last time" check keeps from reaching the TLB, but a miss-heavy stream
+ * misses in it on every access, so one of more than FILTER_WAYS ways also
+ * counts its keys by hash (may_hold) and most misses skip the scan.
  *
- * Replacement.
+ * Set index. vpn mod S, exactly, as the contract says. S is usually a power
+ * of two (a mask); otherwise a multiply and a shift replace the 64-bit
+ * division (see set_of).
+ *
+ * Replacement. A fill first kills the entries for the same page that the
+ * new one would shadow or that would shadow it, then takes the lowest
+ * invalid way if any, else the policy's victim:
  *  - LRU, exact: every slot has a stamp, the level clock at its last use
  *    (0 when invalid), in an array of its own so that choosing a victim
  *    scans W contiguous words. A hit costs one store; a fill takes the
  *    smallest stamp, hence an invalid way first. (A recency list would
- *    make fills O(1) in wide sets but costs every hit several stores:
- *    hits are what the simulator does most.)
+ *    make fills O(1) in wide sets but costs every hit several stores.)
  *  - PLRU: a binary tree over the W ways of a set (halves split at W / 2,
  *    so W need not be a power of two: 12 ways is a 4 + ... tree of 11
- *    nodes); a fill takes the lowest invalid way if any, else the way the
- *    bits point to.
- *  - RANDOM: the lowest invalid way if any, else xorshift64 % W, seeded
- *    from the config so runs are reproducible.
+ *    nodes); the victim is the way the bits point to.
+ *  - RANDOM: xorshift64 % W, seeded from the config so runs are
+ *    reproducible.
  *
  * Several entries of one level may cover one va only if software changed a
  * page's size without invalidating it (SDM 4.10.2.3 leaves the choice to
- * the hardware): lookup then returns any one of them.
+ * the hardware): lookup then returns the first in probe order (arrays in
+ * order, smaller sizes first). At most one entry per page and size matches
+ * a tag: a fill kills the others.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,50 +52,48 @@
 #define KEY_INVALID UINT64_MAX
 #define NSIZES 3
 
+/* Bits of a vpn: va is 64 bits and pages are at least 4 KiB. */
+#define VPN_BITS 52
+
 static const uint8_t size_shift[NSIZES] = { 12, 21, 30 };
 
+/* What a slot holds besides its key (in struct tlb_array.key). */
 struct tlb_entry {
-	uint64_t key;           /* (vpn << 2) | szi, or KEY_INVALID */
 	xlat_pa pa;             /* page base */
 	uint32_t tag;           /* VPID << 12 | PCID */
 	uint32_t tagmask;       /* bits of tag compared: ~0, or ~0xfff for a global entry */
 	uint32_t perms;
-	int32_t next;           /* hash chain: next slot, or -1 */
-	uint32_t set;           /* fixed position of this slot */
-	uint16_t way;
-	uint8_t szi;            /* 0 4K, 1 2M, 2 1G */
-	uint8_t arr;            /* index of its array in the level */
-	uint8_t shift;          /* size_shift[szi], kept here for the hot path */
-	uint8_t global, dirty;
+	uint8_t global, dirty;  /* (the size is in the key) */
 };
 
 struct tlb_array {
 	struct tlb_array_config cfg;
 	unsigned sets, ways;
-	uint64_t set_mask;      /* sets - 1 when sets is a power of two, else 0 */
+	uint64_t set_mask;      /* sets - 1 when sets is a power of two */
 	bool sets_pow2;
-	struct tlb_entry *e;    /* sets * ways */
-	int32_t *head;          /* hash buckets -> first slot */
-	unsigned hbits;         /* log2 of the bucket count */
+	uint64_t set_magic;     /* else: vpn / sets = vpn * set_magic >> set_shift */
+	unsigned set_shift;
+	uint64_t *key;          /* per slot: (vpn << 2) | szi, or KEY_INVALID */
+	struct tlb_entry *e;    /* per slot */
+	uint64_t *stamp;        /* LRU: per slot, level clock at last use; 0 = invalid */
 	uint8_t *plru;          /* PLRU: sets * pnodes tree bits, one byte each */
 	unsigned pnodes;        /* heap slots per set: next_pow2(ways) - 1 */
 	unsigned live[NSIZES];  /* valid entries per size */
-	unsigned *nvalid;       /* per set: valid entries */
-	uint64_t *stamp;        /* LRU: per slot, level clock at last use; 0 = invalid */
+	uint16_t *filter;       /* wide fully associative arrays: see may_hold */
+	unsigned fbits;         /* log2 of the filter's counters */
 };
-
-/* Slots of the recent-entry table (a power of two). */
-#define TLB_MICRO 256
-
-static inline unsigned micro_slot(xlat_va va)
-{
-	return (unsigned)(va >> 12) & (TLB_MICRO - 1);
-}
 
 /* One (array, page size) pair a lookup probes. */
 struct tlb_probe {
 	struct tlb_array *a;
 	uint8_t szi, shift;
+};
+
+/* Where a translation of one page size is filled: the array holding that
+ * size, or the largest smaller size some array holds (splintering). */
+struct tlb_fill {
+	struct tlb_array *a;    /* NULL: the level holds only larger sizes */
+	uint8_t szi;
 };
 
 struct tlb {
@@ -99,34 +102,50 @@ struct tlb {
 	struct tlb_array a[TLB_MAX_ARRAYS];
 	struct tlb_probe probe[TLB_MAX_ARRAYS * NSIZES];
 	unsigned nprobes;
-	/* Recently used entries by (va >> 12) % TLB_MICRO; hints, see above. */
-	struct tlb_entry *micro[TLB_MICRO];
+	struct tlb_fill fill[NSIZES];   /* by the size index of the translation */
 	uint64_t clock;         /* LRU time; starts at 1 so 0 means "never used" */
 	uint64_t rng;           /* xorshift64 state, never 0 */
-	unsigned sizes;         /* union of array sizes */
 	struct tlb_stats st;
 };
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static inline uint64_t make_key(xlat_va va, unsigned szi)
-{
-	return (va >> size_shift[szi]) << 2 | szi;
-}
 
 static inline bool tag_match(const struct tlb_entry *e, uint32_t tag)
 {
 	return ((e->tag ^ tag) & e->tagmask) == 0;
 }
 
-static inline unsigned hash_key(uint64_t key, unsigned hbits)
-{
-	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> (64 - hbits));
-}
-
+/* vpn mod sets, without a division. For S sets, not a power of two,
+ * 2^(l-1) < S < 2^l: m = ceil(2^(52+l) / S) fits 64 bits, and
+ * m * S = 2^(52+l) + e with 0 <= e < S, so
+ *   vpn * m / 2^(52+l) = vpn / S + vpn * e / (S * 2^(52+l)),
+ * where for vpn < 2^52 the second term is below 2^-l < 1/S: too little to
+ * reach the next integer above vpn / S, whose fraction is at most
+ * (S - 1) / S. So the floor is exactly vpn / S (Granlund & Montgomery,
+ * "Division by invariant integers using multiplication", 1994, thm 4.2). */
 static inline unsigned set_of(const struct tlb_array *a, uint64_t vpn)
 {
-	return a->sets_pow2 ? (unsigned)(vpn & a->set_mask) : (unsigned)(vpn % a->sets);
+	if (a->sets_pow2)
+		return (unsigned)(vpn & a->set_mask);
+	uint64_t q = (uint64_t)(((unsigned __int128)vpn * a->set_magic) >> a->set_shift);
+	return (unsigned)(vpn - q * a->sets);
+}
+
+/* A fully associative array with more than FILTER_WAYS ways also counts
+ * its valid keys by a hash of the key (4 counters per way or more), so that
+ * most misses, the common case of a wide first-level array behind the mmu's
+ * same-page check, skip the scan of every way. */
+#define FILTER_WAYS 16
+
+static inline unsigned filter_bucket(const struct tlb_array *a, uint64_t key)
+{
+	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> (64 - a->fbits));
+}
+
+/* False only if no valid entry of a has this key. */
+static inline bool may_hold(const struct tlb_array *a, uint64_t key)
+{
+	return !a->filter || a->filter[filter_bucket(a, key)] != 0;
 }
 
 static bool is_pow2(unsigned x)
@@ -205,7 +224,7 @@ static const char *repl_name(enum tlb_repl r)
 }
 
 /* Largest number of entries one array may have: far above any real TLB,
- * low enough that slot indexes fit the int32_t hash chains. */
+ * low enough (sets <= 2^24) that set_of's multiplier fits 64 bits. */
 #define TLB_MAX_ENTRIES (1u << 24)
 
 static int check_array(const char *name, unsigned i, const struct tlb_array_config *c)
@@ -238,21 +257,17 @@ static void array_clear(struct tlb_array *a)
 {
 	size_t n = (size_t)a->sets * a->ways;
 
-	for (size_t i = 0; i < n; i++) {
-		struct tlb_entry *e = &a->e[i];
-		e->key = KEY_INVALID;
-		e->next = -1;
-	}
-	memset(a->head, 0xff, sizeof(*a->head) << a->hbits);
-	memset(a->nvalid, 0, sizeof(*a->nvalid) * a->sets);
+	memset(a->key, 0xff, sizeof(*a->key) * n);      /* KEY_INVALID */
 	if (a->stamp)
 		memset(a->stamp, 0, sizeof(*a->stamp) * n);
 	if (a->plru)
 		memset(a->plru, 0, (size_t)a->sets * a->pnodes);
 	memset(a->live, 0, sizeof a->live);
+	if (a->filter)
+		memset(a->filter, 0, sizeof(*a->filter) << a->fbits);
 }
 
-static int array_init(struct tlb_array *a, const struct tlb_array_config *c, unsigned index)
+static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 {
 	size_t n = c->entries;
 
@@ -260,15 +275,20 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c, uns
 	a->ways = c->ways ? c->ways : c->entries;
 	a->sets = c->entries / a->ways;
 	a->sets_pow2 = is_pow2(a->sets);
-	a->set_mask = a->sets_pow2 ? a->sets - 1 : 0;
-	a->hbits = 1;
-	while ((1ULL << a->hbits) < 2 * n)
-		a->hbits++;
+	if (a->sets_pow2) {
+		a->set_mask = a->sets - 1;
+	} else {
+		unsigned l = 0;
+		while ((1u << l) < a->sets)
+			l++;
+		unsigned __int128 p = (unsigned __int128)1 << (VPN_BITS + l);
+		a->set_magic = (uint64_t)((p + a->sets - 1) / a->sets);
+		a->set_shift = VPN_BITS + l;
+	}
+	a->key = malloc(n * sizeof *a->key);
 	a->e = calloc(n, sizeof *a->e);
-	a->head = malloc(sizeof(*a->head) << a->hbits);
-	a->nvalid = calloc(a->sets, sizeof *a->nvalid);
-	if (c->repl == TLB_LRU && !(a->stamp = calloc(n, sizeof *a->stamp)))
-		return xlat_fail(-ENOMEM, "tlb: out of memory for %zu entries", n);
+	if (c->repl == TLB_LRU)
+		a->stamp = calloc(n, sizeof *a->stamp);
 	if (c->repl == TLB_PLRU && a->ways > 1) {
 		/* Heap-numbered nodes of an unbalanced tree reach index
 		 * 2^depth - 2 with depth = ceil(log2(ways)). */
@@ -277,13 +297,16 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c, uns
 			a->pnodes = 2 * a->pnodes + 1;
 		a->plru = calloc((size_t)a->sets * a->pnodes, 1);
 	}
-	if (!a->e || !a->head || !a->nvalid || (c->repl == TLB_PLRU && a->ways > 1 && !a->plru))
-		return xlat_fail(-ENOMEM, "tlb: out of memory for %zu entries", n);
-	for (size_t i = 0; i < n; i++) {
-		a->e[i].set = (uint32_t)(i / a->ways);
-		a->e[i].way = (uint16_t)(i % a->ways);
-		a->e[i].arr = (uint8_t)index;
+	if (a->sets == 1 && a->ways > FILTER_WAYS) {
+		/* Counters are uint16_t: a bucket holds at most 65535 ways. */
+		a->fbits = 1;
+		while ((1u << a->fbits) < 4 * a->ways)
+			a->fbits++;
+		a->filter = calloc((size_t)1 << a->fbits, sizeof *a->filter);
 	}
+	if (!a->key || !a->e || (c->repl == TLB_LRU && !a->stamp) ||
+	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru) || (a->fbits && !a->filter))
+		return xlat_fail(-ENOMEM, "tlb: out of memory for %zu entries", n);
 	array_clear(a);
 	return 0;
 }
@@ -313,17 +336,24 @@ struct tlb *tlb_create(const struct tlb_config *cfg)
 	t->cfg = *cfg;
 	t->narrays = cfg->narrays;
 	for (unsigned i = 0; i < cfg->narrays; i++) {
-		if (array_init(&t->a[i], &cfg->array[i], i)) {
+		if (array_init(&t->a[i], &cfg->array[i])) {
 			tlb_destroy(t);
 			return NULL;
 		}
-		t->sizes |= cfg->array[i].sizes;
 		for (unsigned sz = 0; sz < NSIZES; sz++)
 			if (cfg->array[i].sizes & (1u << sz))
 				t->probe[t->nprobes++] = (struct tlb_probe){
 					.a = &t->a[i], .szi = (uint8_t)sz, .shift = size_shift[sz],
 				};
 	}
+	/* A size goes to the first array holding it; a size none holds, to
+	 * the first array holding the largest smaller size. Lookups probe
+	 * every array, but only the chosen ones ever have live entries. */
+	for (unsigned sz = 0; sz < NSIZES; sz++)
+		for (int s = (int)sz; s >= 0 && !t->fill[sz].a; s--)
+			for (unsigned i = 0; i < t->narrays && !t->fill[sz].a; i++)
+				if (t->a[i].cfg.sizes & (1u << s))
+					t->fill[sz] = (struct tlb_fill){ .a = &t->a[i], .szi = (uint8_t)s };
 	t->clock = 1;
 	t->rng = cfg->seed ? cfg->seed : 0x2545f4914f6cdd1dULL;
 	return t;
@@ -334,106 +364,93 @@ void tlb_destroy(struct tlb *t)
 	if (!t)
 		return;
 	for (unsigned i = 0; i < TLB_MAX_ARRAYS; i++) {
+		free(t->a[i].key);
 		free(t->a[i].e);
-		free(t->a[i].head);
 		free(t->a[i].plru);
-		free(t->a[i].nvalid);
 		free(t->a[i].stamp);
+		free(t->a[i].filter);
 	}
 	free(t);
 }
 
-/* ---- hash index --------------------------------------------------------- */
-
-static void hash_link(struct tlb_array *a, struct tlb_entry *e)
-{
-	unsigned h = hash_key(e->key, a->hbits);
-	e->next = a->head[h];
-	a->head[h] = (int32_t)(e - a->e);
-}
-
-static void hash_unlink(struct tlb_array *a, struct tlb_entry *e)
-{
-	int32_t slot = (int32_t)(e - a->e);
-	int32_t *p = &a->head[hash_key(e->key, a->hbits)];
-
-	while (*p != slot) {
-		if (*p < 0)
-			XLAT_BUG("entry %d missing from its hash chain", slot);
-		p = &a->e[*p].next;
-	}
-	*p = e->next;
-	e->next = -1;
-}
-
 /* ---- entries ------------------------------------------------------------- */
 
-/* Makes a valid entry invalid. */
-static void entry_kill(struct tlb_array *a, struct tlb_entry *e)
+/* Makes the valid entry in slot invalid. (Its size is in its key, so the
+ * entry itself is not read: a victim's is about to be overwritten.) */
+static inline void entry_kill(struct tlb_array *a, size_t slot)
 {
-	hash_unlink(a, e);
-	a->live[e->szi]--;
-	a->nvalid[e->set]--;
-	e->key = KEY_INVALID;
+	a->live[a->key[slot] & 3]--;
+	if (a->filter)
+		a->filter[filter_bucket(a, a->key[slot])]--;
+	a->key[slot] = KEY_INVALID;
 	if (a->stamp)
-		a->stamp[e - a->e] = 0;
+		a->stamp[slot] = 0;
 }
 
-/* The entry for key matching tag in a, or NULL. */
-static inline struct tlb_entry *array_find(struct tlb_array *a, uint64_t key, uint32_t tag)
-{
-	for (int32_t i = a->head[hash_key(key, a->hbits)]; i >= 0; i = a->e[i].next) {
-		struct tlb_entry *e = &a->e[i];
-		if (e->key == key && tag_match(e, tag))
-			return e;
-	}
-	return NULL;
-}
-
-/* Marks a valid entry most recently used. */
-static inline void touch(struct tlb *t, struct tlb_array *a, struct tlb_entry *e)
+/* Marks the valid entry in way `way` of `set` (slot `slot`) most recently
+ * used. */
+static inline void touch(struct tlb *t, struct tlb_array *a, unsigned set, unsigned way, size_t slot)
 {
 	switch (a->cfg.repl) {
 	case TLB_LRU:
-		a->stamp[e - a->e] = ++t->clock;
+		a->stamp[slot] = ++t->clock;
 		break;
 	case TLB_PLRU:
 		if (a->ways > 1)
-			plru_touch(a, e->set, e->way);
+			plru_touch(a, set, way);
 		break;
 	case TLB_RANDOM:
 		break;
 	}
 }
 
-static inline void hit(struct tlb *t, struct tlb_array *a, struct tlb_entry *e, struct tlb_xlat *x)
-{
-	touch(t, a, e);
-	t->st.hits++;
-	t->st.hits_by_size[e->szi]++;
-	if (x) {
-		x->pa = e->pa;
-		x->shift = e->shift;
-		x->global = e->global;
-		x->dirty = e->dirty;
-		x->perms = e->perms;
-	}
-}
-
 /* ---- the hot path ------------------------------------------------------- */
 
-/* Everything but the last-hit check: kept out of line so that the common
- * case pays no register saves. */
-static __attribute__((noinline)) bool lookup_slow(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
+/* The key of va's page for probe p and the set that would hold it. False
+ * if p can hold no entry for it now (no live entry of that size, or the
+ * filter rules the key out). */
+static inline bool probe_set(const struct tlb_probe *p, xlat_va va, uint64_t *key, unsigned *set)
 {
+	const struct tlb_array *a = p->a;
+	uint64_t vpn = va >> p->shift;
+
+	if (!a->live[p->szi])
+		return false;
+	*key = vpn << 2 | p->szi;
+	if (!may_hold(a, *key))
+		return false;
+	*set = set_of(a, vpn);
+	return true;
+}
+
+bool tlb_lookup(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
+{
+	t->st.lookups++;
 	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
 		struct tlb_array *a = p->a;
-		if (!a->live[p->szi])
+		uint64_t key;
+		unsigned set;
+		if (!probe_set(p, va, &key, &set))
 			continue;
-		struct tlb_entry *e = array_find(a, (va >> p->shift) << 2 | p->szi, tag);
-		if (e) {
-			t->micro[micro_slot(va)] = e;
-			hit(t, a, e, x);
+		unsigned ways = a->ways;
+		size_t base = (size_t)set * ways;
+		const uint64_t *k = a->key + base;
+		for (unsigned w = 0; w < ways; w++) {
+			if (k[w] != key)
+				continue;
+			const struct tlb_entry *e = &a->e[base + w];
+			if (!tag_match(e, tag))
+				continue;
+			touch(t, a, set, w, base + w);
+			t->st.hits++;
+			t->st.hits_by_size[p->szi]++;
+			if (x) {
+				x->pa = e->pa;
+				x->shift = p->shift;
+				x->global = e->global;
+				x->dirty = e->dirty;
+				x->perms = e->perms;
+			}
 			return true;
 		}
 	}
@@ -441,113 +458,94 @@ static __attribute__((noinline)) bool lookup_slow(struct tlb *t, uint32_t tag, x
 	return false;
 }
 
-bool tlb_lookup(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
-{
-	struct tlb_entry *e = t->micro[micro_slot(va)];
-
-	t->st.lookups++;
-	if (e && e->key == ((va >> e->shift) << 2 | e->szi) && tag_match(e, tag)) {
-		hit(t, &t->a[e->arr], e, x);
-		return true;
-	}
-	return lookup_slow(t, tag, va, x);
-}
-
 /* ---- fills -------------------------------------------------------------- */
 
-static unsigned pick_victim(struct tlb *t, struct tlb_array *a, unsigned set)
+/* The way a fill of the set at base takes: the lowest invalid way, else the
+ * policy's victim (made invalid). For LRU the smallest stamp is both: 0,
+ * ties to the lowest way, when some way is invalid; else the least recent. */
+static unsigned fill_way(struct tlb *t, struct tlb_array *a, unsigned set, size_t base)
 {
-	size_t base = (size_t)set * a->ways;
-	struct tlb_entry *s = &a->e[base];
-	unsigned w, best = 0;
+	const uint64_t *k = a->key + base;
+	unsigned w, way = 0, ways = a->ways;
 
 	if (a->cfg.repl == TLB_LRU) {
-		const uint64_t *st = &a->stamp[base];
+		/* A running minimum the compiler turns into conditional moves:
+		 * the stamps of a set are in no order, so a branch would
+		 * mispredict every few ways. */
+		const uint64_t *st = a->stamp + base;
 		uint64_t min = st[0];
-		for (w = 1; w < a->ways; w++)
+		for (w = 1; w < ways; w++)
 			if (st[w] < min) {
 				min = st[w];
-				best = w;
+				way = w;
 			}
-		return best;
+	} else {
+		for (w = 0; w < ways && k[w] != KEY_INVALID; w++)
+			;
+		if (w < ways)
+			way = w;
+		else if (a->cfg.repl == TLB_PLRU)
+			way = a->ways > 1 ? plru_victim(a, set) : 0;
+		else
+			way = (unsigned)(xorshift64(&t->rng) % a->ways);
 	}
-	if (a->nvalid[set] < a->ways) {
-		for (w = 0; w < a->ways; w++)
-			if (s[w].key == KEY_INVALID)
-				return w;
-		XLAT_BUG("set %u counts %u valid of %u ways but has no invalid way", set, a->nvalid[set], a->ways);
+	if (k[way] != KEY_INVALID) {
+		t->st.evictions++;
+		entry_kill(a, base + way);
 	}
-	if (a->cfg.repl == TLB_PLRU)
-		return a->ways > 1 ? plru_victim(a, set) : 0;
-	return (unsigned)(xorshift64(&t->rng) % a->ways);
+	return way;
 }
 
 void tlb_insert(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *x)
 {
-	int szi = size_index(x->shift);
-	struct tlb_array *a = NULL;
+	int xszi = size_index(x->shift);
 	uint32_t mask = x->global ? ~0xfffu : ~0u;
 
-	if (szi < 0)
+	if (xszi < 0)
 		XLAT_BUG("page shift %u is not 12, 21 or 30", x->shift);
-	/* The array holding this size, or else the largest smaller size some
-	 * array holds (splintering); nothing if the level holds only larger
-	 * sizes. */
-	for (; szi >= 0 && !a; szi--)
-		for (unsigned i = 0; i < t->narrays && !a; i++)
-			if (t->a[i].cfg.sizes & (1u << szi))
-				a = &t->a[i];
+	struct tlb_array *a = t->fill[xszi].a;
 	if (!a)
 		return;
-	szi++;
-
-	uint64_t key = make_key(va, (unsigned)szi);
+	unsigned szi = t->fill[xszi].szi;
+	uint64_t vpn = va >> size_shift[szi], key = vpn << 2 | szi;
 	uint64_t page_mask = (1ULL << size_shift[szi]) - 1;
 	/* The new entry's base: x->pa is the base of x's page, which may be
 	 * larger than the entry when splintering. */
 	xlat_pa pa = x->pa + (va & ((1ULL << x->shift) - 1) & ~page_mask);
+	unsigned set = set_of(a, vpn);
+	size_t base = (size_t)set * a->ways;
 
-	/* Replace entries for the same page that the new one would shadow or
+	/* Kill entries for the same page that the new one would shadow or
 	 * that would shadow it (same tag, or global of the same VPID). */
-	for (int32_t i = a->head[hash_key(key, a->hbits)]; i >= 0;) {
-		struct tlb_entry *o = &a->e[i];
-		i = o->next;
-		if (o->key == key && ((o->tag ^ tag) & o->tagmask & mask) == 0)
-			entry_kill(a, o);
-	}
+	if (may_hold(a, key))
+		for (size_t j = base, end = base + a->ways; j < end; j++)
+			if (a->key[j] == key && ((a->e[j].tag ^ tag) & a->e[j].tagmask & mask) == 0)
+				entry_kill(a, j);
 
-	unsigned set = set_of(a, key >> 2);
-	struct tlb_entry *e = &a->e[(size_t)set * a->ways + pick_victim(t, a, set)];
-	if (e->key != KEY_INVALID) {
-		t->st.evictions++;
-		entry_kill(a, e);
-	}
-	e->key = key;
-	e->pa = pa;
-	e->tag = tag;
-	e->tagmask = mask;
-	e->perms = x->perms;
-	e->szi = (uint8_t)szi;
-	e->shift = size_shift[szi];
-	e->global = x->global ? 1 : 0;
-	e->dirty = x->dirty ? 1 : 0;
-	hash_link(a, e);
+	unsigned way = fill_way(t, a, set, base);
+	size_t slot = base + way;
+	a->key[slot] = key;
+	a->e[slot] = (struct tlb_entry){
+		.pa = pa, .tag = tag, .tagmask = mask, .perms = x->perms,
+		.global = x->global ? 1 : 0, .dirty = x->dirty ? 1 : 0,
+	};
 	a->live[szi]++;
-	a->nvalid[set]++;
-	touch(t, a, e);
+	if (a->filter)
+		a->filter[filter_bucket(a, key)]++;
+	touch(t, a, set, way, slot);
 	t->st.fills++;
-	t->micro[micro_slot(va)] = e;
 }
 
 void tlb_set_dirty(struct tlb *t, uint32_t tag, xlat_va va)
 {
 	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
 		struct tlb_array *a = p->a;
-		if (!a->live[p->szi])
+		uint64_t key;
+		unsigned set;
+		if (!probe_set(p, va, &key, &set))
 			continue;
-		uint64_t key = make_key(va, p->szi);
-		for (int32_t j = a->head[hash_key(key, a->hbits)]; j >= 0; j = a->e[j].next)
-			if (a->e[j].key == key && tag_match(&a->e[j], tag))
+		for (size_t j = (size_t)set * a->ways; j < ((size_t)set + 1) * a->ways; j++)
+			if (a->key[j] == key && tag_match(&a->e[j], tag))
 				a->e[j].dirty = 1;
 	}
 }
@@ -568,11 +566,9 @@ static void flush_if(struct tlb *t, bool (*drop)(const struct tlb_entry *, uint3
 	for (unsigned i = 0; i < t->narrays; i++) {
 		struct tlb_array *a = &t->a[i];
 		size_t n = (size_t)a->sets * a->ways;
-		for (size_t j = 0; j < n; j++) {
-			struct tlb_entry *e = &a->e[j];
-			if (e->key != KEY_INVALID && drop(e, tag, keep_global))
-				entry_kill(a, e);
-		}
+		for (size_t j = 0; j < n; j++)
+			if (a->key[j] != KEY_INVALID && drop(&a->e[j], tag, keep_global))
+				entry_kill(a, j);
 	}
 	t->st.flushes++;
 }
@@ -601,15 +597,13 @@ void tlb_invlpg(struct tlb *t, uint32_t tag, xlat_va va)
 {
 	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
 		struct tlb_array *a = p->a;
-		if (!a->live[p->szi])
+		uint64_t key;
+		unsigned set;
+		if (!probe_set(p, va, &key, &set))
 			continue;
-		uint64_t key = make_key(va, p->szi);
-		for (int32_t j = a->head[hash_key(key, a->hbits)]; j >= 0;) {
-			struct tlb_entry *e = &a->e[j];
-			j = e->next;
-			if (e->key == key && tag_match(e, tag))
-				entry_kill(a, e);
-		}
+		for (size_t j = (size_t)set * a->ways; j < ((size_t)set + 1) * a->ways; j++)
+			if (a->key[j] == key && tag_match(&a->e[j], tag))
+				entry_kill(a, j);
 	}
 	t->st.invlpgs++;
 }

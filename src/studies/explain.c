@@ -10,7 +10,6 @@
 #include "xlat/explain.h"
 #include "xlat/phys.h"
 
-#define LOW_RESERVED (1ULL << 20)
 
 void explain_config_init(struct explain_config *cfg)
 {
@@ -63,11 +62,6 @@ static void fill_result(struct explain_result *res, const struct walk_chain *c)
 int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 {
 	enum os_page_policy gp = OS_PAGE_4K, hp = OS_PAGE_4K;
-	struct mmu_config mc;
-	struct phys *host = NULL;
-	struct mmu *m = NULL;
-	struct os *os = NULL;
-	struct vm *vm = NULL;
 	int rc;
 
 	memset(res, 0, sizeof *res);
@@ -81,6 +75,7 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 		return xlat_fail(-EINVAL, "%#llx is not a user address of %u-level paging",
 				 (unsigned long long)cfg->va, cfg->levels);
 
+	struct mmu_config mc;
 	memset(&mc, 0, sizeof mc);
 	mc.ndtlb = mc.nitlb = 1;
 	mc.shared_from = MMU_MAX_TLB_LEVELS;
@@ -88,40 +83,20 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 	mc.pwc = cfg->pwc;
 	mc.ntlb_enabled = true;
 	mc.ntlb = cfg->ntlb;
-
-	host = phys_create(46, 0);
-	if (!host)
-		return -ENOMEM;
-	phys_reserve(host, 0, LOW_RESERVED);   /* firmware's low memory, as on a PC */
-	m = mmu_create(&mc, host);
-	if (!m) {
-		rc = -EINVAL;
-		goto out;
-	}
-	struct os_config oc = { .fmt = gfmt, .policy = gp, .pcid = true };
-	if (cfg->mode == SIM_NATIVE) {
-		os = os_create(host, &oc);
-		rc = os ? 0 : -ENOMEM;
-		if (!rc) {
-			os_attach(os, m);
-			rc = os_switch(os, m, 0);
-		}
-	} else {
-		struct vm_config vc = {
-			.mode = cfg->mode == SIM_NESTED ? HV_NESTED : HV_SHADOW,
-			.ept_levels = cfg->host_levels,
-			.host_policy = hp,
-			.guest_ram = 16ULL << 30,
-			.guest_pa_bits = 40,
-			.vpid = 1,
-			.unsync = false,
-			.guest = oc,
-		};
-		vm = vm_create(host, &vc);
-		rc = vm ? vm_attach(vm, m) : -EINVAL;
-	}
+	struct sim_config sc;
+	sim_config_init(&sc, &mc);
+	sc.mode = cfg->mode;
+	sc.levels = cfg->levels;
+	sc.host_levels = cfg->host_levels;
+	sc.policy = gp;
+	sc.host_policy = hp;
+	sc.guest_ram = 16ULL << 30;
+	sc.unsync = false;
+	struct sim_machine box;
+	rc = sim_machine_boot(&box, &sc);
 	if (rc)
-		goto out;
+		return rc;
+	struct mmu *m = box.mmu;
 
 	/* Touch: demand-maps the page in every dimension and warms the caches. */
 	xlat_pa pa;
@@ -130,9 +105,9 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 		rc = rc > 0 ? xlat_fail(-EFAULT, "%#llx could not be mapped", (unsigned long long)cfg->va) : rc;
 		goto out;
 	}
-	if (vm && cfg->mode == SIM_NESTED) {
+	if (cfg->mode == SIM_NESTED) {
 		struct pt_leaf leaf;
-		if (pt_lookup(os_pt(vm_guest(vm)), cfg->va, &leaf) == 0)
+		if (pt_lookup(os_pt(sim_machine_os(&box)), cfg->va, &leaf) == 0)
 			res->gpa = leaf.pa + (cfg->va - leaf.va);
 	}
 
@@ -157,9 +132,6 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 	if (res->walk.fault.kind != WALK_OK)
 		rc = xlat_fail(-EFAULT, "the walk faulted (kind %d)", res->walk.fault.kind);
 out:
-	vm_destroy(vm);
-	os_destroy(os);
-	mmu_destroy(m);
-	phys_destroy(host);
+	sim_machine_halt(&box);
 	return rc;
 }

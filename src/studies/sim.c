@@ -112,7 +112,7 @@ static void finish(struct sim_result *res, struct mmu *m, const struct sim_confi
 	res->sim_host_bytes = ps.host_bytes;
 }
 
-int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_result *res)
+int sim_machine_boot(struct sim_machine *mc, const struct sim_config *cfg)
 {
 	struct os_config oc = {
 		.fmt = fmt_x86((int)cfg->levels),
@@ -120,34 +120,28 @@ int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_re
 		.fault_cycles = cfg->mmu.costs.fault_cycles,
 		.pcid = cfg->pcid,
 	};
-	struct phys *host = NULL;
-	struct mmu *m = NULL;
-	struct os *os = NULL;
-	struct vm *vm = NULL;
 	int rc;
 
-	memset(res, 0, sizeof *res);
-	res->mode = cfg->mode;
+	memset(mc, 0, sizeof *mc);
 	if (!oc.fmt)
 		return xlat_fail(-EINVAL, "sim: paging has 4 or 5 levels, not %u", cfg->levels);
-	host = phys_create(cfg->host_pa_bits, 0);
-	if (!host)
+	mc->host = phys_create(cfg->host_pa_bits, 0);
+	if (!mc->host)
 		return -ENOMEM;
-	phys_reserve(host, 0, 1ULL << 20);   /* firmware's low memory, as on a PC */
-	m = mmu_create(&cfg->mmu, host);
-	if (!m) {
+	phys_reserve(mc->host, 0, 1ULL << 20);   /* firmware's low memory, as on a PC */
+	mc->mmu = mmu_create(&cfg->mmu, mc->host);
+	if (!mc->mmu) {
 		rc = -EINVAL;
-		goto out;
+		goto fail;
 	}
-
 	if (cfg->mode == SIM_NATIVE) {
-		os = os_create(host, &oc);
-		if (!os) {
+		mc->os = os_create(mc->host, &oc);
+		if (!mc->os) {
 			rc = -ENOMEM;
-			goto out;
+			goto fail;
 		}
-		os_attach(os, m);
-		rc = os_switch(os, m, 0);
+		os_attach(mc->os, mc->mmu);
+		rc = os_switch(mc->os, mc->mmu, 0);
 	} else {
 		struct vm_config vc = {
 			.mode = cfg->mode == SIM_NESTED ? HV_NESTED : HV_SHADOW,
@@ -162,30 +156,51 @@ int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_re
 			.host_fault_cycles = cfg->mmu.costs.fault_cycles,
 			.guest = oc,
 		};
-		vm = vm_create(host, &vc);
-		if (!vm) {
-			rc = -EINVAL;
-			goto out;
-		}
-		rc = vm_attach(vm, m);
+		mc->vm = vm_create(mc->host, &vc);
+		rc = mc->vm ? vm_attach(mc->vm, mc->mmu) : -EINVAL;
 	}
 	if (rc == 0)
-		rc = run_source(m, src, cfg);
+		return 0;
+fail:
+	sim_machine_halt(mc);
+	return rc;
+}
+
+void sim_machine_halt(struct sim_machine *mc)
+{
+	vm_destroy(mc->vm);
+	os_destroy(mc->os);
+	mmu_destroy(mc->mmu);
+	phys_destroy(mc->host);
+	memset(mc, 0, sizeof *mc);
+}
+
+struct os *sim_machine_os(struct sim_machine *mc)
+{
+	return mc->vm ? vm_guest(mc->vm) : mc->os;
+}
+
+int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_result *res)
+{
+	struct sim_machine mc;
+	int rc;
+
+	memset(res, 0, sizeof *res);
+	res->mode = cfg->mode;
+	rc = sim_machine_boot(&mc, cfg);
+	if (rc)
+		return rc;
+	rc = run_source(mc.mmu, src, cfg);
 	if (rc == 0) {
-		finish(res, m, cfg, host);
-		if (os) {
-			res->os = *os_get_stats(os);
-			os_table_stats(os, &res->tables);
+		finish(res, mc.mmu, cfg, mc.host);
+		res->os = *os_get_stats(sim_machine_os(&mc));
+		if (mc.vm) {
+			res->vm = *vm_get_stats(mc.vm);
+			vm_table_stats(mc.vm, &res->tables, &res->gpa_map, &res->shadow);
 		} else {
-			res->os = *os_get_stats(vm_guest(vm));
-			res->vm = *vm_get_stats(vm);
-			vm_table_stats(vm, &res->tables, &res->gpa_map, &res->shadow);
+			os_table_stats(mc.os, &res->tables);
 		}
 	}
-out:
-	vm_destroy(vm);
-	os_destroy(os);
-	mmu_destroy(m);
-	phys_destroy(host);
+	sim_machine_halt(&mc);
 	return rc;
 }

@@ -32,13 +32,6 @@ void vm_charge_exit(struct vm *vm, enum vm_exit why)
 		mmu_charge_exit(vm->mmu, vm->cfg.exit_cycles);
 }
 
-static int any_leaf(const struct pt_leaf *leaf, void *priv)
-{
-	(void)leaf;
-	(void)priv;
-	return 1;
-}
-
 /* Backs the host page around gpa: the largest page the host policy allows
  * whose aligned block lies in guest RAM with nothing of it backed yet. */
 static int back_gpa(struct vm *vm, gpa_t gpa)
@@ -54,7 +47,7 @@ static int back_gpa(struct vm *vm, gpa_t gpa)
 		uint64_t size = 1ULL << shifts[i], npages = size >> 12, pfn;
 		gpa_t base = xlat_align_down(gpa, size);
 		if (i < 2 && (base + size > vm->cfg.guest_ram ||
-			      pt_for_each(&vm->map, base, base + size, any_leaf, NULL) != 0))
+			      pt_range_mapped(&vm->map, base, base + size)))
 			continue;
 		if (phys_alloc(vm->host, npages, npages, &pfn))
 			continue;

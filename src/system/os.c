@@ -272,13 +272,6 @@ static bool region_of(struct os *os, struct proc *p, xlat_va va, struct os_regio
 
 /* ---- faults -------------------------------------------------------------- */
 
-static int any_leaf(const struct pt_leaf *leaf, void *priv)
-{
-	(void)leaf;
-	(void)priv;
-	return 1;
-}
-
 /* Can a page of 2^shift bytes around va be mapped: inside the region and
  * nothing mapped in it yet? */
 static bool fits(struct proc *p, const struct os_region *r, xlat_va va, unsigned shift)
@@ -286,7 +279,7 @@ static bool fits(struct proc *p, const struct os_region *r, xlat_va va, unsigned
 	xlat_va base = xlat_align_down(va, 1ULL << shift);
 	if (base < r->start || base + (1ULL << shift) > r->end)
 		return false;
-	return pt_for_each(&p->pt, base, base + (1ULL << shift), any_leaf, NULL) == 0;
+	return !pt_range_mapped(&p->pt, base, base + (1ULL << shift));
 }
 
 static int map_page(struct os *os, struct proc *p, const struct os_region *r, xlat_va va)

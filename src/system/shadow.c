@@ -102,13 +102,6 @@ static int find_root(struct vm *vm, gpa_t guest_root, size_t *idx)
 	return 0;
 }
 
-static int any_leaf(const struct pt_leaf *leaf, void *priv)
-{
-	(void)leaf;
-	(void)priv;
-	return 1;
-}
-
 /* Removes the shadow's translations of [va, va + size) in root idx and the
  * TLB entries that cached them. A range the shadow does not map has no TLB
  * entries either (they went when its translations were zapped), which is
@@ -117,7 +110,7 @@ static int any_leaf(const struct pt_leaf *leaf, void *priv)
 static void zap(struct vm *vm, size_t idx, xlat_va va, uint64_t size)
 {
 	struct shadow_root *r = &vm->roots[idx];
-	if (pt_for_each(&r->spt, va, va + size, any_leaf, NULL) <= 0)
+	if (!pt_range_mapped(&r->spt, va, va + size))
 		return;
 	if (pt_unmap(&r->spt, va, size) == 0)
 		vm->st.shadow_zaps++;

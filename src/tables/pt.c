@@ -643,3 +643,15 @@ uint64_t pt_flat_table_bytes(unsigned va_bits, unsigned page_shift, unsigned ent
 		return UINT64_MAX;
 	return (uint64_t)entry_bytes << entries_log2;
 }
+
+static int stop_at_first(const struct pt_leaf *leaf, void *priv)
+{
+	(void)leaf;
+	(void)priv;
+	return 1;
+}
+
+bool pt_range_mapped(struct pt *pt, xlat_va start, xlat_va end)
+{
+	return pt_for_each(pt, start, end, stop_at_first, NULL) > 0;
+}
