@@ -304,7 +304,7 @@ int cmd_sim(int argc, char **argv)
 	struct mmu_config mc;
 	struct sim_config cfg;
 	struct cpu_preset cpu;
-	char *wl_opts[64];
+	const char *wl_key[64], *wl_val[64];
 	int nwl = 0, c, status = 1;
 	char *sets[64];
 
@@ -323,14 +323,10 @@ int cmd_sim(int argc, char **argv)
 		case 'w': so.workload = optarg; break;
 		case 's': case 'n': case 'S': case 'W': case 'o': {
 			static const char *const keys[] = { ['s'] = "size", ['n'] = "count", ['S'] = "seed", ['W'] = "write" };
-			char buf[256];
 			if (nwl == 64)
 				return cli_fail(2, "sim", "too many workload options");
-			if (c == 'o')
-				snprintf(buf, sizeof buf, "%s", optarg);
-			else
-				snprintf(buf, sizeof buf, "%s=%s", keys[c], optarg);
-			wl_opts[nwl++] = strdup(buf);
+			wl_key[nwl] = c == 'o' ? NULL : keys[c];   /* NULL: a "k=v,..." list */
+			wl_val[nwl++] = optarg;
 			break;
 		}
 		case 'm':
@@ -446,7 +442,9 @@ int cmd_sim(int argc, char **argv)
 		if (xlat_workload_init(&wl, so.workload))
 			return cli_fail(2, "sim", "%s", xlat_error());
 		for (int i = 0; i < nwl; i++) {
-			if (xlat_workload_parse(&wl, wl_opts[i])) {
+			int bad = wl_key[i] ? xlat_workload_set(&wl, wl_key[i], wl_val[i])
+					    : xlat_workload_parse(&wl, wl_val[i]);
+			if (bad) {
 				status = cli_fail(2, "sim", "%s", xlat_error());
 				goto out;
 			}
@@ -471,7 +469,5 @@ int cmd_sim(int argc, char **argv)
 	status = 0;
 out:
 	xlat_source_close(src);
-	for (int i = 0; i < nwl; i++)
-		free(wl_opts[i]);
 	return status;
 }

@@ -144,16 +144,21 @@ struct walk_stats {
 
 /* Private to walk.c: what the walker derives from a stage's fmt, maxphyaddr
  * and ctl, recomputed whenever one of the three changes, so owners may edit
- * stages in place. Zero-initialised is fine. */
+ * stages in place. Zero-initialised is fine. One level's masks sit together,
+ * as the walker reads them. */
+struct walk_level_priv {
+	uint64_t leaf_bit;                        /* a present entry is a leaf iff (e & leaf_bit) */
+	uint64_t rsvd[2];                         /* [leaf]: reserved bits */
+	uint64_t addr[2];                         /* [leaf]: address field */
+};
+
 struct walk_stage_priv {
 	const struct xlat_format *fmt;
 	unsigned maxphyaddr, ctl;
 	unsigned fmt_ctl;                         /* FMT_CTL_* equivalent of ctl */
 	uint64_t present;                         /* entry present iff (e & present) */
 	uint64_t xd;                              /* X86_XD with NXE, else 0 */
-	uint64_t leaf_bit[XLAT_MAX_LEVELS + 1];   /* a present entry is a leaf iff (e & leaf_bit[L]) */
-	uint64_t rsvd[XLAT_MAX_LEVELS + 1][2];    /* [level][leaf]: reserved bits */
-	uint64_t addr[XLAT_MAX_LEVELS + 1][2];    /* [level][leaf]: address field */
+	struct walk_level_priv lv[XLAT_MAX_LEVELS + 1];   /* by level */
 };
 
 struct walk_chain {

@@ -1,11 +1,26 @@
 /*
  * The page-table line cache model (xlat/cache.h).
  *
- * Each level is a set-associative array of line addresses with exact LRU
- * (a per-level clock stamp per line; 0 = invalid, so invalid ways are
- * filled first). Set index = line number mod sets (sets need not be a
- * power of two: an 11-way 1.375 MiB LLC slice has 2048 sets, but a 12 MiB
- * 12-way LLC has 16384, and a 30 MiB 15-way one 32768).
+ * Each level is a set-associative array of line numbers with exact LRU.
+ * A set keeps its lines in recency order, most recently used first, and
+ * a count of them, so
+ *
+ *   hit at way w  -> ways 0..w-1 move down one, the line goes to way 0
+ *   fill          -> the lines move down one and the new one goes to way
+ *                    0; a full set loses its last line, the LRU one
+ *   invalidate w  -> ways w+1.. move up one, the count drops
+ *
+ * which is the LRU a clock stamp per line would give (invalid ways are
+ * filled first), without stamps: a set is one array of 8-byte line
+ * numbers, and a lookup reads only its valid ones. The model is touched
+ * on every walk reference, and the host caches it shares with the
+ * simulated page tables are not large, so it is kept small.
+ *
+ * Set index = line number mod sets (sets need not be a power of two: an
+ * 11-way 1.375 MiB LLC slice has 2048 sets, but a 12 MiB 12-way LLC has
+ * 16384, and a 30 MiB 15-way one 32768). A power of two takes a mask;
+ * other counts (some server LLCs) keep the division, one per access (it
+ * measured ~1.5 ns of a ~45 ns access, not worth a cleverer reduction).
  *
  * Inclusion: a read that hits at level k fills every level above it; a
  * miss everywhere fills every level. When a line leaves a level, it is
@@ -23,22 +38,24 @@
 
 #include "xlat/cache.h"
 
-struct pline {
-	uint64_t line;    /* pa / line_bytes */
-	uint64_t stamp;   /* level clock at last use; 0 = invalid */
-};
-
 struct plevel {
-	struct pcache_level_config cfg;
-	unsigned sets, ways;
-	struct pline *l;  /* sets * ways; NULL = level absent */
-	uint64_t clock;
+	/* sets * ways line numbers, set by set; NULL = level absent. Only
+	 * ways [0, used) of a set are ever read, so the array is not cleared:
+	 * a large level costs address space, not memory, until it fills. */
+	uint64_t *line;
+	uint32_t *used;       /* per set: ways [0, used) hold lines, most recent first */
+	uint64_t sets;
+	uint64_t set_mask;    /* sets - 1, used when sets is a power of two */
+	bool pow2;
+	unsigned ways;
+	unsigned latency;     /* cycles */
 };
 
 struct pcache {
 	struct pcache_config cfg;
 	unsigned line_shift;
 	struct plevel lv[PCACHE_LEVELS];
+	const struct plevel *deepest;   /* the last level present, or NULL */
 	struct pcache_stats st;
 };
 
@@ -89,17 +106,22 @@ struct pcache *pcache_create(const struct pcache_config *cfg)
 		c->line_shift++;
 	for (int i = 0; i < PCACHE_LEVELS; i++) {
 		struct plevel *v = &c->lv[i];
-		v->cfg = cfg->level[i];
-		if (v->cfg.bytes == 0)
+		const struct pcache_level_config *lc = &cfg->level[i];
+		if (lc->bytes == 0)
 			continue;
-		v->ways = v->cfg.ways;
-		v->sets = (unsigned)(v->cfg.bytes / ((uint64_t)v->ways * cfg->line_bytes));
-		v->l = calloc((size_t)v->sets * v->ways, sizeof *v->l);
-		if (!v->l) {
+		v->ways = lc->ways;
+		v->latency = lc->latency;
+		v->sets = lc->bytes / ((uint64_t)v->ways * cfg->line_bytes);
+		v->pow2 = (v->sets & (v->sets - 1)) == 0;
+		v->set_mask = v->sets - 1;
+		v->line = malloc((size_t)v->sets * v->ways * sizeof *v->line);
+		v->used = calloc(v->sets, sizeof *v->used);
+		if (!v->line || !v->used) {
 			xlat_fail(-ENOMEM, "cache: out of memory for the %s", level_name[i]);
 			pcache_destroy(c);
 			return NULL;
 		}
+		c->deepest = v;
 	}
 	return c;
 }
@@ -108,66 +130,95 @@ void pcache_destroy(struct pcache *c)
 {
 	if (!c)
 		return;
-	for (int i = 0; i < PCACHE_LEVELS; i++)
-		free(c->lv[i].l);
+	for (int i = 0; i < PCACHE_LEVELS; i++) {
+		free(c->lv[i].line);
+		free(c->lv[i].used);
+	}
 	free(c);
 }
 
-static inline struct pline *set_of(struct plevel *v, uint64_t line)
+static inline uint64_t set_of(const struct plevel *v, uint64_t line)
 {
-	return v->l + (size_t)(line % v->sets) * v->ways;
+	return v->pow2 ? line & v->set_mask : line % v->sets;
 }
 
-/* The way holding line in v, or NULL. */
-static struct pline *find(struct plevel *v, uint64_t line)
+/* The way of s[0, n) holding line, or -1. */
+static inline int find(const uint64_t *s, uint32_t n, uint64_t line)
 {
-	struct pline *s = set_of(v, line);
-	for (unsigned w = 0; w < v->ways; w++)
-		if (s[w].stamp && s[w].line == line)
-			return &s[w];
-	return NULL;
+	for (uint32_t w = 0; w < n; w++)
+		if (s[w] == line)
+			return (int)w;
+	return -1;
 }
 
+/* Moves ways 0..w-1 of s down one and puts line in way 0 (way w's old
+ * content is overwritten). */
+static inline void push_front(uint64_t *s, uint32_t w, uint64_t line)
+{
+	memmove(s + 1, s, w * sizeof *s);
+	s[0] = line;
+}
+
+/* Back-invalidation: line has left `level`, so it leaves every level above. */
 static void drop_above(struct pcache *c, int level, uint64_t line)
 {
 	for (int i = 0; i < level; i++) {
-		if (!c->lv[i].l)
+		struct plevel *v = &c->lv[i];
+		if (!v->line)
 			continue;
-		struct pline *p = find(&c->lv[i], line);
-		if (p)
-			p->stamp = 0;
+		uint64_t set = set_of(v, line);
+		uint64_t *s = v->line + set * v->ways;
+		uint32_t n = v->used[set];
+		int w = find(s, n, line);
+		if (w < 0)
+			continue;
+		memmove(s + w, s + w + 1, (n - 1 - (uint32_t)w) * sizeof *s);
+		v->used[set] = n - 1;
 	}
 }
 
-/* Puts line in level i (it is not there), evicting the LRU way. */
-static void fill(struct pcache *c, int i, uint64_t line)
+/* Puts line, which is not in the set, in its MRU way; a full set loses
+ * its LRU line. */
+static void fill(struct pcache *c, int i, uint64_t set, uint64_t line)
 {
 	struct plevel *v = &c->lv[i];
-	struct pline *s = set_of(v, line), *victim = &s[0];
+	uint64_t *s = v->line + set * v->ways;
+	uint32_t n = v->used[set];
 
-	for (unsigned w = 1; w < v->ways; w++)
-		if (s[w].stamp < victim->stamp)
-			victim = &s[w];
-	if (victim->stamp)
-		drop_above(c, i, victim->line);
-	victim->line = line;
-	victim->stamp = ++v->clock;
+	if (n < v->ways) {
+		push_front(s, n, line);
+		v->used[set] = n + 1;
+		return;
+	}
+	uint64_t victim = s[v->ways - 1];
+	push_front(s, v->ways - 1, line);
+	drop_above(c, i, victim);
 }
 
 unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 {
 	uint64_t line = pa >> c->line_shift;
+	uint64_t set[PCACHE_LEVELS];
 	unsigned lat = c->cfg.mem_latency;
 	int i;
 
+	/* The deepest level's set is the one least likely to be in the host's
+	 * caches (it is the largest array): start fetching it now, while the
+	 * levels above are searched. */
+	if (c->deepest) {
+		const struct plevel *v = c->deepest;
+		__builtin_prefetch(v->line + set_of(v, line) * v->ways);
+	}
 	for (i = 0; i < PCACHE_LEVELS; i++) {
 		struct plevel *v = &c->lv[i];
-		if (!v->l)
+		if (!v->line)
 			continue;
-		struct pline *p = find(v, line);
-		if (p) {
-			p->stamp = ++v->clock;
-			lat = v->cfg.latency;
+		set[i] = set_of(v, line);
+		uint64_t *s = v->line + set[i] * v->ways;
+		int w = find(s, v->used[set[i]], line);
+		if (w >= 0) {
+			push_front(s, (uint32_t)w, line);
+			lat = v->latency;
 			break;
 		}
 	}
@@ -176,8 +227,8 @@ unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 	 * yet in the deeper level whose victim is being chosen, or it is the
 	 * MRU line there. */
 	for (int j = i - 1; j >= 0; j--)
-		if (c->lv[j].l)
-			fill(c, j, line);
+		if (c->lv[j].line)
+			fill(c, j, set[j], line);
 	c->st.accesses++;
 	c->st.hits[i]++;
 	c->st.cycles += lat;
@@ -189,8 +240,8 @@ unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 void pcache_flush(struct pcache *c)
 {
 	for (int i = 0; i < PCACHE_LEVELS; i++)
-		if (c->lv[i].l)
-			memset(c->lv[i].l, 0, (size_t)c->lv[i].sets * c->lv[i].ways * sizeof *c->lv[i].l);
+		if (c->lv[i].used)
+			memset(c->lv[i].used, 0, c->lv[i].sets * sizeof *c->lv[i].used);
 }
 
 const struct pcache_stats *pcache_get_stats(const struct pcache *c)

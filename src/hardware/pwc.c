@@ -11,10 +11,18 @@
  *    level; set index = (prefix + level) mod sets (fully associative when
  *    ways is 0 or equals entries), LRU within the set.
  *
- * Arrays are tiny (a few to a few dozen entries) and are consulted only on
- * a TLB miss, so a linear scan of the set is both simple and fast enough.
- * LRU is exact: each entry holds the cache's clock at its last use; invalid
- * entries hold 0 and are therefore always the first victims.
+ * They are consulted on every TLB miss, and a walk that misses the PDE
+ * cache looks in several arrays and fills one, so nothing here scans a
+ * set. An array is
+ *
+ *  - a hash table over its valid entries (key: tag, level, prefix), one
+ *    chain per bucket linked through the entries: a lookup reads a bucket
+ *    and the entry or two chained to it;
+ *  - one recency list per set, linked through the entries, most recently
+ *    used first. Invalid entries are kept at the LRU end, so the victim of
+ *    a fill is always the list's tail: an invalid entry if the set has one,
+ *    else the least recently used. That is exact LRU with invalid entries
+ *    filled first, as a clock stamp per entry would give, without a scan.
  *
  * Tags are compared exactly: paging-structure-cache entries are never
  * global (SDM 4.10.3.1: they are associated with the current PCID).
@@ -25,36 +33,76 @@
 
 #include "xlat/pwc.h"
 
+#define NIL UINT32_MAX          /* no entry */
+
 struct pwc_entry {
 	uint64_t prefix;        /* va >> xlat_level_shift(level) */
-	uint64_t stamp;         /* clock at last use; 0 = invalid */
 	xlat_pa table;
 	uint32_t tag;
 	uint32_t perms;
-	uint8_t level;          /* 0 = invalid */
+	uint8_t level;          /* 0 = invalid (and not in the hash table) */
+	uint32_t chain;         /* next valid entry of the same bucket, or NIL */
+	uint32_t newer, older;  /* neighbours in the set's recency list, or NIL */
+};
+
+struct pwc_set {
+	uint32_t mru, lru;      /* ends of the recency list, which holds every way */
 };
 
 struct pwc_array {
 	unsigned sets, ways;
-	struct pwc_entry *e;    /* sets * ways */
+	struct pwc_entry *e;    /* sets * ways; set s owns e[s * ways, (s + 1) * ways) */
+	struct pwc_set *set;    /* sets */
+	uint32_t *bucket;       /* first entry of each hash chain, or NIL */
+	unsigned bucket_shift;  /* 64 - log2(buckets) */
 };
 
 struct pwc {
 	struct pwc_config cfg;
 	/* SPLIT: arr[L] for L = 2..5; UNIFIED: arr[0]. */
 	struct pwc_array arr[XLAT_MAX_LEVELS + 1];
-	uint64_t clock;
 	struct pwc_stats st;
 };
 
 #define PWC_MAX_ENTRIES (1u << 20)
 
+/* Every entry invalid, every set's list in way order, every bucket empty. */
+static void array_clear(struct pwc_array *a)
+{
+	size_t buckets = (size_t)1 << (64 - a->bucket_shift);
+
+	for (unsigned s = 0; s < a->sets; s++) {
+		uint32_t first = s * a->ways;
+		for (uint32_t w = 0; w < a->ways; w++) {
+			struct pwc_entry *e = &a->e[first + w];
+			memset(e, 0, sizeof *e);
+			e->chain = NIL;
+			e->newer = w ? first + w - 1 : NIL;
+			e->older = w + 1 < a->ways ? first + w + 1 : NIL;
+		}
+		a->set[s].mru = first;
+		a->set[s].lru = first + a->ways - 1;
+	}
+	for (size_t b = 0; b < buckets; b++)
+		a->bucket[b] = NIL;
+}
+
 static int array_init(struct pwc_array *a, unsigned entries, unsigned ways)
 {
+	unsigned bits = 1;
+
 	a->ways = ways ? ways : entries;
 	a->sets = entries / a->ways;
+	while ((1u << bits) < 2 * entries)   /* load factor <= 1/2 */
+		bits++;
+	a->bucket_shift = 64 - bits;
 	a->e = calloc(entries, sizeof *a->e);
-	return a->e ? 0 : xlat_fail(-ENOMEM, "pwc: out of memory for %u entries", entries);
+	a->set = calloc(a->sets, sizeof *a->set);
+	a->bucket = calloc((size_t)1 << bits, sizeof *a->bucket);
+	if (!a->e || !a->set || !a->bucket)
+		return xlat_fail(-ENOMEM, "pwc: out of memory for %u entries", entries);
+	array_clear(a);
+	return 0;
 }
 
 static int check_config(const struct pwc_config *cfg)
@@ -100,7 +148,6 @@ struct pwc *pwc_create(const struct pwc_config *cfg)
 		return NULL;
 	}
 	p->cfg = *cfg;
-	p->clock = 1;
 	if (cfg->style == PWC_SPLIT) {
 		for (int l = 2; l <= XLAT_MAX_LEVELS; l++)
 			if (cfg->entries[l] && array_init(&p->arr[l], cfg->entries[l], 0))
@@ -119,8 +166,11 @@ void pwc_destroy(struct pwc *p)
 {
 	if (!p)
 		return;
-	for (int l = 0; l <= XLAT_MAX_LEVELS; l++)
+	for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
 		free(p->arr[l].e);
+		free(p->arr[l].set);
+		free(p->arr[l].bucket);
+	}
 	free(p);
 }
 
@@ -129,32 +179,102 @@ static inline uint64_t prefix_of(xlat_va va, int level)
 	return va >> xlat_level_shift(level);
 }
 
-/* The set that may hold (level, prefix): its first entry, or NULL if the
- * level is not cached. */
-static struct pwc_entry *set_for(struct pwc *p, int level, uint64_t prefix, unsigned *ways)
+/* The array that may hold (level, prefix), or NULL if the level is not
+ * cached; *set = the set it would be in. */
+static inline struct pwc_array *array_for(struct pwc *p, int level, uint64_t prefix,
+					  unsigned *set)
 {
 	struct pwc_array *a;
 
 	if (p->cfg.style == PWC_SPLIT) {
 		a = &p->arr[level];
-		if (!a->e)
-			return NULL;
-		*ways = a->ways;
-		return a->e;
+		*set = 0;
+		return a->e ? a : NULL;
 	}
 	if (p->cfg.style != PWC_UNIFIED)
 		return NULL;
 	a = &p->arr[0];
-	*ways = a->ways;
-	return a->e + (size_t)((prefix + (uint64_t)level) % a->sets) * a->ways;
+	*set = a->sets == 1 ? 0 : (unsigned)((prefix + (uint64_t)level) % a->sets);
+	return a;
 }
 
-static struct pwc_entry *find(struct pwc_entry *s, unsigned ways, uint32_t tag, int level, uint64_t prefix)
+static inline uint32_t *bucket_of(const struct pwc_array *a, uint32_t tag, int level,
+				  uint64_t prefix)
 {
-	for (unsigned w = 0; w < ways; w++)
-		if (s[w].level == level && s[w].prefix == prefix && s[w].tag == tag)
-			return &s[w];
-	return NULL;
+	uint64_t k = (prefix ^ ((uint64_t)tag << 29) ^ ((uint64_t)level << 61)) * 0x9e3779b97f4a7c15ULL;
+
+	return &a->bucket[k >> a->bucket_shift];
+}
+
+/* The valid entry (tag, level, prefix), or NIL; b is its bucket. */
+static inline uint32_t find(const struct pwc_array *a, const uint32_t *b, uint32_t tag, int level,
+			    uint64_t prefix)
+{
+	uint32_t i = *b;
+
+	while (i != NIL) {
+		const struct pwc_entry *e = &a->e[i];
+		if (e->prefix == prefix && e->tag == tag && e->level == level)
+			return i;
+		i = e->chain;
+	}
+	return NIL;
+}
+
+/* Takes valid entry i out of its hash chain. */
+static void unhash(struct pwc_array *a, uint32_t i)
+{
+	struct pwc_entry *e = &a->e[i];
+	uint32_t *link = bucket_of(a, e->tag, e->level, e->prefix);
+
+	while (*link != i)
+		link = &a->e[*link].chain;
+	*link = e->chain;
+	e->chain = NIL;
+}
+
+static void unlink_entry(struct pwc_array *a, struct pwc_set *s, uint32_t i)
+{
+	struct pwc_entry *e = &a->e[i];
+
+	if (e->newer != NIL)
+		a->e[e->newer].older = e->older;
+	else
+		s->mru = e->older;
+	if (e->older != NIL)
+		a->e[e->older].newer = e->newer;
+	else
+		s->lru = e->newer;
+}
+
+/* Makes entry i its set's most recently used. */
+static void to_mru(struct pwc_array *a, unsigned set, uint32_t i)
+{
+	struct pwc_set *s = &a->set[set];
+	struct pwc_entry *e = &a->e[i];
+
+	if (s->mru == i)
+		return;
+	unlink_entry(a, s, i);
+	e->newer = NIL;
+	e->older = s->mru;
+	a->e[s->mru].newer = i;
+	s->mru = i;
+}
+
+/* Makes entry i its set's least recently used (it has just become invalid). */
+static void to_lru(struct pwc_array *a, unsigned set, uint32_t i)
+{
+	struct pwc_set *s = &a->set[set];
+	struct pwc_entry *e = &a->e[i];
+
+	if (s->lru == i)
+		return;
+	unlink_entry(a, s, i);
+	e->older = NIL;
+	e->newer = s->lru;
+	a->e[s->lru].older = i;
+	s->lru = i;
 }
 
 bool pwc_lookup(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct pwc_hit *hit)
@@ -166,17 +286,17 @@ bool pwc_lookup(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct p
 		top_level = XLAT_MAX_LEVELS;
 	for (int l = 2; l <= top_level; l++) {
 		uint64_t prefix = prefix_of(va, l);
-		unsigned ways;
-		struct pwc_entry *s = set_for(p, l, prefix, &ways);
-		struct pwc_entry *e = s ? find(s, ways, tag, l, prefix) : NULL;
-		if (!e)
+		unsigned set;
+		struct pwc_array *a = array_for(p, l, prefix, &set);
+		uint32_t i = a ? find(a, bucket_of(a, tag, l, prefix), tag, l, prefix) : NIL;
+		if (i == NIL)
 			continue;
-		e->stamp = ++p->clock;
+		to_mru(a, set, i);
 		p->st.hits_at[l]++;
 		if (hit) {
 			hit->level = l;
-			hit->table = e->table;
-			hit->perms = e->perms;
+			hit->table = a->e[i].table;
+			hit->perms = a->e[i].perms;
 		}
 		return true;
 	}
@@ -192,26 +312,32 @@ void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table,
 		XLAT_BUG("level %d has no paging-structure cache", level);
 
 	uint64_t prefix = prefix_of(va, level);
-	unsigned ways;
-	struct pwc_entry *s = set_for(p, level, prefix, &ways);
-	if (!s)
+	unsigned set;
+	struct pwc_array *a = array_for(p, level, prefix, &set);
+	if (!a)
 		return;
-	struct pwc_entry *e = find(s, ways, tag, level, prefix);
-	if (!e) {
-		e = &s[0];
-		for (unsigned w = 1; w < ways; w++)
-			if (s[w].stamp < e->stamp)
-				e = &s[w];
+	uint32_t *b = bucket_of(a, tag, level, prefix);
+	uint32_t i = find(a, b, tag, level, prefix);
+	if (i == NIL) {
+		/* The victim: an invalid entry, else the LRU one. */
+		i = a->set[set].lru;
+		struct pwc_entry *e = &a->e[i];
+		if (e->level)
+			unhash(a, i);
+		e->prefix = prefix;
+		e->level = (uint8_t)level;
+		e->tag = tag;
+		e->chain = *b;
+		*b = i;
 	}
-	e->prefix = prefix;
-	e->level = (uint8_t)level;
-	e->tag = tag;
-	e->table = table;
-	e->perms = perms;
-	e->stamp = ++p->clock;
+	a->e[i].table = table;
+	a->e[i].perms = perms;
+	to_mru(a, set, i);
 	p->st.fills++;
 }
 
+/* Invalidates every entry (all) or those of one tag; an invalidated entry
+ * leaves the hash table and goes to its set's LRU end. */
 static void flush_where(struct pwc *p, bool all, uint32_t tag)
 {
 	if (!p)
@@ -220,9 +346,18 @@ static void flush_where(struct pwc *p, bool all, uint32_t tag)
 		struct pwc_array *a = &p->arr[l];
 		if (!a->e)
 			continue;
-		for (size_t i = 0; i < (size_t)a->sets * a->ways; i++)
-			if (all || a->e[i].tag == tag)
-				memset(&a->e[i], 0, sizeof a->e[i]);
+		if (all) {
+			array_clear(a);
+			continue;
+		}
+		for (uint32_t i = 0; i < a->sets * a->ways; i++) {
+			struct pwc_entry *e = &a->e[i];
+			if (!e->level || e->tag != tag)
+				continue;
+			unhash(a, i);
+			e->level = 0;
+			to_lru(a, i / a->ways, i);
+		}
 	}
 	p->st.flushes++;
 }

@@ -45,7 +45,7 @@ struct wctx {
 	const struct walk_req *req;
 	struct walk_fault *fault;
 	struct walk_ref *out;       /* refs_out, or NULL */
-	uint32_t cap;               /* refs_cap */
+	uint32_t cap;               /* refs_cap, or 0 without refs_out */
 	uint32_t nrefs;             /* entries read so far */
 	bool user;                  /* stage 0 sees a user-mode access */
 	bool ac_ok;                 /* SMAP override: EFLAGS.AC and explicit */
@@ -94,17 +94,18 @@ static void stage_refresh(struct walk_stage_priv *sp, const struct walk_stage *s
 	sp->present = fmt->present_mask | (ept && (st->ctl & WALK_MBEC) ? EPT_UX : 0);
 	sp->xd = !ept && (st->ctl & WALK_NXE) ? X86_XD : 0;
 	for (int l = 1; l <= fmt->levels; l++) {
+		struct walk_level_priv *lp = &sp->lv[l];
 		bool leaf_ok = l == 1 || ((fmt->leaf_levels >> l) & 1u);
 
 		for (int leaf = 0; leaf < 2; leaf++) {
-			sp->rsvd[l][leaf] = fmt_rsvd_mask(fmt, l, leaf, st->maxphyaddr, fctl);
-			sp->addr[l][leaf] = fmt_addr_mask(l, leaf && leaf_ok, st->maxphyaddr);
+			lp->rsvd[leaf] = fmt_rsvd_mask(fmt, l, leaf, st->maxphyaddr, fctl);
+			lp->addr[leaf] = fmt_addr_mask(l, leaf && leaf_ok, st->maxphyaddr);
 		}
-		sp->leaf_bit[l] = l == 1 ? ~0ULL : fmt->ps_bit;
+		lp->leaf_bit = l == 1 ? ~0ULL : fmt->ps_bit;
 		/* PS where the level cannot map a page (or 1G without support)
 		 * must never be taken as a leaf: make it a reserved bit. */
 		if (l > 1 && (!leaf_ok || (l == 3 && !(st->ctl & WALK_1G))))
-			sp->rsvd[l][1] |= fmt->ps_bit;
+			lp->rsvd[1] |= fmt->ps_bit;
 	}
 }
 
@@ -277,20 +278,69 @@ static bool inner(struct wctx *w, unsigned j, xlat_va a, const struct wjob *job,
 	return true;
 }
 
+/* What a walk read at one level, kept to set A/D and fill the PWC once the
+ * stage has succeeded. */
+struct wlevel {
+	xlat_va in;                 /* entry address in the stage's table space */
+	xlat_pa pa;                 /* ... in the bottom space */
+	uint64_t e;                 /* the entry */
+	uint32_t acc;               /* perms ANDed from the top down to this level */
+	uint32_t ip;                /* the later stages' perms for the entry (!last) */
+	uint8_t sh;                 /* ... and their page shift */
+};
+
+/*
+ * Sets A in every entry of stage j read from `top` down to `level` (the
+ * leaf), and D in the leaf for a write (SDM 4.8, 29.3.5), written only where
+ * they change. Writing an entry through the later stages is a data write
+ * they must allow (SDM 29.3.3.2): checked for every entry before any is
+ * written. True, or false with the fault recorded. Out of line: most walks
+ * find every bit already set.
+ */
+static __attribute__((noinline)) bool
+set_accessed_dirty(struct wctx *w, unsigned j, const struct wlevel *lv, int top, int level,
+		   unsigned kind, bool last)
+{
+	struct walk_chain *c = w->c;
+	const struct xlat_format *fmt = c->stage[j].fmt;
+	uint64_t need[XLAT_MAX_LEVELS + 1];
+	bool any = false;
+
+	for (int l = top; l >= level; l--) {
+		need[l] = (lv[l].e & fmt->a_bit) ? 0 : fmt->a_bit;
+		if (l == level && kind == XLAT_WRITE && !(lv[l].e & fmt->d_bit))
+			need[l] |= fmt->d_bit;
+		if (need[l] && !last && !(lv[l].ip & XLAT_W))
+			return fault_access(w, j + 1, level_of_shift(lv[l].sh), lv[l].in, 0,
+					    XLAT_WRITE, true, true, lv[l].ip);
+		any |= need[l] != 0;
+	}
+	for (int l = top; any && l >= level; l--) {
+		uint64_t cur;
+
+		if (!need[l])
+			continue;
+		if (phys_read64(c->mem, lv[l].pa, &cur) < 0)
+			return fault(w, WALK_BAD_ADDRESS, j, l, lv[l].pa, 0);
+		if ((cur | need[l]) != cur) {
+			if (phys_write64(c->mem, lv[l].pa, cur | need[l]) < 0)
+				return fault(w, WALK_BAD_ADDRESS, j, l, lv[l].pa, 0);
+			c->stats.ad_writes++;
+		}
+	}
+	return true;
+}
+
+/* Appends a reference to the trace (w->cap is 0 when there is none). */
 static inline void record(struct wctx *w, unsigned j, int level, unsigned fs, unsigned fl,
 			  xlat_va in_addr, xlat_pa addr, uint64_t e)
 {
-	if (w->out && w->nrefs < w->cap) {
-		struct walk_ref *r = &w->out[w->nrefs];
-
-		r->stage = (uint8_t)j;
-		r->level = (uint8_t)level;
-		r->for_stage = (uint8_t)fs;
-		r->for_level = (uint8_t)fl;
-		r->in_addr = in_addr;
-		r->addr = addr;
-		r->entry = e;
-	}
+	if (w->nrefs < w->cap)
+		w->out[w->nrefs] = (struct walk_ref){
+			.stage = (uint8_t)j, .level = (uint8_t)level,
+			.for_stage = (uint8_t)fs, .for_level = (uint8_t)fl,
+			.in_addr = in_addr, .addr = addr, .entry = e,
+		};
 	w->nrefs++;
 }
 
@@ -313,13 +363,7 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	/* The access as this stage sees it: an earlier stage's table read is
 	 * a write to a stage that keeps A/D (EPT A/D, SDM 29.3.3.2; AMD NPT). */
 	const unsigned kind = job->table ? (set_ad ? XLAT_WRITE : XLAT_READ) : job->kind;
-	/* What was read, by level, to set A/D and fill the PWC on success. */
-	xlat_va ent_in[XLAT_MAX_LEVELS + 1];
-	xlat_pa ent_pa[XLAT_MAX_LEVELS + 1];
-	uint64_t ent[XLAT_MAX_LEVELS + 1];
-	uint32_t acc[XLAT_MAX_LEVELS + 1];      /* perms ANDed from the top down to L */
-	uint32_t ent_ip[XLAT_MAX_LEVELS + 1];   /* the later stages' perms for the entry */
-	uint8_t ent_sh[XLAT_MAX_LEVELS + 1];    /* ... and their page shift */
+	struct wlevel lv[XLAT_MAX_LEVELS + 1];  /* what was read, by level */
 	int level = fmt->levels, top;
 	xlat_pa table = st->root;
 	uint32_t perms = WALK_PERM_ALL;
@@ -347,6 +391,8 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	top = level;
 
 	for (;;) {
+		const struct walk_level_priv *lp = &sp->lv[level];
+		struct wlevel *r = &lv[level];
 		xlat_va ea = table + 8u * xlat_index(level, in);
 		xlat_pa ba = ea;
 		bool leaf;
@@ -359,8 +405,8 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 			if (!inner(w, j + 1, ea, &tj, &to))
 				return false;
 			ba = to.pa;
-			ent_ip[level] = to.perms;
-			ent_sh[level] = (uint8_t)to.shift;
+			r->ip = to.perms;
+			r->sh = (uint8_t)to.shift;
 		}
 		if (phys_read64(c->mem, ba, &e) < 0)
 			return fault(w, WALK_BAD_ADDRESS, j, level, ba, 0);
@@ -372,8 +418,8 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 
 		if (!(e & sp->present))
 			return fault_access(w, j, level, in, e, kind, job->table, false, 0);
-		leaf = (e & sp->leaf_bit[level]) != 0;
-		if (e & sp->rsvd[level][leaf])
+		leaf = (e & lp->leaf_bit) != 0;
+		if (e & lp->rsvd[leaf])
 			return fault_rsvd(w, j, level, in, e, kind, job->table);
 		if (ept) {
 			/* Fast path: a readable entry with a valid memory type
@@ -386,14 +432,14 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 		} else {
 			perms &= walk_x86_entry_perms(e, sp->xd);
 		}
-		ent_in[level] = ea;
-		ent_pa[level] = ba;
-		ent[level] = e;
-		acc[level] = perms;
+		r->in = ea;
+		r->pa = ba;
+		r->e = e;
+		r->acc = perms;
 		all &= e;
 		if (leaf)
 			break;
-		table = e & sp->addr[level][0];
+		table = e & lp->addr[0];
 		level--;
 	}
 
@@ -407,7 +453,7 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 
 	/* The output, through the later stages. */
 	unsigned shift = xlat_level_shift(level);
-	xlat_pa out = (e & sp->addr[level][1]) | (in & ((1ULL << shift) - 1));
+	xlat_pa out = (e & sp->lv[level].addr[1]) | (in & ((1ULL << shift) - 1));
 	struct wout fo = { .pa = out, .shift = SHIFT_NONE, .perms = WALK_PERM_ALL,
 			   .own = WALK_PERM_ALL, .inner = WALK_PERM_ALL, .dirty = true };
 
@@ -421,38 +467,13 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	}
 
 	/* Success: A in every entry read, D in the leaf for a write (SDM 4.8,
-	 * 29.3.5), written only where they change. Writing an entry through
-	 * the later stages is a data write they must allow (SDM 29.3.3.2). */
-	if (set_ad && (!(all & fmt->a_bit) || (kind == XLAT_WRITE && !(e & fmt->d_bit)))) {
-		uint64_t need[XLAT_MAX_LEVELS + 1];
-		bool any = false;
-
-		for (int l = top; l >= level; l--) {
-			need[l] = (ent[l] & fmt->a_bit) ? 0 : fmt->a_bit;
-			if (l == level && kind == XLAT_WRITE && !(ent[l] & fmt->d_bit))
-				need[l] |= fmt->d_bit;
-			if (need[l] && !last && !(ent_ip[l] & XLAT_W))
-				return fault_access(w, j + 1, level_of_shift(ent_sh[l]), ent_in[l], 0,
-						    XLAT_WRITE, true, true, ent_ip[l]);
-			any |= need[l] != 0;
-		}
-		for (int l = top; any && l >= level; l--) {
-			uint64_t cur;
-
-			if (!need[l])
-				continue;
-			if (phys_read64(c->mem, ent_pa[l], &cur) < 0)
-				return fault(w, WALK_BAD_ADDRESS, j, l, ent_pa[l], 0);
-			if ((cur | need[l]) != cur) {
-				if (phys_write64(c->mem, ent_pa[l], cur | need[l]) < 0)
-					return fault(w, WALK_BAD_ADDRESS, j, l, ent_pa[l], 0);
-				c->stats.ad_writes++;
-			}
-		}
-	}
+	 * 29.3.5), written only where they change. */
+	if (set_ad && (!(all & fmt->a_bit) || (kind == XLAT_WRITE && !(e & fmt->d_bit))) &&
+	    !set_accessed_dirty(w, j, lv, top, level, kind, last))
+		return false;
 	if (st->pwc)
 		for (int l = top; l > level; l--)
-			pwc_fill(st->pwc, st->tag, in, l, ent[l] & sp->addr[l][0], acc[l]);
+			pwc_fill(st->pwc, st->tag, in, l, lv[l].e & sp->lv[l].addr[0], lv[l].acc);
 
 	o->pa = fo.pa;
 	o->shift = shift < fo.shift ? shift : fo.shift;
@@ -529,8 +550,8 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	w.c = c;
 	w.req = req;
 	w.fault = &res->fault;
-	w.out = res->refs_cap ? res->refs_out : NULL;
-	w.cap = res->refs_cap;
+	w.out = res->refs_out;
+	w.cap = res->refs_out ? res->refs_cap : 0;
 	w.nrefs = 0;
 	w.user = !req->supervisor && !req->implicit;
 	w.ac_ok = req->ac && !req->implicit;

@@ -235,10 +235,9 @@ uint8_t *phys_frame(struct phys *space, uint64_t pfn, bool write)
 int phys_read64(struct phys *space, xlat_pa pa, uint64_t *val)
 {
 	uint64_t pfn = pa >> XLAT_PAGE_SHIFT;
-	if (pa & 7)
-		return xlat_fail(-EINVAL, "phys_read64: %#llx is not 8-byte aligned", (unsigned long long)pa);
-	/* Fast path: the walker's and the tables' common case. */
-	if (space->kind == PHYS_SPARSE && pfn < space->nframes) {
+	/* Fast path: the walker's and the tables' common case, one hot-table
+	 * load when the frame was read lately (phys_internal.h). */
+	if (space->kind == PHYS_SPARSE && pfn < space->nframes && !(pa & 7)) {
 		const uint8_t *p = fstore_get(&space->fs, pfn);
 		if (!p)
 			*val = 0;
@@ -246,6 +245,8 @@ int phys_read64(struct phys *space, xlat_pa pa, uint64_t *val)
 			memcpy(val, p + (pa & (XLAT_PAGE_SIZE - 1)), 8);
 		return 0;
 	}
+	if (pa & 7)
+		return xlat_fail(-EINVAL, "phys_read64: %#llx is not 8-byte aligned", (unsigned long long)pa);
 	uint8_t *p;
 	int err = frame_get(space, pa, false, &p);
 	if (err)
@@ -257,9 +258,7 @@ int phys_read64(struct phys *space, xlat_pa pa, uint64_t *val)
 int phys_write64(struct phys *space, xlat_pa pa, uint64_t val)
 {
 	uint64_t pfn = pa >> XLAT_PAGE_SHIFT;
-	if (pa & 7)
-		return xlat_fail(-EINVAL, "phys_write64: %#llx is not 8-byte aligned", (unsigned long long)pa);
-	if (space->kind == PHYS_SPARSE && pfn < space->nframes) {
+	if (space->kind == PHYS_SPARSE && pfn < space->nframes && !(pa & 7)) {
 		uint8_t *p = fstore_get(&space->fs, pfn);
 		if (!p) {
 			if (val == 0)   /* an untouched frame already reads as zero */
@@ -272,6 +271,8 @@ int phys_write64(struct phys *space, xlat_pa pa, uint64_t val)
 		memcpy(p + (pa & (XLAT_PAGE_SIZE - 1)), &val, 8);
 		return 0;
 	}
+	if (pa & 7)
+		return xlat_fail(-EINVAL, "phys_write64: %#llx is not 8-byte aligned", (unsigned long long)pa);
 	uint8_t *p;
 	int err = frame_get(space, pa, true, &p);
 	if (err)

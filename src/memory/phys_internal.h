@@ -79,31 +79,45 @@ struct fstore_arena {
 	size_t bytes;
 };
 
+/* The hot-frame table: a direct-mapped cache of pfn -> host frame in front
+ * of the radix directory, so that the walker's reads (a few hundred table
+ * frames, read over and over) cost one load instead of a directory chase.
+ * Only touched frames enter it; fstore_drop takes dropped frames out. */
+#define FSTORE_HOT_SLOTS 2048u          /* power of two */
+#define FSTORE_NO_PFN UINT64_MAX        /* empty slot: no pfn is this large */
+
+struct fstore_hot {
+	uint64_t pfn;                    /* FSTORE_NO_PFN: empty */
+	uint8_t *frame;
+};
+
 struct fstore {
 	unsigned leaf_bits, mid_bits, top_bits;  /* pfn = top | mid | leaf index */
 	struct fstore_mid **top;                 /* 1 << top_bits */
+	struct fstore_hot *hot;                  /* FSTORE_HOT_SLOTS, indexed by pfn mod slots */
 	uint8_t *bump, *bump_end;                /* uncarved part of the newest arena */
 	void *recycled;                          /* freed host frames, linked through word 0 */
 	struct fstore_arena *arenas;
 	size_t narenas, arenas_cap;
 	size_t next_arena;                       /* bytes: doubles up to FSTORE_ARENA_MAX */
 	uint64_t touched;                        /* frames with host memory */
-	uint64_t dir_bytes;                      /* directory nodes, top included */
+	uint64_t dir_bytes;                      /* directory nodes, top and hot table included */
 	uint64_t arena_bytes;                    /* mmap'd for frames */
 };
 
 int fstore_init(struct fstore *fs, unsigned pfn_bits);
 void fstore_fini(struct fstore *fs);
+/* Host memory of a touched frame through the radix directory, NULL if
+ * untouched; a touched frame enters the hot table. pfn must be in range. */
+uint8_t *fstore_get_slow(struct fstore *fs, uint64_t pfn);
 /* Host memory of a touched frame, NULL if untouched. pfn must be in range. */
-static inline uint8_t *fstore_get(const struct fstore *fs, uint64_t pfn)
+static inline uint8_t *fstore_get(struct fstore *fs, uint64_t pfn)
 {
-	struct fstore_mid *mid = fs->top[pfn >> (fs->leaf_bits + fs->mid_bits)];
-	if (!mid)
-		return NULL;
-	struct fstore_leaf *leaf = mid->leaf[(pfn >> fs->leaf_bits) & ((1ULL << fs->mid_bits) - 1)];
-	if (!leaf)
-		return NULL;
-	return leaf->frame[pfn & ((1ULL << fs->leaf_bits) - 1)];
+	const struct fstore_hot *h = &fs->hot[pfn & (FSTORE_HOT_SLOTS - 1)];
+
+	if (h->pfn == pfn)
+		return h->frame;
+	return fstore_get_slow(fs, pfn);
 }
 /* Host memory of frame pfn, given zeroed memory if untouched. NULL on ENOMEM. */
 uint8_t *fstore_touch(struct fstore *fs, uint64_t pfn);

@@ -12,6 +12,12 @@
  * from mmap'd arenas that grow from 64 KiB to 2 MiB, never one malloc per
  * frame; frames given back are kept on a list and handed out again (zeroed)
  * before the arena is carved further. Arenas are unmapped by fstore_fini.
+ *
+ * In front of the directory sits the hot-frame table (phys_internal.h):
+ * pfn mod FSTORE_HOT_SLOTS -> (pfn, host frame), filled by lookups that
+ * find a touched frame and cleared, slot by slot, when a frame is dropped.
+ * A frame's host memory never moves while it is touched, so a slot is
+ * right for as long as its frame is not dropped.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,9 +49,17 @@ int fstore_init(struct fstore *fs, unsigned pfn_bits)
 	fs->mid_bits = pfn_bits < FSTORE_MID_BITS ? pfn_bits : FSTORE_MID_BITS;
 	fs->top_bits = pfn_bits - fs->mid_bits;
 	fs->top = calloc(1ULL << fs->top_bits, sizeof(*fs->top));
-	if (!fs->top)
+	fs->hot = malloc(FSTORE_HOT_SLOTS * sizeof(*fs->hot));
+	if (!fs->top || !fs->hot) {
+		free(fs->top);
+		free(fs->hot);
+		fs->top = NULL;
+		fs->hot = NULL;
 		return -ENOMEM;
-	fs->dir_bytes = sizeof(*fs->top) << fs->top_bits;
+	}
+	for (unsigned i = 0; i < FSTORE_HOT_SLOTS; i++)
+		fs->hot[i] = (struct fstore_hot){ FSTORE_NO_PFN, NULL };
+	fs->dir_bytes = (sizeof(*fs->top) << fs->top_bits) + FSTORE_HOT_SLOTS * sizeof(*fs->hot);
 	fs->next_arena = FSTORE_ARENA_MIN;
 	return 0;
 }
@@ -63,6 +77,7 @@ void fstore_fini(struct fstore *fs)
 		free(mid);
 	}
 	free(fs->top);
+	free(fs->hot);
 	for (size_t i = 0; i < fs->narenas; i++)
 		munmap(fs->arenas[i].base, fs->arenas[i].bytes);
 	free(fs->arenas);
@@ -100,6 +115,20 @@ static uint8_t *host_frame_get(struct fstore *fs)
 	}
 	uint8_t *p = fs->bump;          /* fresh anonymous memory is zero */
 	fs->bump += XLAT_PAGE_SIZE;
+	return p;
+}
+
+uint8_t *fstore_get_slow(struct fstore *fs, uint64_t pfn)
+{
+	struct fstore_mid *mid = fs->top[pfn >> (fs->leaf_bits + fs->mid_bits)];
+	if (!mid)
+		return NULL;
+	struct fstore_leaf *leaf = mid->leaf[(pfn >> fs->leaf_bits) & ((1ULL << fs->mid_bits) - 1)];
+	if (!leaf)
+		return NULL;
+	uint8_t *p = leaf->frame[pfn & ((1ULL << fs->leaf_bits) - 1)];
+	if (p)
+		fs->hot[pfn & (FSTORE_HOT_SLOTS - 1)] = (struct fstore_hot){ pfn, p };
 	return p;
 }
 
@@ -188,6 +217,9 @@ void fstore_drop(struct fstore *fs, uint64_t pfn, uint64_t n)
 			uint8_t **slot = &leaf->frame[pfn & (leaf_span - 1)];
 			if (!*slot)
 				continue;
+			struct fstore_hot *h = &fs->hot[pfn & (FSTORE_HOT_SLOTS - 1)];
+			if (h->pfn == pfn)
+				h->pfn = FSTORE_NO_PFN;
 			host_frame_put(fs, *slot);
 			*slot = NULL;
 			leaf->used--;
