@@ -14,7 +14,8 @@ $(BUILD)/CMakeCache.txt:
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 
 build: setup $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) | grep -vE '^\[|^-- |Scanning|Consolidate|Built target' || true
+	@cmake --build $(BUILD) -j $(JOBS) >$(BUILD)/build.log 2>&1 || { cat $(BUILD)/build.log; exit 1; }
+	@grep -E 'warning:' $(BUILD)/build.log || true
 	@test -x $(BUILD)/xlat
 
 run: build
