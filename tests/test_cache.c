@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "xlat/cache.h"
@@ -160,6 +161,154 @@ static void non_power_of_two_sets_and_lines(void **state)
 	pcache_destroy(c);
 }
 
+/* ---- a brute-force reference ------------------------------------------
+ * The model's rules written the slow, obvious way: per level, sets of ways
+ * holding (line, last use); a read finds the first level holding the line,
+ * refreshes it there, then fills every level above it, deepest first; a
+ * fill takes an empty way, else the least recently used, and a line that
+ * leaves a level leaves every level above it too. */
+
+#define REF_MAX_LINES 4096
+
+struct ref_level {
+	uint64_t sets;
+	unsigned ways, latency;
+	bool present;
+	uint64_t line[REF_MAX_LINES];   /* sets * ways; 0 = empty, else line + 1 */
+	uint64_t used[REF_MAX_LINES];   /* last use */
+};
+
+struct ref_cache {
+	struct ref_level lv[PCACHE_LEVELS];
+	unsigned mem, shift;
+	uint64_t now;
+};
+
+static void ref_init(struct ref_cache *r, const struct pcache_config *c)
+{
+	memset(r, 0, sizeof *r);
+	r->mem = c->mem_latency;
+	while ((1u << r->shift) < c->line_bytes)
+		r->shift++;
+	for (int i = 0; i < PCACHE_LEVELS; i++) {
+		struct ref_level *v = &r->lv[i];
+		v->present = c->level[i].bytes != 0;
+		if (!v->present)
+			continue;
+		v->ways = c->level[i].ways;
+		v->latency = c->level[i].latency;
+		v->sets = c->level[i].bytes / ((uint64_t)v->ways * c->line_bytes);
+		assert_true(v->sets * v->ways <= REF_MAX_LINES);
+	}
+}
+
+static int ref_find(const struct ref_level *v, uint64_t line)
+{
+	uint64_t set = line % v->sets;
+	for (unsigned w = 0; w < v->ways; w++)
+		if (v->line[set * v->ways + w] == line + 1)
+			return (int)(set * v->ways + w);
+	return -1;
+}
+
+static void ref_drop_above(struct ref_cache *r, int level, uint64_t line)
+{
+	for (int i = 0; i < level; i++) {
+		struct ref_level *v = &r->lv[i];
+		int s = v->present ? ref_find(v, line) : -1;
+		if (s >= 0)
+			v->line[s] = 0;
+	}
+}
+
+static void ref_fill(struct ref_cache *r, int level, uint64_t line)
+{
+	struct ref_level *v = &r->lv[level];
+	uint64_t set = line % v->sets;
+	int victim = -1;
+	for (unsigned w = 0; w < v->ways; w++) {
+		int s = (int)(set * v->ways + w);
+		if (v->line[s] == 0) {
+			victim = s;
+			break;
+		}
+		if (victim < 0 || v->used[s] < v->used[victim])
+			victim = s;
+	}
+	if (v->line[victim])
+		ref_drop_above(r, level, v->line[victim] - 1);
+	v->line[victim] = line + 1;
+	v->used[victim] = ++r->now;
+}
+
+static unsigned ref_access(struct ref_cache *r, uint64_t pa, unsigned *where)
+{
+	uint64_t line = pa >> r->shift;
+	int i, s = -1;
+	for (i = 0; i < PCACHE_LEVELS; i++)
+		if (r->lv[i].present && (s = ref_find(&r->lv[i], line)) >= 0)
+			break;
+	if (i < PCACHE_LEVELS)
+		r->lv[i].used[s] = ++r->now;
+	for (int j = i - 1; j >= 0; j--)
+		if (r->lv[j].present)
+			ref_fill(r, j, line);
+	*where = (unsigned)i;
+	return i < PCACHE_LEVELS ? r->lv[i].latency : r->mem;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random streams over a few geometries, each access checked against the
+ * reference: the level that hit and the latency. */
+static void matches_reference(void **state)
+{
+	(void)state;
+	static const struct pcache_config cfgs[] = {
+		{ .level = { { 2 * 2 * 64, 2, 4 }, { 4 * 2 * 64, 2, 12 }, { 8 * 4 * 64, 4, 40 } },
+		  .mem_latency = 200, .line_bytes = 64 },
+		{ .level = { { 4 * 8 * 64, 8, 4 }, { 16 * 4 * 64, 4, 12 }, { 32 * 16 * 64, 16, 44 } },
+		  .mem_latency = 250, .line_bytes = 64 },
+		{ .level = { { 3 * 1 * 64, 1, 2 }, { 0 }, { 5 * 3 * 64, 3, 30 } },
+		  .mem_latency = 90, .line_bytes = 64 },
+		{ .level = { { 0 }, { 7 * 5 * 128, 5, 9 }, { 11 * 11 * 128, 11, 50 } },
+		  .mem_latency = 120, .line_bytes = 128 },
+		{ .level = { { 1 * 8 * 64, 8, 4 }, { 2 * 16 * 64, 16, 14 }, { 4 * 64 * 64, 64, 70 } },
+		  .mem_latency = 300, .line_bytes = 64 },
+	};
+	static struct ref_cache ref;
+	uint64_t seed = 0x9e3779b97f4a7c15ULL;
+
+	for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+		struct pcache *c = mk(&cfgs[k]);
+		ref_init(&ref, &cfgs[k]);
+		for (int span = 16; span <= 4096; span *= 4) {
+			for (int n = 0; n < 20000; n++) {
+				/* Mostly a small hot set, sometimes far lines. */
+				uint64_t x = rng_next(&seed);
+				uint64_t line = (x & 3) ? (x >> 8) % (uint64_t)span : (x >> 8) % (64ull * span);
+				uint64_t pa = line * cfgs[k].line_bytes + ((x >> 40) % cfgs[k].line_bytes);
+				unsigned w_ref, w_got;
+				unsigned l_ref = ref_access(&ref, pa, &w_ref);
+				unsigned l_got = pcache_access(c, pa, &w_got);
+				if (w_ref != w_got || l_ref != l_got)
+					print_error("config %zu span %d access %d (pa 0x%llx): model level %u "
+						    "latency %u, reference level %u latency %u\n",
+						    k, span, n, (unsigned long long)pa, w_got, l_got, w_ref, l_ref);
+				assert_int_equal(w_got, w_ref);
+				assert_int_equal(l_got, l_ref);
+			}
+		}
+		pcache_destroy(c);
+	}
+}
+
 static void bad_geometry(void **state)
 {
 	(void)state;
@@ -192,6 +341,7 @@ int main(void)
 		cmocka_unit_test(lru_within_a_set),
 		cmocka_unit_test(inclusive_back_invalidation),
 		cmocka_unit_test(non_power_of_two_sets_and_lines),
+		cmocka_unit_test(matches_reference),
 		cmocka_unit_test(bad_geometry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

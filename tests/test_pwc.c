@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "xlat/pwc.h"
@@ -209,6 +210,159 @@ static void flushes(void **state)
 	}
 }
 
+/* ---- a brute-force reference ------------------------------------------
+ * The contract of xlat/pwc.h written the obvious way: arrays of (tag,
+ * level, prefix, table, perms, last use); lookup scans levels 2..top for
+ * the deepest hit and refreshes it; a fill refreshes an existing entry or
+ * takes an invalid way, else the least recently used of its set. */
+
+#define REF_MAX 256
+
+struct ref_entry {
+	bool valid;
+	uint32_t tag, perms;
+	int level;
+	uint64_t prefix, table, used;
+};
+
+struct ref_pwc {
+	struct pwc_config cfg;
+	struct ref_entry e[XLAT_MAX_LEVELS + 1][REF_MAX];   /* split: by level; unified: [0] */
+	uint64_t now;
+};
+
+/* The array for level l and the range [*lo, *hi) of its set. */
+static struct ref_entry *ref_array(struct ref_pwc *r, int l, uint64_t prefix, unsigned *lo, unsigned *hi)
+{
+	if (r->cfg.style == PWC_SPLIT) {
+		*lo = 0;
+		*hi = r->cfg.entries[l];
+		return *hi ? r->e[l] : NULL;
+	}
+	unsigned n = r->cfg.unified_entries, w = r->cfg.unified_ways ? r->cfg.unified_ways : n;
+	unsigned set = (unsigned)((prefix + (uint64_t)l) % (n / w));
+	*lo = set * w;
+	*hi = *lo + w;
+	return r->e[0];
+}
+
+static bool ref_lookup(struct ref_pwc *r, uint32_t tag, uint64_t va, int top, struct pwc_hit *h)
+{
+	for (int l = 2; l <= top && l <= XLAT_MAX_LEVELS; l++) {
+		uint64_t prefix = va >> xlat_level_shift(l);
+		unsigned lo, hi;
+		struct ref_entry *a = ref_array(r, l, prefix, &lo, &hi);
+		for (unsigned i = lo; a && i < hi; i++)
+			if (a[i].valid && a[i].tag == tag && a[i].level == l && a[i].prefix == prefix) {
+				a[i].used = ++r->now;
+				*h = (struct pwc_hit){ .level = l, .table = a[i].table, .perms = a[i].perms };
+				return true;
+			}
+	}
+	return false;
+}
+
+static void ref_fill(struct ref_pwc *r, uint32_t tag, uint64_t va, int l, uint64_t table, uint32_t perms)
+{
+	uint64_t prefix = va >> xlat_level_shift(l);
+	unsigned lo, hi;
+	struct ref_entry *a = ref_array(r, l, prefix, &lo, &hi);
+	int v = -1;
+	if (!a)
+		return;
+	for (unsigned i = lo; i < hi && v < 0; i++)
+		if (a[i].valid && a[i].tag == tag && a[i].level == l && a[i].prefix == prefix)
+			v = (int)i;
+	for (unsigned i = lo; i < hi && v < 0; i++)
+		if (!a[i].valid)
+			v = (int)i;
+	if (v < 0) {
+		v = (int)lo;
+		for (unsigned i = lo; i < hi; i++)
+			if (a[i].used < a[v].used)
+				v = (int)i;
+	}
+	a[v] = (struct ref_entry){ true, tag, perms, l, prefix, table, ++r->now };
+}
+
+static void ref_flush(struct ref_pwc *r, bool all, uint32_t tag)
+{
+	for (int l = 0; l <= XLAT_MAX_LEVELS; l++)
+		for (unsigned i = 0; i < REF_MAX; i++)
+			if (all || r->e[l][i].tag == tag)
+				r->e[l][i].valid = false;
+}
+
+static uint64_t rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Random walks' lookups and fills, with flushes, over several geometries:
+ * every lookup must agree with the reference (hit, level, table, perms). */
+static void matches_reference(void **state)
+{
+	(void)state;
+	static const struct pwc_config cfgs[] = {
+		{ .style = PWC_SPLIT, .entries = { 0, 0, 32, 4, 2, 0 } },
+		{ .style = PWC_SPLIT, .entries = { 0, 0, 8, 0, 3, 2 } },
+		{ .style = PWC_SPLIT, .entries = { 0, 0, 1, 1, 1, 1 } },
+		{ .style = PWC_UNIFIED, .unified_entries = 64 },
+		{ .style = PWC_UNIFIED, .unified_entries = 24, .unified_ways = 4 },
+		{ .style = PWC_UNIFIED, .unified_entries = 7, .unified_ways = 1 },
+	};
+	static struct ref_pwc ref;
+	uint64_t seed = 0x243f6a8885a308d3ULL;
+
+	for (size_t k = 0; k < sizeof cfgs / sizeof cfgs[0]; k++) {
+		struct pwc *p = pwc_create(&cfgs[k]);
+		assert_non_null(p);
+		memset(&ref, 0, sizeof ref);
+		ref.cfg = cfgs[k];
+		for (int n = 0; n < 200000; n++) {
+			uint64_t x = rng_next(&seed);
+			/* A few hundred 2 MiB regions in a few 1 GiB and 512 GiB ones,
+			 * 4- or 5-level walks, two tags. */
+			uint64_t va = ((x & 3) << 48) | (((x >> 2) & 7) << 39) | (((x >> 5) & 7) << 30) |
+				      (((x >> 8) & 31) << 21) | ((x >> 20) & 0xfff);
+			uint32_t tag = (uint32_t)(x >> 40) & 1;
+			int top = (x >> 45) & 1 ? 5 : 4;
+			if ((x >> 50) % 4096 == 0) {
+				bool all = (x >> 62) & 1;
+				if (all)
+					pwc_flush_all(p);
+				else
+					pwc_flush_tag(p, tag);
+				ref_flush(&ref, all, tag);
+				continue;
+			}
+			struct pwc_hit h = { 0 }, g = { 0 };
+			bool hr = ref_lookup(&ref, tag, va, top, &h);
+			bool hp = pwc_lookup(p, tag, va, top, &g);
+			if (hr != hp || h.level != g.level || h.table != g.table || h.perms != g.perms)
+				print_error("config %zu step %d va 0x%llx tag %u: pwc %d L%d 0x%llx %x, reference %d L%d 0x%llx %x\n",
+					    k, n, (unsigned long long)va, tag, hp, g.level,
+					    (unsigned long long)g.table, g.perms, hr, h.level,
+					    (unsigned long long)h.table, h.perms);
+			assert_int_equal(hp, hr);
+			assert_int_equal(g.level, h.level);
+			assert_int_equal(g.table, h.table);
+			assert_int_equal(g.perms, h.perms);
+			/* The walk fills the levels below the hit. */
+			for (int l = hr ? h.level - 1 : top; l >= 2; l--) {
+				uint64_t table = (x * (uint64_t)l) & 0xfffffff000ULL;
+				uint32_t perms = (uint32_t)(x >> (l * 3)) & 0x1f;
+				pwc_fill(p, tag, va, l, table, perms);
+				ref_fill(&ref, tag, va, l, table, perms);
+			}
+		}
+		pwc_destroy(p);
+	}
+}
+
 static void none_and_bad_configs(void **state)
 {
 	(void)state;
@@ -253,6 +407,7 @@ int main(void)
 		cmocka_unit_test(split_level_sizes_and_lru),
 		cmocka_unit_test(unified_sets),
 		cmocka_unit_test(flushes),
+		cmocka_unit_test(matches_reference),
 		cmocka_unit_test(none_and_bad_configs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

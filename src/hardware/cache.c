@@ -12,9 +12,10 @@
  *
  * which is the LRU a clock stamp per line would give (invalid ways are
  * filled first), without stamps: a set is one array of 8-byte line
- * numbers, and a lookup reads only its valid ones. The model is touched
- * on every walk reference, and the host caches it shares with the
- * simulated page tables are not large, so it is kept small.
+ * numbers, and a lookup reads only its valid ones. The model is touched on
+ * every walk reference, and the host caches it shares with the simulated
+ * page tables are not large, so it is kept small, and its moves are short
+ * inline loops (a set holds a few dozen ways at most).
  *
  * Set index = line number mod sets (sets need not be a power of two: an
  * 11-way 1.375 MiB LLC slice has 2048 sets, but a 12 MiB 12-way LLC has
@@ -142,20 +143,22 @@ static inline uint64_t set_of(const struct plevel *v, uint64_t line)
 	return v->pow2 ? line & v->set_mask : line % v->sets;
 }
 
-/* The way of s[0, n) holding line, or -1. */
-static inline int find(const uint64_t *s, uint32_t n, uint64_t line)
+/* The way of s[0, n) holding line, or n. */
+static inline uint32_t find(const uint64_t *s, uint32_t n, uint64_t line)
 {
-	for (uint32_t w = 0; w < n; w++)
-		if (s[w] == line)
-			return (int)w;
-	return -1;
+	uint32_t w = 0;
+
+	while (w < n && s[w] != line)
+		w++;
+	return w;
 }
 
-/* Moves ways 0..w-1 of s down one and puts line in way 0 (way w's old
+/* Moves ways 0..n-1 of s down one and puts line in way 0 (way n's old
  * content is overwritten). */
-static inline void push_front(uint64_t *s, uint32_t w, uint64_t line)
+static inline void push_front(uint64_t *s, uint32_t n, uint64_t line)
 {
-	memmove(s + 1, s, w * sizeof *s);
+	for (uint32_t w = n; w > 0; w--)
+		s[w] = s[w - 1];
 	s[0] = line;
 }
 
@@ -169,10 +172,11 @@ static void drop_above(struct pcache *c, int level, uint64_t line)
 		uint64_t set = set_of(v, line);
 		uint64_t *s = v->line + set * v->ways;
 		uint32_t n = v->used[set];
-		int w = find(s, n, line);
-		if (w < 0)
+		uint32_t w = find(s, n, line);
+		if (w == n)
 			continue;
-		memmove(s + w, s + w + 1, (n - 1 - (uint32_t)w) * sizeof *s);
+		for (; w + 1 < n; w++)
+			s[w] = s[w + 1];
 		v->used[set] = n - 1;
 	}
 }
@@ -215,9 +219,10 @@ unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 			continue;
 		set[i] = set_of(v, line);
 		uint64_t *s = v->line + set[i] * v->ways;
-		int w = find(s, v->used[set[i]], line);
-		if (w >= 0) {
-			push_front(s, (uint32_t)w, line);
+		uint32_t n = v->used[set[i]];
+		uint32_t w = find(s, n, line);
+		if (w < n) {
+			push_front(s, w, line);
 			lat = v->latency;
 			break;
 		}

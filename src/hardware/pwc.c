@@ -16,8 +16,9 @@
  * set. An array is
  *
  *  - a hash table over its valid entries (key: tag, level, prefix), one
- *    chain per bucket linked through the entries: a lookup reads a bucket
- *    and the entry or two chained to it;
+ *    doubly linked chain per bucket threaded through the entries: a lookup
+ *    reads a bucket and the entry or two chained to it, and an entry
+ *    leaves its chain in O(1);
  *  - one recency list per set, linked through the entries, most recently
  *    used first. Invalid entries are kept at the LRU end, so the victim of
  *    a fill is always the list's tail: an invalid entry if the set has one,
@@ -36,13 +37,13 @@
 #define NIL UINT32_MAX          /* no entry */
 
 struct pwc_entry {
-	uint64_t prefix;        /* va >> xlat_level_shift(level) */
+	uint64_t key;           /* prefix << 3 | level; 0 = invalid (levels are >= 2) */
 	xlat_pa table;
 	uint32_t tag;
 	uint32_t perms;
-	uint8_t level;          /* 0 = invalid (and not in the hash table) */
-	uint32_t chain;         /* next valid entry of the same bucket, or NIL */
+	uint32_t next, prev;    /* neighbours in the bucket's chain, or NIL */
 	uint32_t newer, older;  /* neighbours in the set's recency list, or NIL */
+	uint32_t set;
 };
 
 struct pwc_set {
@@ -51,6 +52,8 @@ struct pwc_set {
 
 struct pwc_array {
 	unsigned sets, ways;
+	uint64_t set_mask;      /* sets - 1 if a power of two, else 0 (and % is used) */
+	bool sets_pow2;
 	struct pwc_entry *e;    /* sets * ways; set s owns e[s * ways, (s + 1) * ways) */
 	struct pwc_set *set;    /* sets */
 	uint32_t *bucket;       /* first entry of each hash chain, or NIL */
@@ -61,6 +64,10 @@ struct pwc {
 	struct pwc_config cfg;
 	/* SPLIT: arr[L] for L = 2..5; UNIFIED: arr[0]. */
 	struct pwc_array arr[XLAT_MAX_LEVELS + 1];
+	/* The array caching each level (NULL: not cached), and the highest
+	 * level cached. */
+	struct pwc_array *at[XLAT_MAX_LEVELS + 1];
+	int top;
 	struct pwc_stats st;
 };
 
@@ -73,13 +80,12 @@ static void array_clear(struct pwc_array *a)
 
 	for (unsigned s = 0; s < a->sets; s++) {
 		uint32_t first = s * a->ways;
-		for (uint32_t w = 0; w < a->ways; w++) {
-			struct pwc_entry *e = &a->e[first + w];
-			memset(e, 0, sizeof *e);
-			e->chain = NIL;
-			e->newer = w ? first + w - 1 : NIL;
-			e->older = w + 1 < a->ways ? first + w + 1 : NIL;
-		}
+		for (uint32_t w = 0; w < a->ways; w++)
+			a->e[first + w] = (struct pwc_entry){
+				.next = NIL, .prev = NIL, .set = s,
+				.newer = w ? first + w - 1 : NIL,
+				.older = w + 1 < a->ways ? first + w + 1 : NIL,
+			};
 		a->set[s].mru = first;
 		a->set[s].lru = first + a->ways - 1;
 	}
@@ -93,6 +99,8 @@ static int array_init(struct pwc_array *a, unsigned entries, unsigned ways)
 
 	a->ways = ways ? ways : entries;
 	a->sets = entries / a->ways;
+	a->sets_pow2 = (a->sets & (a->sets - 1)) == 0;
+	a->set_mask = a->sets_pow2 ? a->sets - 1 : 0;
 	while ((1u << bits) < 2 * entries)   /* load factor <= 1/2 */
 		bits++;
 	a->bucket_shift = 64 - bits;
@@ -149,12 +157,20 @@ struct pwc *pwc_create(const struct pwc_config *cfg)
 	}
 	p->cfg = *cfg;
 	if (cfg->style == PWC_SPLIT) {
-		for (int l = 2; l <= XLAT_MAX_LEVELS; l++)
-			if (cfg->entries[l] && array_init(&p->arr[l], cfg->entries[l], 0))
+		for (int l = 2; l <= XLAT_MAX_LEVELS; l++) {
+			if (!cfg->entries[l])
+				continue;
+			if (array_init(&p->arr[l], cfg->entries[l], 0))
 				goto fail;
+			p->at[l] = &p->arr[l];
+			p->top = l;
+		}
 	} else if (cfg->style == PWC_UNIFIED) {
 		if (array_init(&p->arr[0], cfg->unified_entries, cfg->unified_ways))
 			goto fail;
+		for (int l = 2; l <= XLAT_MAX_LEVELS; l++)
+			p->at[l] = &p->arr[0];
+		p->top = XLAT_MAX_LEVELS;
 	}
 	return p;
 fail:
@@ -174,63 +190,48 @@ void pwc_destroy(struct pwc *p)
 	free(p);
 }
 
-static inline uint64_t prefix_of(xlat_va va, int level)
+static inline uint64_t key_of(xlat_va va, int level)
 {
-	return va >> xlat_level_shift(level);
+	return (va >> xlat_level_shift(level)) << 3 | (uint64_t)level;
 }
 
-/* The array that may hold (level, prefix), or NULL if the level is not
- * cached; *set = the set it would be in. */
-static inline struct pwc_array *array_for(struct pwc *p, int level, uint64_t prefix,
-					  unsigned *set)
+static inline uint32_t *bucket_of(const struct pwc_array *a, uint64_t key, uint32_t tag)
 {
-	struct pwc_array *a;
-
-	if (p->cfg.style == PWC_SPLIT) {
-		a = &p->arr[level];
-		*set = 0;
-		return a->e ? a : NULL;
-	}
-	if (p->cfg.style != PWC_UNIFIED)
-		return NULL;
-	a = &p->arr[0];
-	*set = a->sets == 1 ? 0 : (unsigned)((prefix + (uint64_t)level) % a->sets);
-	return a;
-}
-
-static inline uint32_t *bucket_of(const struct pwc_array *a, uint32_t tag, int level,
-				  uint64_t prefix)
-{
-	uint64_t k = (prefix ^ ((uint64_t)tag << 29) ^ ((uint64_t)level << 61)) * 0x9e3779b97f4a7c15ULL;
+	uint64_t k = (key + tag * 0x9e3779b97f4a7c15ULL) * 0xff51afd7ed558ccdULL;
 
 	return &a->bucket[k >> a->bucket_shift];
 }
 
-/* The valid entry (tag, level, prefix), or NIL; b is its bucket. */
-static inline uint32_t find(const struct pwc_array *a, const uint32_t *b, uint32_t tag, int level,
-			    uint64_t prefix)
+/* The set a key belongs to: (prefix + level) mod sets. */
+static inline unsigned set_of(const struct pwc_array *a, uint64_t key)
+{
+	uint64_t x = (key >> 3) + (key & 7);
+
+	return a->sets_pow2 ? (unsigned)(x & a->set_mask) : (unsigned)(x % a->sets);
+}
+
+/* The valid entry (key, tag) of bucket b, or NIL. */
+static inline uint32_t find(const struct pwc_array *a, const uint32_t *b, uint64_t key, uint32_t tag)
 {
 	uint32_t i = *b;
 
-	while (i != NIL) {
-		const struct pwc_entry *e = &a->e[i];
-		if (e->prefix == prefix && e->tag == tag && e->level == level)
-			return i;
-		i = e->chain;
-	}
-	return NIL;
+	while (i != NIL && (a->e[i].key != key || a->e[i].tag != tag))
+		i = a->e[i].next;
+	return i;
 }
 
 /* Takes valid entry i out of its hash chain. */
 static void unhash(struct pwc_array *a, uint32_t i)
 {
 	struct pwc_entry *e = &a->e[i];
-	uint32_t *link = bucket_of(a, e->tag, e->level, e->prefix);
 
-	while (*link != i)
-		link = &a->e[*link].chain;
-	*link = e->chain;
-	e->chain = NIL;
+	if (e->prev != NIL)
+		a->e[e->prev].next = e->next;
+	else
+		*bucket_of(a, e->key, e->tag) = e->next;
+	if (e->next != NIL)
+		a->e[e->next].prev = e->prev;
+	e->next = e->prev = NIL;
 }
 
 static void unlink_entry(struct pwc_array *a, struct pwc_set *s, uint32_t i)
@@ -248,10 +249,10 @@ static void unlink_entry(struct pwc_array *a, struct pwc_set *s, uint32_t i)
 }
 
 /* Makes entry i its set's most recently used. */
-static void to_mru(struct pwc_array *a, unsigned set, uint32_t i)
+static inline void to_mru(struct pwc_array *a, uint32_t i)
 {
-	struct pwc_set *s = &a->set[set];
 	struct pwc_entry *e = &a->e[i];
+	struct pwc_set *s = &a->set[e->set];
 
 	if (s->mru == i)
 		return;
@@ -263,10 +264,10 @@ static void to_mru(struct pwc_array *a, unsigned set, uint32_t i)
 }
 
 /* Makes entry i its set's least recently used (it has just become invalid). */
-static void to_lru(struct pwc_array *a, unsigned set, uint32_t i)
+static void to_lru(struct pwc_array *a, uint32_t i)
 {
-	struct pwc_set *s = &a->set[set];
 	struct pwc_entry *e = &a->e[i];
+	struct pwc_set *s = &a->set[e->set];
 
 	if (s->lru == i)
 		return;
@@ -279,19 +280,22 @@ static void to_lru(struct pwc_array *a, unsigned set, uint32_t i)
 
 bool pwc_lookup(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct pwc_hit *hit)
 {
-	if (!p || p->cfg.style == PWC_NONE)
+	if (!p)
 		return false;
+	if (top_level > p->top)
+		top_level = p->top;
+	if (top_level < 2)
+		goto miss;
 	p->st.lookups++;
-	if (top_level > XLAT_MAX_LEVELS)
-		top_level = XLAT_MAX_LEVELS;
 	for (int l = 2; l <= top_level; l++) {
-		uint64_t prefix = prefix_of(va, l);
-		unsigned set;
-		struct pwc_array *a = array_for(p, l, prefix, &set);
-		uint32_t i = a ? find(a, bucket_of(a, tag, l, prefix), tag, l, prefix) : NIL;
+		struct pwc_array *a = p->at[l];
+		if (!a)
+			continue;
+		uint64_t key = key_of(va, l);
+		uint32_t i = find(a, bucket_of(a, key, tag), key, tag);
 		if (i == NIL)
 			continue;
-		to_mru(a, set, i);
+		to_mru(a, i);
 		p->st.hits_at[l]++;
 		if (hit) {
 			hit->level = l;
@@ -302,6 +306,12 @@ bool pwc_lookup(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct p
 	}
 	p->st.misses++;
 	return false;
+miss:
+	if (p->cfg.style != PWC_NONE) {
+		p->st.lookups++;
+		p->st.misses++;
+	}
+	return false;
 }
 
 void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table, uint32_t perms)
@@ -311,28 +321,29 @@ void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table,
 	if (level < 2 || level > XLAT_MAX_LEVELS)
 		XLAT_BUG("level %d has no paging-structure cache", level);
 
-	uint64_t prefix = prefix_of(va, level);
-	unsigned set;
-	struct pwc_array *a = array_for(p, level, prefix, &set);
+	struct pwc_array *a = p->at[level];
 	if (!a)
 		return;
-	uint32_t *b = bucket_of(a, tag, level, prefix);
-	uint32_t i = find(a, b, tag, level, prefix);
+	uint64_t key = key_of(va, level);
+	uint32_t *b = bucket_of(a, key, tag);
+	uint32_t i = find(a, b, key, tag);
 	if (i == NIL) {
 		/* The victim: an invalid entry, else the LRU one. */
-		i = a->set[set].lru;
+		i = a->set[set_of(a, key)].lru;
 		struct pwc_entry *e = &a->e[i];
-		if (e->level)
+		if (e->key)
 			unhash(a, i);
-		e->prefix = prefix;
-		e->level = (uint8_t)level;
+		e->key = key;
 		e->tag = tag;
-		e->chain = *b;
+		e->prev = NIL;
+		e->next = *b;
+		if (*b != NIL)
+			a->e[*b].prev = i;
 		*b = i;
 	}
 	a->e[i].table = table;
 	a->e[i].perms = perms;
-	to_mru(a, set, i);
+	to_mru(a, i);
 	p->st.fills++;
 }
 
@@ -352,11 +363,11 @@ static void flush_where(struct pwc *p, bool all, uint32_t tag)
 		}
 		for (uint32_t i = 0; i < a->sets * a->ways; i++) {
 			struct pwc_entry *e = &a->e[i];
-			if (!e->level || e->tag != tag)
+			if (!e->key || e->tag != tag)
 				continue;
 			unhash(a, i);
-			e->level = 0;
-			to_lru(a, i / a->ways, i);
+			e->key = 0;
+			to_lru(a, i);
 		}
 	}
 	p->st.flushes++;

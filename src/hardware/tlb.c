@@ -23,18 +23,29 @@
  * division (see set_of).
  *
  * Replacement. A fill first kills the entries for the same page that the
- * new one would shadow or that would shadow it, then takes the lowest
- * invalid way if any, else the policy's victim:
- *  - LRU, exact: every slot has a stamp, the level clock at its last use
- *    (0 when invalid), in an array of its own so that choosing a victim
- *    scans W contiguous words. A hit costs one store; a fill takes the
- *    smallest stamp, hence an invalid way first. (A recency list would
- *    make fills O(1) in wide sets but costs every hit several stores.)
+ * new one would shadow or that would shadow it, then takes an invalid way
+ * if any, else the policy's victim:
+ *  - LRU, exact: the ways of a set form a list from most to least recently
+ *    used, linked through two 16-bit way numbers per slot, with invalid
+ *    ways kept at the LRU end. A fill takes the tail (an invalid way if the
+ *    set has one, else the least recently used); a hit moves its way to the
+ *    front, nothing to do when it is there already, as it is for repeated
+ *    hits. Every operation is O(1), so a 72-way fully associative L1 costs
+ *    a fill no more than a 4-way one. Which invalid way a fill takes cannot
+ *    be observed under LRU (victims depend on recency only).
  *  - PLRU: a binary tree over the W ways of a set (halves split at W / 2,
  *    so W need not be a power of two: 12 ways is a 4 + ... tree of 11
  *    nodes); the victim is the way the bits point to.
  *  - RANDOM: xorshift64 % W, seeded from the config so runs are
  *    reproducible.
+ * PLRU and RANDOM take the lowest invalid way: there the position of an
+ * entry decides its fate.
+ *
+ * The fill after a miss. The mmu fills a level right after that level
+ * missed the same page under the same tag (and walked in between, which
+ * only ever removes entries). The miss already proved that no entry of the
+ * page matches the tag, so a non-global fill has nothing to kill: the level
+ * remembers its last miss, and any fill forgets it.
  *
  * Several entries of one level may cover one va only if software changed a
  * page's size without invalidating it (SDM 4.10.2.3 leaves the choice to
@@ -57,6 +68,18 @@
 
 static const uint8_t size_shift[NSIZES] = { 12, 21, 30 };
 
+/* LRU recency lists: way numbers within a set (ways <= 65535, see
+ * check_array), NO_WAY at the ends. */
+#define NO_WAY UINT16_MAX
+
+struct lru_link {
+	uint16_t newer, older;
+};
+
+struct lru_ends {
+	uint16_t mru, lru;
+};
+
 /* What a slot holds besides its key (in struct tlb_array.key). */
 struct tlb_entry {
 	xlat_pa pa;             /* page base */
@@ -75,7 +98,8 @@ struct tlb_array {
 	unsigned set_shift;
 	uint64_t *key;          /* per slot: (vpn << 2) | szi, or KEY_INVALID */
 	struct tlb_entry *e;    /* per slot */
-	uint64_t *stamp;        /* LRU: per slot, level clock at last use; 0 = invalid */
+	struct lru_link *link;  /* LRU: per slot, its neighbours in the set's recency list */
+	struct lru_ends *ends;  /* LRU: per set, the list's ends */
 	uint8_t *plru;          /* PLRU: sets * pnodes tree bits, one byte each */
 	unsigned pnodes;        /* heap slots per set: next_pow2(ways) - 1 */
 	unsigned live[NSIZES];  /* valid entries per size */
@@ -103,8 +127,11 @@ struct tlb {
 	struct tlb_probe probe[TLB_MAX_ARRAYS * NSIZES];
 	unsigned nprobes;
 	struct tlb_fill fill[NSIZES];   /* by the size index of the translation */
-	uint64_t clock;         /* LRU time; starts at 1 so 0 means "never used" */
 	uint64_t rng;           /* xorshift64 state, never 0 */
+	/* The last lookup that missed (see "The fill after a miss"). */
+	bool miss_valid;
+	uint32_t miss_tag;
+	uint64_t miss_page;     /* va >> 12 */
 	struct tlb_stats st;
 };
 
@@ -258,8 +285,16 @@ static void array_clear(struct tlb_array *a)
 	size_t n = (size_t)a->sets * a->ways;
 
 	memset(a->key, 0xff, sizeof(*a->key) * n);      /* KEY_INVALID */
-	if (a->stamp)
-		memset(a->stamp, 0, sizeof(*a->stamp) * n);
+	if (a->link)
+		for (unsigned set = 0; set < a->sets; set++) {
+			struct lru_link *l = a->link + (size_t)set * a->ways;
+			for (unsigned w = 0; w < a->ways; w++)
+				l[w] = (struct lru_link){
+					.newer = w ? (uint16_t)(w - 1) : NO_WAY,
+					.older = w + 1 < a->ways ? (uint16_t)(w + 1) : NO_WAY,
+				};
+			a->ends[set] = (struct lru_ends){ 0, (uint16_t)(a->ways - 1) };
+		}
 	if (a->plru)
 		memset(a->plru, 0, (size_t)a->sets * a->pnodes);
 	memset(a->live, 0, sizeof a->live);
@@ -287,8 +322,10 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 	}
 	a->key = malloc(n * sizeof *a->key);
 	a->e = calloc(n, sizeof *a->e);
-	if (c->repl == TLB_LRU)
-		a->stamp = calloc(n, sizeof *a->stamp);
+	if (c->repl == TLB_LRU) {
+		a->link = malloc(n * sizeof *a->link);
+		a->ends = malloc(a->sets * sizeof *a->ends);
+	}
 	if (c->repl == TLB_PLRU && a->ways > 1) {
 		/* Heap-numbered nodes of an unbalanced tree reach index
 		 * 2^depth - 2 with depth = ceil(log2(ways)). */
@@ -304,7 +341,7 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 			a->fbits++;
 		a->filter = calloc((size_t)1 << a->fbits, sizeof *a->filter);
 	}
-	if (!a->key || !a->e || (c->repl == TLB_LRU && !a->stamp) ||
+	if (!a->key || !a->e || (c->repl == TLB_LRU && (!a->link || !a->ends)) ||
 	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru) || (a->fbits && !a->filter))
 		return xlat_fail(-ENOMEM, "tlb: out of memory for %zu entries", n);
 	array_clear(a);
@@ -354,7 +391,6 @@ struct tlb *tlb_create(const struct tlb_config *cfg)
 			for (unsigned i = 0; i < t->narrays && !t->fill[sz].a; i++)
 				if (t->a[i].cfg.sizes & (1u << s))
 					t->fill[sz] = (struct tlb_fill){ .a = &t->a[i], .szi = (uint8_t)s };
-	t->clock = 1;
 	t->rng = cfg->seed ? cfg->seed : 0x2545f4914f6cdd1dULL;
 	return t;
 }
@@ -367,33 +403,80 @@ void tlb_destroy(struct tlb *t)
 		free(t->a[i].key);
 		free(t->a[i].e);
 		free(t->a[i].plru);
-		free(t->a[i].stamp);
+		free(t->a[i].link);
+		free(t->a[i].ends);
 		free(t->a[i].filter);
 	}
 	free(t);
 }
 
+/* ---- LRU lists ----------------------------------------------------------- */
+
+static inline void lru_unlink(struct lru_link *l, struct lru_ends *e, unsigned way)
+{
+	struct lru_link *x = &l[way];
+
+	if (x->newer != NO_WAY)
+		l[x->newer].older = x->older;
+	else
+		e->mru = x->older;
+	if (x->older != NO_WAY)
+		l[x->older].newer = x->newer;
+	else
+		e->lru = x->newer;
+}
+
+/* Makes `way` its set's most recently used. */
+static inline void lru_to_front(struct tlb_array *a, unsigned set, unsigned way)
+{
+	struct lru_ends *e = &a->ends[set];
+	struct lru_link *l = a->link + (size_t)set * a->ways;
+
+	if (e->mru == way)
+		return;
+	lru_unlink(l, e, way);
+	l[way] = (struct lru_link){ .newer = NO_WAY, .older = e->mru };
+	l[e->mru].newer = (uint16_t)way;
+	e->mru = (uint16_t)way;
+}
+
+/* Puts `way`, just made invalid, at its set's LRU end. */
+static inline void lru_to_back(struct tlb_array *a, unsigned set, unsigned way)
+{
+	struct lru_ends *e = &a->ends[set];
+	struct lru_link *l = a->link + (size_t)set * a->ways;
+
+	if (e->lru == way)
+		return;
+	lru_unlink(l, e, way);
+	l[way] = (struct lru_link){ .newer = e->lru, .older = NO_WAY };
+	l[e->lru].older = (uint16_t)way;
+	e->lru = (uint16_t)way;
+}
+
 /* ---- entries ------------------------------------------------------------- */
 
-/* Makes the valid entry in slot invalid. (Its size is in its key, so the
- * entry itself is not read: a victim's is about to be overwritten.) */
-static inline void entry_kill(struct tlb_array *a, size_t slot)
+/* Makes the valid entry in way `way` of `set` invalid. (Its size is in its
+ * key, so the entry itself is not read: a victim's is about to be
+ * overwritten.) */
+static inline void entry_kill(struct tlb_array *a, unsigned set, unsigned way)
 {
+	size_t slot = (size_t)set * a->ways + way;
+
 	a->live[a->key[slot] & 3]--;
 	if (a->filter)
 		a->filter[filter_bucket(a, a->key[slot])]--;
 	a->key[slot] = KEY_INVALID;
-	if (a->stamp)
-		a->stamp[slot] = 0;
+	if (a->link)
+		lru_to_back(a, set, way);
 }
 
-/* Marks the valid entry in way `way` of `set` (slot `slot`) most recently
- * used. */
-static inline void touch(struct tlb *t, struct tlb_array *a, unsigned set, unsigned way, size_t slot)
+/* Marks the valid entry in way `way` of `set` most recently used. */
+static inline void touch(struct tlb_array *a, unsigned set, unsigned way)
 {
 	switch (a->cfg.repl) {
 	case TLB_LRU:
-		a->stamp[slot] = ++t->clock;
+		lru_to_front(a, set, way);
 		break;
 	case TLB_PLRU:
 		if (a->ways > 1)
@@ -441,7 +524,7 @@ bool tlb_lookup(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
 			const struct tlb_entry *e = &a->e[base + w];
 			if (!tag_match(e, tag))
 				continue;
-			touch(t, a, set, w, base + w);
+			touch(a, set, w);
 			t->st.hits++;
 			t->st.hits_by_size[p->szi]++;
 			if (x) {
@@ -455,30 +538,24 @@ bool tlb_lookup(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
 		}
 	}
 	t->st.misses++;
+	t->miss_valid = true;
+	t->miss_tag = tag;
+	t->miss_page = va >> 12;
 	return false;
 }
 
 /* ---- fills -------------------------------------------------------------- */
 
-/* The way a fill of the set at base takes: the lowest invalid way, else the
- * policy's victim (made invalid). For LRU the smallest stamp is both: 0,
- * ties to the lowest way, when some way is invalid; else the least recent. */
-static unsigned fill_way(struct tlb *t, struct tlb_array *a, unsigned set, size_t base)
+/* The way a fill of `set` takes: an invalid way, else the policy's victim
+ * (made invalid). For LRU the list's tail is both. */
+static unsigned fill_way(struct tlb *t, struct tlb_array *a, unsigned set)
 {
+	size_t base = (size_t)set * a->ways;
 	const uint64_t *k = a->key + base;
-	unsigned w, way = 0, ways = a->ways;
+	unsigned w, way, ways = a->ways;
 
 	if (a->cfg.repl == TLB_LRU) {
-		/* A running minimum the compiler turns into conditional moves:
-		 * the stamps of a set are in no order, so a branch would
-		 * mispredict every few ways. */
-		const uint64_t *st = a->stamp + base;
-		uint64_t min = st[0];
-		for (w = 1; w < ways; w++)
-			if (st[w] < min) {
-				min = st[w];
-				way = w;
-			}
+		way = a->ends[set].lru;
 	} else {
 		for (w = 0; w < ways && k[w] != KEY_INVALID; w++)
 			;
@@ -491,7 +568,7 @@ static unsigned fill_way(struct tlb *t, struct tlb_array *a, unsigned set, size_
 	}
 	if (k[way] != KEY_INVALID) {
 		t->st.evictions++;
-		entry_kill(a, base + way);
+		entry_kill(a, set, way);
 	}
 	return way;
 }
@@ -514,15 +591,19 @@ void tlb_insert(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *
 	xlat_pa pa = x->pa + (va & ((1ULL << x->shift) - 1) & ~page_mask);
 	unsigned set = set_of(a, vpn);
 	size_t base = (size_t)set * a->ways;
+	bool after_miss = t->miss_valid && t->miss_tag == tag && t->miss_page == va >> 12;
 
 	/* Kill entries for the same page that the new one would shadow or
-	 * that would shadow it (same tag, or global of the same VPID). */
-	if (may_hold(a, key))
-		for (size_t j = base, end = base + a->ways; j < end; j++)
-			if (a->key[j] == key && ((a->e[j].tag ^ tag) & a->e[j].tagmask & mask) == 0)
-				entry_kill(a, j);
+	 * that would shadow it (same tag, or global of the same VPID), unless
+	 * the miss just before proved there are none. */
+	t->miss_valid = false;
+	if ((!after_miss || x->global) && may_hold(a, key))
+		for (unsigned w = 0; w < a->ways; w++)
+			if (a->key[base + w] == key &&
+			    ((a->e[base + w].tag ^ tag) & a->e[base + w].tagmask & mask) == 0)
+				entry_kill(a, set, w);
 
-	unsigned way = fill_way(t, a, set, base);
+	unsigned way = fill_way(t, a, set);
 	size_t slot = base + way;
 	a->key[slot] = key;
 	a->e[slot] = (struct tlb_entry){
@@ -532,7 +613,7 @@ void tlb_insert(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *
 	a->live[szi]++;
 	if (a->filter)
 		a->filter[filter_bucket(a, key)]++;
-	touch(t, a, set, way, slot);
+	touch(a, set, way);
 	t->st.fills++;
 }
 
@@ -565,10 +646,12 @@ static void flush_if(struct tlb *t, bool (*drop)(const struct tlb_entry *, uint3
 {
 	for (unsigned i = 0; i < t->narrays; i++) {
 		struct tlb_array *a = &t->a[i];
-		size_t n = (size_t)a->sets * a->ways;
-		for (size_t j = 0; j < n; j++)
-			if (a->key[j] != KEY_INVALID && drop(&a->e[j], tag, keep_global))
-				entry_kill(a, j);
+		for (unsigned set = 0; set < a->sets; set++)
+			for (unsigned w = 0; w < a->ways; w++) {
+				size_t j = (size_t)set * a->ways + w;
+				if (a->key[j] != KEY_INVALID && drop(&a->e[j], tag, keep_global))
+					entry_kill(a, set, w);
+			}
 	}
 	t->st.flushes++;
 }
@@ -601,9 +684,11 @@ void tlb_invlpg(struct tlb *t, uint32_t tag, xlat_va va)
 		unsigned set;
 		if (!probe_set(p, va, &key, &set))
 			continue;
-		for (size_t j = (size_t)set * a->ways; j < ((size_t)set + 1) * a->ways; j++)
+		for (unsigned w = 0; w < a->ways; w++) {
+			size_t j = (size_t)set * a->ways + w;
 			if (a->key[j] == key && tag_match(&a->e[j], tag))
-				entry_kill(a, j);
+				entry_kill(a, set, w);
+		}
 	}
 	t->st.invlpgs++;
 }
