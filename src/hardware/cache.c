@@ -1,64 +1,13 @@
 /*
- * The page-table line cache model (xlat/cache.h).
- *
- * Each level is a set-associative array of line numbers with exact LRU.
- * A set keeps its lines in recency order, most recently used first, and
- * a count of them, so
- *
- *   hit at way w  -> ways 0..w-1 move down one, the line goes to way 0
- *   fill          -> the lines move down one and the new one goes to way
- *                    0; a full set loses its last line, the LRU one
- *   invalidate w  -> ways w+1.. move up one, the count drops
- *
- * which is the LRU a clock stamp per line would give (invalid ways are
- * filled first), without stamps: a set is one array of 8-byte line
- * numbers, and a lookup reads only its valid ones. The model is touched on
- * every walk reference, and the host caches it shares with the simulated
- * page tables are not large, so it is kept small, and its moves are short
- * inline loops (a set holds a few dozen ways at most).
- *
- * Set index = line number mod sets (sets need not be a power of two: an
- * 11-way 1.375 MiB LLC slice has 2048 sets, but a 12 MiB 12-way LLC has
- * 16384, and a 30 MiB 15-way one 32768). A power of two takes a mask;
- * other counts (some server LLCs) keep the division, one per access (it
- * measured ~1.5 ns of a ~45 ns access, not worth a cleverer reduction).
- *
- * Inclusion: a read that hits at level k fills every level above it; a
- * miss everywhere fills every level. When a line leaves a level, it is
- * also removed from every level above it (back-invalidation), so each level
- * always holds a subset of the next: strictly inclusive, the simplest
- * hierarchy to reason about. (Real AMD L3s are victim caches; Intel's
- * server L3 is non-inclusive since Skylake-SP: docs/model.md.)
- *
- * The latency returned is the preset's load-to-use latency of the level
- * that hit (not a sum over the levels that missed), or mem_latency.
+ * The page-table line cache model (xlat/cache.h): configuration, flushes
+ * and statistics. The model itself, and its hot path, are in
+ * hardware/cache_impl.h, which the mmu inlines.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "xlat/cache.h"
-
-struct plevel {
-	/* sets * ways line numbers, set by set; NULL = level absent. Only
-	 * ways [0, used) of a set are ever read, so the array is not cleared:
-	 * a large level costs address space, not memory, until it fills. */
-	uint64_t *line;
-	uint32_t *used;       /* per set: ways [0, used) hold lines, most recent first */
-	uint64_t sets;
-	uint64_t set_mask;    /* sets - 1, used when sets is a power of two */
-	bool pow2;
-	unsigned ways;
-	unsigned latency;     /* cycles */
-};
-
-struct pcache {
-	struct pcache_config cfg;
-	unsigned line_shift;
-	struct plevel lv[PCACHE_LEVELS];
-	const struct plevel *deepest;   /* the last level present, or NULL */
-	struct pcache_stats st;
-};
+#include "hardware/cache_impl.h"
 
 /* 1 TiB: any cache we model is far smaller; keeps sets * ways in range. */
 #define PCACHE_MAX_BYTES (1ULL << 40)
@@ -117,7 +66,16 @@ struct pcache *pcache_create(const struct pcache_config *cfg)
 		v->set_mask = v->sets - 1;
 		v->line = malloc((size_t)v->sets * v->ways * sizeof *v->line);
 		v->used = calloc(v->sets, sizeof *v->used);
-		if (!v->line || !v->used) {
+		if (v->line && v != &c->lv[PCACHE_LEVELS - 1] &&
+		    v->sets * v->ways <= PCACHE_FILTER_MAX_LINES) {
+			/* Four counters per line or more. */
+			unsigned bits = 1;
+			while ((1ULL << bits) < 4 * v->sets * v->ways)
+				bits++;
+			v->fshift = 64 - bits;
+			v->filter = calloc((size_t)1 << bits, sizeof *v->filter);
+		}
+		if (!v->line || !v->used || (v->fshift && !v->filter)) {
 			xlat_fail(-ENOMEM, "cache: out of memory for the %s", level_name[i]);
 			pcache_destroy(c);
 			return NULL;
@@ -134,119 +92,25 @@ void pcache_destroy(struct pcache *c)
 	for (int i = 0; i < PCACHE_LEVELS; i++) {
 		free(c->lv[i].line);
 		free(c->lv[i].used);
+		free(c->lv[i].filter);
 	}
 	free(c);
 }
 
-static inline uint64_t set_of(const struct plevel *v, uint64_t line)
-{
-	return v->pow2 ? line & v->set_mask : line % v->sets;
-}
-
-/* The way of s[0, n) holding line, or n. */
-static inline uint32_t find(const uint64_t *s, uint32_t n, uint64_t line)
-{
-	uint32_t w = 0;
-
-	while (w < n && s[w] != line)
-		w++;
-	return w;
-}
-
-/* Moves ways 0..n-1 of s down one and puts line in way 0 (way n's old
- * content is overwritten). */
-static inline void push_front(uint64_t *s, uint32_t n, uint64_t line)
-{
-	for (uint32_t w = n; w > 0; w--)
-		s[w] = s[w - 1];
-	s[0] = line;
-}
-
-/* Back-invalidation: line has left `level`, so it leaves every level above. */
-static void drop_above(struct pcache *c, int level, uint64_t line)
-{
-	for (int i = 0; i < level; i++) {
-		struct plevel *v = &c->lv[i];
-		if (!v->line)
-			continue;
-		uint64_t set = set_of(v, line);
-		uint64_t *s = v->line + set * v->ways;
-		uint32_t n = v->used[set];
-		uint32_t w = find(s, n, line);
-		if (w == n)
-			continue;
-		for (; w + 1 < n; w++)
-			s[w] = s[w + 1];
-		v->used[set] = n - 1;
-	}
-}
-
-/* Puts line, which is not in the set, in its MRU way; a full set loses
- * its LRU line. */
-static void fill(struct pcache *c, int i, uint64_t set, uint64_t line)
-{
-	struct plevel *v = &c->lv[i];
-	uint64_t *s = v->line + set * v->ways;
-	uint32_t n = v->used[set];
-
-	if (n < v->ways) {
-		push_front(s, n, line);
-		v->used[set] = n + 1;
-		return;
-	}
-	uint64_t victim = s[v->ways - 1];
-	push_front(s, v->ways - 1, line);
-	drop_above(c, i, victim);
-}
-
 unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 {
-	uint64_t line = pa >> c->line_shift;
-	uint64_t set[PCACHE_LEVELS];
-	unsigned lat = c->cfg.mem_latency;
-	int i;
-
-	/* The deepest level's set is the one least likely to be in the host's
-	 * caches (it is the largest array): start fetching it now, while the
-	 * levels above are searched. */
-	if (c->deepest) {
-		const struct plevel *v = c->deepest;
-		__builtin_prefetch(v->line + set_of(v, line) * v->ways);
-	}
-	for (i = 0; i < PCACHE_LEVELS; i++) {
-		struct plevel *v = &c->lv[i];
-		if (!v->line)
-			continue;
-		set[i] = set_of(v, line);
-		uint64_t *s = v->line + set[i] * v->ways;
-		uint32_t n = v->used[set[i]];
-		uint32_t w = find(s, n, line);
-		if (w < n) {
-			push_front(s, w, line);
-			lat = v->latency;
-			break;
-		}
-	}
-	/* Fill the levels above the one that hit (all of them on a miss).
-	 * A victim's back-invalidation never removes the new line: it is not
-	 * yet in the deeper level whose victim is being chosen, or it is the
-	 * MRU line there. */
-	for (int j = i - 1; j >= 0; j--)
-		if (c->lv[j].line)
-			fill(c, j, set[j], line);
-	c->st.accesses++;
-	c->st.hits[i]++;
-	c->st.cycles += lat;
-	if (where)
-		*where = (unsigned)i;
-	return lat;
+	return pcache_access_inline(c, pa, where);
 }
 
 void pcache_flush(struct pcache *c)
 {
-	for (int i = 0; i < PCACHE_LEVELS; i++)
-		if (c->lv[i].used)
-			memset(c->lv[i].used, 0, c->lv[i].sets * sizeof *c->lv[i].used);
+	for (int i = 0; i < PCACHE_LEVELS; i++) {
+		struct plevel *v = &c->lv[i];
+		if (v->used)
+			memset(v->used, 0, v->sets * sizeof *v->used);
+		if (v->filter)
+			memset(v->filter, 0, sizeof *v->filter << (64 - v->fshift));
+	}
 }
 
 const struct pcache_stats *pcache_get_stats(const struct pcache *c)

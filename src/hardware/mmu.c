@@ -14,6 +14,7 @@
 
 #include "xlat/mmu.h"
 #include "xlat/phys.h"
+#include "hardware/cache_impl.h"
 
 #define SIDE_DATA 0
 #define SIDE_FETCH 1
@@ -161,7 +162,7 @@ static void charge_walk(struct mmu *m, const struct walk_result *res)
 		uint32_t rec = n < res->refs_cap ? n : res->refs_cap;
 		for (uint32_t i = 0; i < rec; i++) {
 			unsigned where;
-			cyc += pcache_access(m->cache, m->refs[i].addr, &where);
+			cyc += pcache_access_inline(m->cache, m->refs[i].addr, &where);
 			m->st.ref_where[where]++;
 		}
 	} else {
