@@ -8,15 +8,12 @@
  * (va >> 12 < 2^52).
  *
  * Finding an entry. Hardware compares the W ways of one set in parallel;
- * the model scans them. The keys live in an array of their own, so the keys
- * of a set are W contiguous words (one or two cache lines for the usual
- * 4-16 ways) and the rest of an entry (tag, frame, permissions) is read
- * only when its key matches. A lookup skips page sizes with no live
- * entries. A fully associative array is one set, scanned the same way: its
- * hits are rare on the simulator's hot path, which the mmu's "same page as
- * last time" check keeps from reaching the TLB, but a miss-heavy stream
- * misses in it on every access, so one of more than FILTER_WAYS ways also
- * counts its keys by hash (may_hold) and most misses skip the scan.
+ * the model finds the slots holding a key through a hash index over the
+ * whole array (hardware/slot_index.h), so a lookup costs the same for a
+ * 4-way L1 and a 1536-entry STLB: one bucket and the slot or two chained to
+ * it, whose full key and tag are then compared. A lookup skips page sizes
+ * with no live entries. The state and the hot path (lookup, fill) are in
+ * hardware/tlb_impl.h, inline for the mmu and the walker.
  *
  * Set index. vpn mod S, exactly, as the contract says. S is usually a power
  * of two (a mask); otherwise a multiply and a shift replace the 64-bit
@@ -25,14 +22,11 @@
  * Replacement. A fill first kills the entries for the same page that the
  * new one would shadow or that would shadow it, then takes an invalid way
  * if any, else the policy's victim:
- *  - LRU, exact: the ways of a set form a list from most to least recently
- *    used, linked through two 16-bit way numbers per slot, with invalid
- *    ways kept at the LRU end. A fill takes the tail (an invalid way if the
- *    set has one, else the least recently used); a hit moves its way to the
- *    front, nothing to do when it is there already, as it is for repeated
- *    hits. Every operation is O(1), so a 72-way fully associative L1 costs
- *    a fill no more than a 4-way one. Which invalid way a fill takes cannot
- *    be observed under LRU (victims depend on recency only).
+ *  - LRU, exact: the ways of a set form a recency list with invalid ways at
+ *    its end (hardware/lru.h); a fill takes the tail, a hit moves its way
+ *    to the front. Every operation is O(1), so a 72-way fully associative
+ *    L1 costs a fill no more than a 4-way one. Which invalid way a fill
+ *    takes cannot be observed under LRU (victims depend on recency only).
  *  - PLRU: a binary tree over the W ways of a set (halves split at W / 2,
  *    so W need not be a power of two: 12 ways is a 4 + ... tree of 11
  *    nodes); the victim is the way the bits point to.
@@ -58,184 +52,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xlat/tlb.h"
+#include "hardware/tlb_impl.h"
 
-#define KEY_INVALID UINT64_MAX
-#define NSIZES 3
+#define NSIZES TLB_NSIZES
+#define KEY_INVALID TLB_KEY_INVALID
 
 /* Bits of a vpn: va is 64 bits and pages are at least 4 KiB. */
 #define VPN_BITS 52
 
 static const uint8_t size_shift[NSIZES] = { 12, 21, 30 };
 
-/* LRU recency lists: way numbers within a set (ways <= 65535, see
- * check_array), NO_WAY at the ends. */
-#define NO_WAY UINT16_MAX
-
-struct lru_link {
-	uint16_t newer, older;
-};
-
-struct lru_ends {
-	uint16_t mru, lru;
-};
-
-/* What a slot holds besides its key (in struct tlb_array.key). */
-struct tlb_entry {
-	xlat_pa pa;             /* page base */
-	uint32_t tag;           /* VPID << 12 | PCID */
-	uint32_t tagmask;       /* bits of tag compared: ~0, or ~0xfff for a global entry */
-	uint32_t perms;
-	uint8_t global, dirty;  /* (the size is in the key) */
-};
-
-struct tlb_array {
-	struct tlb_array_config cfg;
-	unsigned sets, ways;
-	uint64_t set_mask;      /* sets - 1 when sets is a power of two */
-	bool sets_pow2;
-	uint64_t set_magic;     /* else: vpn / sets = vpn * set_magic >> set_shift */
-	unsigned set_shift;
-	uint64_t *key;          /* per slot: (vpn << 2) | szi, or KEY_INVALID */
-	struct tlb_entry *e;    /* per slot */
-	struct lru_link *link;  /* LRU: per slot, its neighbours in the set's recency list */
-	struct lru_ends *ends;  /* LRU: per set, the list's ends */
-	uint8_t *plru;          /* PLRU: sets * pnodes tree bits, one byte each */
-	unsigned pnodes;        /* heap slots per set: next_pow2(ways) - 1 */
-	unsigned live[NSIZES];  /* valid entries per size */
-	uint16_t *filter;       /* wide fully associative arrays: see may_hold */
-	unsigned fbits;         /* log2 of the filter's counters */
-};
-
-/* One (array, page size) pair a lookup probes. */
-struct tlb_probe {
-	struct tlb_array *a;
-	uint8_t szi, shift;
-};
-
-/* Where a translation of one page size is filled: the array holding that
- * size, or the largest smaller size some array holds (splintering). */
-struct tlb_fill {
-	struct tlb_array *a;    /* NULL: the level holds only larger sizes */
-	uint8_t szi;
-};
-
-struct tlb {
-	struct tlb_config cfg;
-	unsigned narrays;
-	struct tlb_array a[TLB_MAX_ARRAYS];
-	struct tlb_probe probe[TLB_MAX_ARRAYS * NSIZES];
-	unsigned nprobes;
-	struct tlb_fill fill[NSIZES];   /* by the size index of the translation */
-	uint64_t rng;           /* xorshift64 state, never 0 */
-	/* The last lookup that missed (see "The fill after a miss"). */
-	bool miss_valid;
-	uint32_t miss_tag;
-	uint64_t miss_page;     /* va >> 12 */
-	struct tlb_stats st;
-};
-
-/* ---- small helpers ---------------------------------------------------- */
-
-static inline bool tag_match(const struct tlb_entry *e, uint32_t tag)
-{
-	return ((e->tag ^ tag) & e->tagmask) == 0;
-}
-
-/* vpn mod sets, without a division. For S sets, not a power of two,
- * 2^(l-1) < S < 2^l: m = ceil(2^(52+l) / S) fits 64 bits, and
+/* vpn mod sets, without a division (tlb_set_of). For S sets, not a power
+ * of two, 2^(l-1) < S < 2^l: m = ceil(2^(52+l) / S) fits 64 bits, and
  * m * S = 2^(52+l) + e with 0 <= e < S, so
  *   vpn * m / 2^(52+l) = vpn / S + vpn * e / (S * 2^(52+l)),
  * where for vpn < 2^52 the second term is below 2^-l < 1/S: too little to
  * reach the next integer above vpn / S, whose fraction is at most
  * (S - 1) / S. So the floor is exactly vpn / S (Granlund & Montgomery,
  * "Division by invariant integers using multiplication", 1994, thm 4.2). */
-static inline unsigned set_of(const struct tlb_array *a, uint64_t vpn)
+static void set_magic(struct tlb_array *a)
 {
-	if (a->sets_pow2)
-		return (unsigned)(vpn & a->set_mask);
-	uint64_t q = (uint64_t)(((unsigned __int128)vpn * a->set_magic) >> a->set_shift);
-	return (unsigned)(vpn - q * a->sets);
-}
+	unsigned l = 0;
 
-/* A fully associative array with more than FILTER_WAYS ways also counts
- * its valid keys by a hash of the key (4 counters per way or more), so that
- * most misses, the common case of a wide first-level array behind the mmu's
- * same-page check, skip the scan of every way. */
-#define FILTER_WAYS 16
-
-static inline unsigned filter_bucket(const struct tlb_array *a, uint64_t key)
-{
-	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> (64 - a->fbits));
-}
-
-/* False only if no valid entry of a has this key. */
-static inline bool may_hold(const struct tlb_array *a, uint64_t key)
-{
-	return !a->filter || a->filter[filter_bucket(a, key)] != 0;
+	while ((1u << l) < a->sets)
+		l++;
+	unsigned __int128 p = (unsigned __int128)1 << (VPN_BITS + l);
+	a->set_magic = (uint64_t)((p + a->sets - 1) / a->sets);
+	a->set_shift = VPN_BITS + l;
 }
 
 static bool is_pow2(unsigned x)
 {
 	return x && !(x & (x - 1));
-}
-
-static int size_index(unsigned shift)
-{
-	for (int i = 0; i < NSIZES; i++)
-		if (size_shift[i] == shift)
-			return i;
-	return -1;
-}
-
-static uint64_t xorshift64(uint64_t *s)
-{
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
-}
-
-/* ---- tree PLRU -------------------------------------------------------
- * Node n has children 2n+1 (lower half of its ways) and 2n+2 (upper half);
- * bit 0 means "the victim is in the lower half". */
-
-static void plru_touch(struct tlb_array *a, unsigned set, unsigned way)
-{
-	uint8_t *bits = a->plru + (size_t)set * a->pnodes;
-	unsigned node = 0, lo = 0, hi = a->ways;
-
-	while (hi - lo > 1) {
-		unsigned mid = (lo + hi) / 2;
-		if (way < mid) {
-			bits[node] = 1;         /* used the lower half: victim above */
-			node = 2 * node + 1;
-			hi = mid;
-		} else {
-			bits[node] = 0;
-			node = 2 * node + 2;
-			lo = mid;
-		}
-	}
-}
-
-static unsigned plru_victim(const struct tlb_array *a, unsigned set)
-{
-	const uint8_t *bits = a->plru + (size_t)set * a->pnodes;
-	unsigned node = 0, lo = 0, hi = a->ways;
-
-	while (hi - lo > 1) {
-		unsigned mid = (lo + hi) / 2;
-		if (bits[node] == 0) {
-			node = 2 * node + 1;
-			hi = mid;
-		} else {
-			node = 2 * node + 2;
-			lo = mid;
-		}
-	}
-	return lo;
 }
 
 /* ---- configuration ---------------------------------------------------- */
@@ -285,21 +133,13 @@ static void array_clear(struct tlb_array *a)
 	size_t n = (size_t)a->sets * a->ways;
 
 	memset(a->key, 0xff, sizeof(*a->key) * n);      /* KEY_INVALID */
+	slot_index_clear(&a->index);
 	if (a->link)
-		for (unsigned set = 0; set < a->sets; set++) {
-			struct lru_link *l = a->link + (size_t)set * a->ways;
-			for (unsigned w = 0; w < a->ways; w++)
-				l[w] = (struct lru_link){
-					.newer = w ? (uint16_t)(w - 1) : NO_WAY,
-					.older = w + 1 < a->ways ? (uint16_t)(w + 1) : NO_WAY,
-				};
-			a->ends[set] = (struct lru_ends){ 0, (uint16_t)(a->ways - 1) };
-		}
+		for (unsigned set = 0; set < a->sets; set++)
+			lru_init_set(a->link, &a->ends[set], set * a->ways, a->ways);
 	if (a->plru)
 		memset(a->plru, 0, (size_t)a->sets * a->pnodes);
 	memset(a->live, 0, sizeof a->live);
-	if (a->filter)
-		memset(a->filter, 0, sizeof(*a->filter) << a->fbits);
 }
 
 static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
@@ -310,16 +150,10 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 	a->ways = c->ways ? c->ways : c->entries;
 	a->sets = c->entries / a->ways;
 	a->sets_pow2 = is_pow2(a->sets);
-	if (a->sets_pow2) {
+	if (a->sets_pow2)
 		a->set_mask = a->sets - 1;
-	} else {
-		unsigned l = 0;
-		while ((1u << l) < a->sets)
-			l++;
-		unsigned __int128 p = (unsigned __int128)1 << (VPN_BITS + l);
-		a->set_magic = (uint64_t)((p + a->sets - 1) / a->sets);
-		a->set_shift = VPN_BITS + l;
-	}
+	else
+		set_magic(a);
 	a->key = malloc(n * sizeof *a->key);
 	a->e = calloc(n, sizeof *a->e);
 	if (c->repl == TLB_LRU) {
@@ -334,15 +168,9 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 			a->pnodes = 2 * a->pnodes + 1;
 		a->plru = calloc((size_t)a->sets * a->pnodes, 1);
 	}
-	if (a->sets == 1 && a->ways > FILTER_WAYS) {
-		/* Counters are uint16_t: a bucket holds at most 65535 ways. */
-		a->fbits = 1;
-		while ((1u << a->fbits) < 4 * a->ways)
-			a->fbits++;
-		a->filter = calloc((size_t)1 << a->fbits, sizeof *a->filter);
-	}
-	if (!a->key || !a->e || (c->repl == TLB_LRU && (!a->link || !a->ends)) ||
-	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru) || (a->fbits && !a->filter))
+	bool indexed = slot_index_init(&a->index, (uint32_t)n) == 0;
+	if (!indexed || !a->key || !a->e || (c->repl == TLB_LRU && (!a->link || !a->ends)) ||
+	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru))
 		return xlat_fail(-ENOMEM, "tlb: out of memory for %zu entries", n);
 	array_clear(a);
 	return 0;
@@ -390,7 +218,9 @@ struct tlb *tlb_create(const struct tlb_config *cfg)
 		for (int s = (int)sz; s >= 0 && !t->fill[sz].a; s--)
 			for (unsigned i = 0; i < t->narrays && !t->fill[sz].a; i++)
 				if (t->a[i].cfg.sizes & (1u << s))
-					t->fill[sz] = (struct tlb_fill){ .a = &t->a[i], .szi = (uint8_t)s };
+					t->fill[sz] = (struct tlb_fill){
+						.a = &t->a[i], .szi = (uint8_t)s, .shift = size_shift[s],
+					};
 	t->rng = cfg->seed ? cfg->seed : 0x2545f4914f6cdd1dULL;
 	return t;
 }
@@ -405,230 +235,57 @@ void tlb_destroy(struct tlb *t)
 		free(t->a[i].plru);
 		free(t->a[i].link);
 		free(t->a[i].ends);
-		free(t->a[i].filter);
+		slot_index_fini(&t->a[i].index);
 	}
 	free(t);
 }
 
-/* ---- LRU lists ----------------------------------------------------------- */
-
-static inline void lru_unlink(struct lru_link *l, struct lru_ends *e, unsigned way)
-{
-	struct lru_link *x = &l[way];
-
-	if (x->newer != NO_WAY)
-		l[x->newer].older = x->older;
-	else
-		e->mru = x->older;
-	if (x->older != NO_WAY)
-		l[x->older].newer = x->newer;
-	else
-		e->lru = x->newer;
-}
-
-/* Makes `way` its set's most recently used. */
-static inline void lru_to_front(struct tlb_array *a, unsigned set, unsigned way)
-{
-	struct lru_ends *e = &a->ends[set];
-	struct lru_link *l = a->link + (size_t)set * a->ways;
-
-	if (e->mru == way)
-		return;
-	lru_unlink(l, e, way);
-	l[way] = (struct lru_link){ .newer = NO_WAY, .older = e->mru };
-	l[e->mru].newer = (uint16_t)way;
-	e->mru = (uint16_t)way;
-}
-
-/* Puts `way`, just made invalid, at its set's LRU end. */
-static inline void lru_to_back(struct tlb_array *a, unsigned set, unsigned way)
-{
-	struct lru_ends *e = &a->ends[set];
-	struct lru_link *l = a->link + (size_t)set * a->ways;
-
-	if (e->lru == way)
-		return;
-	lru_unlink(l, e, way);
-	l[way] = (struct lru_link){ .newer = e->lru, .older = NO_WAY };
-	l[e->lru].older = (uint16_t)way;
-	e->lru = (uint16_t)way;
-}
-
-/* ---- entries ------------------------------------------------------------- */
-
-/* Makes the valid entry in way `way` of `set` invalid. (Its size is in its
- * key, so the entry itself is not read: a victim's is about to be
- * overwritten.) */
-static inline void entry_kill(struct tlb_array *a, unsigned set, unsigned way)
-{
-	size_t slot = (size_t)set * a->ways + way;
-
-	a->live[a->key[slot] & 3]--;
-	if (a->filter)
-		a->filter[filter_bucket(a, a->key[slot])]--;
-	a->key[slot] = KEY_INVALID;
-	if (a->link)
-		lru_to_back(a, set, way);
-}
-
-/* Marks the valid entry in way `way` of `set` most recently used. */
-static inline void touch(struct tlb_array *a, unsigned set, unsigned way)
-{
-	switch (a->cfg.repl) {
-	case TLB_LRU:
-		lru_to_front(a, set, way);
-		break;
-	case TLB_PLRU:
-		if (a->ways > 1)
-			plru_touch(a, set, way);
-		break;
-	case TLB_RANDOM:
-		break;
-	}
-}
-
-/* ---- the hot path ------------------------------------------------------- */
-
-/* The key of va's page for probe p and the set that would hold it. False
- * if p can hold no entry for it now (no live entry of that size, or the
- * filter rules the key out). */
-static inline bool probe_set(const struct tlb_probe *p, xlat_va va, uint64_t *key, unsigned *set)
-{
-	const struct tlb_array *a = p->a;
-	uint64_t vpn = va >> p->shift;
-
-	if (!a->live[p->szi])
-		return false;
-	*key = vpn << 2 | p->szi;
-	if (!may_hold(a, *key))
-		return false;
-	*set = set_of(a, vpn);
-	return true;
-}
+/* ---- lookup and fill: hardware/tlb_impl.h ------------------------------- */
 
 bool tlb_lookup(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
 {
-	t->st.lookups++;
-	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
-		struct tlb_array *a = p->a;
-		uint64_t key;
-		unsigned set;
-		if (!probe_set(p, va, &key, &set))
-			continue;
-		unsigned ways = a->ways;
-		size_t base = (size_t)set * ways;
-		const uint64_t *k = a->key + base;
-		for (unsigned w = 0; w < ways; w++) {
-			if (k[w] != key)
-				continue;
-			const struct tlb_entry *e = &a->e[base + w];
-			if (!tag_match(e, tag))
-				continue;
-			touch(a, set, w);
-			t->st.hits++;
-			t->st.hits_by_size[p->szi]++;
-			if (x) {
-				x->pa = e->pa;
-				x->shift = p->shift;
-				x->global = e->global;
-				x->dirty = e->dirty;
-				x->perms = e->perms;
-			}
-			return true;
-		}
-	}
-	t->st.misses++;
-	t->miss_valid = true;
-	t->miss_tag = tag;
-	t->miss_page = va >> 12;
-	return false;
-}
-
-/* ---- fills -------------------------------------------------------------- */
-
-/* The way a fill of `set` takes: an invalid way, else the policy's victim
- * (made invalid). For LRU the list's tail is both. */
-static unsigned fill_way(struct tlb *t, struct tlb_array *a, unsigned set)
-{
-	size_t base = (size_t)set * a->ways;
-	const uint64_t *k = a->key + base;
-	unsigned w, way, ways = a->ways;
-
-	if (a->cfg.repl == TLB_LRU) {
-		way = a->ends[set].lru;
-	} else {
-		for (w = 0; w < ways && k[w] != KEY_INVALID; w++)
-			;
-		if (w < ways)
-			way = w;
-		else if (a->cfg.repl == TLB_PLRU)
-			way = a->ways > 1 ? plru_victim(a, set) : 0;
-		else
-			way = (unsigned)(xorshift64(&t->rng) % a->ways);
-	}
-	if (k[way] != KEY_INVALID) {
-		t->st.evictions++;
-		entry_kill(a, set, way);
-	}
-	return way;
+	return tlb_lookup_inline(t, tag, va, x);
 }
 
 void tlb_insert(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *x)
 {
-	int xszi = size_index(x->shift);
-	uint32_t mask = x->global ? ~0xfffu : ~0u;
+	tlb_insert_inline(t, tag, va, x);
+}
 
-	if (xszi < 0)
-		XLAT_BUG("page shift %u is not 12, 21 or 30", x->shift);
-	struct tlb_array *a = t->fill[xszi].a;
-	if (!a)
-		return;
-	unsigned szi = t->fill[xszi].szi;
-	uint64_t vpn = va >> size_shift[szi], key = vpn << 2 | szi;
-	uint64_t page_mask = (1ULL << size_shift[szi]) - 1;
-	/* The new entry's base: x->pa is the base of x's page, which may be
-	 * larger than the entry when splintering. */
-	xlat_pa pa = x->pa + (va & ((1ULL << x->shift) - 1) & ~page_mask);
-	unsigned set = set_of(a, vpn);
-	size_t base = (size_t)set * a->ways;
-	bool after_miss = t->miss_valid && t->miss_tag == tag && t->miss_page == va >> 12;
+/* Calls fn on every slot holding va's page in any array, under any tag
+ * (fn checks the tag), with the slot's set. */
+static void for_each_slot_of(struct tlb *t, xlat_va va,
+			     void (*fn)(struct tlb_array *, unsigned, uint32_t, uint32_t), uint32_t tag)
+{
+	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
+		struct tlb_array *a = p->a;
+		if (!a->live[p->szi])
+			continue;
+		uint64_t vpn = va >> p->shift, key = vpn << 2 | p->szi;
+		for (uint32_t s = slot_index_first(&a->index, slot_index_hash(key)), next; s != SLOT_NONE;
+		     s = next) {
+			next = slot_index_next(&a->index, s);
+			if (a->key[s] == key)
+				fn(a, tlb_set_of(a, vpn), s, tag);
+		}
+	}
+}
 
-	/* Kill entries for the same page that the new one would shadow or
-	 * that would shadow it (same tag, or global of the same VPID), unless
-	 * the miss just before proved there are none. */
-	t->miss_valid = false;
-	if ((!after_miss || x->global) && may_hold(a, key))
-		for (unsigned w = 0; w < a->ways; w++)
-			if (a->key[base + w] == key &&
-			    ((a->e[base + w].tag ^ tag) & a->e[base + w].tagmask & mask) == 0)
-				entry_kill(a, set, w);
+static void set_dirty(struct tlb_array *a, unsigned set, uint32_t s, uint32_t tag)
+{
+	if (tlb_tag_match(&a->e[s], tag))
+		a->e[s].dirty = 1;
+}
 
-	unsigned way = fill_way(t, a, set);
-	size_t slot = base + way;
-	a->key[slot] = key;
-	a->e[slot] = (struct tlb_entry){
-		.pa = pa, .tag = tag, .tagmask = mask, .perms = x->perms,
-		.global = x->global ? 1 : 0, .dirty = x->dirty ? 1 : 0,
-	};
-	a->live[szi]++;
-	if (a->filter)
-		a->filter[filter_bucket(a, key)]++;
-	touch(a, set, way);
-	t->st.fills++;
+static void kill_if_tag(struct tlb_array *a, unsigned set, uint32_t s, uint32_t tag)
+{
+	if (tlb_tag_match(&a->e[s], tag))
+		tlb_entry_kill(a, set, s);
 }
 
 void tlb_set_dirty(struct tlb *t, uint32_t tag, xlat_va va)
 {
-	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
-		struct tlb_array *a = p->a;
-		uint64_t key;
-		unsigned set;
-		if (!probe_set(p, va, &key, &set))
-			continue;
-		for (size_t j = (size_t)set * a->ways; j < ((size_t)set + 1) * a->ways; j++)
-			if (a->key[j] == key && tag_match(&a->e[j], tag))
-				a->e[j].dirty = 1;
-	}
+	for_each_slot_of(t, va, set_dirty, tag);
 }
 
 /* ---- invalidation ------------------------------------------------------- */
@@ -650,7 +307,7 @@ static void flush_if(struct tlb *t, bool (*drop)(const struct tlb_entry *, uint3
 			for (unsigned w = 0; w < a->ways; w++) {
 				size_t j = (size_t)set * a->ways + w;
 				if (a->key[j] != KEY_INVALID && drop(&a->e[j], tag, keep_global))
-					entry_kill(a, set, w);
+					tlb_entry_kill(a, set, (uint32_t)j);
 			}
 	}
 	t->st.flushes++;
@@ -658,7 +315,7 @@ static void flush_if(struct tlb *t, bool (*drop)(const struct tlb_entry *, uint3
 
 static bool drop_tag(const struct tlb_entry *e, uint32_t tag, bool keep_global)
 {
-	return tag_match(e, tag) && !(keep_global && e->global);
+	return tlb_tag_match(e, tag) && !(keep_global && e->global);
 }
 
 static bool drop_vpid(const struct tlb_entry *e, uint32_t vpid, bool unused)
@@ -678,18 +335,7 @@ void tlb_flush_vpid(struct tlb *t, uint32_t vpid)
 
 void tlb_invlpg(struct tlb *t, uint32_t tag, xlat_va va)
 {
-	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
-		struct tlb_array *a = p->a;
-		uint64_t key;
-		unsigned set;
-		if (!probe_set(p, va, &key, &set))
-			continue;
-		for (unsigned w = 0; w < a->ways; w++) {
-			size_t j = (size_t)set * a->ways + w;
-			if (a->key[j] == key && tag_match(&a->e[j], tag))
-				entry_kill(a, set, w);
-		}
-	}
+	for_each_slot_of(t, va, kill_if_tag, tag);
 	t->st.invlpgs++;
 }
 
