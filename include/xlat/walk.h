@@ -155,6 +155,7 @@ struct walk_level_priv {
 struct walk_stage_priv {
 	const struct xlat_format *fmt;
 	unsigned maxphyaddr, ctl;
+	xlat_pa root;                             /* the root last validated */
 	unsigned fmt_ctl;                         /* FMT_CTL_* equivalent of ctl */
 	uint64_t present;                         /* entry present iff (e & present) */
 	uint64_t xd;                              /* X86_XD with NXE, else 0 */
@@ -184,9 +185,11 @@ struct walk_result {
 	bool global;            /* stage-0 leaf has G (and CR4.PGE is assumed on) */
 	uint32_t refs;          /* entries read by this walk */
 	struct walk_fault fault;
-	/* Optional trace: if refs_out != NULL, the first refs_cap references
-	 * are stored there in architectural order. */
+	/* Optional traces: the first refs_cap references, in architectural
+	 * order, in full to refs_out and as bottom-space addresses only to
+	 * ref_addrs (what a cost model needs), each if not NULL. */
 	struct walk_ref *refs_out;
+	xlat_pa *ref_addrs;
 	uint32_t refs_cap;
 };
 
@@ -199,7 +202,8 @@ int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
 
 /* Translates req->va. Returns 0 with res->fault.kind == WALK_OK, or 0 with a
  * fault recorded (the fault is the architectural outcome, not an error), or
- * -errno only for misuse (bad chain). res->refs_out/refs_cap are inputs. */
+ * -errno only for misuse (bad chain). res->refs_out, ref_addrs and refs_cap
+ * are inputs. */
 int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk_result *res);
 
 /* Checks an access against the combined permissions of a cached translation

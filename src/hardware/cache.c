@@ -29,6 +29,9 @@ static int check(const struct pcache_config *cfg)
 					 level_name[i], (unsigned long long)c->bytes);
 		if (c->ways == 0)
 			return xlat_fail(-EINVAL, "cache: %s needs ways > 0", level_name[i]);
+		if (c->ways > WAYS_MAX)
+			return xlat_fail(-EINVAL, "cache: %s: %u ways is more than the model allows (%u)",
+					 level_name[i], c->ways, WAYS_MAX);
 		if (c->bytes % ((uint64_t)c->ways * line))
 			return xlat_fail(-EINVAL, "cache: %s of %llu bytes is not a multiple of %u ways x %u-byte lines",
 					 level_name[i], (unsigned long long)c->bytes, c->ways, line);
@@ -59,23 +62,13 @@ struct pcache *pcache_create(const struct pcache_config *cfg)
 		const struct pcache_level_config *lc = &cfg->level[i];
 		if (lc->bytes == 0)
 			continue;
-		v->ways = lc->ways;
+		v->n = lc->ways;
 		v->latency = lc->latency;
-		v->sets = lc->bytes / ((uint64_t)v->ways * cfg->line_bytes);
+		v->sets = lc->bytes / ((uint64_t)v->n * cfg->line_bytes);
 		v->pow2 = (v->sets & (v->sets - 1)) == 0;
 		v->set_mask = v->sets - 1;
-		v->line = malloc((size_t)v->sets * v->ways * sizeof *v->line);
-		v->used = calloc(v->sets, sizeof *v->used);
-		if (v->line && v != &c->lv[PCACHE_LEVELS - 1] &&
-		    v->sets * v->ways <= PCACHE_FILTER_MAX_LINES) {
-			/* Four counters per line or more. */
-			unsigned bits = 1;
-			while ((1ULL << bits) < 4 * v->sets * v->ways)
-				bits++;
-			v->fshift = 64 - bits;
-			v->filter = calloc((size_t)1 << bits, sizeof *v->filter);
-		}
-		if (!v->line || !v->used || (v->fshift && !v->filter)) {
+		v->line = malloc((size_t)v->sets * v->n * sizeof *v->line);
+		if (!v->line || ways_init(&v->ways, v->sets, v->n)) {
 			xlat_fail(-ENOMEM, "cache: out of memory for the %s", level_name[i]);
 			pcache_destroy(c);
 			return NULL;
@@ -91,8 +84,7 @@ void pcache_destroy(struct pcache *c)
 		return;
 	for (int i = 0; i < PCACHE_LEVELS; i++) {
 		free(c->lv[i].line);
-		free(c->lv[i].used);
-		free(c->lv[i].filter);
+		ways_fini(&c->lv[i].ways);
 	}
 	free(c);
 }
@@ -104,13 +96,9 @@ unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 
 void pcache_flush(struct pcache *c)
 {
-	for (int i = 0; i < PCACHE_LEVELS; i++) {
-		struct plevel *v = &c->lv[i];
-		if (v->used)
-			memset(v->used, 0, v->sets * sizeof *v->used);
-		if (v->filter)
-			memset(v->filter, 0, sizeof *v->filter << (64 - v->fshift));
-	}
+	for (int i = 0; i < PCACHE_LEVELS; i++)
+		if (c->lv[i].line)
+			ways_clear(&c->lv[i].ways);
 }
 
 const struct pcache_stats *pcache_get_stats(const struct pcache *c)

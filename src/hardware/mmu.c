@@ -15,6 +15,7 @@
 #include "xlat/mmu.h"
 #include "xlat/phys.h"
 #include "hardware/cache_impl.h"
+#include "hardware/tlb_impl.h"
 
 #define SIDE_DATA 0
 #define SIDE_FETCH 1
@@ -44,7 +45,7 @@ struct mmu {
 	uint32_t tag;
 	struct mmu_stats st;
 	struct last_hit last[2];
-	struct walk_ref *refs;     /* WALK_MAX_REFS, filled by the walker for the cost model */
+	xlat_pa *ref_addrs;        /* WALK_MAX_REFS, filled by the walker for the cost model */
 	/* remember()'s answers by (perms, dirty) for stage-0 control bits
 	 * ok_ctl: the permission rules evaluated once, not on every fill. */
 	uint8_t ok_table[64];
@@ -85,8 +86,8 @@ struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom)
 		return NULL;
 	}
 	m->cfg = *cfg;
-	m->refs = calloc(WALK_MAX_REFS, sizeof *m->refs);
-	if (!m->refs)
+	m->ref_addrs = calloc(WALK_MAX_REFS, sizeof *m->ref_addrs);
+	if (!m->ref_addrs)
 		goto fail;
 	if (build_side(m, SIDE_DATA, cfg->ndtlb, cfg->dtlb) ||
 	    build_side(m, SIDE_FETCH, cfg->nitlb, cfg->itlb))
@@ -112,7 +113,7 @@ void mmu_destroy(struct mmu *m)
 		pwc_destroy(m->pwc[s]);
 	tlb_destroy(m->ntlb);
 	pcache_destroy(m->cache);
-	free(m->refs);
+	free(m->ref_addrs);
 	free(m);
 }
 
@@ -162,7 +163,7 @@ static void charge_walk(struct mmu *m, const struct walk_result *res)
 		uint32_t rec = n < res->refs_cap ? n : res->refs_cap;
 		for (uint32_t i = 0; i < rec; i++) {
 			unsigned where;
-			cyc += pcache_access_inline(m->cache, m->refs[i].addr, &where);
+			cyc += pcache_access_inline(m->cache, m->ref_addrs[i], &where);
 			m->st.ref_where[where]++;
 		}
 	} else {
@@ -223,7 +224,7 @@ static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_
 static void fill(struct mmu *m, unsigned side, unsigned upto, xlat_va va, const struct tlb_xlat *x)
 {
 	for (unsigned l = 0; l < upto; l++)
-		tlb_insert(m->side[side][l], m->tag, va, x);
+		tlb_insert_inline(m->side[side][l], m->tag, va, x);
 	if (upto > 0)
 		drop_last(m, side);
 }
@@ -237,12 +238,10 @@ static int walk_and_fill(struct mmu *m, const struct walk_req *req, unsigned sid
 {
 	struct walk_result res;
 
+	res.refs_out = NULL;
+	res.ref_addrs = m->cache ? m->ref_addrs : NULL;
+	res.refs_cap = WALK_MAX_REFS;
 	for (unsigned tries = 0;; tries++) {
-		memset(&res, 0, sizeof res);
-		if (m->cache) {
-			res.refs_out = m->refs;
-			res.refs_cap = WALK_MAX_REFS;
-		}
 		int rc = walk_translate(&m->chain, req, &res);
 		if (rc < 0)
 			return rc;
@@ -285,7 +284,7 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 	int rc;
 
 	for (l = 0; l < n; l++)
-		if (tlb_lookup(m->side[side][l], m->tag, va, &x))
+		if (tlb_lookup_inline(m->side[side][l], m->tag, va, &x))
 			break;
 
 	if (l < n) {

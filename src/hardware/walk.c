@@ -31,10 +31,11 @@
 #include <string.h>
 
 #include "xlat/phys.h"
-#include "xlat/pwc.h"
-#include "xlat/tlb.h"
 #include "xlat/walk.h"
+#include "hardware/pwc_impl.h"
+#include "hardware/tlb_impl.h"
 #include "hardware/walk_perm.h"
+#include "memory/phys_inline.h"
 
 /* Shift of "no page boundary": the identity translation below the last stage. */
 #define SHIFT_NONE 63u
@@ -45,7 +46,8 @@ struct wctx {
 	const struct walk_req *req;
 	struct walk_fault *fault;
 	struct walk_ref *out;       /* refs_out, or NULL */
-	uint32_t cap;               /* refs_cap, or 0 without refs_out */
+	xlat_pa *addrs;             /* ref_addrs, or NULL */
+	uint32_t cap;               /* refs_cap, or 0 without either */
 	uint32_t nrefs;             /* entries read so far */
 	bool user;                  /* stage 0 sees a user-mode access */
 	bool ac_ok;                 /* SMAP override: EFLAGS.AC and explicit */
@@ -110,27 +112,39 @@ static void stage_refresh(struct walk_stage_priv *sp, const struct walk_stage *s
 }
 
 /* Validates stage j and brings its derived masks up to date. 0 or -EINVAL. */
-static int stage_prepare(struct walk_chain *c, unsigned j)
+static __attribute__((noinline)) int stage_revalidate(struct walk_chain *c, unsigned j)
 {
 	const struct walk_stage *st = &c->stage[j];
 	struct walk_stage_priv *sp = &c->priv[j];
 
-	if (sp->fmt == st->fmt && sp->maxphyaddr == st->maxphyaddr && sp->ctl == st->ctl && st->fmt)
-		goto check_root;
-	if (!st->fmt)
-		return xlat_fail(-EINVAL, "walk: stage %u has no format", j);
-	if (st->fmt->levels < 2 || st->fmt->levels > XLAT_MAX_LEVELS)
-		return xlat_fail(-EINVAL, "walk: stage %u: %s has %u levels", j, st->fmt->name,
-				 st->fmt->levels);
-	if (st->maxphyaddr < XLAT_PAGE_SHIFT || st->maxphyaddr > XLAT_MAX_PA_BITS)
-		return xlat_fail(-EINVAL, "walk: stage %u: maxphyaddr %u outside 12..52", j,
-				 st->maxphyaddr);
-	stage_refresh(sp, st);
-check_root:
+	if (!(sp->fmt == st->fmt && sp->maxphyaddr == st->maxphyaddr && sp->ctl == st->ctl && st->fmt)) {
+		if (!st->fmt)
+			return xlat_fail(-EINVAL, "walk: stage %u has no format", j);
+		if (st->fmt->levels < 2 || st->fmt->levels > XLAT_MAX_LEVELS)
+			return xlat_fail(-EINVAL, "walk: stage %u: %s has %u levels", j, st->fmt->name,
+					 st->fmt->levels);
+		if (st->maxphyaddr < XLAT_PAGE_SHIFT || st->maxphyaddr > XLAT_MAX_PA_BITS)
+			return xlat_fail(-EINVAL, "walk: stage %u: maxphyaddr %u outside 12..52", j,
+					 st->maxphyaddr);
+		stage_refresh(sp, st);
+	}
 	if (!xlat_aligned(st->root, XLAT_PAGE_SIZE) || (st->root >> st->maxphyaddr))
 		return xlat_fail(-EINVAL, "walk: stage %u: root 0x%llx is not a page below 2^%u", j,
 				 (unsigned long long)st->root, st->maxphyaddr);
+	sp->root = st->root;
 	return 0;
+}
+
+/* The same, for the common case that nothing changed since the last walk. */
+static inline int stage_prepare(struct walk_chain *c, unsigned j)
+{
+	const struct walk_stage *st = &c->stage[j];
+	const struct walk_stage_priv *sp = &c->priv[j];
+
+	if (sp->fmt == st->fmt && sp->root == st->root && sp->maxphyaddr == st->maxphyaddr &&
+	    sp->ctl == st->ctl && st->fmt)
+		return 0;
+	return stage_revalidate(c, j);
 }
 
 void walk_chain_init(struct walk_chain *c, struct phys *mem)
@@ -168,13 +182,9 @@ static inline bool input_ok(const struct xlat_format *fmt, xlat_va in)
 static bool fault(struct wctx *w, enum walk_fault_kind kind, unsigned j, int level,
 		  xlat_va addr, uint64_t e)
 {
-	struct walk_fault *f = w->fault;
-
-	f->kind = kind;
-	f->stage = (uint8_t)j;
-	f->level = (uint8_t)level;
-	f->addr = addr;
-	f->entry = e;
+	*w->fault = (struct walk_fault){
+		.kind = kind, .stage = (uint8_t)j, .level = (uint8_t)level, .addr = addr, .entry = e,
+	};
 	return false;
 }
 
@@ -256,7 +266,7 @@ static bool inner(struct wctx *w, unsigned j, xlat_va a, const struct wjob *job,
 
 	if (!t)
 		return walk_stage(w, j, a, job, o);
-	if (tlb_lookup(t, c->stage[1].tag, a, &x) && ntlb_usable(w, job, &x)) {
+	if (tlb_lookup_inline(t, c->stage[1].tag, a, &x) && ntlb_usable(w, job, &x)) {
 		c->stats.ntlb_hits++;
 		o->pa = x.pa | (a & ((1ULL << x.shift) - 1));
 		o->shift = x.shift;
@@ -274,7 +284,7 @@ static bool inner(struct wctx *w, unsigned j, xlat_va a, const struct wjob *job,
 	x.global = 0;
 	x.dirty = o->dirty;
 	x.perms = o->perms;
-	tlb_insert(t, c->stage[1].tag, a, &x);
+	tlb_insert_inline(t, c->stage[1].tag, a, &x);
 	return true;
 }
 
@@ -331,16 +341,20 @@ set_accessed_dirty(struct wctx *w, unsigned j, const struct wlevel *lv, int top,
 	return true;
 }
 
-/* Appends a reference to the trace (w->cap is 0 when there is none). */
+/* Appends a reference to the traces (w->cap is 0 when there is none). */
 static inline void record(struct wctx *w, unsigned j, int level, unsigned fs, unsigned fl,
 			  xlat_va in_addr, xlat_pa addr, uint64_t e)
 {
-	if (w->nrefs < w->cap)
-		w->out[w->nrefs] = (struct walk_ref){
-			.stage = (uint8_t)j, .level = (uint8_t)level,
-			.for_stage = (uint8_t)fs, .for_level = (uint8_t)fl,
-			.in_addr = in_addr, .addr = addr, .entry = e,
-		};
+	if (w->nrefs < w->cap) {
+		if (w->addrs)
+			w->addrs[w->nrefs] = addr;
+		if (w->out)
+			w->out[w->nrefs] = (struct walk_ref){
+				.stage = (uint8_t)j, .level = (uint8_t)level,
+				.for_stage = (uint8_t)fs, .for_level = (uint8_t)fl,
+				.in_addr = in_addr, .addr = addr, .entry = e,
+			};
+	}
 	w->nrefs++;
 }
 
@@ -375,7 +389,7 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	if (st->pwc) {
 		struct pwc_hit hit;
 
-		if (pwc_lookup(st->pwc, st->tag, in, level, &hit)) {
+		if (pwc_lookup_inline(st->pwc, st->tag, in, level, &hit)) {
 			if (hit.level < 2 || hit.level > level)
 				XLAT_BUG("pwc hit at level %d of a %d-level stage", hit.level, level);
 			level = hit.level - 1;
@@ -408,7 +422,7 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 			r->ip = to.perms;
 			r->sh = (uint8_t)to.shift;
 		}
-		if (phys_read64(c->mem, ba, &e) < 0)
+		if (phys_read64_inline(c->mem, ba, &e) < 0)
 			return fault(w, WALK_BAD_ADDRESS, j, level, ba, 0);
 		if (j == 0)
 			record(w, 0, level, 0, (unsigned)level, ea, ba, e);
@@ -473,7 +487,7 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 		return false;
 	if (st->pwc)
 		for (int l = top; l > level; l--)
-			pwc_fill(st->pwc, st->tag, in, l, lv[l].e & sp->lv[l].addr[0], lv[l].acc);
+			pwc_fill_inline(st->pwc, st->tag, in, l, lv[l].e & sp->lv[l].addr[0], lv[l].acc);
 
 	o->pa = fo.pa;
 	o->shift = shift < fo.shift ? shift : fo.shift;
@@ -551,7 +565,8 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	w.req = req;
 	w.fault = &res->fault;
 	w.out = res->refs_out;
-	w.cap = res->refs_out ? res->refs_cap : 0;
+	w.addrs = res->ref_addrs;
+	w.cap = res->refs_out || res->ref_addrs ? res->refs_cap : 0;
 	w.nrefs = 0;
 	w.user = !req->supervisor && !req->implicit;
 	w.ac_ok = req->ac && !req->implicit;
@@ -563,7 +578,7 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	job.for_stage = 0;
 	job.for_level = 0;
 
-	memset(&res->fault, 0, sizeof res->fault);
+	res->fault.kind = WALK_OK;
 	res->pa = 0;
 	res->shift = 0;
 	res->perms = 0;

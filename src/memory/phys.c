@@ -10,20 +10,6 @@
 #include "memory/phys_internal.h"
 #include "xlat/phys.h"
 
-enum phys_kind { PHYS_SPARSE, PHYS_BUFFER, PHYS_VIEW };
-
-struct phys {
-	enum phys_kind kind;
-	unsigned pa_bits;
-	uint64_t nframes;          /* addressable frames: [0, nframes) */
-	struct falloc fa;
-	struct fstore fs;          /* sparse */
-	uint8_t *buf;              /* buffer: frame pfn is buf + (pfn << 12) */
-	struct phys *lower;        /* view: where the bytes are */
-	phys_resolve_fn resolve;
-	void *ctx;
-};
-
 /* What an untouched sparse frame reads as. Read-only memory: a write
  * through it faults instead of corrupting every untouched frame. */
 static const uint8_t zero_page[XLAT_PAGE_SIZE] __attribute__((aligned(XLAT_PAGE_SIZE)));

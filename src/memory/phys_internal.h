@@ -125,4 +125,20 @@ uint8_t *fstore_touch(struct fstore *fs, uint64_t pfn);
 void fstore_drop(struct fstore *fs, uint64_t pfn, uint64_t n);
 uint64_t fstore_host_bytes(const struct fstore *fs);
 
+/* ---- the space (phys.c) ------------------------------------------------ */
+
+enum phys_kind { PHYS_SPARSE, PHYS_BUFFER, PHYS_VIEW };
+
+struct phys {
+	enum phys_kind kind;
+	unsigned pa_bits;
+	uint64_t nframes;          /* addressable frames: [0, nframes) */
+	struct falloc fa;
+	struct fstore fs;          /* sparse */
+	uint8_t *buf;              /* buffer: frame pfn is buf + (pfn << 12) */
+	struct phys *lower;        /* view: where the bytes are */
+	phys_resolve_fn resolve;
+	void *ctx;
+};
+
 #endif
