@@ -33,20 +33,55 @@ static uint64_t rng(uint64_t *s)
 	return *s;
 }
 
-/* Every way whose signature is sig is a candidate with that signature; no
- * other way passes ways_is_sig. */
+/* Either family, as a structure using it would call it. */
+static bool t_flagged(const struct ways *x, size_t set, unsigned w, uint8_t sig)
+{
+	if (ways_small_sets(x))
+		return (ways_s_match(ways_s(x, set), x->n, ways_rep(sig)) >> w) & 1;
+	return (ways_w_match(x, ways_w(x, set), w / 8, ways_rep(sig)) >> (8 * (w % 8) + 7)) & 1;
+}
+
+static unsigned t_tail(const struct ways *x, size_t set)
+{
+	return ways_small_sets(x) ? ways_s_tail(ways_s(x, set), x->n) : ways_w_tail(ways_w(x, set));
+}
+
+static void t_touch(const struct ways *x, size_t set, unsigned w)
+{
+	if (ways_small_sets(x))
+		ways_s_touch(ways_s(x, set), w);
+	else
+		ways_w_touch(ways_w(x, set), w);
+}
+
+static void t_take(const struct ways *x, size_t set, unsigned w, uint8_t sig, bool valid)
+{
+	if (ways_small_sets(x)) {
+		if (w == ways_s_tail(ways_s(x, set), x->n) && !(sig & 1))
+			ways_s_fill_tail(ways_s(x, set), x->n, w, sig, valid);
+		else
+			ways_s_take(ways_s(x, set), w, sig, valid);
+	} else {
+		ways_w_take(x, ways_w(x, set), w, sig, valid);
+	}
+}
+
+static void t_drop(const struct ways *x, size_t set, unsigned w)
+{
+	if (ways_small_sets(x))
+		ways_s_drop(ways_s(x, set), x->n, w);
+	else
+		ways_w_drop(x, ways_w(x, set), w);
+}
+
+/* The ways flagged for sig are exactly the valid ways whose signature is
+ * sig. */
 static void check_candidates(const struct ways *x, size_t set, const struct ref_set *r, uint8_t sig)
 {
 	bool seen[MAX_WAYS] = { false };
-	const uint8_t *sigs = ways_sigs(x, set);
 
-	for (unsigned k = 0; k < x->words; k++)
-		for (uint64_t m = ways_candidates(x, sigs, k, sig); m; m &= m - 1) {
-			unsigned w = ways_candidate_way(m, k);
-			assert_true(w < x->n);
-			if (ways_is_sig(sigs, w, sig))
-				seen[w] = true;
-		}
+	for (unsigned w = 0; w < x->n; w++)
+		seen[w] = t_flagged(x, set, w, sig);
 	for (unsigned w = 0; w < x->n; w++) {
 		bool want = r->valid[w] && r->sig[w] == sig;
 		if (seen[w] != want)
@@ -59,7 +94,7 @@ static void check_candidates(const struct ways *x, size_t set, const struct ref_
 /* The tail is invalid if any way is, else the least recently used. */
 static void check_tail(const struct ways *x, size_t set, const struct ref_set *r)
 {
-	unsigned tail = ways_tail(x, set), nvalid = 0, lru = 0;
+	unsigned tail = t_tail(x, set), nvalid = 0, lru = 0;
 	bool any_invalid = false;
 
 	for (unsigned w = 0; w < x->n; w++) {
@@ -105,8 +140,8 @@ static void run(unsigned n, uint64_t seed, int steps)
 		check_candidates(&x, set, rs, (uint8_t)(1 + (r >> 24) % 255));
 		check_tail(&x, set, rs);
 		if (op < 4) {                   /* a fill: the tail */
-			unsigned w = ways_tail(&x, set);
-			ways_take(&x, set, w, sig, rs->valid[w]);
+			unsigned w = t_tail(&x, set);
+			t_take(&x, set, w, sig, rs->valid[w]);
 			rs->valid[w] = true;
 			rs->sig[w] = sig;
 			rs->used[w] = ++now;
@@ -114,17 +149,17 @@ static void run(unsigned n, uint64_t seed, int steps)
 			unsigned w = (unsigned)((r >> 32) % n);
 			if (!rs->valid[w])
 				continue;
-			ways_touch(&x, set, w);
+			t_touch(&x, set, w);
 			rs->used[w] = ++now;
 		} else if (op < 9) {            /* an invalidation */
 			unsigned w = (unsigned)((r >> 32) % n);
 			if (!rs->valid[w])
 				continue;
-			ways_drop(&x, set, w);
+			t_drop(&x, set, w);
 			rs->valid[w] = false;
 		} else {                        /* a fill of a given way (PLRU, random) */
 			unsigned w = (unsigned)((r >> 32) % n);
-			ways_take(&x, set, w, sig, rs->valid[w]);
+			t_take(&x, set, w, sig, rs->valid[w]);
 			rs->valid[w] = true;
 			rs->sig[w] = sig;
 			rs->used[w] = ++now;

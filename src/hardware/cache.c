@@ -29,9 +29,6 @@ static int check(const struct pcache_config *cfg)
 					 level_name[i], (unsigned long long)c->bytes);
 		if (c->ways == 0)
 			return xlat_fail(-EINVAL, "cache: %s needs ways > 0", level_name[i]);
-		if (c->ways > WAYS_MAX)
-			return xlat_fail(-EINVAL, "cache: %s: %u ways is more than the model allows (%u)",
-					 level_name[i], c->ways, WAYS_MAX);
 		if (c->bytes % ((uint64_t)c->ways * line))
 			return xlat_fail(-EINVAL, "cache: %s of %llu bytes is not a multiple of %u ways x %u-byte lines",
 					 level_name[i], (unsigned long long)c->bytes, c->ways, line);
@@ -62,13 +59,14 @@ struct pcache *pcache_create(const struct pcache_config *cfg)
 		const struct pcache_level_config *lc = &cfg->level[i];
 		if (lc->bytes == 0)
 			continue;
-		v->n = lc->ways;
+		v->ways = lc->ways;
 		v->latency = lc->latency;
-		v->sets = lc->bytes / ((uint64_t)v->n * cfg->line_bytes);
+		v->sets = lc->bytes / ((uint64_t)v->ways * cfg->line_bytes);
 		v->pow2 = (v->sets & (v->sets - 1)) == 0;
 		v->set_mask = v->sets - 1;
-		v->line = malloc((size_t)v->sets * v->n * sizeof *v->line);
-		if (!v->line || ways_init(&v->ways, v->sets, v->n)) {
+		v->line = malloc((size_t)v->sets * v->ways * sizeof *v->line);
+		v->used = calloc(v->sets, sizeof *v->used);
+		if (!v->line || !v->used) {
 			xlat_fail(-ENOMEM, "cache: out of memory for the %s", level_name[i]);
 			pcache_destroy(c);
 			return NULL;
@@ -84,7 +82,7 @@ void pcache_destroy(struct pcache *c)
 		return;
 	for (int i = 0; i < PCACHE_LEVELS; i++) {
 		free(c->lv[i].line);
-		ways_fini(&c->lv[i].ways);
+		free(c->lv[i].used);
 	}
 	free(c);
 }
@@ -97,8 +95,8 @@ unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 void pcache_flush(struct pcache *c)
 {
 	for (int i = 0; i < PCACHE_LEVELS; i++)
-		if (c->lv[i].line)
-			ways_clear(&c->lv[i].ways);
+		if (c->lv[i].used)
+			memset(c->lv[i].used, 0, c->lv[i].sets * sizeof *c->lv[i].used);
 }
 
 const struct pcache_stats *pcache_get_stats(const struct pcache *c)

@@ -3,14 +3,21 @@
  * hot path, inline, for cache.c and the mmu (which charges every walk
  * reference through it). Internal to src/hardware.
  *
- * Each level is a set-associative array of line numbers with exact LRU,
- * invalid ways filled first. A way's line stays where it was put; which
- * ways may hold a line (a signature byte per way) and their recency order
- * are the set's bookkeeping in hardware/ways.h, so a lookup that misses a
- * level reads that set's small header and no line numbers, and a hit, a
- * fill or an invalidation is O(1) whatever the associativity. (The
- * previous model kept each set's lines in recency order and moved them on
- * every access; the order, and so every figure, is the same.)
+ * Each level is a set-associative array of line numbers with exact LRU.
+ * A set keeps its lines in recency order, most recently used first, and
+ * a count of them, so
+ *
+ *   hit at way w  -> ways 0..w-1 move down one, the line goes to way 0
+ *   fill          -> the lines move down one and the new one goes to way
+ *                    0; a full set loses its last line, the LRU one
+ *   invalidate w  -> ways w+1.. move up one, the count drops
+ *
+ * which is the LRU a clock stamp per line would give (invalid ways are
+ * filled first), without stamps: a set is one array of 8-byte line
+ * numbers, and a lookup reads only its valid ones. The model is touched on
+ * every walk reference, and the host caches it shares with the simulated
+ * page tables are not large, so it is kept small, and its moves are short
+ * inline loops (a set holds a few dozen ways at most).
  *
  * Set index = line number mod sets (sets need not be a power of two: an
  * 11-way 1.375 MiB LLC slice has 2048 sets, but a 12 MiB 12-way LLC has
@@ -32,16 +39,17 @@
 #define XLAT_HARDWARE_CACHE_IMPL_H
 
 #include "xlat/cache.h"
-#include "hardware/ways.h"
 
 struct plevel {
-	uint64_t *line;       /* sets * ways line numbers, set by set (a way's is
-			       * meaningful only while the way is valid); NULL = level absent */
-	struct ways ways;     /* the sets' signatures and recency */
+	/* sets * ways line numbers, set by set; NULL = level absent. Only
+	 * ways [0, used) of a set are ever read, so the array is not cleared:
+	 * a large level costs address space, not memory, until it fills. */
+	uint64_t *line;
+	uint32_t *used;       /* per set: ways [0, used) hold lines, most recent first */
 	uint64_t sets;
 	uint64_t set_mask;    /* sets - 1, used when sets is a power of two */
 	bool pow2;
-	unsigned n;           /* ways */
+	unsigned ways;
 	unsigned latency;     /* cycles */
 };
 
@@ -58,51 +66,60 @@ static inline uint64_t pcache_set_of(const struct plevel *v, uint64_t line)
 	return v->pow2 ? line & v->set_mask : line % v->sets;
 }
 
-/* The way of `set` holding line, or -1. */
-static inline int pcache_find(const struct plevel *v, uint64_t set, uint64_t line, uint8_t sig)
+/* The way of s[0, n) holding line, or n. */
+static inline uint32_t pcache_find(const uint64_t *s, uint32_t n, uint64_t line)
 {
-	const uint8_t *sigs = ways_sigs(&v->ways, set);
-	const uint64_t *s = v->line + set * v->n;
+	uint32_t w = 0;
 
-	for (unsigned k = 0; k < v->ways.words; k++)
-		for (uint64_t m = ways_candidates(&v->ways, sigs, k, sig); m; m &= m - 1) {
-			unsigned w = ways_candidate_way(m, k);
-			if (ways_is_sig(sigs, w, sig) && s[w] == line)
-				return (int)w;
-		}
-	return -1;
+	while (w < n && s[w] != line)
+		w++;
+	return w;
+}
+
+/* Moves ways 0..n-1 of s down one and puts line in way 0 (way n's old
+ * content is overwritten). */
+static inline void pcache_push_front(uint64_t *s, uint32_t n, uint64_t line)
+{
+	for (uint32_t w = n; w > 0; w--)
+		s[w] = s[w - 1];
+	s[0] = line;
 }
 
 /* Back-invalidation: line has left `level`, so it leaves every level above. */
 static inline void pcache_drop_above(struct pcache *c, int level, uint64_t line)
 {
-	uint8_t sig = ways_sig(ways_hash(line));
-
 	for (int i = 0; i < level; i++) {
 		struct plevel *v = &c->lv[i];
 		if (!v->line)
 			continue;
 		uint64_t set = pcache_set_of(v, line);
-		int w = pcache_find(v, set, line, sig);
-		if (w >= 0)
-			ways_drop(&v->ways, set, (unsigned)w);
+		uint64_t *s = v->line + set * v->ways;
+		uint32_t n = v->used[set];
+		uint32_t w = pcache_find(s, n, line);
+		if (w == n)
+			continue;
+		for (; w + 1 < n; w++)
+			s[w] = s[w + 1];
+		v->used[set] = n - 1;
 	}
 }
 
-/* Puts line, which is not in level i's set, in the set's fill way (an
- * invalid one, else the LRU line, which leaves the level). */
-static inline void pcache_fill(struct pcache *c, int i, uint64_t set, uint64_t line, uint8_t sig)
+/* Puts line, which is not in level i's set, in its MRU way; a full set
+ * loses its LRU line. */
+static inline void pcache_fill(struct pcache *c, int i, uint64_t set, uint64_t line)
 {
 	struct plevel *v = &c->lv[i];
-	unsigned w = ways_tail(&v->ways, set);
-	bool full = ways_used(&v->ways, set) == v->n;
-	uint64_t *slot = &v->line[set * v->n + w];
-	uint64_t victim = *slot;
+	uint64_t *s = v->line + set * v->ways;
+	uint32_t n = v->used[set];
 
-	*slot = line;
-	ways_take(&v->ways, set, w, sig, full);
-	if (full)
-		pcache_drop_above(c, i, victim);
+	if (n < v->ways) {
+		pcache_push_front(s, n, line);
+		v->used[set] = n + 1;
+		return;
+	}
+	uint64_t victim = s[v->ways - 1];
+	pcache_push_front(s, v->ways - 1, line);
+	pcache_drop_above(c, i, victim);
 }
 
 /* pcache_access (xlat/cache.h), inline. */
@@ -110,7 +127,6 @@ static inline __attribute__((always_inline)) unsigned
 pcache_access_inline(struct pcache *c, xlat_pa pa, unsigned *where)
 {
 	uint64_t line = pa >> c->line_shift;
-	uint8_t sig = ways_sig(ways_hash(line));
 	uint64_t set[PCACHE_LEVELS];
 	unsigned lat = c->cfg.mem_latency;
 	int i;
@@ -120,27 +136,29 @@ pcache_access_inline(struct pcache *c, xlat_pa pa, unsigned *where)
 	 * levels above are searched. */
 	if (c->deepest) {
 		const struct plevel *v = c->deepest;
-		__builtin_prefetch(ways_header(&v->ways, pcache_set_of(v, line)));
+		__builtin_prefetch(v->line + pcache_set_of(v, line) * v->ways);
 	}
 	for (i = 0; i < PCACHE_LEVELS; i++) {
 		struct plevel *v = &c->lv[i];
 		if (!v->line)
 			continue;
 		set[i] = pcache_set_of(v, line);
-		int w = pcache_find(v, set[i], line, sig);
-		if (w >= 0) {
-			ways_touch(&v->ways, set[i], (unsigned)w);
+		uint64_t *s = v->line + set[i] * v->ways;
+		uint32_t n = v->used[set[i]];
+		uint32_t w = pcache_find(s, n, line);
+		if (w < n) {
+			pcache_push_front(s, w, line);
 			lat = v->latency;
 			break;
 		}
 	}
-	/* Fill the levels above the one that hit (all of them on a miss),
-	 * deepest first. A victim's back-invalidation never removes the new
-	 * line: it is not yet in the levels above the one whose victim is
-	 * chosen. */
+	/* Fill the levels above the one that hit (all of them on a miss).
+	 * A victim's back-invalidation never removes the new line: it is not
+	 * yet in the deeper level whose victim is being chosen, or it is the
+	 * MRU line there. */
 	for (int j = i - 1; j >= 0; j--)
 		if (c->lv[j].line)
-			pcache_fill(c, j, set[j], line, sig);
+			pcache_fill(c, j, set[j], line);
 	c->st.accesses++;
 	c->st.hits[i]++;
 	c->st.cycles += lat;
