@@ -13,11 +13,17 @@
  *
  * They are consulted on every TLB miss, and a walk that misses the PDE
  * cache looks in several arrays and fills one, so nothing here scans a
- * set: an array finds its slots by (tag, level, prefix) through a hash
- * index (hardware/slot_index.h) and keeps exact LRU per set with recency
- * lists (hardware/lru.h), invalid slots at the LRU end, so a fill's victim
- * is the tail. The hot path is in hardware/pwc_impl.h, inline for the
- * walker.
+ * set. An array is
+ *
+ *  - a hash table over its valid entries (key: tag, level, prefix), one
+ *    doubly linked chain per bucket threaded through the entries: a lookup
+ *    reads a bucket and the entry or two chained to it, and an entry
+ *    leaves its chain in O(1);
+ *  - one recency list per set, linked through the entries, most recently
+ *    used first. Invalid entries are kept at the LRU end, so the victim of
+ *    a fill is always the list's tail: an invalid entry if the set has one,
+ *    else the least recently used. That is exact LRU with invalid entries
+ *    filled first, as a clock stamp per entry would give, without a scan.
  *
  * Tags are compared exactly: paging-structure-cache entries are never
  * global (SDM 4.10.3.1: they are associated with the current PCID).
@@ -30,43 +36,44 @@
 
 #define PWC_MAX_ENTRIES (1u << 20)
 
-/* Every slot invalid, every set's list in slot order, the index empty. */
+/* Every entry invalid, every set's list in way order, every bucket empty. */
 static void array_clear(struct pwc_array *a)
 {
-	memset(a->key, 0, sizeof *a->key * a->sets * a->ways);
-	slot_index_clear(&a->index);
-	for (unsigned s = 0; s < a->sets; s++)
-		lru_init_set(a->link, &a->ends[s], s * a->ways, a->ways);
+	size_t buckets = (size_t)1 << (64 - a->bucket_shift);
+
+	for (unsigned s = 0; s < a->sets; s++) {
+		uint32_t first = s * a->ways;
+		for (uint32_t w = 0; w < a->ways; w++)
+			a->e[first + w] = (struct pwc_entry){
+				.next = PWC_NIL, .prev = PWC_NIL, .set = s,
+				.newer = w ? first + w - 1 : PWC_NIL,
+				.older = w + 1 < a->ways ? first + w + 1 : PWC_NIL,
+			};
+		a->set[s].mru = first;
+		a->set[s].lru = first + a->ways - 1;
+	}
+	for (size_t b = 0; b < buckets; b++)
+		a->bucket[b] = PWC_NIL;
 }
 
 static int array_init(struct pwc_array *a, unsigned entries, unsigned ways)
 {
+	unsigned bits = 1;
+
 	a->ways = ways ? ways : entries;
 	a->sets = entries / a->ways;
 	a->sets_pow2 = (a->sets & (a->sets - 1)) == 0;
 	a->set_mask = a->sets_pow2 ? a->sets - 1 : 0;
-	a->key = malloc(entries * sizeof *a->key);
+	while ((1u << bits) < 2 * entries)   /* load factor <= 1/2 */
+		bits++;
+	a->bucket_shift = 64 - bits;
 	a->e = calloc(entries, sizeof *a->e);
-	a->set_of_slot = malloc(entries * sizeof *a->set_of_slot);
-	a->link = malloc(entries * sizeof *a->link);
-	a->ends = malloc(a->sets * sizeof *a->ends);
-	if (slot_index_init(&a->index, entries) || !a->key || !a->e || !a->set_of_slot ||
-	    !a->link || !a->ends)
+	a->set = calloc(a->sets, sizeof *a->set);
+	a->bucket = calloc((size_t)1 << bits, sizeof *a->bucket);
+	if (!a->e || !a->set || !a->bucket)
 		return xlat_fail(-ENOMEM, "pwc: out of memory for %u entries", entries);
-	for (unsigned i = 0; i < entries; i++)
-		a->set_of_slot[i] = i / a->ways;
 	array_clear(a);
 	return 0;
-}
-
-static void array_fini(struct pwc_array *a)
-{
-	free(a->key);
-	free(a->e);
-	free(a->set_of_slot);
-	free(a->link);
-	free(a->ends);
-	slot_index_fini(&a->index);
 }
 
 static int check_config(const struct pwc_config *cfg)
@@ -138,8 +145,11 @@ void pwc_destroy(struct pwc *p)
 {
 	if (!p)
 		return;
-	for (int l = 0; l <= XLAT_MAX_LEVELS; l++)
-		array_fini(&p->arr[l]);
+	for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
+		free(p->arr[l].e);
+		free(p->arr[l].set);
+		free(p->arr[l].bucket);
+	}
 	free(p);
 }
 
@@ -161,18 +171,19 @@ static void flush_where(struct pwc *p, bool all, uint32_t tag)
 		return;
 	for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
 		struct pwc_array *a = &p->arr[l];
-		if (!a->key)
+		if (!a->e)
 			continue;
 		if (all) {
 			array_clear(a);
 			continue;
 		}
-		for (uint32_t s = 0; s < a->sets * a->ways; s++) {
-			if (!a->key[s] || a->e[s].tag != tag)
+		for (uint32_t i = 0; i < a->sets * a->ways; i++) {
+			struct pwc_entry *e = &a->e[i];
+			if (!e->key || e->tag != tag)
 				continue;
-			slot_index_remove(&a->index, s, pwc_hash(a->key[s], tag));
-			a->key[s] = 0;
-			lru_to_back(a->link, &a->ends[a->set_of_slot[s]], s);
+			pwc_unhash(a, i);
+			e->key = 0;
+			pwc_to_lru(a, i);
 		}
 	}
 	p->st.flushes++;

@@ -8,12 +8,15 @@
  * (va >> 12 < 2^52).
  *
  * Finding an entry. Hardware compares the W ways of one set in parallel;
- * the model finds the slots holding a key through a hash index over the
- * whole array (hardware/slot_index.h), so a lookup costs the same for a
- * 4-way L1 and a 1536-entry STLB: one bucket and the slot or two chained to
- * it, whose full key and tag are then compared. A lookup skips page sizes
- * with no live entries. The state and the hot path (lookup, fill) are in
- * hardware/tlb_impl.h, inline for the mmu and the walker.
+ * the model scans them. The keys live in an array of their own, so the keys
+ * of a set are W contiguous words (one or two cache lines for the usual
+ * 4-16 ways) and the rest of an entry (tag, frame, permissions) is read
+ * only when its key matches. A lookup skips page sizes with no live
+ * entries. A fully associative array is one set, scanned the same way: its
+ * hits are rare on the simulator's hot path, which the mmu's "same page as
+ * last time" check keeps from reaching the TLB, but a miss-heavy stream
+ * misses in it on every access, so one of more than TLB_FILTER_WAYS ways also
+ * counts its keys by hash (may_hold) and most misses skip the scan.
  *
  * Set index. vpn mod S, exactly, as the contract says. S is usually a power
  * of two (a mask); otherwise a multiply and a shift replace the 64-bit
@@ -22,11 +25,14 @@
  * Replacement. A fill first kills the entries for the same page that the
  * new one would shadow or that would shadow it, then takes an invalid way
  * if any, else the policy's victim:
- *  - LRU, exact: the ways of a set form a recency list with invalid ways at
- *    its end (hardware/lru.h); a fill takes the tail, a hit moves its way
- *    to the front. Every operation is O(1), so a 72-way fully associative
- *    L1 costs a fill no more than a 4-way one. Which invalid way a fill
- *    takes cannot be observed under LRU (victims depend on recency only).
+ *  - LRU, exact: the ways of a set form a list from most to least recently
+ *    used, linked through two 16-bit way numbers per slot, with invalid
+ *    ways kept at the LRU end. A fill takes the tail (an invalid way if the
+ *    set has one, else the least recently used); a hit moves its way to the
+ *    front, nothing to do when it is there already, as it is for repeated
+ *    hits. Every operation is O(1), so a 72-way fully associative L1 costs
+ *    a fill no more than a 4-way one. Which invalid way a fill takes cannot
+ *    be observed under LRU (victims depend on recency only).
  *  - PLRU: a binary tree over the W ways of a set (halves split at W / 2,
  *    so W need not be a power of two: 12 ways is a 4 + ... tree of 11
  *    nodes); the victim is the way the bits point to.
@@ -54,32 +60,10 @@
 
 #include "hardware/tlb_impl.h"
 
-#define NSIZES TLB_NSIZES
-#define KEY_INVALID TLB_KEY_INVALID
-
 /* Bits of a vpn: va is 64 bits and pages are at least 4 KiB. */
 #define VPN_BITS 52
 
-static const uint8_t size_shift[NSIZES] = { 12, 21, 30 };
-
-/* vpn mod sets, without a division (tlb_set_of). For S sets, not a power
- * of two, 2^(l-1) < S < 2^l: m = ceil(2^(52+l) / S) fits 64 bits, and
- * m * S = 2^(52+l) + e with 0 <= e < S, so
- *   vpn * m / 2^(52+l) = vpn / S + vpn * e / (S * 2^(52+l)),
- * where for vpn < 2^52 the second term is below 2^-l < 1/S: too little to
- * reach the next integer above vpn / S, whose fraction is at most
- * (S - 1) / S. So the floor is exactly vpn / S (Granlund & Montgomery,
- * "Division by invariant integers using multiplication", 1994, thm 4.2). */
-static void set_magic(struct tlb_array *a)
-{
-	unsigned l = 0;
-
-	while ((1u << l) < a->sets)
-		l++;
-	unsigned __int128 p = (unsigned __int128)1 << (VPN_BITS + l);
-	a->set_magic = (uint64_t)((p + a->sets - 1) / a->sets);
-	a->set_shift = VPN_BITS + l;
-}
+static const uint8_t size_shift[TLB_NSIZES] = { 12, 21, 30 };
 
 static bool is_pow2(unsigned x)
 {
@@ -132,14 +116,22 @@ static void array_clear(struct tlb_array *a)
 {
 	size_t n = (size_t)a->sets * a->ways;
 
-	memset(a->key, 0xff, sizeof(*a->key) * n);      /* KEY_INVALID */
-	slot_index_clear(&a->index);
+	memset(a->key, 0xff, sizeof(*a->key) * n);      /* TLB_KEY_INVALID */
 	if (a->link)
-		for (unsigned set = 0; set < a->sets; set++)
-			lru_init_set(a->link, &a->ends[set], set * a->ways, a->ways);
+		for (unsigned set = 0; set < a->sets; set++) {
+			struct tlb_lru_link *l = a->link + (size_t)set * a->ways;
+			for (unsigned w = 0; w < a->ways; w++)
+				l[w] = (struct tlb_lru_link){
+					.newer = w ? (uint16_t)(w - 1) : TLB_NO_WAY,
+					.older = w + 1 < a->ways ? (uint16_t)(w + 1) : TLB_NO_WAY,
+				};
+			a->ends[set] = (struct tlb_lru_ends){ 0, (uint16_t)(a->ways - 1) };
+		}
 	if (a->plru)
 		memset(a->plru, 0, (size_t)a->sets * a->pnodes);
 	memset(a->live, 0, sizeof a->live);
+	if (a->filter)
+		memset(a->filter, 0, sizeof(*a->filter) << a->fbits);
 }
 
 static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
@@ -150,10 +142,16 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 	a->ways = c->ways ? c->ways : c->entries;
 	a->sets = c->entries / a->ways;
 	a->sets_pow2 = is_pow2(a->sets);
-	if (a->sets_pow2)
+	if (a->sets_pow2) {
 		a->set_mask = a->sets - 1;
-	else
-		set_magic(a);
+	} else {
+		unsigned l = 0;
+		while ((1u << l) < a->sets)
+			l++;
+		unsigned __int128 p = (unsigned __int128)1 << (VPN_BITS + l);
+		a->set_magic = (uint64_t)((p + a->sets - 1) / a->sets);
+		a->set_shift = VPN_BITS + l;
+	}
 	a->key = malloc(n * sizeof *a->key);
 	a->e = calloc(n, sizeof *a->e);
 	if (c->repl == TLB_LRU) {
@@ -168,9 +166,15 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 			a->pnodes = 2 * a->pnodes + 1;
 		a->plru = calloc((size_t)a->sets * a->pnodes, 1);
 	}
-	bool indexed = slot_index_init(&a->index, (uint32_t)n) == 0;
-	if (!indexed || !a->key || !a->e || (c->repl == TLB_LRU && (!a->link || !a->ends)) ||
-	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru))
+	if (a->sets == 1 && a->ways > TLB_FILTER_WAYS) {
+		/* Counters are uint16_t: a bucket holds at most 65535 ways. */
+		a->fbits = 1;
+		while ((1u << a->fbits) < 4 * a->ways)
+			a->fbits++;
+		a->filter = calloc((size_t)1 << a->fbits, sizeof *a->filter);
+	}
+	if (!a->key || !a->e || (c->repl == TLB_LRU && (!a->link || !a->ends)) ||
+	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru) || (a->fbits && !a->filter))
 		return xlat_fail(-ENOMEM, "tlb: out of memory for %zu entries", n);
 	array_clear(a);
 	return 0;
@@ -205,7 +209,7 @@ struct tlb *tlb_create(const struct tlb_config *cfg)
 			tlb_destroy(t);
 			return NULL;
 		}
-		for (unsigned sz = 0; sz < NSIZES; sz++)
+		for (unsigned sz = 0; sz < TLB_NSIZES; sz++)
 			if (cfg->array[i].sizes & (1u << sz))
 				t->probe[t->nprobes++] = (struct tlb_probe){
 					.a = &t->a[i], .szi = (uint8_t)sz, .shift = size_shift[sz],
@@ -214,7 +218,7 @@ struct tlb *tlb_create(const struct tlb_config *cfg)
 	/* A size goes to the first array holding it; a size none holds, to
 	 * the first array holding the largest smaller size. Lookups probe
 	 * every array, but only the chosen ones ever have live entries. */
-	for (unsigned sz = 0; sz < NSIZES; sz++)
+	for (unsigned sz = 0; sz < TLB_NSIZES; sz++)
 		for (int s = (int)sz; s >= 0 && !t->fill[sz].a; s--)
 			for (unsigned i = 0; i < t->narrays && !t->fill[sz].a; i++)
 				if (t->a[i].cfg.sizes & (1u << s))
@@ -235,7 +239,7 @@ void tlb_destroy(struct tlb *t)
 		free(t->a[i].plru);
 		free(t->a[i].link);
 		free(t->a[i].ends);
-		slot_index_fini(&t->a[i].index);
+		free(t->a[i].filter);
 	}
 	free(t);
 }
@@ -252,40 +256,18 @@ void tlb_insert(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *
 	tlb_insert_inline(t, tag, va, x);
 }
 
-/* Calls fn on every slot holding va's page in any array, under any tag
- * (fn checks the tag), with the slot's set. */
-static void for_each_slot_of(struct tlb *t, xlat_va va,
-			     void (*fn)(struct tlb_array *, unsigned, uint32_t, uint32_t), uint32_t tag)
+void tlb_set_dirty(struct tlb *t, uint32_t tag, xlat_va va)
 {
 	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
 		struct tlb_array *a = p->a;
-		if (!a->live[p->szi])
+		uint64_t key;
+		unsigned set;
+		if (!tlb_probe_set(p, va, &key, &set))
 			continue;
-		uint64_t vpn = va >> p->shift, key = vpn << 2 | p->szi;
-		for (uint32_t s = slot_index_first(&a->index, slot_index_hash(key)), next; s != SLOT_NONE;
-		     s = next) {
-			next = slot_index_next(&a->index, s);
-			if (a->key[s] == key)
-				fn(a, tlb_set_of(a, vpn), s, tag);
-		}
+		for (size_t j = (size_t)set * a->ways; j < ((size_t)set + 1) * a->ways; j++)
+			if (a->key[j] == key && tlb_tag_match(&a->e[j], tag))
+				a->e[j].dirty = 1;
 	}
-}
-
-static void set_dirty(struct tlb_array *a, unsigned set, uint32_t s, uint32_t tag)
-{
-	if (tlb_tag_match(&a->e[s], tag))
-		a->e[s].dirty = 1;
-}
-
-static void kill_if_tag(struct tlb_array *a, unsigned set, uint32_t s, uint32_t tag)
-{
-	if (tlb_tag_match(&a->e[s], tag))
-		tlb_entry_kill(a, set, s);
-}
-
-void tlb_set_dirty(struct tlb *t, uint32_t tag, xlat_va va)
-{
-	for_each_slot_of(t, va, set_dirty, tag);
 }
 
 /* ---- invalidation ------------------------------------------------------- */
@@ -306,8 +288,8 @@ static void flush_if(struct tlb *t, bool (*drop)(const struct tlb_entry *, uint3
 		for (unsigned set = 0; set < a->sets; set++)
 			for (unsigned w = 0; w < a->ways; w++) {
 				size_t j = (size_t)set * a->ways + w;
-				if (a->key[j] != KEY_INVALID && drop(&a->e[j], tag, keep_global))
-					tlb_entry_kill(a, set, (uint32_t)j);
+				if (a->key[j] != TLB_KEY_INVALID && drop(&a->e[j], tag, keep_global))
+					tlb_entry_kill(a, set, w);
 			}
 	}
 	t->st.flushes++;
@@ -335,7 +317,18 @@ void tlb_flush_vpid(struct tlb *t, uint32_t vpid)
 
 void tlb_invlpg(struct tlb *t, uint32_t tag, xlat_va va)
 {
-	for_each_slot_of(t, va, kill_if_tag, tag);
+	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
+		struct tlb_array *a = p->a;
+		uint64_t key;
+		unsigned set;
+		if (!tlb_probe_set(p, va, &key, &set))
+			continue;
+		for (unsigned w = 0; w < a->ways; w++) {
+			size_t j = (size_t)set * a->ways + w;
+			if (a->key[j] == key && tlb_tag_match(&a->e[j], tag))
+				tlb_entry_kill(a, set, w);
+		}
+	}
 	t->st.invlpgs++;
 }
 
@@ -368,7 +361,7 @@ unsigned tlb_live(const struct tlb *t)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < t->narrays; i++)
-		for (unsigned s = 0; s < NSIZES; s++)
+		for (unsigned s = 0; s < TLB_NSIZES; s++)
 			n += t->a[i].live[s];
 	return n;
 }

@@ -1,17 +1,28 @@
 /*
  * hardware/tlb_impl.h — a TLB level's state and its hot path (lookup and
- * fill), inline, for tlb.c and the mmu and walker, which call them on
- * every miss. Internal to src/hardware; the design is described in tlb.c.
+ * fill), inline, for tlb.c and for the mmu and the walker, which call them
+ * on every miss. Internal to src/hardware; the design is described in
+ * tlb.c.
  */
 #ifndef XLAT_HARDWARE_TLB_IMPL_H
 #define XLAT_HARDWARE_TLB_IMPL_H
 
 #include "xlat/tlb.h"
-#include "hardware/lru.h"
-#include "hardware/slot_index.h"
 
 #define TLB_KEY_INVALID UINT64_MAX
 #define TLB_NSIZES 3
+
+/* LRU recency lists: way numbers within a set (ways <= 65535, see
+ * check_array), TLB_NO_WAY at the ends. */
+#define TLB_NO_WAY UINT16_MAX
+
+struct tlb_lru_link {
+	uint16_t newer, older;
+};
+
+struct tlb_lru_ends {
+	uint16_t mru, lru;
+};
 
 /* What a slot holds besides its key (in struct tlb_array.key). */
 struct tlb_entry {
@@ -31,12 +42,13 @@ struct tlb_array {
 	unsigned set_shift;
 	uint64_t *key;          /* per slot: (vpn << 2) | szi, or TLB_KEY_INVALID */
 	struct tlb_entry *e;    /* per slot */
-	struct slot_index index;   /* the valid slots by key */
-	struct lru_link *link;  /* LRU: per slot */
-	struct lru_ends *ends;  /* LRU: per set */
+	struct tlb_lru_link *link;  /* LRU: per slot, its neighbours in the set's recency list */
+	struct tlb_lru_ends *ends;  /* LRU: per set, the list's ends */
 	uint8_t *plru;          /* PLRU: sets * pnodes tree bits, one byte each */
 	unsigned pnodes;        /* heap slots per set: next_pow2(ways) - 1 */
 	unsigned live[TLB_NSIZES];  /* valid entries per size */
+	uint16_t *filter;       /* wide fully associative arrays: see may_hold */
+	unsigned fbits;         /* log2 of the filter's counters */
 };
 
 /* One (array, page size) pair a lookup probes. */
@@ -49,7 +61,7 @@ struct tlb_probe {
  * size, or the largest smaller size some array holds (splintering). */
 struct tlb_fill {
 	struct tlb_array *a;    /* NULL: the level holds only larger sizes */
-	uint8_t szi, shift;
+	uint8_t szi, shift;     /* the size it is filled as */
 };
 
 struct tlb {
@@ -67,18 +79,53 @@ struct tlb {
 	struct tlb_stats st;
 };
 
+/* ---- small helpers ---------------------------------------------------- */
+
 static inline bool tlb_tag_match(const struct tlb_entry *e, uint32_t tag)
 {
 	return ((e->tag ^ tag) & e->tagmask) == 0;
 }
 
-/* vpn mod sets, without a division (see tlb.c). */
+/* vpn mod sets, without a division. For S sets, not a power of two,
+ * 2^(l-1) < S < 2^l: m = ceil(2^(52+l) / S) fits 64 bits, and
+ * m * S = 2^(52+l) + e with 0 <= e < S, so
+ *   vpn * m / 2^(52+l) = vpn / S + vpn * e / (S * 2^(52+l)),
+ * where for vpn < 2^52 the second term is below 2^-l < 1/S: too little to
+ * reach the next integer above vpn / S, whose fraction is at most
+ * (S - 1) / S. So the floor is exactly vpn / S (Granlund & Montgomery,
+ * "Division by invariant integers using multiplication", 1994, thm 4.2). */
 static inline unsigned tlb_set_of(const struct tlb_array *a, uint64_t vpn)
 {
 	if (a->sets_pow2)
 		return (unsigned)(vpn & a->set_mask);
 	uint64_t q = (uint64_t)(((unsigned __int128)vpn * a->set_magic) >> a->set_shift);
 	return (unsigned)(vpn - q * a->sets);
+}
+
+/* A fully associative array with more than TLB_FILTER_WAYS ways also counts
+ * its valid keys by a hash of the key (4 counters per way or more), so that
+ * most misses, the common case of a wide first-level array behind the mmu's
+ * same-page check, skip the scan of every way. */
+#define TLB_FILTER_WAYS 16
+
+static inline unsigned tlb_filter_bucket(const struct tlb_array *a, uint64_t key)
+{
+	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> (64 - a->fbits));
+}
+
+/* False only if no valid entry of a has this key. */
+static inline bool tlb_may_hold(const struct tlb_array *a, uint64_t key)
+{
+	return !a->filter || a->filter[tlb_filter_bucket(a, key)] != 0;
+}
+
+static inline uint64_t tlb_xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return *s = x;
 }
 
 /* ---- tree PLRU -------------------------------------------------------
@@ -122,45 +169,77 @@ static inline unsigned tlb_plru_victim(const struct tlb_array *a, unsigned set)
 	return lo;
 }
 
-static inline uint64_t tlb_xorshift64(uint64_t *s)
+/* ---- LRU lists ----------------------------------------------------------- */
+
+static inline void tlb_lru_unlink(struct tlb_lru_link *l, struct tlb_lru_ends *e, unsigned way)
 {
-	uint64_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 7;
-	x ^= x << 17;
-	return *s = x;
+	struct tlb_lru_link *x = &l[way];
+
+	if (x->newer != TLB_NO_WAY)
+		l[x->newer].older = x->older;
+	else
+		e->mru = x->older;
+	if (x->older != TLB_NO_WAY)
+		l[x->older].newer = x->newer;
+	else
+		e->lru = x->newer;
+}
+
+/* Makes `way` its set's most recently used. */
+static inline void tlb_lru_to_front(struct tlb_array *a, unsigned set, unsigned way)
+{
+	struct tlb_lru_ends *e = &a->ends[set];
+	struct tlb_lru_link *l = a->link + (size_t)set * a->ways;
+
+	if (e->mru == way)
+		return;
+	tlb_lru_unlink(l, e, way);
+	l[way] = (struct tlb_lru_link){ .newer = TLB_NO_WAY, .older = e->mru };
+	l[e->mru].newer = (uint16_t)way;
+	e->mru = (uint16_t)way;
+}
+
+/* Puts `way`, just made invalid, at its set's LRU end. */
+static inline void tlb_lru_to_back(struct tlb_array *a, unsigned set, unsigned way)
+{
+	struct tlb_lru_ends *e = &a->ends[set];
+	struct tlb_lru_link *l = a->link + (size_t)set * a->ways;
+
+	if (e->lru == way)
+		return;
+	tlb_lru_unlink(l, e, way);
+	l[way] = (struct tlb_lru_link){ .newer = e->lru, .older = TLB_NO_WAY };
+	l[e->lru].older = (uint16_t)way;
+	e->lru = (uint16_t)way;
 }
 
 /* ---- entries ------------------------------------------------------------- */
 
-/* Takes the valid entry in slot s out of the index and the counts. (Its
- * size is in its key, so the entry itself is not read: a victim's is
- * about to be overwritten.) */
-static inline void tlb_entry_forget(struct tlb_array *a, uint32_t s)
+/* Makes the valid entry in way `way` of `set` invalid. (Its size is in its
+ * key, so the entry itself is not read: a victim's is about to be
+ * overwritten.) */
+static inline void tlb_entry_kill(struct tlb_array *a, unsigned set, unsigned way)
 {
-	slot_index_remove(&a->index, s, slot_index_hash(a->key[s]));
-	a->live[a->key[s] & 3]--;
-	a->key[s] = TLB_KEY_INVALID;
-}
+	size_t slot = (size_t)set * a->ways + way;
 
-/* Makes the valid entry in slot s of `set` invalid. */
-static inline void tlb_entry_kill(struct tlb_array *a, unsigned set, uint32_t s)
-{
-	tlb_entry_forget(a, s);
+	a->live[a->key[slot] & 3]--;
+	if (a->filter)
+		a->filter[tlb_filter_bucket(a, a->key[slot])]--;
+	a->key[slot] = TLB_KEY_INVALID;
 	if (a->link)
-		lru_to_back(a->link, &a->ends[set], s);
+		tlb_lru_to_back(a, set, way);
 }
 
-/* Marks the valid entry in slot s of `set` most recently used. */
-static inline void tlb_touch(struct tlb_array *a, unsigned set, uint32_t s)
+/* Marks the valid entry in way `way` of `set` most recently used. */
+static inline void tlb_touch(struct tlb_array *a, unsigned set, unsigned way)
 {
 	switch (a->cfg.repl) {
 	case TLB_LRU:
-		lru_to_front(a->link, &a->ends[set], s);
+		tlb_lru_to_front(a, set, way);
 		break;
 	case TLB_PLRU:
 		if (a->ways > 1)
-			tlb_plru_touch(a, set, s - set * a->ways);
+			tlb_plru_touch(a, set, way);
 		break;
 	case TLB_RANDOM:
 		break;
@@ -169,22 +248,45 @@ static inline void tlb_touch(struct tlb_array *a, unsigned set, uint32_t s)
 
 /* ---- the hot path ------------------------------------------------------- */
 
-/* tlb_lookup (xlat/tlb.h), inline. */
+/* tlb_lookup (xlat/tlb.h) is this, inline. */
+
+/* The key of va's page for probe p and the set that would hold it. False
+ * if p can hold no entry for it now (no live entry of that size, or the
+ * filter rules the key out). */
+static inline bool tlb_probe_set(const struct tlb_probe *p, xlat_va va, uint64_t *key, unsigned *set)
+{
+	const struct tlb_array *a = p->a;
+	uint64_t vpn = va >> p->shift;
+
+	if (!a->live[p->szi])
+		return false;
+	*key = vpn << 2 | p->szi;
+	if (!tlb_may_hold(a, *key))
+		return false;
+	*set = tlb_set_of(a, vpn);
+	return true;
+}
+
 static inline __attribute__((always_inline)) bool
 tlb_lookup_inline(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
 {
 	t->st.lookups++;
 	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
 		struct tlb_array *a = p->a;
-		if (!a->live[p->szi])
+		uint64_t key;
+		unsigned set;
+		if (!tlb_probe_set(p, va, &key, &set))
 			continue;
-		uint64_t vpn = va >> p->shift, key = vpn << 2 | p->szi;
-		for (uint32_t s = slot_index_first(&a->index, slot_index_hash(key)); s != SLOT_NONE;
-		     s = slot_index_next(&a->index, s)) {
-			const struct tlb_entry *e = &a->e[s];
-			if (a->key[s] != key || !tlb_tag_match(e, tag))
+		unsigned ways = a->ways;
+		size_t base = (size_t)set * ways;
+		const uint64_t *k = a->key + base;
+		for (unsigned w = 0; w < ways; w++) {
+			if (k[w] != key)
 				continue;
-			tlb_touch(a, tlb_set_of(a, vpn), s);
+			const struct tlb_entry *e = &a->e[base + w];
+			if (!tlb_tag_match(e, tag))
+				continue;
+			tlb_touch(a, set, w);
 			t->st.hits++;
 			t->st.hits_by_size[p->szi]++;
 			if (x) {
@@ -204,33 +306,36 @@ tlb_lookup_inline(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
 	return false;
 }
 
-/* The slot a fill of `set` takes: an invalid one, else the policy's victim
- * (made invalid; it is refilled at once, so it keeps its place in the
- * recency list until the fill moves it to the front). For LRU the list's
- * tail is both. */
-static inline uint32_t tlb_fill_slot(struct tlb *t, struct tlb_array *a, unsigned set)
+/* ---- fills -------------------------------------------------------------- */
+
+/* The way a fill of `set` takes: an invalid way, else the policy's victim
+ * (made invalid). For LRU the list's tail is both. */
+static inline unsigned tlb_fill_way(struct tlb *t, struct tlb_array *a, unsigned set)
 {
-	uint32_t base = set * a->ways, s;
+	size_t base = (size_t)set * a->ways;
+	const uint64_t *k = a->key + base;
+	unsigned w, way, ways = a->ways;
 
 	if (a->cfg.repl == TLB_LRU) {
-		s = a->ends[set].lru;
+		way = a->ends[set].lru;
 	} else {
-		unsigned w;
-		for (w = 0; w < a->ways && a->key[base + w] != TLB_KEY_INVALID; w++)
+		for (w = 0; w < ways && k[w] != TLB_KEY_INVALID; w++)
 			;
-		if (w == a->ways)
-			w = a->cfg.repl == TLB_PLRU ? (a->ways > 1 ? tlb_plru_victim(a, set) : 0)
-						    : (unsigned)(tlb_xorshift64(&t->rng) % a->ways);
-		s = base + w;
+		if (w < ways)
+			way = w;
+		else if (a->cfg.repl == TLB_PLRU)
+			way = a->ways > 1 ? tlb_plru_victim(a, set) : 0;
+		else
+			way = (unsigned)(tlb_xorshift64(&t->rng) % a->ways);
 	}
-	if (a->key[s] != TLB_KEY_INVALID) {
+	if (k[way] != TLB_KEY_INVALID) {
 		t->st.evictions++;
-		tlb_entry_forget(a, s);
+		tlb_entry_kill(a, set, way);
 	}
-	return s;
+	return way;
 }
 
-/* tlb_insert (xlat/tlb.h), inline. */
+/* tlb_insert (xlat/tlb.h) is this, inline. */
 static inline __attribute__((always_inline)) void
 tlb_insert_inline(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *x)
 {
@@ -241,39 +346,40 @@ tlb_insert_inline(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat
 		XLAT_BUG("page shift %u is not 12, 21 or 30", x->shift);
 	const struct tlb_fill *f = &t->fill[xszi];
 	struct tlb_array *a = f->a;
-	bool after_miss = t->miss_valid && t->miss_tag == tag && t->miss_page == va >> 12;
-
-	t->miss_valid = false;
 	if (!a)
 		return;
-	uint64_t vpn = va >> f->shift, key = vpn << 2 | f->szi;
+	unsigned szi = f->szi;
+	uint64_t vpn = va >> f->shift, key = vpn << 2 | szi;
 	/* The new entry's base: x->pa is the base of x's page, which may be
 	 * larger than the entry when splintering. */
 	xlat_pa pa = x->pa;
 	if (f->shift != x->shift)
 		pa += va & ((1ULL << x->shift) - 1) & ~((1ULL << f->shift) - 1);
 	unsigned set = tlb_set_of(a, vpn);
-	uint64_t h = slot_index_hash(key);
+	size_t base = (size_t)set * a->ways;
+	bool after_miss = t->miss_valid && t->miss_tag == tag && t->miss_page == va >> 12;
 
 	/* Kill entries for the same page that the new one would shadow or
 	 * that would shadow it (same tag, or global of the same VPID), unless
 	 * the miss just before proved there are none. */
-	if (!after_miss || x->global)
-		for (uint32_t s = slot_index_first(&a->index, h), next; s != SLOT_NONE; s = next) {
-			next = slot_index_next(&a->index, s);
-			if (a->key[s] == key && ((a->e[s].tag ^ tag) & a->e[s].tagmask & mask) == 0)
-				tlb_entry_kill(a, set, s);
-		}
+	t->miss_valid = false;
+	if ((!after_miss || x->global) && tlb_may_hold(a, key))
+		for (unsigned w = 0; w < a->ways; w++)
+			if (a->key[base + w] == key &&
+			    ((a->e[base + w].tag ^ tag) & a->e[base + w].tagmask & mask) == 0)
+				tlb_entry_kill(a, set, w);
 
-	uint32_t s = tlb_fill_slot(t, a, set);
-	a->key[s] = key;
-	a->e[s] = (struct tlb_entry){
+	unsigned way = tlb_fill_way(t, a, set);
+	size_t slot = base + way;
+	a->key[slot] = key;
+	a->e[slot] = (struct tlb_entry){
 		.pa = pa, .tag = tag, .tagmask = mask, .perms = x->perms,
 		.global = x->global ? 1 : 0, .dirty = x->dirty ? 1 : 0,
 	};
-	slot_index_add(&a->index, s, h);
-	a->live[f->szi]++;
-	tlb_touch(a, set, s);
+	a->live[szi]++;
+	if (a->filter)
+		a->filter[tlb_filter_bucket(a, key)]++;
+	tlb_touch(a, set, way);
 	t->st.fills++;
 }
 
