@@ -15,8 +15,8 @@
  * entries. A fully associative array is one set, scanned the same way: its
  * hits are rare on the simulator's hot path, which the mmu's "same page as
  * last time" check keeps from reaching the TLB, but a miss-heavy stream
- * misses in it on every access, so one of more than TLB_FILTER_WAYS ways also
- * counts its keys by hash (may_hold) and most misses skip the scan.
+ * misses in it on every access, so one of more than TLB_INDEX_WAYS ways
+ * finds its slots through a hash index instead (tlb_chain).
  *
  * Set index. vpn mod S, exactly, as the contract says. S is usually a power
  * of two (a mask); otherwise a multiply and a shift replace the 64-bit
@@ -130,8 +130,11 @@ static void array_clear(struct tlb_array *a)
 	if (a->plru)
 		memset(a->plru, 0, (size_t)a->sets * a->pnodes);
 	memset(a->live, 0, sizeof a->live);
-	if (a->filter)
-		memset(a->filter, 0, sizeof(*a->filter) << a->fbits);
+	if (a->live_probes)
+		for (unsigned sz = 0; sz < TLB_NSIZES; sz++)
+			*a->live_probes &= ~a->probe_bit[sz];
+	if (a->bucket)
+		memset(a->bucket, 0xff, sizeof(*a->bucket) << (64 - a->bshift));   /* TLB_NO_SLOT */
 }
 
 static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
@@ -166,15 +169,17 @@ static int array_init(struct tlb_array *a, const struct tlb_array_config *c)
 			a->pnodes = 2 * a->pnodes + 1;
 		a->plru = calloc((size_t)a->sets * a->pnodes, 1);
 	}
-	if (a->sets == 1 && a->ways > TLB_FILTER_WAYS) {
-		/* Counters are uint16_t: a bucket holds at most 65535 ways. */
-		a->fbits = 1;
-		while ((1u << a->fbits) < 4 * a->ways)
-			a->fbits++;
-		a->filter = calloc((size_t)1 << a->fbits, sizeof *a->filter);
+	if (a->sets == 1 && a->ways > TLB_INDEX_WAYS) {
+		/* Two buckets per way or more. */
+		unsigned bits = 1;
+		while ((1u << bits) < 2 * a->ways)
+			bits++;
+		a->bshift = 64 - bits;
+		a->bucket = malloc(sizeof *a->bucket << bits);
+		a->next = malloc(n * sizeof *a->next);
 	}
 	if (!a->key || !a->e || (c->repl == TLB_LRU && (!a->link || !a->ends)) ||
-	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru) || (a->fbits && !a->filter))
+	    (c->repl == TLB_PLRU && a->ways > 1 && !a->plru) || (a->bshift && (!a->bucket || !a->next)))
 		return xlat_fail(-ENOMEM, "tlb: out of memory for %zu entries", n);
 	array_clear(a);
 	return 0;
@@ -209,11 +214,14 @@ struct tlb *tlb_create(const struct tlb_config *cfg)
 			tlb_destroy(t);
 			return NULL;
 		}
+		t->a[i].live_probes = &t->live_probes;
 		for (unsigned sz = 0; sz < TLB_NSIZES; sz++)
-			if (cfg->array[i].sizes & (1u << sz))
+			if (cfg->array[i].sizes & (1u << sz)) {
+				t->a[i].probe_bit[sz] = 1u << t->nprobes;
 				t->probe[t->nprobes++] = (struct tlb_probe){
 					.a = &t->a[i], .szi = (uint8_t)sz, .shift = size_shift[sz],
 				};
+			}
 	}
 	/* A size goes to the first array holding it; a size none holds, to
 	 * the first array holding the largest smaller size. Lookups probe
@@ -239,7 +247,8 @@ void tlb_destroy(struct tlb *t)
 		free(t->a[i].plru);
 		free(t->a[i].link);
 		free(t->a[i].ends);
-		free(t->a[i].filter);
+		free(t->a[i].bucket);
+		free(t->a[i].next);
 	}
 	free(t);
 }

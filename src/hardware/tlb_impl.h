@@ -47,8 +47,13 @@ struct tlb_array {
 	uint8_t *plru;          /* PLRU: sets * pnodes tree bits, one byte each */
 	unsigned pnodes;        /* heap slots per set: next_pow2(ways) - 1 */
 	unsigned live[TLB_NSIZES];  /* valid entries per size */
-	uint16_t *filter;       /* wide fully associative arrays: see may_hold */
-	unsigned fbits;         /* log2 of the filter's counters */
+	uint32_t probe_bit[TLB_NSIZES];  /* its probes' bits in the level's live_probes */
+	uint32_t *live_probes;  /* the level's: which probes have live entries */
+	/* Wide fully associative arrays: a hash index over the keys (see
+	 * tlb_chain), else NULL. */
+	uint32_t *bucket;       /* first slot of each chain, or TLB_NO_SLOT */
+	uint32_t *next;         /* per slot: next slot of its chain */
+	unsigned bshift;        /* 64 - log2(buckets) */
 };
 
 /* One (array, page size) pair a lookup probes. */
@@ -71,6 +76,7 @@ struct tlb {
 	struct tlb_probe probe[TLB_MAX_ARRAYS * TLB_NSIZES];
 	unsigned nprobes;
 	struct tlb_fill fill[TLB_NSIZES];   /* by the size index of the translation */
+	uint32_t live_probes;   /* bit i: probe[i]'s array holds entries of its size */
 	uint64_t rng;           /* xorshift64 state, never 0 */
 	/* The last lookup that missed (see "The fill after a miss"). */
 	bool miss_valid;
@@ -102,21 +108,28 @@ static inline unsigned tlb_set_of(const struct tlb_array *a, uint64_t vpn)
 	return (unsigned)(vpn - q * a->sets);
 }
 
-/* A fully associative array with more than TLB_FILTER_WAYS ways also counts
- * its valid keys by a hash of the key (4 counters per way or more), so that
- * most misses, the common case of a wide first-level array behind the mmu's
- * same-page check, skip the scan of every way. */
-#define TLB_FILTER_WAYS 16
+/* A fully associative array with more than TLB_INDEX_WAYS ways (a
+ * nested TLB, a 64- or 72-entry L1) finds its slots through a chained hash
+ * index over their keys: the same page under other tags shares a chain.
+ * A lookup reads one bucket and a slot or two instead of scanning every
+ * way, and a miss, the common case behind the mmu's same-page check,
+ * usually reads an empty bucket. Chains are singly linked; they hold about
+ * one slot, so unlinking walks them. */
+#define TLB_INDEX_WAYS 16
+#define TLB_NO_SLOT UINT32_MAX
 
-static inline unsigned tlb_filter_bucket(const struct tlb_array *a, uint64_t key)
+static inline uint32_t *tlb_chain(const struct tlb_array *a, uint64_t key)
 {
-	return (unsigned)((key * 0x9e3779b97f4a7c15ULL) >> (64 - a->fbits));
+	return &a->bucket[(key * 0x9e3779b97f4a7c15ULL) >> a->bshift];
 }
 
-/* False only if no valid entry of a has this key. */
-static inline bool tlb_may_hold(const struct tlb_array *a, uint64_t key)
+static inline void tlb_unindex(struct tlb_array *a, uint32_t slot)
 {
-	return !a->filter || a->filter[tlb_filter_bucket(a, key)] != 0;
+	uint32_t *link = tlb_chain(a, a->key[slot]);
+
+	while (*link != slot)
+		link = &a->next[*link];
+	*link = a->next[slot];
 }
 
 static inline uint64_t tlb_xorshift64(uint64_t *s)
@@ -222,9 +235,10 @@ static inline void tlb_entry_kill(struct tlb_array *a, unsigned set, unsigned wa
 {
 	size_t slot = (size_t)set * a->ways + way;
 
-	a->live[a->key[slot] & 3]--;
-	if (a->filter)
-		a->filter[tlb_filter_bucket(a, a->key[slot])]--;
+	if (--a->live[a->key[slot] & 3] == 0)
+		*a->live_probes &= ~a->probe_bit[a->key[slot] & 3];
+	if (a->bucket)
+		tlb_unindex(a, (uint32_t)slot);
 	a->key[slot] = TLB_KEY_INVALID;
 	if (a->link)
 		tlb_lru_to_back(a, set, way);
@@ -251,8 +265,7 @@ static inline void tlb_touch(struct tlb_array *a, unsigned set, unsigned way)
 /* tlb_lookup (xlat/tlb.h) is this, inline. */
 
 /* The key of va's page for probe p and the set that would hold it. False
- * if p can hold no entry for it now (no live entry of that size, or the
- * filter rules the key out). */
+ * if p can hold no entry for it now (no live entry of that size). */
 static inline bool tlb_probe_set(const struct tlb_probe *p, xlat_va va, uint64_t *key, unsigned *set)
 {
 	const struct tlb_array *a = p->a;
@@ -261,43 +274,53 @@ static inline bool tlb_probe_set(const struct tlb_probe *p, xlat_va va, uint64_t
 	if (!a->live[p->szi])
 		return false;
 	*key = vpn << 2 | p->szi;
-	if (!tlb_may_hold(a, *key))
-		return false;
 	*set = tlb_set_of(a, vpn);
 	return true;
+}
+
+/* Fills *x from the entry in slot s found for probe p. */
+static inline void tlb_hit(struct tlb *t, const struct tlb_probe *p, size_t s, struct tlb_xlat *x)
+{
+	const struct tlb_entry *e = &p->a->e[s];
+
+	t->st.hits++;
+	t->st.hits_by_size[p->szi]++;
+	if (x) {
+		x->pa = e->pa;
+		x->shift = p->shift;
+		x->global = e->global;
+		x->dirty = e->dirty;
+		x->perms = e->perms;
+	}
 }
 
 static inline __attribute__((always_inline)) bool
 tlb_lookup_inline(struct tlb *t, uint32_t tag, xlat_va va, struct tlb_xlat *x)
 {
 	t->st.lookups++;
-	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {
+	/* Only the probes of page sizes with live entries, in probe order. */
+	for (uint32_t live = t->live_probes; live; live &= live - 1) {
+		const struct tlb_probe *p = &t->probe[__builtin_ctz(live)];
 		struct tlb_array *a = p->a;
-		uint64_t key;
-		unsigned set;
-		if (!tlb_probe_set(p, va, &key, &set))
+		uint64_t vpn = va >> p->shift, key = vpn << 2 | p->szi;
+		if (a->bucket) {
+			for (uint32_t slot = *tlb_chain(a, key); slot != TLB_NO_SLOT; slot = a->next[slot])
+				if (a->key[slot] == key && tlb_tag_match(&a->e[slot], tag)) {
+					tlb_touch(a, 0, slot);
+					tlb_hit(t, p, slot, x);
+					return true;
+				}
 			continue;
-		unsigned ways = a->ways;
-		size_t base = (size_t)set * ways;
-		const uint64_t *k = a->key + base;
-		for (unsigned w = 0; w < ways; w++) {
-			if (k[w] != key)
-				continue;
-			const struct tlb_entry *e = &a->e[base + w];
-			if (!tlb_tag_match(e, tag))
-				continue;
-			tlb_touch(a, set, w);
-			t->st.hits++;
-			t->st.hits_by_size[p->szi]++;
-			if (x) {
-				x->pa = e->pa;
-				x->shift = p->shift;
-				x->global = e->global;
-				x->dirty = e->dirty;
-				x->perms = e->perms;
-			}
-			return true;
 		}
+		unsigned set = tlb_set_of(a, vpn);
+		size_t base = (size_t)set * a->ways;
+		const uint64_t *k = a->key + base;
+		for (unsigned w = 0; w < a->ways; w++)
+			if (k[w] == key && tlb_tag_match(&a->e[base + w], tag)) {
+				tlb_touch(a, set, w);
+				tlb_hit(t, p, base + w, x);
+				return true;
+			}
 	}
 	t->st.misses++;
 	t->miss_valid = true;
@@ -363,7 +386,7 @@ tlb_insert_inline(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat
 	 * that would shadow it (same tag, or global of the same VPID), unless
 	 * the miss just before proved there are none. */
 	t->miss_valid = false;
-	if ((!after_miss || x->global) && tlb_may_hold(a, key))
+	if (!after_miss || x->global)
 		for (unsigned w = 0; w < a->ways; w++)
 			if (a->key[base + w] == key &&
 			    ((a->e[base + w].tag ^ tag) & a->e[base + w].tagmask & mask) == 0)
@@ -376,9 +399,13 @@ tlb_insert_inline(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat
 		.pa = pa, .tag = tag, .tagmask = mask, .perms = x->perms,
 		.global = x->global ? 1 : 0, .dirty = x->dirty ? 1 : 0,
 	};
-	a->live[szi]++;
-	if (a->filter)
-		a->filter[tlb_filter_bucket(a, key)]++;
+	if (a->live[szi]++ == 0)
+		*a->live_probes |= a->probe_bit[szi];
+	if (a->bucket) {
+		uint32_t *chain = tlb_chain(a, key);
+		a->next[slot] = *chain;
+		*chain = (uint32_t)slot;
+	}
 	tlb_touch(a, set, way);
 	t->st.fills++;
 }
