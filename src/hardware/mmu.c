@@ -22,14 +22,17 @@
 #define MAX_FAULT_RETRIES 8
 
 /* The last L1 hit of one side. ok: bit (kind + 3 * supervisor) set when an
- * access of that kind and mode may use the translation with no walk. */
+ * access of that kind and mode may use the translation with no walk; 0 when
+ * there is none (then base is not page-aligned, so no va matches it
+ * either). */
 struct last_hit {
 	uint64_t base;      /* page base (va & ~mask) */
 	uint64_t mask;      /* page size - 1 */
 	uint8_t ok;
 	uint8_t size_idx;   /* 0 4K, 1 2M, 2 1G */
-	bool valid;
 };
+
+#define NO_LAST ((struct last_hit){ .base = 1, .mask = 0, .ok = 0 })
 
 struct mmu {
 	struct mmu_config cfg;
@@ -130,7 +133,7 @@ void mmu_chain_changed(struct mmu *m)
 		m->chain.stage[s].pwc = m->pwc[s];
 	}
 	m->chain.ntlb = m->chain.n >= 2 ? m->ntlb : NULL;
-	m->last[0].valid = m->last[1].valid = false;
+	m->last[0] = m->last[1] = NO_LAST;
 }
 
 void mmu_set_system(struct mmu *m, const struct mmu_system *sys)
@@ -141,7 +144,7 @@ void mmu_set_system(struct mmu *m, const struct mmu_system *sys)
 void mmu_set_tag(struct mmu *m, uint32_t tag)
 {
 	m->tag = tag;
-	m->last[0].valid = m->last[1].valid = false;
+	m->last[0] = m->last[1] = NO_LAST;
 }
 
 uint32_t mmu_tag(const struct mmu *m)
@@ -177,9 +180,9 @@ static void charge_walk(struct mmu *m, const struct walk_result *res)
 
 static void drop_last(struct mmu *m, unsigned side)
 {
-	m->last[side].valid = false;
+	m->last[side] = NO_LAST;
 	if (m->cfg.shared_from == 0)
-		m->last[side ^ 1].valid = false;
+		m->last[side ^ 1] = NO_LAST;
 }
 
 /* Which kinds and modes may use a translation without a walk (see
@@ -218,7 +221,6 @@ static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_
 	l->base = va & ~l->mask;
 	l->ok = ok_bits(m, va, x);
 	l->size_idx = (uint8_t)size_idx(x->shift);
-	l->valid = true;
 }
 
 static void fill(struct mmu *m, unsigned side, unsigned upto, xlat_va va, const struct tlb_xlat *x)
@@ -316,23 +318,47 @@ done:
 	return 0;
 }
 
-static inline int access_page(struct mmu *m, xlat_va va, unsigned kind, bool sup)
+/* Counters of the pages answered from `last`, kept in registers through a
+ * batch and added to the mmu's once (the same sums). */
+struct fast_counts {
+	uint64_t by_kind[3];                /* pages by kind */
+	uint64_t hits[2][3];                /* [side][size index] */
+};
+
+static void fold_fast(struct mmu *m, struct fast_counts *f)
+{
+	uint64_t all = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		m->st.by_kind[k] += f->by_kind[k];
+		m->st.pages += f->by_kind[k];
+	}
+	for (unsigned side = 0; side < 2; side++)
+		for (unsigned z = 0; z < 3; z++) {
+			m->st.tlb_hits[side][0] += f->hits[side][z];
+			m->st.tlb_hits_by_size[side][0][z] += f->hits[side][z];
+			all += f->hits[side][z];
+		}
+	m->st.tlb_cycles += all * m->cfg.costs.tlb_hit_cycles[0];
+	memset(f, 0, sizeof *f);
+}
+
+static inline int access_page(struct mmu *m, struct fast_counts *f, xlat_va va, unsigned kind, bool sup)
 {
 	unsigned side = kind == XLAT_FETCH;
-	struct last_hit *l = &m->last[side];
+	const struct last_hit *l = &m->last[side];
 
-	m->st.pages++;
-	m->st.by_kind[kind]++;
-	if (l->valid && (va & ~l->mask) == l->base && (l->ok >> (kind + 3 * sup)) & 1) {
-		m->st.tlb_hits[side][0]++;
-		m->st.tlb_hits_by_size[side][0][l->size_idx]++;
-		m->st.tlb_cycles += m->cfg.costs.tlb_hit_cycles[0];
+	if ((va & ~l->mask) == l->base && (l->ok >> (kind + 3 * sup)) & 1) {
+		f->by_kind[kind]++;
+		f->hits[side][l->size_idx]++;
 		return 0;
 	}
+	m->st.pages++;
+	m->st.by_kind[kind]++;
 	return access_slow(m, va, kind, sup, NULL);
 }
 
-int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
+static int run_records(struct mmu *m, struct fast_counts *f, const struct xlat_access *acc, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct xlat_access *a = &acc[i];
@@ -358,8 +384,14 @@ int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
 		xlat_va last = va + (a->size ? a->size - 1 : 0);
 		if (last < va)   /* wraps the address space: stop at its end */
 			last = UINT64_MAX;
+		if (((va ^ last) >> XLAT_PAGE_SHIFT) == 0) {   /* one page: the common case */
+			int rc = access_page(m, f, va, kind, sup);
+			if (rc < 0)
+				return rc;
+			continue;
+		}
 		for (;;) {
-			int rc = access_page(m, va, kind, sup);
+			int rc = access_page(m, f, va, kind, sup);
 			if (rc < 0)
 				return rc;
 			xlat_va next = (va | (XLAT_PAGE_SIZE - 1)) + 1;
@@ -369,6 +401,15 @@ int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
 		}
 	}
 	return 0;
+}
+
+int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
+{
+	struct fast_counts f = { 0 };
+	int rc = run_records(m, &f, acc, n);
+
+	fold_fast(m, &f);
+	return rc;
 }
 
 int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, xlat_pa *pa)
@@ -394,7 +435,7 @@ void mmu_invlpg(struct mmu *m, uint32_t tag, xlat_va va)
 		tlb_invlpg(t, tag, va);
 	if (m->pwc[0])
 		pwc_invlpg(m->pwc[0], tag, va);
-	m->last[0].valid = m->last[1].valid = false;
+	m->last[0] = m->last[1] = NO_LAST;
 }
 
 void mmu_flush_tag(struct mmu *m, uint32_t tag, bool keep_global)
@@ -404,7 +445,7 @@ void mmu_flush_tag(struct mmu *m, uint32_t tag, bool keep_global)
 		tlb_flush_tag(t, tag, keep_global);
 	if (m->pwc[0])
 		pwc_flush_tag(m->pwc[0], tag);
-	m->last[0].valid = m->last[1].valid = false;
+	m->last[0] = m->last[1] = NO_LAST;
 }
 
 void mmu_flush_all(struct mmu *m)
@@ -417,7 +458,7 @@ void mmu_flush_all(struct mmu *m)
 			pwc_flush_all(m->pwc[s]);
 	if (m->ntlb)
 		tlb_flush_all(m->ntlb);
-	m->last[0].valid = m->last[1].valid = false;
+	m->last[0] = m->last[1] = NO_LAST;
 }
 
 void mmu_flush_nested(struct mmu *m)
@@ -432,7 +473,7 @@ void mmu_flush_nested(struct mmu *m)
 			pwc_flush_all(m->pwc[s]);
 	if (m->ntlb)
 		tlb_flush_all(m->ntlb);
-	m->last[0].valid = m->last[1].valid = false;
+	m->last[0] = m->last[1] = NO_LAST;
 }
 
 void mmu_charge_fault(struct mmu *m, uint64_t cycles)
