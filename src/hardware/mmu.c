@@ -187,19 +187,18 @@ static void drop_last(struct mmu *m, unsigned side)
 
 /* Which kinds and modes may use a translation without a walk (see
  * struct last_hit), from the permission rules of walk_perm_ok. */
-static uint8_t ok_bits(struct mmu *m, xlat_va va, const struct tlb_xlat *x)
+/* ok_bits' table entry for key, computed (the first time a key is seen
+ * under the current control bits). */
+static __attribute__((noinline)) uint8_t ok_bits_compute(struct mmu *m, unsigned key, xlat_va va,
+							 const struct tlb_xlat *x)
 {
 	unsigned ctl = m->chain.stage[0].ctl;
-	unsigned key = (x->perms & (XLAT_R | XLAT_W | XLAT_X | XLAT_U)) |
-		       ((x->perms & WALK_PERM_LOWER_W) ? 16u : 0) | (x->dirty ? 32u : 0);
+	uint8_t ok = 0;
 
 	if (ctl != m->ok_ctl) {
 		memset(m->ok_valid, 0, sizeof m->ok_valid);
 		m->ok_ctl = ctl;
 	}
-	if (m->ok_valid[key])
-		return m->ok_table[key];
-	uint8_t ok = 0;
 	for (unsigned sup = 0; sup < 2; sup++)
 		for (unsigned k = 0; k < 3; k++) {
 			if (k == XLAT_WRITE && !x->dirty)
@@ -213,13 +212,24 @@ static uint8_t ok_bits(struct mmu *m, xlat_va va, const struct tlb_xlat *x)
 	return ok;
 }
 
-static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_xlat *x)
+static inline uint8_t ok_bits(struct mmu *m, xlat_va va, const struct tlb_xlat *x)
+{
+	unsigned key = (x->perms & (XLAT_R | XLAT_W | XLAT_X | XLAT_U)) |
+		       ((x->perms & WALK_PERM_LOWER_W) ? 16u : 0) | (x->dirty ? 32u : 0);
+
+	if (m->chain.stage[0].ctl == m->ok_ctl && m->ok_valid[key])
+		return m->ok_table[key];
+	return ok_bits_compute(m, key, va, x);
+}
+
+/* Makes x, just used for va, the side's last hit; ok: its ok_bits. */
+static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_xlat *x, uint8_t ok)
 {
 	struct last_hit *l = &m->last[side];
 
 	l->mask = (1ULL << x->shift) - 1;
 	l->base = va & ~l->mask;
-	l->ok = ok_bits(m, va, x);
+	l->ok = ok;
 	l->size_idx = (uint8_t)size_idx(x->shift);
 }
 
@@ -294,15 +304,16 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 		m->st.tlb_hits_by_size[side][l][size_idx(x.shift)]++;
 		m->st.tlb_cycles += m->cfg.costs.tlb_hit_cycles[l];
 		fill(m, side, l, va, &x);
-		if (walk_perm_ok(x.perms, &req, m->chain.stage[0].ctl)) {
-			if (kind != XLAT_WRITE || x.dirty) {
-				remember(m, side, va, &x);
-				goto done;
-			}
-			m->st.dirty_walks++;
-		} else {
-			m->st.perm_walks++;
+		uint8_t ok = ok_bits(m, va, &x);
+		if ((ok >> (kind + 3 * sup)) & 1) {
+			remember(m, side, va, &x, ok);
+			goto done;
 		}
+		/* A walk: to set D (a write the entry allows), or to fault. */
+		if (kind == XLAT_WRITE && !x.dirty && walk_perm_ok(x.perms, &req, m->chain.stage[0].ctl))
+			m->st.dirty_walks++;
+		else
+			m->st.perm_walks++;
 	} else {
 		m->st.tlb_misses++;
 		m->st.tlb_misses_side[side]++;
@@ -311,7 +322,7 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 	rc = walk_and_fill(m, &req, side, &x);
 	if (rc)
 		return rc;
-	remember(m, side, va, &x);
+	remember(m, side, va, &x, ok_bits(m, va, &x));
 done:
 	if (pa)
 		*pa = x.pa | (va & ((1ULL << x.shift) - 1));
