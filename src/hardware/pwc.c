@@ -25,6 +25,9 @@
  *    else the least recently used. That is exact LRU with invalid entries
  *    filled first, as a clock stamp per entry would give, without a scan.
  *
+ * The state and the hot path (lookup, fill) are in hardware/pwc_impl.h,
+ * inline for the walker.
+ *
  * Tags are compared exactly: paging-structure-cache entries are never
  * global (SDM 4.10.3.1: they are associated with the current PCID).
  */

@@ -11,16 +11,19 @@
  * the model scans them. The keys live in an array of their own, so the keys
  * of a set are W contiguous words (one or two cache lines for the usual
  * 4-16 ways) and the rest of an entry (tag, frame, permissions) is read
- * only when its key matches. A lookup skips page sizes with no live
- * entries. A fully associative array is one set, scanned the same way: its
- * hits are rare on the simulator's hot path, which the mmu's "same page as
- * last time" check keeps from reaching the TLB, but a miss-heavy stream
- * misses in it on every access, so one of more than TLB_INDEX_WAYS ways
- * finds its slots through a hash index instead (tlb_chain).
+ * only when its key matches. A lookup probes only the page sizes the level
+ * holds entries of (live_probes). A fully associative array of more than
+ * TLB_INDEX_WAYS ways (a nested TLB, a 64- or 72-entry L1) finds its slots
+ * through a hash index over the keys instead (tlb_chain): a miss-heavy
+ * stream misses it on every access, and a scan of every way would be most
+ * of the miss. (A hash index for every array was measured slower: it
+ * touches more host cache lines than a scan of one set; docs/speed.md.)
+ * The state and the hot path are in hardware/tlb_impl.h, inline for the
+ * mmu and the walker.
  *
  * Set index. vpn mod S, exactly, as the contract says. S is usually a power
  * of two (a mask); otherwise a multiply and a shift replace the 64-bit
- * division (see set_of).
+ * division (see set_magic).
  *
  * Replacement. A fill first kills the entries for the same page that the
  * new one would shadow or that would shadow it, then takes an invalid way
