@@ -185,10 +185,9 @@ static void drop_last(struct mmu *m, unsigned side)
 		m->last[side ^ 1] = NO_LAST;
 }
 
-/* Which kinds and modes may use a translation without a walk (see
- * struct last_hit), from the permission rules of walk_perm_ok. */
-/* ok_bits' table entry for key, computed (the first time a key is seen
- * under the current control bits). */
+/* ok_bits' table entry for key, computed from the permission rules of
+ * walk_perm_ok the first time a key is seen under the current control
+ * bits. */
 static __attribute__((noinline)) uint8_t ok_bits_compute(struct mmu *m, unsigned key, xlat_va va,
 							 const struct tlb_xlat *x)
 {
@@ -212,6 +211,8 @@ static __attribute__((noinline)) uint8_t ok_bits_compute(struct mmu *m, unsigned
 	return ok;
 }
 
+/* Which kinds and modes may use translation x without a walk (see struct
+ * last_hit). */
 static inline uint8_t ok_bits(struct mmu *m, xlat_va va, const struct tlb_xlat *x)
 {
 	unsigned key = (x->perms & (XLAT_R | XLAT_W | XLAT_X | XLAT_U)) |
@@ -395,7 +396,10 @@ static int run_records(struct mmu *m, struct fast_counts *f, const struct xlat_a
 		xlat_va last = va + (a->size ? a->size - 1 : 0);
 		if (last < va)   /* wraps the address space: stop at its end */
 			last = UINT64_MAX;
-		if (((va ^ last) >> XLAT_PAGE_SHIFT) == 0) {   /* one page: the common case */
+		/* One page, the common case, on its own: measured 10 % fewer
+		 * instructions per record on a real trace than entering the
+		 * page loop below, whose setup the compiler hoists. */
+		if (((va ^ last) >> XLAT_PAGE_SHIFT) == 0) {
 			int rc = access_page(m, f, va, kind, sup);
 			if (rc < 0)
 				return rc;
