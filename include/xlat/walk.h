@@ -184,7 +184,7 @@ struct walk_result {
 				 * a stage without WALK_SET_AD counts as dirty */
 	bool global;            /* stage-0 leaf has G (and CR4.PGE is assumed on) */
 	uint32_t refs;          /* entries read by this walk */
-	struct walk_fault fault;
+	struct walk_fault fault;  /* on success only fault.kind (WALK_OK) is written */
 	/* Optional traces: the first refs_cap references, in architectural
 	 * order, in full to refs_out and as bottom-space addresses only to
 	 * ref_addrs (what a cost model needs), each if not NULL. */
