@@ -56,6 +56,10 @@ struct pm_scan_arg {
 #define PM_SWAP     (1ULL << 62)
 #define PM_PRESENT  (1ULL << 63)
 
+/* /proc/kpageflags bit (Documentation/admin-guide/mm/pagemap.rst): set for
+ * the zero page and for the huge zero page (fs/proc/page.c). */
+#define KPF_ZERO_PAGE 24
+
 #define PMD_PAGES 512u
 #define MAX_ATTEMPTS 4
 
@@ -347,11 +351,24 @@ static bool block_pmd_candidate(const uint64_t *e)
 	return !pfn0 || xlat_aligned(pfn0, PMD_PAGES);
 }
 
+/* Is the block starting at PFN pfn0 the huge zero page? Only where PFNs
+ * are visible (CAP_SYS_ADMIN) and /proc/kpageflags opened (kpf >= 0). */
+static bool block_huge_zero(int kpf, uint64_t pfn0)
+{
+	uint64_t flags;
+	if (kpf < 0 || !pfn0 ||
+	    pread(kpf, &flags, sizeof flags, (off_t)(pfn0 * sizeof flags)) != sizeof flags)
+		return false;
+	return flags >> KPF_ZERO_PAGE & 1;
+}
+
 /* The fallback for one VMA: read its pagemap entries; hugetlb blocks with
- * an entry are leaves; the first N candidate 2 MiB blocks are PMD
- * mappings, N from smaps (the kernel does not say which ones). */
-static int scan_vma_pagemap(int fd, struct snapshot *s, const struct vma *v, uint64_t *ent,
-			    size_t ent_cap)
+ * an entry are leaves; a block on the huge zero page is a PMD leaf with a
+ * deposited table (AnonHugePages does not count it); of the other candidate
+ * 2 MiB blocks the first N are PMD mappings, N from smaps (the kernel does
+ * not say which ones). */
+static int scan_vma_pagemap(int fd, int kpf, struct snapshot *s, const struct vma *v,
+			    uint64_t *ent, size_t ent_cap)
 {
 	uint64_t want_anon = v->anon_huge / XLAT_SIZE_2M, want_file = v->file_pmd / XLAT_SIZE_2M;
 	uint64_t found = 0;
@@ -374,21 +391,25 @@ static int scan_vma_pagemap(int fd, struct snapshot *s, const struct vma *v, uin
 			if (i == n)
 				break;
 			uint64_t va = a + i * XLAT_PAGE_SIZE;
-			bool huge_here = false;
+			bool huge_here = false, deposit = false;
 			uint64_t hsize = huge_vma ? v->page_size : XLAT_SIZE_2M;
 			size_t hpages = (size_t)(hsize / XLAT_PAGE_SIZE);
 			if (xlat_aligned(va, hsize) && i + hpages <= n) {
 				if (huge_vma) {
 					huge_here = true;   /* its first page has an entry */
+				} else if (block_pmd_candidate(&ent[i]) &&
+					   block_huge_zero(kpf, ent[i] & PM_PFN_MASK)) {
+					huge_here = deposit = true;
 				} else if (found < want_anon + want_file && block_pmd_candidate(&ent[i])) {
 					huge_here = true;
+					deposit = want_anon > 0;
 					found++;
 				}
 			}
 			int rc;
 			if (huge_here) {
 				rc = add_run(s, va, va + hsize, huge_vma && hsize == XLAT_SIZE_1G ? 30 : 21,
-					     !huge_vma && want_anon > 0);
+					     deposit);
 				i += hpages;
 			} else {
 				rc = add_run(s, va, va + XLAT_PAGE_SIZE, 12, false);
@@ -410,8 +431,11 @@ static int scan_pagemap(int fd, struct snapshot *s)
 	int rc = 0;
 	if (!ent)
 		return xlat_fail(-ENOMEM, "out of memory");
+	int kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);   /* -1: not root */
 	for (size_t i = 0; i < s->nvmas && !rc; i++)
-		rc = scan_vma_pagemap(fd, s, &s->vmas[i], ent, cap);
+		rc = scan_vma_pagemap(fd, kpf, s, &s->vmas[i], ent, cap);
+	if (kpf >= 0)
+		close(kpf);
 	free(ent);
 	return rc;
 }
