@@ -1,0 +1,1 @@
+sim --workload seq --size 64m --count 50k --pwc none --mode shadow

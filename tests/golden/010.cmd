@@ -1,0 +1,1 @@
+sim --workload chase --size 32m --count 50k --cpu zen4 --mode native

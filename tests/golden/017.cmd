@@ -1,0 +1,1 @@
+sim --workload mmapbench --size 2m --count 50k --mode nested

@@ -1,0 +1,1 @@
+sim --trace bench/data/sort-3000.xlt --mode shadow

@@ -1,0 +1,1 @@
+walk --mode shadow --guest-page 4k --host-page 4k
