@@ -120,6 +120,16 @@ int cpu_get(const struct cpu_preset *p, const char *key, char *buf, size_t len);
 typedef int (*cpu_param_fn)(void *ctx, const char *key, const char *value, const char *source);
 int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx);
 
+/* A whole side of the TLB hierarchy as one string (side 0: data, 1:
+ * instruction fetch), the `tlb` / `itlb` keys of the machine:
+ * "64x4@4k+32x4@2m+4@1g,1536x12@4k/2m+16x4@1g"; ",shared" ends an itlb
+ * spec whose L1 misses into the data side's STLB (syntax in
+ * cpu_tlb_spec.c). cpu_set_tlb_spec replaces the side's levels (marked as
+ * overrides); 0 or -EINVAL with xlat_error(). cpu_tlb_spec writes the
+ * side's current spec; 0 or -ENOSPC. */
+int cpu_set_tlb_spec(struct cpu_preset *p, int side, const char *spec);
+int cpu_tlb_spec(const struct cpu_preset *p, int side, char *buf, size_t len);
+
 /* Fills the hardware part of an mmu configuration (TLB levels of both
  * sides, sharing, PWC, nested TLB, cache model on, costs). Fields of *cfg
  * that a preset does not describe (no_fetch) are left as they are. */
