@@ -162,15 +162,12 @@ static void report_latency(struct out *o, const struct cal_result *r)
 			out_u64(o, k, r->lat_bytes[l], NULL);
 		}
 	}
-	for (int l = 0; l < 3; l++) {
-		if (!r->cache_knee[l])
-			continue;
-		snprintf(k, sizeof k, "capacity_%s", name[l]);
+	if (r->llc_knee) {
 		if (out_format(o) == OUT_TEXT)
-			out_text(o, "  %-36s %s of pages\n", l == 0 ? "where L1D ends (half-way knee)" :
-				 l == 1 ? "where L2 ends" : "where L3 ends", size_str(r->cache_knee[l], s, sizeof s));
+			out_text(o, "  %-36s %s of pages\n", "L3 this thread gets (half-way knee)",
+				 size_str(r->llc_knee, s, sizeof s));
 		else
-			out_u64(o, k, r->cache_knee[l], NULL);
+			out_u64(o, "llc_knee_bytes", r->llc_knee, NULL);
 	}
 }
 

@@ -376,9 +376,11 @@ static void command_quick(void **state)
 	/* What was measured makes physical sense (loose bounds: a busy VM). */
 	double ghz = json_num(out, "ghz");
 	assert_true(ghz > 0.2 && ghz < 10);
-	double l1 = json_num(out, "lat_l1d"), mem = json_num(out, "lat_mem");
+	/* L1D and L2 are always within the quick sweep; L3 and memory may
+	 * not be (a big L3), and a busy L3 is too noisy to bound. */
+	double l1 = json_num(out, "lat_l1d"), l2 = json_num(out, "lat_l2");
 	assert_true(l1 >= 1 && l1 < 20);
-	assert_true(mem > 2 * l1);
+	assert_true(l2 > l1);
 	assert_true(json_num(out, "reach_4k_l1_pages") >= 16);
 	assert_true(json_num(out, "fault_4k_cycles") > 100);
 	assert_non_null(json_field(out, "huge_reach"));

@@ -153,8 +153,8 @@ struct cal_result {
 	struct cal_stat lat[4];         /* load-to-use cycles: L1D, L2, L3, memory */
 	uint64_t lat_bytes[4];          /* lines touched by each latency chase, in bytes */
 	double lat_walk_share[4];       /* cycles of translation removed from each */
-	uint64_t cache_knee[3];         /* where latency steps up: L1, L2, L3 capacity as
-					 * bytes of chased pages; 0 = not seen */
+	uint64_t llc_knee;              /* L3 capacity this thread gets: bytes of chased pages
+					 * where latency is half-way to memory's; 0 = not seen */
 	struct cal_stat fault[2];       /* first touch, cycles per fault: 4 KiB page, THP */
 	double fault_huge_fraction;     /* AnonHugePages share of the THP fault test */
 	struct cal_reach reach[CAL_BACKINGS];

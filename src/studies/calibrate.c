@@ -351,62 +351,111 @@ static double series_at(const struct cal_series *s, double pages)
 	return -1;
 }
 
-static void analyse_latency(struct cal_result *r, const struct lat_curve *c)
+/* The point of c[lo, hi) whose latency is the median of theirs; -1 if
+ * the range is empty. */
+static int median_point(const struct lat_curve *c, unsigned lo, unsigned hi)
 {
-	double x[40], y[40], knee[3] = { 0 }, level[4] = { 0 };
-	unsigned from[4], k;
-	char a[32], b[32];
-
-	for (unsigned i = 0; i < c->n; i++) {
-		x[i] = (double)c->span[i];
-		y[i] = c->lat[i].median;
-	}
-	k = staircase(x, y, c->n, 3.0, 0.5, 3, knee, level, from);
-	/* Levels 0 .. k-1 are caches in order; the last one is memory if
-	 * the sweep went well past the L3 (or 64 MiB when the OS does not
-	 * say), else one more cache level and memory was not reached. */
-	uint64_t l3 = r->host.cache_bytes[2] ? r->host.cache_bytes[2] : 32 * MiB;
-	bool reached_mem = k == 3 || (c->n && c->span[c->n - 1] >= 2 * l3);
-	for (unsigned l = 0; l <= k && l < 4; l++) {
-		unsigned slot = l == k && reached_mem ? 3 : l;
-		unsigned lo = from[l], hi = l < k ? from[l + 1] : c->n;
-		/* Its value: the point in the middle of the plateau proper (the
-		 * points within 25 % of the level). */
-		unsigned first = hi, last = lo;
-		for (unsigned i = lo; i < hi; i++)
-			if (fabs(y[i] - level[l]) <= 0.25 * level[l] + 1) {
-				if (first == hi)
-					first = i;
-				last = i;
-			}
-		unsigned mid = first < hi ? (first + last + 1) / 2 : lo;
-		if (mid >= c->n)
-			mid = c->n - 1;
-		r->lat[slot] = c->lat[mid];
-		r->lat_bytes[slot] = c->span[mid];
-		/* One load in LAT_K starts a page: take away that share of the
-		 * translation cost the series measured at the same span. */
-		double w = series_at(&r->series[c->backing], (double)(c->span[mid] / XLAT_PAGE_SIZE));
-		if (w > 0) {
-			r->lat_walk_share[slot] = w / LAT_K;
-			r->lat[slot].median -= w / LAT_K;
-			r->lat[slot].lo -= w / LAT_K;
-			r->lat[slot].hi -= w / LAT_K;
+	int best = -1;
+	for (unsigned i = lo; i < hi; i++) {
+		unsigned below = 0, above = 0;
+		for (unsigned j = lo; j < hi; j++) {
+			below += c->lat[j].median < c->lat[i].median;
+			above += c->lat[j].median > c->lat[i].median;
+		}
+		if (2 * below <= hi - lo && 2 * above <= hi - lo) {
+			best = (int)i;
+			break;
 		}
 	}
-	if (k < 3)
-		note(r, "The latency sweep found %u step%s, not 3 (L1 to L2, L2 to L3, L3 to memory): %s.", k,
-		     k == 1 ? "" : "s", reached_mem ? "the L3 was not told apart, it keeps the base preset's latency"
-						     : "memory was not reached, it keeps the base preset's latency");
-	for (unsigned l = 0; l < 3 && l < k; l++)
-		r->cache_knee[l] = (uint64_t)knee[l];
-	if (k == 3 && r->host.cache_bytes[2] && r->cache_knee[2] * 2 < r->host.cache_bytes[2]) {
-		parse_size_str(r->host.cache_bytes[2], a, sizeof a);
-		parse_size_str(xlat_align_down(r->cache_knee[2], MiB) ? xlat_align_down(r->cache_knee[2], MiB) : r->cache_knee[2],
-			       b, sizeof b);
-		note(r, "The OS reports a %s L3, but loads reach memory latency beyond about %s of pages: this thread "
-		     "gets only part of the L3 (other tenants, or cache partitioning). The calibrated preset uses the "
-		     "measured size.", a, b);
+	return best;
+}
+
+static void take_latency(struct cal_result *r, const struct lat_curve *c, int level, int i)
+{
+	if (i < 0)
+		return;
+	r->lat[level] = c->lat[i];
+	r->lat_bytes[level] = c->span[i];
+	/* One load in LAT_K starts a page: take away that share of the
+	 * translation cost the series measured at the same span. */
+	double w = series_at(&r->series[c->backing], (double)(c->span[i] / XLAT_PAGE_SIZE));
+	if (w > 0) {
+		r->lat_walk_share[level] = w / LAT_K;
+		r->lat[level].median -= w / LAT_K;
+		r->lat[level].lo -= w / LAT_K;
+		r->lat[level].hi -= w / LAT_K;
+	}
+}
+
+/*
+ * Latencies from the sweep, anchored on the sizes the OS reports (which
+ * are right for L1 and L2; the L3 a VM's thread gets may not be): L1D is
+ * the median of the points within it, L2 of those well past L1D and well
+ * within L2; past twice the L2 the curve is a plateau (L3) and one step
+ * (memory), whose half-way point is the L3 capacity this thread gets.
+ * The spans are of pages with half their lines loaded, one of each
+ * 128-byte pair: an adjacent-line prefetcher (Intel) fills the other half,
+ * so a span equals the bytes the caches hold.
+ */
+static void analyse_latency(struct cal_result *r, const struct lat_curve *c)
+{
+	uint64_t l1 = r->host.cache_bytes[0] ? r->host.cache_bytes[0] : 32 * KiB;
+	uint64_t l2 = r->host.cache_bytes[1] ? r->host.cache_bytes[1] : 512 * KiB;
+	uint64_t l3 = r->host.cache_bytes[2] ? r->host.cache_bytes[2] : 32 * MiB;
+	unsigned a = 0, b, from = c->n;
+	char x[32], y[32];
+
+	while (a < c->n && c->span[a] <= l1)
+		a++;
+	take_latency(r, c, 0, median_point(c, 0, a));
+	for (a = 0; a < c->n && c->span[a] < 4 * l1; a++)
+		;
+	for (b = a; b < c->n && c->span[b] <= l2 / 2; b++)
+		;
+	take_latency(r, c, 1, median_point(c, a, b));
+
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->span[i] >= 2 * l2) {
+			from = i;
+			break;
+		}
+	if (from + 3 > c->n) {
+		note(r, "The latency sweep stopped before twice the L2: L3 and memory latency keep the base "
+		     "preset's values.");
+		return;
+	}
+	double xs[40], ys[40], knee[1] = { 0 }, level[2] = { 0 };
+	unsigned lfrom[2], n = c->n - from;
+	for (unsigned i = 0; i < n; i++) {
+		xs[i] = (double)c->span[from + i];
+		ys[i] = c->lat[from + i].median;
+	}
+	if (staircase(xs, ys, n, 3.0, 0.5, 1, knee, level, lfrom)) {
+		/* The L3 plateau: its points within 25 % of its level. */
+		unsigned end = from;
+		while (end < from + lfrom[1] && fabs(c->lat[end].median - level[0]) <= 0.25 * level[0])
+			end++;
+		take_latency(r, c, 2, median_point(c, from, end > from ? end : from + 1));
+		take_latency(r, c, 3, median_point(c, from + lfrom[1], c->n));
+		r->llc_knee = (uint64_t)knee[0];
+		if (r->host.cache_bytes[2] && r->llc_knee * 2 < r->host.cache_bytes[2])
+			note(r, "The OS reports a %s L3, but loads reach memory latency beyond about %s of pages: this "
+			     "thread gets only part of the L3 (other tenants, or cache partitioning). The calibrated "
+			     "preset uses the measured size.", (parse_size_str(l3, x, sizeof x), x),
+			     (parse_size_str(xlat_align_down(r->llc_knee, MiB) ? xlat_align_down(r->llc_knee, MiB) : r->llc_knee,
+					     y, sizeof y), y));
+	} else if (c->span[c->n - 1] >= 4 * l3) {
+		/* One plateau reaching far past the L3: memory all along (an
+		 * L3 this thread does not get, or none). */
+		for (a = from; a < c->n && c->span[a] < 2 * l3; a++)
+			;
+		take_latency(r, c, 3, median_point(c, a, c->n));
+		note(r, "Past the L2, loads cost the same up to %s of pages: no L3 was seen. Its latency keeps the "
+		     "base preset's value.", (parse_size_str(c->span[c->n - 1], x, sizeof x), x));
+	} else {
+		take_latency(r, c, 2, median_point(c, from, c->n));
+		note(r, "The latency sweep ended at %s of pages without reaching memory: memory latency keeps the "
+		     "base preset's value.", (parse_size_str(c->span[c->n - 1], x, sizeof x), x));
 	}
 }
 
@@ -967,12 +1016,12 @@ static bool get_cache_size(const struct fit_ctx *c, const char *key, char *val, 
 	}
 	if (!ways)
 		return false;
-	if (l == 2 && c->r->cache_knee[2]) {
+	if (l == 2 && c->r->llc_knee) {
 		uint64_t unit = (uint64_t)ways * CAL_LINE * 1024;     /* whole multiples of 1024 sets */
-		bytes = (c->r->cache_knee[2] + unit / 2) / unit * unit;
+		bytes = (c->r->llc_knee + unit / 2) / unit * unit;
 		if (!bytes)
 			bytes = unit;
-		parse_size_str(c->r->cache_knee[2], sz, sizeof sz);
+		parse_size_str(c->r->llc_knee, sz, sizeof sz);
 		snprintf(note, nl, "measured: latency reaches memory's half-way at %s of chased pages", sz);
 	} else {
 		if (!bytes || bytes % ((uint64_t)ways * CAL_LINE))
