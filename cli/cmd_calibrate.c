@@ -280,7 +280,8 @@ static void report_series(struct out *o, const struct cal_result *r)
 			out_str(o, "backing", cal_backing_name(b), NULL);
 			out_u64(o, "pages", p->pages, NULL);
 			out_u64(o, "footprint", p->pages * 4096, NULL);
-			stat_out(o, "spread", &p->spread, NULL);
+			out_u64(o, "reps", p->spread.reps, NULL);
+			stat_out(o, "per_page", &p->spread, NULL);
 			stat_out(o, "packed", &p->packed, NULL);
 			stat_out(o, "xlat", &p->xlat, NULL);
 			out_bool(o, "stable", cal_stable(&p->xlat), NULL);

@@ -494,7 +494,11 @@ static void analyse(struct run *u, const struct lat_curve *lc)
 		const struct cal_series *s4 = &r->series[CAL_4K], *sh = &r->series[CAL_THP];
 		char thp_effect[160] = "";
 		if (s4->n && sh->n) {
-			const struct cal_point *p4 = &s4->pt[s4->n - 1], *ph = &sh->pt[sh->n - 1];
+			/* The largest footprint measured stably with both backings. */
+			unsigned i = s4->n < sh->n ? s4->n - 1 : sh->n - 1;
+			while (i > 0 && !(cal_stable(&s4->pt[i].xlat) && cal_stable(&sh->pt[i].xlat)))
+				i--;
+			const struct cal_point *p4 = &s4->pt[i], *ph = &sh->pt[i];
 			char sz[32];
 			parse_size_str(p4->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
 			if (p4->pages == ph->pages && p4->xlat.median > 0)
@@ -1021,12 +1025,12 @@ static bool get_cache_size(const struct fit_ctx *c, const char *key, char *val, 
 		bytes = (c->r->llc_knee + unit / 2) / unit * unit;
 		if (!bytes)
 			bytes = unit;
-		parse_size_str(c->r->llc_knee, sz, sizeof sz);
-		snprintf(note, nl, "measured: latency reaches memory's half-way at %s of chased pages", sz);
+		snprintf(sz, sizeof sz, "%.1f MiB", (double)c->r->llc_knee / MiB);
+		snprintf(note, nl, "the latency sweep is half-way from L3 to memory at %s of chased pages", sz);
 	} else {
 		if (!bytes || bytes % ((uint64_t)ways * CAL_LINE))
 			return false;
-		snprintf(note, nl, "reported by the OS (/sys/devices/system/cpu/cpu0/cache)");
+		snprintf(note, nl, "as the OS says (/sys/devices/system/cpu/cpu0/cache)");
 	}
 	parse_size_str(bytes, val, vl);
 	/* "48 KiB" -> "48KiB": cpu_override takes no blank */
@@ -1044,7 +1048,7 @@ static bool get_cache_ways(const struct fit_ctx *c, const char *key, char *val, 
 	if (!ways || !bytes || bytes % ((uint64_t)ways * CAL_LINE))
 		return false;
 	snprintf(val, vl, "%u", ways);
-	snprintf(note, nl, "reported by the OS (/sys/devices/system/cpu/cpu0/cache)");
+	snprintf(note, nl, "as the OS says (/sys/devices/system/cpu/cpu0/cache)");
 	return true;
 }
 
@@ -1256,7 +1260,7 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 			rc = -EINVAL;
 			goto out;
 		}
-		snprintf(p->note, sizeof p->note, "fitted: the model's (a) - (b) against the measured, least relative error");
+		snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured, least squares of the relative error");
 	}
 	if (cpu_check(&f->cpu)) {
 		rc = xlat_fail(-EINVAL, "calibrate: the fitted preset is not valid: %s", xlat_error());
@@ -1296,7 +1300,7 @@ int calibrate_write_preset(const struct cal_result *r, const char *path)
 {
 	const struct cal_fit *f = &r->fit;
 	struct cpu_file_line lines[CAL_MAX_PARAMS];
-	char comments[CAL_MAX_PARAMS][128], header[1024];
+	char comments[CAL_MAX_PARAMS][192], header[1024];
 	size_t n = 0, h = 0;
 
 	if (!f->done)
