@@ -307,6 +307,22 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 	assert_non_null(strstr(text, "a virtual machine"));
 	free(text);
 
+	/* What the OS reports is used only when it is a geometry; an L3
+	 * capacity measured is rounded to whole sets of the ways the preset
+	 * has. */
+	r->host.cache_ways[0] = 7;      /* 32 KiB / (7 x 64) is not whole */
+	r->host.cache_ways[1] = 24;
+	r->host.cache_bytes[1] = 1536 << 10;
+	r->llc_knee = 24 << 20;
+	assert_int_equal(calibrate_fit(r, NULL), 0);
+	assert_int_equal(cpu_check(&r->fit.cpu), 0);
+	assert_string_equal(param(r, "cache.l1d.ways")->how, "base");
+	assert_string_equal(param(r, "cache.l2.ways")->value, "24");
+	assert_string_equal(param(r, "cache.l2.size")->value, "1536KiB");
+	assert_string_equal(param(r, "cache.llc.size")->how, "measured");
+	assert_string_equal(param(r, "cache.llc.size")->value, "24640KiB");   /* 35 x 11 ways x 64 KiB */
+	r->llc_knee = 0;
+
 	/* A user's base wins over CPUID. */
 	struct cal_options o;
 	calibrate_options_init(&o);
@@ -386,7 +402,10 @@ static void command_quick(void **state)
 	assert_non_null(json_field(out, "huge_reach"));
 	assert_non_null(json_field(out, "series"));
 	assert_non_null(strstr(out, "\"key\":\"walk_cycles\""));
-	assert_non_null(strstr(out, "\"backing\":\"thp\""));
+	if (strstr(out, "THP could not be obtained"))
+		print_message("THP not obtained here (see the notes): its series not checked\n");
+	else
+		assert_non_null(strstr(out, "\"backing\":\"thp\""));
 	assert_non_null(json_field(out, "notes"));
 	/* The preset file loads. */
 	struct cpu_preset *p;

@@ -473,8 +473,8 @@ static void analyse(struct run *u, const struct lat_curve *lc)
 		size_t n = 0;
 		if (h->hypervisor)
 			n += (size_t)snprintf(sig + n, sizeof sig - n, "the CPUID hypervisor bit%s%s%s",
-					      h->hv_signature[0] ? " (signature '" : "", h->hv_signature,
-					      h->hv_signature[0] ? "')" : "");
+					      h->hv_signature[0] ? " with signature '" : "", h->hv_signature,
+					      h->hv_signature[0] ? "'" : "");
 		if (h->cpuinfo_hypervisor && n < sizeof sig)
 			n += (size_t)snprintf(sig + n, sizeof sig - n, "%sthe hypervisor flag in /proc/cpuinfo", n ? ", " : "");
 		if ((h->dmi_vendor[0] || h->dmi_product[0]) && n < sizeof sig)
@@ -1008,16 +1008,14 @@ static bool get_cache_size(const struct fit_ctx *c, const char *key, char *val, 
 {
 	const struct cal_host *h = &c->r->host;
 	int l = cache_level(key);
-	unsigned ways = h->cache_ways[l];
 	uint64_t bytes = h->cache_bytes[l];
-	char sz[32];
+	unsigned ways = 0;
+	char sz[32], wk[32], wv[32];
 
-	if (!ways) {
-		char wk[32], wv[32];
-		snprintf(wk, sizeof wk, "%.*sways", (int)(strlen(key) - 4), key);
-		if (!cpu_get(c->cpu, wk, wv, sizeof wv))
-			ways = (unsigned)strtoul(wv, NULL, 10);
-	}
+	/* The ways the preset has by now (the table sets ways before sizes). */
+	snprintf(wk, sizeof wk, "%.*sways", (int)(strlen(key) - 4), key);
+	if (!cpu_get(c->cpu, wk, wv, sizeof wv))
+		ways = (unsigned)strtoul(wv, NULL, 10);
 	if (!ways)
 		return false;
 	if (l == 2 && c->r->llc_knee) {
@@ -1203,11 +1201,27 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 				snprintf(p->note, sizeof p->note, "not measured: the base preset's value");
 		}
 	}
-	if (cpu_check(&f->cpu)) {
-		/* A measured value the model cannot take (e.g. entries that do
-		 * not divide into its sets): fall back to the base for those. */
-		return xlat_fail(-EINVAL, "calibrate: the measured preset is not valid: %s", xlat_error());
+	/* A measured value the model cannot take (a geometry that does not
+	 * divide into sets): back to the base's value, last rows first, until
+	 * the preset is valid, saying which. */
+	for (int i = (int)f->nparams - 1; i >= 0 && cpu_check(&f->cpu); i--) {
+		struct cal_param *p = &f->param[i];
+		char msg[96];
+		if (strcmp(p->how, how_name[FIT_MEASURED]) && strcmp(p->how, how_name[FIT_REPORTED]))
+			continue;
+		snprintf(msg, sizeof msg, "%s", xlat_error());
+		if (cpu_override(&f->cpu, p->key, p->base_value))
+			continue;
+		if (cpu_check(&f->cpu)) {           /* not this one: put it back */
+			cpu_override(&f->cpu, p->key, p->value);
+			continue;
+		}
+		snprintf(p->note, sizeof p->note, "the model refused the %s value %s (%.50s)", p->how, p->value, msg);
+		p->how = "base";
+		memcpy(p->value, p->base_value, sizeof p->value);
 	}
+	if (cpu_check(&f->cpu))
+		return xlat_fail(-EINVAL, "calibrate: the measured preset is not valid: %s", xlat_error());
 
 	pa = calloc(CAL_BACKINGS, sizeof *pa);
 	pb = calloc(CAL_BACKINGS, sizeof *pb);
