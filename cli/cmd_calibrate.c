@@ -164,8 +164,8 @@ static void report_latency(struct out *o, const struct cal_result *r)
 	}
 	if (r->llc_knee) {
 		if (out_format(o) == OUT_TEXT)
-			out_text(o, "  %-36s %s of pages\n", "L3 this thread gets (half-way knee)",
-				 size_str(r->llc_knee, s, sizeof s));
+			out_text(o, "  %-36s %.1f MiB of pages\n", "L3 this thread gets (half-way knee)",
+				 (double)r->llc_knee / (1 << 20));
 		else
 			out_u64(o, "llc_knee_bytes", r->llc_knee, NULL);
 	}
