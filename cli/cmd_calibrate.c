@@ -56,6 +56,13 @@ static void progress_done(void)
 	fflush(stderr);
 }
 
+/* The library's message without its "calibrate: " (cli_fail names the command). */
+static const char *msg(void)
+{
+	const char *m = xlat_error();
+	return strncmp(m, "calibrate: ", 11) ? m : m + 11;
+}
+
 static const char *yes_no(bool b)
 {
 	return b ? "yes" : "no";
@@ -444,12 +451,13 @@ int cmd_calibrate(int argc, char **argv)
 	if (opts.progress)
 		progress_done();
 	if (rc) {
-		int status = cli_fail(1, CMD, "%s", xlat_error());
+		/* -EINVAL: what was asked for cannot be done here (usage). */
+		int status = cli_fail(rc == -EINVAL ? 2 : 1, CMD, "%s", msg());
 		free(res);
 		return status;
 	}
 	if (out_path && (rc = calibrate_write_preset(res, out_path))) {
-		int status = cli_fail(1, CMD, "--out: %s", xlat_error());
+		int status = cli_fail(1, CMD, "--out: %s", msg());
 		free(res);
 		return status;
 	}

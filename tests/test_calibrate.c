@@ -428,6 +428,7 @@ static void command_refuses_bad_usage(void **state)
 	static const char *const bad[][2] = {
 		{ "calibrate --max-mem 1k", "--max-mem: at least 4 MiB" },
 		{ "calibrate --max-mem lots", "--max-mem:" },
+		{ "calibrate --max-mem 1P --no-fit", "more than 80 % of MemAvailable" },
 		{ "calibrate --reps 2", "--reps: a number from 3" },
 		{ "calibrate --base pentium", "--base: unknown CPU preset" },
 		{ "calibrate --no-fit --out x.ini", "--out needs the fit" },

@@ -590,6 +590,14 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 		if (res->host.mem_available && max > res->host.mem_available / 4)
 			max = res->host.mem_available / 4;
 	}
+	if (opts->max_mem && res->host.mem_available && max > res->host.mem_available / 10 * 8) {
+		char a[32], b[32];
+		parse_size_str(max, a, sizeof a);
+		parse_size_str(res->host.mem_available, b, sizeof b);
+		rc = xlat_fail(-EINVAL, "calibrate: --max-mem %s is more than 80 %% of MemAvailable (%s): the "
+			       "chase regions would push the machine into reclaim or the OOM killer", a, b);
+		goto out;
+	}
 	if (max < 4 * MiB) {
 		rc = xlat_fail(-EINVAL, "calibrate: --max-mem of %llu bytes is too small (at least 4 MiB)",
 			       (unsigned long long)max);
