@@ -1224,7 +1224,9 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 			cpu_override(&f->cpu, p->key, p->value);
 			continue;
 		}
-		snprintf(p->note, sizeof p->note, "the model refused the %s value %s (%.50s)", p->how, p->value, msg);
+		char note[sizeof p->note + 64];
+		snprintf(note, sizeof note, "the model refused the %s value %s (%s)", p->how, p->value, msg);
+		snprintf(p->note, sizeof p->note, "%.*s", (int)sizeof p->note - 1, note);
 		p->how = "base";
 		memcpy(p->value, p->base_value, sizeof p->value);
 	}
