@@ -17,6 +17,7 @@ static const struct command commands[] = {
 	{ "sim",    cmd_sim,    "run a trace or workload through the MMU model" },
 	{ "walk",   cmd_walk,   "one page walk, reference by reference (native, nested, shadow)" },
 	{ "trace",  cmd_trace,  "record, convert and inspect traces (.xlt, lackey, ChampSim)" },
+	{ "calibrate", cmd_calibrate, "measure this machine and fit a preset file to it" },
 };
 
 static void usage(FILE *fp)
