@@ -137,6 +137,34 @@ static double ratio(uint64_t a, uint64_t b)
 	return b ? (double)a / (double)b : 0.0;
 }
 
+/* A count inside a string: grouped in text, plain in JSON and CSV. */
+static const char *count(const struct out *o, char *buf, size_t size, uint64_t v)
+{
+	if (out_format(o) == OUT_TEXT)
+		return out_fmt_count(buf, size, v);
+	snprintf(buf, size, "%" PRIu64, v);
+	return buf;
+}
+
+/* One cause of walks: how many, their references, (for misses) references
+ * per walk, and the histogram "refs:walks ..." ("63+" for 63 or more). */
+static void walk_cause(struct out *o, const char *k_walks, const char *k_refs, const char *k_per,
+		       const char *k_hist, const char *what, uint64_t walks, uint64_t refs,
+		       const uint64_t hist[64])
+{
+	char text[64 * 48] = "", *p = text, c[32];
+
+	out_u64(o, k_walks, walks, what);
+	out_u64(o, k_refs, refs, "  references");
+	if (k_per)
+		out_f64(o, k_per, ratio(refs, walks), "  references per walk");
+	for (unsigned i = 0; i < 64; i++)
+		if (hist[i])
+			p += sprintf(p, "%s%u%s:%s", p == text ? "" : " ", i, i == 63 ? "+" : "",
+				     count(o, c, sizeof c, hist[i]));
+	out_str(o, k_hist, text, "  by references read");
+}
+
 static void report(struct out *o, const struct sim_opts *so, const struct sim_config *cfg,
 		   const struct cpu_preset *cpu, struct xlat_source *src, const struct sim_result *r)
 {
@@ -187,23 +215,23 @@ static void report(struct out *o, const struct sim_opts *so, const struct sim_co
 	out_u64(o, "tlb_misses_data", m->tlb_misses_side[0], "  data side");
 	out_u64(o, "tlb_misses_fetch", m->tlb_misses_side[1], "  fetch side");
 	out_f64(o, "miss_rate", ratio(m->tlb_misses, m->pages), "misses per page lookup");
-	out_u64(o, "dirty_walks", m->dirty_walks, "walks to set a dirty bit");
 
-	out_section(o, "walks");
-	out_u64(o, "walks", m->walks, "walks (retries after faults included)");
-	out_u64(o, "walk_refs", m->walk_refs, "references");
-	out_f64(o, "refs_per_walk", ratio(m->walk_refs, m->walks), "references per walk");
-	char hist[512] = "", *p = hist;
-	for (unsigned i = 0; i < 64; i++)
-		if (m->refs_hist[i] && p < hist + sizeof hist - 40)
-			p += sprintf(p, "%s%u%s:%" PRIu64, p == hist ? "" : " ", i, i == 63 ? "+" : "", m->refs_hist[i]);
-	out_str(o, "refs_hist", hist, "walks by reference count");
-	char starts[256] = "";
-	p = starts;
+	out_section(o, "walks (references: entries read; a histogram is walks by references read)");
+	walk_cause(o, "walks", "walk_refs", "refs_per_walk", "refs_hist", "walks after TLB misses",
+		   m->walks, m->walk_refs, m->refs_hist);
+	walk_cause(o, "fault_retry_walks", "fault_retry_refs", NULL, "fault_retry_hist",
+		   "walks retried after a fault", m->fault_retry_walks, m->fault_retry_refs, m->fault_retry_hist);
+	walk_cause(o, "dirty_walks", "dirty_walk_refs", NULL, "dirty_walk_hist",
+		   "walks to set a dirty bit", m->dirty_walks, m->dirty_walk_refs, m->dirty_walk_hist);
+	walk_cause(o, "perm_walks", "perm_walk_refs", NULL, "perm_walk_hist",
+		   "walks after a permission refusal", m->perm_walks, m->perm_walk_refs, m->perm_walk_hist);
+	char starts[256] = "", *p = starts;
 	for (int l = XLAT_MAX_LEVELS; l >= 1; l--)
-		if (m->walk_start[l])
-			p += sprintf(p, "%sL%d:%" PRIu64, p == starts ? "" : " ", l, m->walk_start[l]);
-	out_str(o, "walk_start", starts, "walks by first level read");
+		if (m->walk_start[l]) {
+			char c[32];
+			p += sprintf(p, "%sL%d:%s", p == starts ? "" : " ", l, count(o, c, sizeof c, m->walk_start[l]));
+		}
+	out_str(o, "walk_start", starts, "all walks by first level read");
 	static const char *const where[] = { "l1d", "l2", "llc", "mem" };
 	for (unsigned w = 0; w <= PCACHE_LEVELS; w++) {
 		snprintf(key, sizeof key, "refs_from_%s", where[w]);

@@ -154,14 +154,37 @@ uint32_t mmu_tag(const struct mmu *m)
 
 /* ---- the cost of a walk ------------------------------------------------ */
 
-static void charge_walk(struct mmu *m, const struct walk_result *res)
+/* Why a walk ran (see struct mmu_stats). */
+enum walk_cause { CAUSE_MISS, CAUSE_FAULT_RETRY, CAUSE_DIRTY, CAUSE_PERM };
+
+static void charge_walk(struct mmu *m, const struct walk_result *res, enum walk_cause cause)
 {
 	uint64_t cyc = m->cfg.costs.walk_overhead_cycles;
 	uint32_t n = res->refs;
+	unsigned bucket = n < 63 ? n : 63;
 
-	m->st.walks++;
-	m->st.walk_refs += n;
-	m->st.refs_hist[n < 63 ? n : 63]++;
+	switch (cause) {
+	case CAUSE_MISS:
+		m->st.walks++;
+		m->st.walk_refs += n;
+		m->st.refs_hist[bucket]++;
+		break;
+	case CAUSE_FAULT_RETRY:
+		m->st.fault_retry_walks++;
+		m->st.fault_retry_refs += n;
+		m->st.fault_retry_hist[bucket]++;
+		break;
+	case CAUSE_DIRTY:
+		m->st.dirty_walks++;
+		m->st.dirty_walk_refs += n;
+		m->st.dirty_walk_hist[bucket]++;
+		break;
+	case CAUSE_PERM:
+		m->st.perm_walks++;
+		m->st.perm_walk_refs += n;
+		m->st.perm_walk_hist[bucket]++;
+		break;
+	}
 	if (m->cache) {
 		uint32_t rec = n < res->refs_cap ? n : res->refs_cap;
 		for (uint32_t i = 0; i < rec; i++) {
@@ -245,9 +268,10 @@ static void fill(struct mmu *m, unsigned side, unsigned upto, xlat_va va, const 
 /* ---- translation --------------------------------------------------------- */
 
 /* Walks until the translation succeeds or the system gives up, then fills
- * every TLB level of the side. 0, 1 (dropped) or -errno. */
+ * every TLB level of the side. `cause`: why the first walk runs; the others
+ * are retries. 0, 1 (dropped) or -errno. */
 static int walk_and_fill(struct mmu *m, const struct walk_req *req, unsigned side,
-			 struct tlb_xlat *out)
+			 enum walk_cause cause, struct tlb_xlat *out)
 {
 	struct walk_result res;
 
@@ -258,7 +282,7 @@ static int walk_and_fill(struct mmu *m, const struct walk_req *req, unsigned sid
 		int rc = walk_translate(&m->chain, req, &res);
 		if (rc < 0)
 			return rc;
-		charge_walk(m, &res);
+		charge_walk(m, &res, tries ? CAUSE_FAULT_RETRY : cause);
 		if (res.fault.kind == WALK_OK)
 			break;
 		m->st.faults++;
@@ -294,6 +318,7 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 	struct walk_req req = { .va = va, .kind = (uint8_t)kind, .supervisor = sup };
 	struct tlb_xlat x;
 	unsigned l, n = m->nlev[side];
+	enum walk_cause cause = CAUSE_MISS;
 	int rc;
 
 	for (l = 0; l < n; l++)
@@ -312,15 +337,15 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 		}
 		/* A walk: to set D (a write the entry allows), or to fault. */
 		if (kind == XLAT_WRITE && !x.dirty && walk_perm_ok(x.perms, &req, m->chain.stage[0].ctl))
-			m->st.dirty_walks++;
+			cause = CAUSE_DIRTY;
 		else
-			m->st.perm_walks++;
+			cause = CAUSE_PERM;
 	} else {
 		m->st.tlb_misses++;
 		m->st.tlb_misses_side[side]++;
 	}
 
-	rc = walk_and_fill(m, &req, side, &x);
+	rc = walk_and_fill(m, &req, side, cause, &x);
 	if (rc)
 		return rc;
 	remember(m, side, va, &x, ok_bits(m, va, &x));
