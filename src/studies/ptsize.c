@@ -199,10 +199,8 @@ int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned p
 	for (size_t i = 0; i < n; i++) {
 		rc = ptsize_model_map(&m, r[i].start, r[i].size, page_shift);
 		if (rc) {
-			char why[160];
-			snprintf(why, sizeof why, "%s", xlat_error());
 			xlat_fail(rc, "mapping region %zu (0x%llx+0x%llx): %s", i + 1,
-				  (unsigned long long)r[i].start, (unsigned long long)r[i].size, why);
+				  (unsigned long long)r[i].start, (unsigned long long)r[i].size, xlat_error());
 			ptsize_model_destroy(&m);
 			return rc;
 		}
