@@ -30,7 +30,7 @@ static void say(const char *claim, const char *measured, const char *cmd)
 static int tables(uint64_t size, unsigned shift, int levels, struct ptsize_result *r)
 {
 	struct ptsize_region reg = { PTSIZE_DEFAULT_START, size, "map" };
-	return ptsize_build(&reg, 1, levels, shift, 0, r);
+	return ptsize_build(&reg, 1, levels, shift, PTSIZE_NO_LIMIT, r);
 }
 
 static int walk_refs(enum sim_mode mode, unsigned lg, unsigned lh, unsigned gs, unsigned hs, uint32_t *refs)
@@ -64,7 +64,7 @@ int cmd_demo(int argc, char **argv)
 	}
 	size_t n = ptsize_layout_process(12, layout);
 	if (tables(64ULL << 20, 12, 4, &r64) || tables(256ULL << 20, 12, 4, &r4k) ||
-	    tables(256ULL << 20, 21, 4, &r2m) || ptsize_build(layout, n, 4, 12, 0, &proc) ||
+	    tables(256ULL << 20, 21, 4, &r2m) || ptsize_build(layout, n, 4, 12, PTSIZE_NO_LIMIT, &proc) ||
 	    walk_refs(SIM_NATIVE, 4, 4, 12, 12, &native) || walk_refs(SIM_NESTED, 4, 4, 12, 12, &nested) ||
 	    walk_refs(SIM_NESTED, 5, 5, 12, 12, &nested55) || walk_refs(SIM_NESTED, 4, 5, 12, 12, &nested45) ||
 	    walk_refs(SIM_NESTED, 4, 4, 21, 21, &huge) || walk_refs(SIM_SHADOW, 4, 4, 12, 12, &shadow))

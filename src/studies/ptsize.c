@@ -186,7 +186,7 @@ int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned p
 	free(s);
 
 	uint64_t est = ptsize_estimate(r, n, levels, page_shift);
-	if (max_table_bytes && est > max_table_bytes / XLAT_PAGE_SIZE) {
+	if (max_table_bytes != PTSIZE_NO_LIMIT && est > max_table_bytes / XLAT_PAGE_SIZE) {
 		char need[48], lim[48];
 		parse_size_str(est * XLAT_PAGE_SIZE, need, sizeof need);
 		parse_size_str(max_table_bytes, lim, sizeof lim);
