@@ -58,6 +58,18 @@ run warm_long --workload seq --count 1000 --warmup 5000
 # After a warm-up that touched every page, no fault cycles are left.
 run warm_seq --workload seq --size 1m --count 20k --wl-opt stride=4096 --warmup 256
 
+# A path that is not UTF-8 (and holds a terminal escape): JSON stays valid
+# UTF-8 (checked below: every file is read as strict UTF-8), text shows the
+# escape as \x1b.
+if [ -f "$SORT" ]; then
+	odd=$tmp/$(printf 'odd\377\033[31mname.xlt')
+	ln -s "$(cd "$(dirname "$SORT")" && pwd)/$(basename "$SORT")" "$odd"
+	run utf8 "$odd" --limit 1000
+	"$XLAT" sim "$odd" --limit 1000 >"$tmp/odd.txt" || fail "sim on an odd name failed"
+	grep -aq '\\x1b\[31mname' "$tmp/odd.txt" || fail "text: the escape is not shown as \\x1b"
+	grep -aq "$(printf '\033')" "$tmp/odd.txt" && fail "text: a raw escape byte reached the output"
+fi
+
 # The fetch side's second level: shared with the data side's by default and
 # with ",shared"; ",private" leaves it one level.
 if [ -f "$SORT" ]; then
@@ -190,6 +202,10 @@ d = get("warm_seq")
 check(d.get("fault_cycles") == 0 and d.get("os_faults") == 0 and d.get("accesses") == 20000 - 256,
       f"warmed seq: {d.get('fault_cycles')} fault cycles, {d.get('accesses')} accesses")
 
+if "utf8" in runs:
+    check(runs["utf8"]["input"].startswith(tmp) and "\ufffd" in runs["utf8"]["input"],
+          f"non-UTF-8 path: {runs['utf8']['input']!r}")
+
 if "itlb_default" in runs:
     a, s, p = runs["itlb_default"], runs["itlb_shared"], runs["itlb_private"]
     check(a == s, "--itlb 64x4 and --itlb 64x4,shared differ")
@@ -284,6 +300,17 @@ bad_says 1 "--host-ram" --workload random --size 1g --count 100k --host-ram 4m
 bad_says 1 "--guest-ram" --workload random --size 1g --count 100k --mode nested --guest-ram 4m
 bad_says 1 "--guest-ram" --workload random --size 1g --count 100k --mode shadow --guest-ram 4m
 bad 1 --trace /nonexistent.xlt
+# A long path keeps the byte offset at the end of its message.
+if [ -f "$SORT" ]; then
+	long=$tmp
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do
+		long=$long/directory-name-of-sixty-characters-to-make-a-long-path-$i
+	done
+	mkdir -p "$long"
+	head -c 100000 "$SORT" >"$long/cut.xlt"
+	bad 1 "$long/cut.xlt"
+	grep -q "$long/cut.xlt: .*byte 100000" "$tmp/err" || fail "long path: message cut: $(tail -c 80 "$tmp/err")"
+fi
 printf 'XLT\0garbage' >"$tmp/bad.xlt"
 bad 1 --trace "$tmp/bad.xlt"
 printf 'I  0400d7d4,8\nthis is not lackey\n' >"$tmp/bad.lackey"
