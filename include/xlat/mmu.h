@@ -57,6 +57,22 @@ struct mmu_config {
 	bool no_fetch;                               /* drop instruction fetches */
 };
 
+/* Why a walk ran (see struct mmu_stats). */
+enum mmu_walk_cause {
+	MMU_WALK_MISS,          /* the first walk after a miss in every TLB level */
+	MMU_WALK_FAULT_RETRY,   /* again, after the system resolved a fault */
+	MMU_WALK_DIRTY,         /* a write hit a clean entry: set D */
+	MMU_WALK_PERM,          /* a hit the permission check refused */
+	MMU_WALK_CAUSES
+};
+
+/* The walks of one cause. */
+struct mmu_walk_counts {
+	uint64_t walks;
+	uint64_t refs;                      /* entries read */
+	uint64_t hist[64];                  /* walks by entries read ([63]: 63 or more) */
+};
+
 /* Counters. "Pages touched" = accesses after splitting at page boundaries. */
 struct mmu_stats {
 	uint64_t accesses;                  /* records consumed (events excluded) */
@@ -78,19 +94,25 @@ struct mmu_stats {
 	 *  - perm_walks: the first walk after a hit the permission check
 	 *    refused (the walk faults, or finds the entry changed).
 	 * Their sum is every walk_translate call; walk_cycles and ref_where
-	 * count all of them. */
-	uint64_t walks;
-	uint64_t walk_refs;
-	uint64_t refs_hist[64];
-	uint64_t fault_retry_walks;
-	uint64_t fault_retry_refs;
-	uint64_t fault_retry_hist[64];
-	uint64_t dirty_walks;
-	uint64_t dirty_walk_refs;
-	uint64_t dirty_walk_hist[64];
-	uint64_t perm_walks;
-	uint64_t perm_walk_refs;
-	uint64_t perm_walk_hist[64];
+	 * count all of them. by_cause[] is the same counters indexed by
+	 * enum mmu_walk_cause. */
+	union {
+		struct mmu_walk_counts by_cause[MMU_WALK_CAUSES];
+		struct {
+			uint64_t walks;
+			uint64_t walk_refs;
+			uint64_t refs_hist[64];
+			uint64_t fault_retry_walks;
+			uint64_t fault_retry_refs;
+			uint64_t fault_retry_hist[64];
+			uint64_t dirty_walks;
+			uint64_t dirty_walk_refs;
+			uint64_t dirty_walk_hist[64];
+			uint64_t perm_walks;
+			uint64_t perm_walk_refs;
+			uint64_t perm_walk_hist[64];
+		};
+	};
 	uint64_t walk_start[XLAT_MAX_LEVELS + 1];  /* stage-0 walks (every cause) by first level read */
 	uint64_t faults;                    /* faults handled by the system layer */
 	uint64_t faults_by_kind[WALK_BAD_ADDRESS + 1];
