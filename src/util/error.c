@@ -18,6 +18,9 @@
 static _Thread_local char *buf[2];
 static _Thread_local size_t cap[2];
 static _Thread_local int cur = -1;   /* buffer holding the current message; -1: none yet */
+/* The current message: what xlat_error returns, read on hot paths (phys
+ * views snapshot it on every resolve), so one load. */
+static _Thread_local const char *current = "";
 /* Only when growing a buffer fails: the message is cut to what fits. */
 static _Thread_local char spare[2][FIRST_CAP];
 
@@ -45,13 +48,16 @@ int xlat_fail(int err, const char *fmt, ...)
 	va_end(again);
 	if (n < 0 && cap[i])
 		buf[i][0] = 0;   /* a bad format: an empty message rather than stale text */
-	cur = cap[i] ? i : -1;
+	if (cap[i]) {
+		cur = i;
+		current = buf[i];
+	}
 	return err;
 }
 
 const char *xlat_error(void)
 {
-	return cur >= 0 ? buf[cur] : "";
+	return current;
 }
 
 void xlat_bug(const char *func, const char *fmt, ...)
