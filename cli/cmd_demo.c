@@ -77,6 +77,9 @@ int cmd_demo(int argc, char **argv)
 		return cli_fail(2, "demo", "unknown option '%s': demo takes only --help",
 				argv[optind - 1]);
 	}
+	if (optind < argc)
+		return cli_fail(2, "demo", "unexpected argument '%s': demo takes none (see xlat demo --help)",
+				argv[optind]);
 	size_t n = ptsize_layout_process(12, layout);
 	if (tables(64ULL << 20, 12, 4, &r64) || tables(256ULL << 20, 12, 4, &r4k) ||
 	    tables(256ULL << 20, 21, 4, &r2m) || ptsize_build(layout, n, 4, 12, PTSIZE_NO_LIMIT, &proc) ||

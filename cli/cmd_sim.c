@@ -663,6 +663,11 @@ int cmd_sim(int argc, char **argv)
 			return cli_fail(2, CMD, "unknown option '%s' (see xlat sim --help)", argv[optind - 1]);
 		}
 	}
+	for (; optind < argc; optind++) {   /* operands after "--" */
+		if (so.trace)
+			return cli_fail(2, CMD, "one trace at a time ('%s' and '%s')", so.trace, argv[optind]);
+		so.trace = argv[optind];
+	}
 	status = 1;
 	bool listing = so.given[O_LISTPARAMS];
 	if ((c = check_applicable(&so, &cfg, listing)))

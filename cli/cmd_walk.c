@@ -175,6 +175,15 @@ int cmd_walk(int argc, char **argv)
 					argv[optind - 1]);
 		}
 	}
+	if (optind < argc) {   /* an operand after "--" */
+		if (va_arg || optind + 1 < argc)
+			return cli_fail(2, "walk", "one address at a time ('%s' and '%s')",
+					va_arg ? va_arg : argv[optind], argv[va_arg ? optind : optind + 1]);
+		uint64_t v;
+		if (parse_addr(argv[optind], &v))
+			return cli_fail(2, "walk", "%s", xlat_error());
+		cfg.va = v;
+	}
 	if (given[O_JSON] && given[O_CSV])
 		return cli_fail(2, "walk", "--json and --csv: choose one output format");
 	if (given[O_WRITE] && given[O_FETCH])

@@ -35,6 +35,7 @@ if [ -f "$SORT" ]; then
 	run op_after "$SORT" --limit 20k --mode nested
 	run op_before --limit 20k --mode nested "$SORT"
 	run op_trace --trace "$SORT" --limit 20k --mode nested
+	run op_dashes --limit 20k --mode nested -- "$SORT"
 fi
 
 # Warm-up and limit, by their definition: for every additive counter,
@@ -153,8 +154,8 @@ for name, d in runs.items():
     check(d["total_cycles"] == d["translation_cycles"] + d["fault_exit_cycles"], f"{name}: total_cycles")
 
 if "op_after" in runs:
-    a = dict(runs["op_after"]); b = dict(runs["op_before"]); c = dict(runs["op_trace"])
-    check(a == b == c, "TRACE with options before, after, and --trace FILE differ")
+    a, b, c, d = runs["op_after"], runs["op_before"], runs["op_trace"], runs["op_dashes"]
+    check(a == b == c == d, "TRACE with options before, after, after --, and --trace FILE differ")
 
 # Additivity. Not additive: configuration, end-of-run table sizes, ratios.
 STATE = {"levels", "host_levels", "host_ram", "guest_ram", "table_pages", "table_bytes",

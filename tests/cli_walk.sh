@@ -43,6 +43,7 @@ check 4  --mode shadow --guest-page 2m --host-page 4k
 "$XLAT" walk 0x40001000 --mode nested --write --json >"$tmp/op1.json" || fail "walk ADDR --mode failed"
 "$XLAT" walk --mode nested --write 0x40001000 --json >"$tmp/op2.json" || fail "walk --mode ADDR failed"
 "$XLAT" walk --mode nested --write --va 0x40001000 --json >"$tmp/op3.json" || fail "walk --va failed"
+"$XLAT" walk --mode nested --write --json -- 0x40001000 >"$tmp/op4.json" || fail "walk -- ADDR failed"
 "$XLAT" walk --mode nested --csv >"$tmp/w.csv" || fail "walk --csv failed"
 
 python3 - "$tmp" <<'PY' || fails=$((fails + 1))
@@ -84,8 +85,8 @@ check(seq == want, f"4+4 walk is not in architectural order: {seq}")
 w = load("warm")
 check(w["refs"] is not None and w["refs"] < 24, f"warm nested walk: {w['refs']} refs, want fewer than 24")
 
-a, b, c = load("op1"), load("op2"), load("op3")
-check(a == b == c, "ADDR before options, after them, and --va differ")
+a, b, c, d = load("op1"), load("op2"), load("op3"), load("op4")
+check(a == b == c == d, "ADDR before options, after them, after --, and --va differ")
 check(a.get("va") == "0x40001000", f"ADDR not walked: {a.get('va')}")
 
 # CSV: the fields and their row, an empty line, then the steps block with a
