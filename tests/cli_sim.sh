@@ -35,7 +35,7 @@ if [ -f "$SORT" ]; then
 	run op_after "$SORT" --limit 20k --mode nested
 	run op_before --limit 20k --mode nested "$SORT"
 	run op_trace --trace "$SORT" --limit 20k --mode nested
-	run op_dashes --limit 20k --mode nested -- "$SORT"
+	"$XLAT" sim --limit 20k --mode nested --json -- "$SORT" >"$tmp/op_dashes.json" || fail "sim -- TRACE failed"
 fi
 
 # Warm-up and limit, by their definition: for every additive counter,
@@ -154,7 +154,7 @@ for name, d in runs.items():
     check(d["total_cycles"] == d["translation_cycles"] + d["fault_exit_cycles"], f"{name}: total_cycles")
 
 if "op_after" in runs:
-    a, b, c, d = runs["op_after"], runs["op_before"], runs["op_trace"], runs["op_dashes"]
+    a, b, c, d = (get(n) for n in ("op_after", "op_before", "op_trace", "op_dashes"))
     check(a == b == c == d, "TRACE with options before, after, after --, and --trace FILE differ")
 
 # Additivity. Not additive: configuration, end-of-run table sizes, ratios.
