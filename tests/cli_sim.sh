@@ -156,6 +156,7 @@ for name, d in runs.items():
 if "op_after" in runs:
     a, b, c, d = (get(n) for n in ("op_after", "op_before", "op_trace", "op_dashes"))
     check(a == b == c == d, "TRACE with options before, after, after --, and --trace FILE differ")
+    check(a.get("records") == 20000 and a.get("mode") == "nested", f"TRACE --limit 20k: {a.get('records')} records")
 
 # Additivity. Not additive: configuration, end-of-run table sizes, ratios.
 STATE = {"levels", "host_levels", "host_ram", "guest_ram", "table_pages", "table_bytes",
