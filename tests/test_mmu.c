@@ -61,10 +61,14 @@ static void test_sequential_scan_misses(void **state)
 	const struct mmu_stats *st = mmu_get_stats(r.mmu);
 	assert_int_equal(st->tlb_misses, n);
 	assert_int_equal(st->faults, n);
-	assert_int_equal(st->walks, 2 * n);
-	/* Faulting walks stop early; every retry reads 4 entries. The very
-	 * first walk finds an empty root: 1 reference. */
-	assert_int_equal(st->refs_hist[4] >= n, 1);
+	/* One walk per miss, and one retry per demand fault, counted apart. */
+	assert_int_equal(st->walks, n);
+	assert_int_equal(st->fault_retry_walks, n);
+	/* Every retry reads 4 entries; the faulting miss walks stop early
+	 * (the very first finds an empty root: 1 reference). */
+	assert_int_equal(st->fault_retry_hist[4], n);
+	assert_int_equal(st->fault_retry_refs, 4 * n);
+	assert_true(st->walk_refs < 4 * n);
 	/* Scanning again: the last 64 pages hit, the others miss (LRU). */
 	for (unsigned i = n - 64; i < n; i++)
 		run1(&r, 0x10000000 + (uint64_t)i * 4096, 8, XLAT_READ);
@@ -166,13 +170,80 @@ static void test_dirty_walk_on_clean_hit(void **state)
 	run1(&r, 0x40000000, 8, XLAT_WRITE);
 	assert_int_equal(st->tlb_misses, 1);
 	assert_int_equal(st->dirty_walks, 1);
-	assert_int_equal(st->walks, walks + 1);
+	assert_int_equal(st->dirty_walk_refs, 4);
+	assert_int_equal(st->walks, walks);   /* not a miss walk */
 	run1(&r, 0x40000008, 8, XLAT_WRITE);   /* now dirty: a plain hit */
-	assert_int_equal(st->walks, walks + 1);
+	assert_int_equal(st->dirty_walks, 1);
+	assert_int_equal(st->walks, walks);
 	struct pt_leaf leaf;
 	assert_int_equal(pt_lookup(os_pt(r.os), 0x40000000, &leaf), 0);
 	assert_true(leaf.dirty);
 	assert_true(leaf.accessed);
+	rig_down(&r);
+}
+
+static uint64_t hist_sum(const uint64_t h[64], uint64_t *refs)
+{
+	uint64_t n = 0;
+	*refs = 0;
+	for (unsigned i = 0; i < 64; i++) {
+		n += h[i];
+		*refs += h[i] * i;
+	}
+	return n;
+}
+
+/* Each cause of a walk has its own count, references and histogram: a miss,
+ * the retry after a demand fault, a write to a clean entry, a write to a
+ * read-only one. */
+static void test_walk_causes_counted_apart(void **state)
+{
+	struct mmu_config mc;
+	struct rig r;
+	struct os_region rw = { 0x40000000, 0x40001000, XLAT_R | XLAT_W | XLAT_U, false };
+	struct os_region ro = { 0x70000000, 0x70001000, XLAT_R | XLAT_U, false };
+	uint64_t refs;
+
+	(void)state;
+	test_mmu_config(&mc, 64, 0);
+	rig_up(&r, &mc, OS_PAGE_4K);
+	assert_int_equal(os_add_region(r.os, &rw), 0);
+	assert_int_equal(os_add_region(r.os, &ro), 0);
+	const struct mmu_stats *st = mmu_get_stats(r.mmu);
+
+	run1(&r, 0x40000000, 8, XLAT_READ);    /* miss, fault, retry */
+	assert_int_equal(st->walks, 1);
+	assert_int_equal(st->fault_retry_walks, 1);
+	assert_int_equal(st->fault_retry_refs, 4);
+	assert_int_equal(st->dirty_walks + st->perm_walks, 0);
+
+	run1(&r, 0x40000000, 8, XLAT_WRITE);   /* hit on a clean entry: sets D */
+	assert_int_equal(st->walks, 1);
+	assert_int_equal(st->dirty_walks, 1);
+	assert_int_equal(st->dirty_walk_refs, 4);
+	assert_int_equal(st->dirty_walk_hist[4], 1);
+
+	run1(&r, 0x70000000, 8, XLAT_READ);    /* read-only page: miss, fault, retry */
+	assert_int_equal(st->walks, 2);
+	assert_int_equal(st->fault_retry_walks, 2);
+	run1(&r, 0x70000000, 8, XLAT_WRITE);   /* refused by the entry: walks, faults, dropped */
+	assert_int_equal(st->perm_walks, 1);
+	assert_int_equal(st->perm_walk_refs, 4);
+	assert_int_equal(st->unresolved, 1);
+	assert_int_equal(st->walks, 2);
+	assert_int_equal(st->fault_retry_walks, 2);
+	assert_int_equal(st->dirty_walks, 1);
+	assert_int_equal(st->tlb_misses, 2);
+
+	/* Each histogram sums to its count and its references. */
+	assert_int_equal(hist_sum(st->refs_hist, &refs), st->walks);
+	assert_int_equal(refs, st->walk_refs);
+	assert_int_equal(hist_sum(st->fault_retry_hist, &refs), st->fault_retry_walks);
+	assert_int_equal(refs, st->fault_retry_refs);
+	assert_int_equal(hist_sum(st->dirty_walk_hist, &refs), st->dirty_walks);
+	assert_int_equal(refs, st->dirty_walk_refs);
+	assert_int_equal(hist_sum(st->perm_walk_hist, &refs), st->perm_walks);
+	assert_int_equal(refs, st->perm_walk_refs);
 	rig_down(&r);
 }
 
@@ -233,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_straddle_counts_both_pages),
 		cmocka_unit_test(test_fast_path_matches_reference_lru),
 		cmocka_unit_test(test_dirty_walk_on_clean_hit),
+		cmocka_unit_test(test_walk_causes_counted_apart),
 		cmocka_unit_test(test_fetch_side_and_no_fetch),
 		cmocka_unit_test(test_pwc_shortens_walks),
 	};

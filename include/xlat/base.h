@@ -50,7 +50,9 @@ static inline uint64_t xlat_align_up(uint64_t x, uint64_t a) { return (x + a - 1
 static inline bool xlat_aligned(uint64_t x, uint64_t a) { return (x & (a - 1)) == 0; }
 
 /* Records a one-line message for the current thread and returns err
- * (a negative errno) so callers can write `return xlat_fail(-EINVAL, ...)`. */
+ * (a negative errno) so callers can write `return xlat_fail(-EINVAL, ...)`.
+ * Messages have no length limit, and xlat_error() may be one of the
+ * arguments (to add context to a lower layer's message). */
 int xlat_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last message recorded by xlat_fail on this thread ("" if none). */
 const char *xlat_error(void);

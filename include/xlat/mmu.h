@@ -10,7 +10,9 @@
  *      that missed;
  *   2. on a miss in the last level (one TLB miss, however many faults and
  *      retries follow), walk the chain (xlat/walk.h); each entry read costs
- *      what the page-table line cache model (xlat/cache.h) says;
+ *      what the page-table line cache model (xlat/cache.h) says; a hit
+ *      whose entry does not allow the access as it stands (a write to a
+ *      clean entry, a permission the entry lacks) walks too;
  *   3. a fault goes to the system layer's handler (the OS maps the page, the
  *      hypervisor backs the GPA, ...), which says what it cost; then the
  *      walk is retried.
@@ -55,6 +57,22 @@ struct mmu_config {
 	bool no_fetch;                               /* drop instruction fetches */
 };
 
+/* Why a walk ran (see struct mmu_stats). */
+enum mmu_walk_cause {
+	MMU_WALK_MISS,          /* the first walk after a miss in every TLB level */
+	MMU_WALK_FAULT_RETRY,   /* again, after the system resolved a fault */
+	MMU_WALK_DIRTY,         /* a write hit a clean entry: set D */
+	MMU_WALK_PERM,          /* a hit the permission check refused */
+	MMU_WALK_CAUSES
+};
+
+/* The walks of one cause. */
+struct mmu_walk_counts {
+	uint64_t walks;
+	uint64_t refs;                      /* entries read */
+	uint64_t hist[64];                  /* walks by entries read ([63]: 63 or more) */
+};
+
 /* Counters. "Pages touched" = accesses after splitting at page boundaries. */
 struct mmu_stats {
 	uint64_t accesses;                  /* records consumed (events excluded) */
@@ -65,12 +83,37 @@ struct mmu_stats {
 	uint64_t tlb_hits_by_size[2][MMU_MAX_TLB_LEVELS][3];
 	uint64_t tlb_misses;                /* lookups that missed every level */
 	uint64_t tlb_misses_side[2];
-	uint64_t dirty_walks;               /* write hits on a clean entry: a walk to set D */
-	uint64_t perm_walks;                /* hits that failed the permission check and walked */
-	uint64_t walks;                     /* walk_translate calls, retries included */
-	uint64_t walk_refs;                 /* entries read by those walks */
-	uint64_t refs_hist[64];             /* walks by reference count ([63]: 63 or more) */
-	uint64_t walk_start[XLAT_MAX_LEVELS + 1];  /* stage-0 walks by first level read */
+	/* Walks by cause, each with the entries it read and a histogram of
+	 * walks by reference count ([63]: 63 or more):
+	 *  - walks: the first walk after a lookup missed every TLB level;
+	 *  - fault_retry_walks: a walk again after the system resolved a fault
+	 *    (a demand fault's mapping, an EPT violation, a shadow fill), of
+	 *    any of these causes;
+	 *  - dirty_walks: the first walk after a write hit a clean entry that
+	 *    allows it (to set the D bit);
+	 *  - perm_walks: the first walk after a hit the permission check
+	 *    refused (the walk faults, or finds the entry changed).
+	 * Their sum is every walk_translate call; walk_cycles and ref_where
+	 * count all of them. by_cause[] is the same counters indexed by
+	 * enum mmu_walk_cause. */
+	union {
+		struct mmu_walk_counts by_cause[MMU_WALK_CAUSES];
+		struct {
+			uint64_t walks;
+			uint64_t walk_refs;
+			uint64_t refs_hist[64];
+			uint64_t fault_retry_walks;
+			uint64_t fault_retry_refs;
+			uint64_t fault_retry_hist[64];
+			uint64_t dirty_walks;
+			uint64_t dirty_walk_refs;
+			uint64_t dirty_walk_hist[64];
+			uint64_t perm_walks;
+			uint64_t perm_walk_refs;
+			uint64_t perm_walk_hist[64];
+		};
+	};
+	uint64_t walk_start[XLAT_MAX_LEVELS + 1];  /* stage-0 walks (every cause) by first level read */
 	uint64_t faults;                    /* faults handled by the system layer */
 	uint64_t faults_by_kind[WALK_BAD_ADDRESS + 1];
 	uint64_t unresolved;                /* accesses dropped: the system could not resolve the fault */

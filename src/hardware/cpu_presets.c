@@ -745,7 +745,7 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 		r->array = r->size >= 0 ? array_holding(&sd->level[r->level], r->size) : 0;
 	return 0;
 unknown:
-	return xlat_fail(-EINVAL, "unknown parameter '%s' (see `xlat sim --cpu-params` or docs/presets.md)", key);
+	return xlat_fail(-EINVAL, "unknown parameter '%s' (see `xlat sim --list-params` or docs/presets.md)", key);
 }
 
 /* ---- value formatting and parsing --------------------------------------- */
@@ -1072,9 +1072,7 @@ int cpu_get(const struct cpu_preset *p, const char *key, char *buf, size_t len)
 /* Re-prefixes the current error with `what`. */
 static int refail(int rc, const char *what)
 {
-	char msg[256];
-	snprintf(msg, sizeof msg, "%s", xlat_error());
-	return xlat_fail(rc, "%s: %s", what, msg);
+	return xlat_fail(rc, "%s: %s", what, xlat_error());
 }
 
 int cpu_check(const struct cpu_preset *p)
