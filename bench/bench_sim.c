@@ -24,6 +24,7 @@
 #include "xlat/mmu.h"
 #include "xlat/os.h"
 #include "xlat/phys.h"
+#include "xlat/machine.h"
 #include "xlat/sim.h"
 #include "xlat/trace.h"
 #include "xlat/workload.h"
@@ -62,37 +63,35 @@ static struct xlat_access *generate(const char *name, const char *opts, size_t *
 	return a;
 }
 
-static void boot(struct sim_machine *mc, enum sim_mode mode)
+static struct machine *boot(enum machine_mode mode)
 {
-	struct mmu_config mmc;
-	struct sim_config cfg;
-	memset(&mmc, 0, sizeof mmc);
-	cpu_mmu_config(cpu_preset_default(), &mmc);
-	sim_config_init(&cfg, &mmc);
+	struct machine_config cfg;
+	struct machine *m;
+	machine_config_init(&cfg);
 	cfg.mode = mode;
-	if (sim_machine_boot(mc, &cfg))
+	if (machine_create(&cfg, &m))
 		die("boot");
+	return m;
 }
 
 /* Accesses per second of `run` on a machine warmed by `warm`. */
-static double rate(enum sim_mode mode, const struct xlat_access *warm, size_t nwarm,
+static double rate(enum machine_mode mode, const struct xlat_access *warm, size_t nwarm,
 		   const struct xlat_access *run, size_t nrun, double *miss_ratio)
 {
 	double best = 0;
 	for (int r = 0; r < ROUNDS; r++) {
-		struct sim_machine mc;
-		boot(&mc, mode);
-		if (mmu_run(mc.mmu, warm, nwarm))
+		struct machine *m = boot(mode);
+		if (machine_feed(m, warm, nwarm))
 			die("warm-up");
-		uint64_t misses = mmu_get_stats(mc.mmu)->tlb_misses;
+		uint64_t misses = mmu_get_stats(machine_mmu(m))->tlb_misses;
 		double t0 = now();
-		if (mmu_run(mc.mmu, run, nrun))
+		if (machine_feed(m, run, nrun))
 			die("run");
 		double t = now() - t0;
-		*miss_ratio = (double)(mmu_get_stats(mc.mmu)->tlb_misses - misses) / (double)nrun;
+		*miss_ratio = (double)(mmu_get_stats(machine_mmu(m))->tlb_misses - misses) / (double)nrun;
 		if (nrun / t > best)
 			best = nrun / t;
-		sim_machine_halt(&mc);
+		machine_destroy(m);
 	}
 	return best;
 }
@@ -126,11 +125,8 @@ static void ratio_of(const char *path, const char *what, bool target)
 			best_dec = t;
 
 		struct sim_config cfg;
-		struct mmu_config mmc;
 		struct sim_result res;
-		memset(&mmc, 0, sizeof mmc);
-		cpu_mmu_config(cpu_preset_default(), &mmc);
-		sim_config_init(&cfg, &mmc);
+		sim_config_init(&cfg);
 		t0 = now();
 		if (xlat_source_open(&s, path) || sim_run(&cfg, s, &res))
 			die("sim");
@@ -170,7 +166,7 @@ int main(int argc, char **argv)
 	if (want(argc, argv, "hit")) {
 	warm = generate("stride", "size=64m,count=16384,stride=4k", &nwarm);
 	struct xlat_access *hit = generate("seq", "size=64m,count=40M,access=8", &nhit);
-	double hit_rate = rate(SIM_NATIVE, warm, nwarm, hit, nhit, &mr);
+	double hit_rate = rate(MACHINE_NATIVE, warm, nwarm, hit, nhit, &mr);
 	printf("  hit-dominated, native:   %7.1f M accesses/s  (TLB miss ratio %.5f)\n", hit_rate / 1e6, mr);
 	verdict("hit-dominated", hit_rate / 1e6, 100, true);
 	free(warm);
@@ -182,15 +178,15 @@ int main(int argc, char **argv)
 	warm = generate("stride", "size=1g,count=262144,stride=4k", &nwarm);
 	struct xlat_access *miss = generate("random", "size=1g,count=4M,seed=7", &nmiss);
 	if (want(argc, argv, "miss")) {
-	double native = rate(SIM_NATIVE, warm, nwarm, miss, nmiss, &mr);
+	double native = rate(MACHINE_NATIVE, warm, nwarm, miss, nmiss, &mr);
 	printf("  miss-dominated, native:  %7.1f M accesses/s  (TLB miss ratio %.3f)\n", native / 1e6, mr);
 	verdict("miss-dominated native", native / 1e6, 20, true);
 	}
 	if (want(argc, argv, "virt")) {
-	double nested = rate(SIM_NESTED, warm, nwarm, miss, nmiss, &mr);
+	double nested = rate(MACHINE_NESTED, warm, nwarm, miss, nmiss, &mr);
 	printf("  miss-dominated, nested:  %7.1f M accesses/s  (TLB miss ratio %.3f)\n", nested / 1e6, mr);
 	verdict("miss-dominated nested", nested / 1e6, 15, true);
-	double shadow = rate(SIM_SHADOW, warm, nwarm, miss, nmiss, &mr);
+	double shadow = rate(MACHINE_SHADOW, warm, nwarm, miss, nmiss, &mr);
 	printf("  miss-dominated, shadow:  %7.1f M accesses/s  (TLB miss ratio %.3f)\n", shadow / 1e6, mr);
 	}
 	free(warm);

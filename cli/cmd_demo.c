@@ -37,7 +37,7 @@ static int tables(uint64_t size, unsigned shift, int levels, struct ptsize_resul
 	return ptsize_build(&reg, 1, levels, shift, PTSIZE_NO_LIMIT, r);
 }
 
-static int walk_refs(enum sim_mode mode, unsigned lg, unsigned lh, unsigned gs, unsigned hs, uint32_t *refs)
+static int walk_refs(enum machine_mode mode, unsigned lg, unsigned lh, unsigned gs, unsigned hs, uint32_t *refs)
 {
 	static struct explain_result res;
 	struct explain_config cfg;
@@ -83,9 +83,9 @@ int cmd_demo(int argc, char **argv)
 	size_t n = ptsize_layout_process(12, layout);
 	if (tables(64ULL << 20, 12, 4, &r64) || tables(256ULL << 20, 12, 4, &r4k) ||
 	    tables(256ULL << 20, 21, 4, &r2m) || ptsize_build(layout, n, 4, 12, PTSIZE_NO_LIMIT, &proc) ||
-	    walk_refs(SIM_NATIVE, 4, 4, 12, 12, &native) || walk_refs(SIM_NESTED, 4, 4, 12, 12, &nested) ||
-	    walk_refs(SIM_NESTED, 5, 5, 12, 12, &nested55) || walk_refs(SIM_NESTED, 4, 5, 12, 12, &nested45) ||
-	    walk_refs(SIM_NESTED, 4, 4, 21, 21, &huge) || walk_refs(SIM_SHADOW, 4, 4, 12, 12, &shadow))
+	    walk_refs(MACHINE_NATIVE, 4, 4, 12, 12, &native) || walk_refs(MACHINE_NESTED, 4, 4, 12, 12, &nested) ||
+	    walk_refs(MACHINE_NESTED, 5, 5, 12, 12, &nested55) || walk_refs(MACHINE_NESTED, 4, 5, 12, 12, &nested45) ||
+	    walk_refs(MACHINE_NESTED, 4, 4, 21, 21, &huge) || walk_refs(MACHINE_SHADOW, 4, 4, 12, 12, &shadow))
 		return cli_fail(1, "demo", "%s", xlat_error());
 
 	printf("xlat: what address translation costs, measured on real page-table bytes\n\n");
@@ -136,31 +136,29 @@ int cmd_demo(int argc, char **argv)
 
 	printf("Whole workloads: TLBs, caches, faults, exits and cycles (cpu preset %s)\n\n",
 	       cpu_preset_default()->name);
-	static const enum sim_mode modes[] = { SIM_NATIVE, SIM_NESTED, SIM_SHADOW };
+	static const enum machine_mode modes[] = { MACHINE_NATIVE, MACHINE_NESTED, MACHINE_SHADOW };
 	for (unsigned i = 0; i < 3; i++) {
 		struct sim_config cfg;
-		struct mmu_config mc;
-		struct sim_result res;
+		struct sim_result sr;
 		struct xlat_source *src;
-		memset(&mc, 0, sizeof mc);
-		cpu_mmu_config(cpu_preset_default(), &mc);
-		sim_config_init(&cfg, &mc);
-		cfg.mode = modes[i];
+		sim_config_init(&cfg);
+		cfg.machine.mode = modes[i];
 		if (xlat_workload_open_str(&src, "random", "size=1g,count=1M,seed=1") ||
-		    sim_run(&cfg, src, &res))
+		    sim_run(&cfg, src, &sr))
 			return cli_fail(1, "demo", "%s", xlat_error());
 		xlat_source_close(src);
+		const struct machine_result *res = &sr.machine;
 		snprintf(m, sizeof m, "%s misses/access, %s refs/miss walk, %s translation + %s "
 			 "fault/exit cycles/access, %s exits",
-			 out_fmt_ratio(c2, sizeof c2, (double)res.mmu.tlb_misses / (double)res.mmu.pages),
-			 out_fmt_ratio(c3, sizeof c3, (double)res.mmu.walk_refs / (double)res.mmu.walks),
-			 out_fmt_ratio(c4, sizeof c4, (double)res.translation_cycles / (double)res.mmu.accesses),
-			 out_fmt_ratio(c5, sizeof c5, (double)res.fault_exit_cycles / (double)res.mmu.accesses),
-			 out_fmt_count(c1, sizeof c1, res.mmu.exits));
+			 out_fmt_ratio(c2, sizeof c2, (double)res->mmu.tlb_misses / (double)res->mmu.pages),
+			 out_fmt_ratio(c3, sizeof c3, (double)res->mmu.walk_refs / (double)res->mmu.walks),
+			 out_fmt_ratio(c4, sizeof c4, (double)machine_translation_cycles(res) / (double)res->mmu.accesses),
+			 out_fmt_ratio(c5, sizeof c5, (double)machine_fault_exit_cycles(res) / (double)res->mmu.accesses),
+			 out_fmt_count(c1, sizeof c1, res->mmu.exits));
 		char claim[96], cmd[160];
-		snprintf(claim, sizeof claim, "random 8-byte reads over 1 GiB, %s:", sim_mode_name(modes[i]));
+		snprintf(claim, sizeof claim, "random 8-byte reads over 1 GiB, %s:", machine_mode_name(modes[i]));
 		snprintf(cmd, sizeof cmd, "xlat sim --workload random --size 1g --count 1M --mode %s",
-			 sim_mode_name(modes[i]));
+			 machine_mode_name(modes[i]));
 		say(claim, m, cmd);
 	}
 	return 0;

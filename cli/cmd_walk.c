@@ -47,10 +47,10 @@ static int page_shift(const char *s, unsigned *shift)
 	return 0;
 }
 
-static const char *dim_name(const struct explain_result *r, unsigned stage, enum sim_mode mode)
+static const char *dim_name(const struct explain_result *r, unsigned stage, enum machine_mode mode)
 {
 	if (r->stages == 1)
-		return mode == SIM_SHADOW ? "shadow" : "native";
+		return mode == MACHINE_SHADOW ? "shadow" : "native";
 	return stage == 0 ? "guest" : stage == 1 ? "host" : "secure";
 }
 
@@ -141,7 +141,7 @@ int cmd_walk(int argc, char **argv)
 			cfg.va = v;
 			break;
 		case O_MODE:
-			if (sim_mode_parse(optarg, &cfg.mode))
+			if (machine_mode_parse(optarg, &cfg.mode))
 				return cli_fail(2, "walk", "--mode: %s", xlat_error());
 			break;
 		case O_LEVELS:
@@ -188,7 +188,7 @@ int cmd_walk(int argc, char **argv)
 		return cli_fail(2, "walk", "--json and --csv: choose one output format");
 	if (given[O_WRITE] && given[O_FETCH])
 		return cli_fail(2, "walk", "--write and --fetch: a walk is for one kind of access");
-	if (cfg.mode == SIM_NATIVE && (given[O_HOSTLEVELS] || given[O_HOSTPAGE]))
+	if (cfg.mode == MACHINE_NATIVE && (given[O_HOSTLEVELS] || given[O_HOSTPAGE]))
 		return cli_fail(2, "walk", "--%s applies to --mode nested or shadow, not to a native walk",
 				given[O_HOSTLEVELS] ? "host-levels" : "host-page");
 	if (explain && fmt != OUT_TEXT)
@@ -199,23 +199,23 @@ int cmd_walk(int argc, char **argv)
 		return cli_fail(1, "walk", "%s", xlat_error());
 
 	struct out *o = out_begin(fmt, stdout);
-	out_str(o, "mode", sim_mode_name(cfg.mode), "mode");
+	out_str(o, "mode", machine_mode_name(cfg.mode), "mode");
 	char va[32];
 	snprintf(va, sizeof va, "%#" PRIx64, (uint64_t)cfg.va);
 	out_str(o, "va", va, "virtual address");
-	out_u64(o, "levels", cfg.levels, cfg.mode == SIM_NATIVE ? "paging levels" : "guest levels");
-	if (cfg.mode != SIM_NATIVE)
+	out_u64(o, "levels", cfg.levels, cfg.mode == MACHINE_NATIVE ? "paging levels" : "guest levels");
+	if (cfg.mode != MACHINE_NATIVE)
 		out_u64(o, "host_levels", cfg.host_levels,
-			cfg.mode == SIM_NESTED ? "EPT levels" : "memslot table levels");
-	out_u64(o, "guest_page", 1ULL << cfg.guest_shift, cfg.mode == SIM_NATIVE ? "page bytes" : "guest page bytes");
-	if (cfg.mode != SIM_NATIVE)
+			cfg.mode == MACHINE_NESTED ? "EPT levels" : "memslot table levels");
+	out_u64(o, "guest_page", 1ULL << cfg.guest_shift, cfg.mode == MACHINE_NATIVE ? "page bytes" : "guest page bytes");
+	if (cfg.mode != MACHINE_NATIVE)
 		out_u64(o, "host_page", 1ULL << cfg.host_shift, "host page bytes");
 	out_bool(o, "warm", cfg.warm, "caches warm");
 	out_u64(o, "refs", res.walk.refs, "memory references");
 	char pa[32];
 	snprintf(pa, sizeof pa, "%#" PRIx64, (uint64_t)res.walk.pa);
-	out_str(o, "pa", pa, cfg.mode == SIM_NATIVE ? "physical address" : "host-physical address");
-	if (cfg.mode == SIM_NESTED) {
+	out_str(o, "pa", pa, cfg.mode == MACHINE_NATIVE ? "physical address" : "host-physical address");
+	if (cfg.mode == MACHINE_NESTED) {
 		char gpa[32];
 		snprintf(gpa, sizeof gpa, "%#" PRIx64, (uint64_t)res.gpa);
 		out_str(o, "gpa", gpa, "guest-physical address");

@@ -30,7 +30,7 @@ static void cell(FILE *fp, int x, int y, const char *fill, unsigned n, const cha
 			x + (CELL_W - 8) / 2, y + 31, sub);
 }
 
-static int write_svg(FILE *fp, const struct explain_result *r, enum sim_mode mode)
+static int write_svg(FILE *fp, const struct explain_result *r, enum machine_mode mode)
 {
 	unsigned gl = r->levels[0], hl = r->stages > 1 ? r->levels[1] : 0;
 	int w = LEFT + (int)(hl + 1) * CELL_W + 40, h = TOP + (int)(gl + 1) * CELL_H + 60;
@@ -39,7 +39,7 @@ static int write_svg(FILE *fp, const struct explain_result *r, enum sim_mode mod
 		    "font-family='DejaVu Sans, sans-serif'>\n", w, h);
 	fprintf(fp, "<rect width='100%%' height='100%%' fill='white'/>\n");
 	fprintf(fp, "<text x='20' y='30' font-size='18' font-weight='bold'>%s walk: %u references</text>\n",
-		r->stages > 1 ? "2D (nested)" : mode == SIM_SHADOW ? "shadow" : "native", r->walk.refs);
+		r->stages > 1 ? "2D (nested)" : mode == MACHINE_SHADOW ? "shadow" : "native", r->walk.refs);
 	for (unsigned c = 0; c < hl; c++) {
 		char t[16];
 		snprintf(t, sizeof t, "EPT L%u", hl - c);
@@ -73,7 +73,7 @@ static int write_svg(FILE *fp, const struct explain_result *r, enum sim_mode mod
 	return ferror(fp) ? -EIO : 0;
 }
 
-int plot_walk(const char *path, const struct explain_result *r, enum sim_mode mode)
+int plot_walk(const char *path, const struct explain_result *r, enum machine_mode mode)
 {
 	size_t n = strlen(path);
 	bool png = n > 4 && !strcasecmp(path + n - 4, ".png");

@@ -5,6 +5,6 @@
 #include "xlat/explain.h"
 
 /* 0 or -errno with xlat_error() set. */
-int plot_walk(const char *path, const struct explain_result *r, enum sim_mode mode);
+int plot_walk(const char *path, const struct explain_result *r, enum machine_mode mode);
 
 #endif

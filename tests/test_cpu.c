@@ -718,7 +718,7 @@ static void overrides_rejected(void **state)
 	set_bad(&p, NULL, "1", "empty");
 	set_bad(&p, "stlb", "1", "unknown parameter");
 	set_bad(&p, "stlb.foo", "1", "unknown field 'foo'");
-	set_bad(&p, "l3d.entries", "1", "unknown parameter 'l3d.entries'");
+	set_bad(&p, "l4d.entries", "1", "unknown parameter 'l4d.entries'");
 	set_bad(&p, "stlb.8k.entries", "1", "unknown page size '8k'");
 	set_bad(&p, "stlb.4k.2m.entries", "1", "unknown parameter");
 	set_bad(&p, "l1d.4k.latency", "1", "use l1d.latency");

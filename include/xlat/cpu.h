@@ -41,7 +41,7 @@
 
 struct mmu_config;
 
-#define CPU_TLB_LEVELS 2          /* L1 and L2 on each side */
+#define CPU_TLB_LEVELS 3          /* up to L3 on each side (presets use two) */
 #define CPU_DEFAULT_PRESET "skylake"
 
 struct cpu_tlb_side {

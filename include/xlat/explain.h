@@ -7,11 +7,11 @@
 #ifndef XLAT_EXPLAIN_H
 #define XLAT_EXPLAIN_H
 
-#include "xlat/sim.h"
+#include "xlat/machine.h"
 #include "xlat/walk.h"
 
 struct explain_config {
-	enum sim_mode mode;
+	enum machine_mode mode;
 	unsigned levels;          /* guest (or native) paging levels: 4 or 5 */
 	unsigned host_levels;     /* EPT levels: 4 or 5 */
 	unsigned guest_shift;     /* guest (native) page: 12, 21 or 30 */

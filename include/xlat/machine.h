@@ -10,7 +10,9 @@
  *   if (machine_config_set(&cfg, "mode", "nested") ||
  *       machine_config_set(&cfg, "stlb.entries", "2048"))
  *           die(xlat_error());                  // names the key
- *   struct machine *m = machine_create(&cfg);
+ *   struct machine *m;
+ *   if (machine_create(&cfg, &m))
+ *           die(xlat_error());
  *   machine_run(m, src, 1000000, NULL);         // warm up
  *   machine_reset_stats(m);
  *   machine_run(m, src, MACHINE_ALL, NULL);     // measure
@@ -41,6 +43,10 @@
 
 enum machine_mode { MACHINE_NATIVE = 0, MACHINE_NESTED, MACHINE_SHADOW };
 
+/* Smallest RAM a machine may have: 1 MiB of firmware (reserved, as on a PC)
+ * and room for the first tables and pages. */
+#define MACHINE_MIN_RAM (2ULL << 20)
+
 /* The machine's own settings (the CPU's are in `cpu`). Set them through
  * machine_config_set so that the listing knows what the user chose. */
 struct machine_config {
@@ -57,6 +63,7 @@ struct machine_config {
 	bool ept_ad;                       /* EPT accessed/dirty flags */
 	bool unsync;                       /* shadow: KVM's unsync leaf shadow pages */
 	bool fetch;                        /* instruction fetches are translated */
+	bool itlb_shared_said;             /* the itlb spec ended ",shared" (internal) */
 	uint64_t set;                      /* machine keys the user set (bit per key; internal) */
 };
 
@@ -65,6 +72,10 @@ void machine_config_init(struct machine_config *c);
 /* Sets one key. "cpu" selects a preset and must come before the CPU's own
  * keys. 0, or -EINVAL with xlat_error() naming the key and saying why. */
 int machine_config_set(struct machine_config *c, const char *key, const char *value);
+/* Takes the whole CPU part from p (a preset file's, say: its strings must
+ * outlive every use of c and of machines built from it). As the `cpu` key,
+ * it must come before CPU parameters. 0 or -EINVAL. */
+int machine_config_set_cpu(struct machine_config *c, const struct cpu_preset *p);
 /* "key=value" in one string, as `--set` gives it. */
 int machine_config_set_spec(struct machine_config *c, const char *spec);
 /* The value of a key as the listing prints it. 0 or -EINVAL. */
@@ -86,13 +97,16 @@ typedef int (*machine_key_fn)(void *ctx, const char *key, const char *descriptio
 int machine_config_foreach_key(machine_key_fn fn, void *ctx);
 
 const char *machine_mode_name(enum machine_mode m);
+/* "native", "nested", "shadow" -> *m; 0 or -EINVAL. */
+int machine_mode_parse(const char *name, enum machine_mode *m);
 
 /* ---- the machine -------------------------------------------------------- */
 
 struct machine;
 
-/* NULL with xlat_error() on a bad configuration or out of memory. */
-struct machine *machine_create(const struct machine_config *cfg);
+/* Builds the machine: 0, or -EINVAL (a bad configuration) / -ENOMEM with
+ * xlat_error() saying what. *out is set on success only. */
+int machine_create(const struct machine_config *cfg, struct machine **out);
 void machine_destroy(struct machine *m);
 
 #define MACHINE_ALL UINT64_MAX
@@ -133,38 +147,56 @@ struct phys *machine_host(struct machine *m);
 /* ---- results -------------------------------------------------------------- */
 
 struct machine_result {
+	/* what ran */
 	enum machine_mode mode;
+	const char *cpu;                 /* preset name (static storage) */
+	enum os_page_policy page_policy, host_page_policy;
+	unsigned levels, host_levels;
+	uint64_t host_ram, guest_ram;
+	unsigned tlb_levels[2];          /* data, fetch (0: fetches off) */
+	unsigned shared_from;            /* fetch levels >= this are the data side's */
+	double base_cycles_per_access, ghz;
+	/* counters since the last machine_reset_stats */
 	struct mmu_stats mmu;
 	struct pcache_stats cache;
 	struct os_stats os;
 	struct vm_stats vm;
+	/* state at collection */
 	struct pt_stats tables;          /* native or guest page tables (all processes) */
 	struct pt_stats gpa_map;         /* EPT / memslot table */
 	struct pt_stats shadow;          /* shadow tables */
-	uint64_t translation_cycles;     /* TLB + walks + faults + exits */
-	double base_cycles;              /* pages * base_cycles_per_access */
-	double ghz;
-	unsigned tlb_levels[2];          /* data, fetch */
 	uint64_t sim_host_bytes;         /* host memory the simulated spaces hold */
 };
 
 void machine_collect(const struct machine *m, struct machine_result *r);
 
-enum machine_value_kind { MV_COUNT, MV_RATIO, MV_TEXT };
+/* Derived figures, computed once here for every report. */
+uint64_t machine_translation_cycles(const struct machine_result *r);   /* TLB hits beyond L1 + walks */
+uint64_t machine_fault_exit_cycles(const struct machine_result *r);    /* faults + VM exits */
+uint64_t machine_total_cycles(const struct machine_result *r);
+
+enum machine_value_kind {
+	MV_COUNT,        /* count */
+	MV_RATIO,        /* ratio */
+	MV_TEXT,         /* text */
+	MV_HIST,         /* hist[64]: walks by references read ([63]: 63 or more) */
+	MV_LEVELS,       /* hist[XLAT_MAX_LEVELS + 1]: by paging level, 1..5 */
+};
 
 struct machine_value {
 	const char *section;             /* heading for text output */
 	const char *key;                 /* JSON / CSV name */
 	const char *label;               /* text label */
 	enum machine_value_kind kind;
-	uint64_t count;                  /* MV_COUNT */
-	double ratio;                    /* MV_RATIO */
-	const char *text;                /* MV_TEXT */
+	uint64_t count;
+	double ratio;
+	const char *text;
+	const uint64_t *hist;
 };
 
 /* Every result, counters and derived figures, in report order. Values that
  * do not apply to the mode (exits natively) are skipped. fn returns
- * non-zero to stop. */
+ * non-zero to stop; that value is returned. */
 typedef int (*machine_value_fn)(void *ctx, const struct machine_value *v);
 int machine_result_foreach(const struct machine_result *r, machine_value_fn fn, void *ctx);
 

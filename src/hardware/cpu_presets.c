@@ -652,9 +652,22 @@ static const char *const tfield_name[] = { "entries", "ways", "repl", "sizes", "
 static const struct { const char *key; const char *alias; int side, level; const char *hw_name; } tlb_levels[] = {
 	{ "l1d", NULL, 0, 0, "L1 DTLB" },
 	{ "stlb", "l2d", 0, 1, "STLB" },
+	{ "l3d", NULL, 0, 2, "L3 DTLB" },
 	{ "l1i", NULL, 1, 0, "L1 ITLB" },
 	{ "l2i", NULL, 1, 1, "L2 ITLB" },
+	{ "l3i", NULL, 1, 2, "L3 ITLB" },
 };
+
+#define NLEVEL_KEYS (sizeof tlb_levels / sizeof tlb_levels[0])
+
+/* The entry of tlb_levels for a side and level. */
+static unsigned level_key(int side, int level)
+{
+	for (unsigned i = 0; i < NLEVEL_KEYS; i++)
+		if (tlb_levels[i].side == side && tlb_levels[i].level == level)
+			return i;
+	XLAT_BUG("no key for side %d level %d", side, level);
+}
 
 static const char *const size_name[3] = { "4k", "2m", "1g" };
 
@@ -710,7 +723,7 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 		goto unknown;
 
 	int li = -1;
-	for (unsigned i = 0; i < sizeof tlb_levels / sizeof tlb_levels[0]; i++)
+	for (unsigned i = 0; i < NLEVEL_KEYS; i++)
 		if (!strcasecmp(tok[0], tlb_levels[i].key) || (tlb_levels[i].alias && !strcasecmp(tok[0], tlb_levels[i].alias)))
 			li = (int)i;
 	if (li < 0)
@@ -735,7 +748,7 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 				 key, f);
 	if (r->field == F_LATENCY && r->size >= 0)
 		return xlat_fail(-EINVAL, "parameter '%s': latency belongs to the level: use %s.latency", key, r->lkey);
-	if (r->side == 1 && r->level == 1 && p->stlb_shared)
+	if (r->side == 1 && r->level >= (int)p->inst.nlevels && p->stlb_shared)
 		return xlat_fail(-EINVAL, "parameter '%s': on %s the ITLB misses into the shared STLB: set stlb.* (or stlb.shared=0 first)",
 				 key, p->name);
 
@@ -985,7 +998,7 @@ static int set_tlb(struct cpu_preset *p, const struct pref *r, const char *key, 
 				return xlat_fail(-EINVAL, "%s: add the levels above it first", key);
 			struct tlb_config *c = &sd->level[r->level];
 			memset(c, 0, sizeof *c);
-			c->name = tlb_levels[r->side * 2 + r->level].hw_name;
+			c->name = tlb_levels[level_key(r->side, r->level)].hw_name;
 			c->seed = 1;
 			sd->nlevels = (unsigned)r->level + 1;
 			sd->hit_cycles[r->level] = 0;
@@ -1089,7 +1102,7 @@ int cpu_check(const struct cpu_preset *p)
 		for (unsigned l = 0; l < sd->nlevels; l++) {
 			struct tlb *t = tlb_create(&sd->level[l]);
 			if (!t) {
-				snprintf(what, sizeof what, "%s %s", p->name, tlb_levels[s * 2 + (int)l].key);
+				snprintf(what, sizeof what, "%s %s", p->name, tlb_levels[level_key(s, (int)l)].key);
 				return refail(-EINVAL, what);
 			}
 			tlb_destroy(t);
@@ -1169,7 +1182,7 @@ int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx)
 		const struct cpu_tlb_side *sd = cside_of(p, s);
 		for (unsigned l = 0; l < sd->nlevels; l++) {
 			const struct tlb_config *c = &sd->level[l];
-			const char *lk = tlb_levels[s * 2 + (int)l].key;
+			const char *lk = tlb_levels[level_key(s, (int)l)].key;
 			for (unsigned a = 0; a < c->narrays; a++) {
 				struct pref r = { .side = s, .level = (int)l, .array = (int)a };
 				char prefix[32];
@@ -1210,16 +1223,18 @@ int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx)
 
 void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg)
 {
-	bool shared = p->stlb_shared && p->data.nlevels >= 2;
+	/* Shared: the fetch side's own levels, then the data side's further
+	 * ones (one structure for both sides from shared_from on). */
+	bool shared = p->stlb_shared && p->data.nlevels > p->inst.nlevels;
 
 	cfg->ndtlb = p->data.nlevels;
 	for (unsigned l = 0; l < p->data.nlevels; l++)
 		cfg->dtlb[l] = p->data.level[l];
 	if (shared) {
-		cfg->nitlb = 2;
-		cfg->itlb[0] = p->inst.level[0];
-		cfg->itlb[1] = p->data.level[1];
-		cfg->shared_from = 1;
+		cfg->nitlb = p->data.nlevels;
+		for (unsigned l = 0; l < p->data.nlevels; l++)
+			cfg->itlb[l] = l < p->inst.nlevels ? p->inst.level[l] : p->data.level[l];
+		cfg->shared_from = p->inst.nlevels;
 	} else {
 		cfg->nitlb = p->inst.nlevels;
 		for (unsigned l = 0; l < p->inst.nlevels; l++)

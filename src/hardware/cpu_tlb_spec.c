@@ -12,9 +12,9 @@
  *   "64x4@4k+32x4@2m+4@1g,1536x12@4k/2m+16x4@1g"   Skylake's data side
  *   "128x8@4k+8@2m,shared"       an L1 ITLB that misses into the STLB
  *
- * An itlb spec of one level misses into the data side's STLB unless it ends
- * ",private" (then fetches have that level only), as most CPUs and ChampSim
- * share the STLB; two levels give the fetch side its own L2.
+ * After an itlb spec's levels, fetches go on into the data side's further
+ * levels (one STLB for both, as most CPUs and ChampSim have it) unless the
+ * spec ends ",private" (then fetches have its levels only).
  *
  * No WAYS means fully associative. A level keeps the hit latency the preset
  * gave the level of its rank (a new level costs 0 until `LEVEL.latency` says
@@ -31,8 +31,8 @@
 
 static const char *const size_names[3] = { "4k", "2m", "1g" };
 static const char *const level_names[2][CPU_TLB_LEVELS] = {
-	{ "L1 DTLB", "STLB" },
-	{ "L1 ITLB", "L2 ITLB" },
+	{ "L1 DTLB", "STLB", "L3 DTLB" },
+	{ "L1 ITLB", "L2 ITLB", "L3 ITLB" },
 };
 
 /* "4k/2m" -> TLB_4K | TLB_2M. */
@@ -139,8 +139,9 @@ int cpu_set_tlb_spec(struct cpu_preset *p, int side, const char *spec)
 			if (side == 0)
 				return xlat_fail(-EINVAL, "tlb: '%.*s' belongs to the itlb spec (whether fetches miss into the data side's STLB)",
 						 (int)len, s);
-			if (comma || n != 1)
-				return xlat_fail(-EINVAL, "itlb: '%.*s' comes last, after one level (the L1 ITLB)", (int)len, s);
+			if (comma || n == 0)
+				return xlat_fail(-EINVAL, "itlb: '%.*s' comes last, after the fetch side's own levels",
+						 (int)len, s);
 			shared = len == 6;
 			break;
 		}
@@ -171,7 +172,7 @@ int cpu_set_tlb_spec(struct cpu_preset *p, int side, const char *spec)
 	}
 	sd->nlevels = n;
 	if (side == 1)
-		p->stlb_shared = shared >= 0 ? shared : n == 1;
+		p->stlb_shared = shared != 0;   /* not said: shared */
 	return 0;
 }
 
@@ -215,8 +216,8 @@ int cpu_tlb_spec(const struct cpu_preset *p, int side, char *buf, size_t len)
 				at = put(buf, len, at, ":%s", tlb_repl_name(a->repl));
 		}
 	}
-	if (side == 1 && sd->nlevels == 1)
-		at = put(buf, len, at, p->stlb_shared && p->data.nlevels >= 2 ? ",shared" : ",private");
+	if (side == 1)
+		at = put(buf, len, at, p->stlb_shared && p->data.nlevels > sd->nlevels ? ",shared" : ",private");
 	if (at >= len)
 		return xlat_fail(-ENOSPC, "TLB specification longer than %zu bytes", len);
 	return 0;

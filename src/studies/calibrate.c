@@ -837,41 +837,24 @@ static void model_counts(uint64_t n, uint64_t *warm, uint64_t *meas)
 		*meas = n < 65536 ? n : 65536;
 }
 
-static int feed(struct sim_machine *m, struct xlat_source *src, struct xlat_access *buf, uint64_t n)
-{
-	while (n) {
-		int64_t got = xlat_source_next(src, buf, n < 4096 ? n : 4096);
-		if (got <= 0)
-			return got < 0 ? (int)got : xlat_fail(-EIO, "calibrate: the chase generator ended early");
-		int rc = mmu_run(m->mmu, buf, (size_t)got);
-		if (rc)
-			return rc;
-		n -= (uint64_t)got;
-	}
-	return 0;
-}
-
 int cal_model_point(const struct cpu_preset *cpu, bool nested, enum cal_backing bk, bool spread,
 		    uint64_t pages, struct cal_pred *out)
 {
-	struct mmu_config mc;
-	struct sim_config cfg;
-	struct sim_machine m;
+	struct machine_config cfg;
+	struct machine *m;
 	struct xlat_workload w;
 	struct xlat_source *src = NULL;
-	struct xlat_access *buf = NULL;
-	struct mmu_stats s0, s1;
-	uint64_t warm, meas;
+	struct machine_result r;
+	uint64_t warm, meas, done;
 	int rc;
 
 	memset(out, 0, sizeof *out);
-	memset(&mc, 0, sizeof mc);
-	sim_config_init(&cfg, &mc);
-	cpu_mmu_config(cpu, &cfg.mmu);
-	cfg.mmu.no_fetch = true;
-	cfg.mode = nested ? SIM_NESTED : SIM_NATIVE;
-	cfg.policy = bk == CAL_THP ? OS_PAGE_THP : OS_PAGE_4K;
-	cfg.host_policy = OS_PAGE_4K;
+	machine_config_init(&cfg);
+	if ((rc = machine_config_set_cpu(&cfg, cpu)) ||
+	    (rc = machine_config_set(&cfg, "fetch", "0")) ||
+	    (rc = machine_config_set(&cfg, "mode", nested ? "nested" : "native")) ||
+	    (rc = machine_config_set(&cfg, "page_policy", bk == CAL_THP ? "thp" : "4k")))
+		return rc;
 	model_counts(pages, &warm, &meas);
 	if ((rc = xlat_workload_init(&w, "chase")))
 		return rc;
@@ -881,36 +864,34 @@ int cal_model_point(const struct cpu_preset *cpu, bool nested, enum cal_backing 
 	w.seed = 1;
 	if ((rc = xlat_workload_open(&src, &w)))
 		return rc;
-	buf = malloc(4096 * sizeof *buf);
-	if (!buf) {
-		xlat_source_close(src);
-		return xlat_fail(-ENOMEM, "calibrate: out of memory");
-	}
-	if ((rc = sim_machine_boot(&m, &cfg))) {
-		free(buf);
+	if ((rc = machine_create(&cfg, &m))) {
 		xlat_source_close(src);
 		return rc;
 	}
-	rc = feed(&m, src, buf, warm);
-	s0 = *mmu_get_stats(m.mmu);
+	rc = machine_run(m, src, warm, &done);
+	if (!rc && done != warm)
+		rc = xlat_fail(-EIO, "calibrate: the chase generator ended early");
+	machine_reset_stats(m);
 	if (!rc)
-		rc = feed(&m, src, buf, meas);
-	s1 = *mmu_get_stats(m.mmu);
+		rc = machine_run(m, src, meas, &done);
+	if (!rc && done != meas)
+		rc = xlat_fail(-EIO, "calibrate: the chase generator ended early");
 	if (!rc) {
-		double loads = (double)(s1.accesses - s0.accesses);
-		out->cycles = (double)((s1.tlb_cycles - s0.tlb_cycles) + (s1.walk_cycles - s0.walk_cycles)) / loads;
-		out->walks = (double)(s1.walks - s0.walks) / loads;
-		out->refs = (double)(s1.walk_refs - s0.walk_refs) / loads;
-		out->misses = (double)(s1.tlb_misses - s0.tlb_misses) / loads;
-		out->tlb2 = (double)(s1.tlb_hits[0][1] - s0.tlb_hits[0][1]) / loads;
+		machine_collect(m, &r);
+		const struct mmu_stats *s = &r.mmu;
+		double loads = (double)s->accesses;
+		out->cycles = (double)machine_translation_cycles(&r) / loads;
+		out->walks = (double)s->walks / loads;
+		out->refs = (double)s->walk_refs / loads;
+		out->misses = (double)s->tlb_misses / loads;
+		out->tlb2 = (double)s->tlb_hits[0][1] / loads;
 		for (int i = 0; i <= PCACHE_LEVELS; i++)
-			out->where[i] = (double)(s1.ref_where[i] - s0.ref_where[i]) / loads;
-		if (s1.faults != s0.faults)
+			out->where[i] = (double)s->ref_where[i] / loads;
+		if (s->faults)
 			XLAT_BUG("a chase faulted after its warm-up cycle (%llu faults)",
-				 (unsigned long long)(s1.faults - s0.faults));
+				 (unsigned long long)s->faults);
 	}
-	sim_machine_halt(&m);
-	free(buf);
+	machine_destroy(m);
 	xlat_source_close(src);
 	return rc;
 }

@@ -14,7 +14,7 @@
 void explain_config_init(struct explain_config *cfg)
 {
 	memset(cfg, 0, sizeof *cfg);
-	cfg->mode = SIM_NATIVE;
+	cfg->mode = MACHINE_NATIVE;
 	cfg->levels = 4;
 	cfg->host_levels = 4;
 	cfg->guest_shift = 12;
@@ -65,7 +65,7 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 	int rc;
 
 	memset(res, 0, sizeof *res);
-	if ((rc = policy_of(cfg->guest_shift, &gp, cfg->mode == SIM_NATIVE ? "the" : "the guest")) ||
+	if ((rc = policy_of(cfg->guest_shift, &gp, cfg->mode == MACHINE_NATIVE ? "the" : "the guest")) ||
 	    (rc = policy_of(cfg->host_shift, &hp, "the host")))
 		return rc;
 	const struct xlat_format *gfmt = fmt_x86((int)cfg->levels);
@@ -75,28 +75,29 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 		return xlat_fail(-EINVAL, "%#llx is not a user address of %u-level paging",
 				 (unsigned long long)cfg->va, cfg->levels);
 
-	struct mmu_config mc;
-	memset(&mc, 0, sizeof mc);
-	mc.ndtlb = mc.nitlb = 1;
-	mc.shared_from = MMU_MAX_TLB_LEVELS;
-	mc.dtlb[0] = mc.itlb[0] = (struct tlb_config){ "L1", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES } }, 1 };
-	mc.pwc = cfg->pwc;
-	mc.ntlb_enabled = true;
-	mc.ntlb = cfg->ntlb;
-	struct sim_config sc;
-	sim_config_init(&sc, &mc);
-	sc.mode = cfg->mode;
-	sc.levels = cfg->levels;
-	sc.host_levels = cfg->host_levels;
-	sc.policy = gp;
-	sc.host_policy = hp;
-	sc.guest_ram = 16ULL << 30;
-	sc.unsync = false;
-	struct sim_machine box;
-	rc = sim_machine_boot(&box, &sc);
-	if (rc)
+	/* A small machine: one 16-entry TLB level a side, the walk's caches
+	 * as asked; the tables are what matter. */
+	struct machine_config mcfg;
+	machine_config_init(&mcfg);
+	mcfg.cpu.pwc = cfg->pwc;
+	mcfg.cpu.ntlb = cfg->ntlb;
+	char lv[2] = { (char)('0' + cfg->levels), 0 }, hlv[2] = { (char)('0' + cfg->host_levels), 0 };
+	static const char *const pol[] = { "4k", "thp", "1g" };
+	bool vm = cfg->mode != MACHINE_NATIVE;
+	if ((rc = machine_config_set(&mcfg, "tlb", "16")) ||
+	    (rc = machine_config_set(&mcfg, "itlb", "16,private")) ||
+	    (rc = machine_config_set(&mcfg, "mode", machine_mode_name(cfg->mode))) ||
+	    (rc = machine_config_set(&mcfg, "levels", lv)) ||
+	    (rc = machine_config_set(&mcfg, "page_policy", pol[gp])) ||
+	    (vm && (rc = machine_config_set(&mcfg, "host_levels", hlv))) ||
+	    (vm && (rc = machine_config_set(&mcfg, "host_page_policy", pol[hp]))) ||
+	    (vm && (rc = machine_config_set(&mcfg, "guest_ram", "16g"))) ||
+	    (cfg->mode == MACHINE_SHADOW && (rc = machine_config_set(&mcfg, "unsync", "0"))))
 		return rc;
-	struct mmu *m = box.mmu;
+	struct machine *box;
+	if ((rc = machine_create(&mcfg, &box)))
+		return rc;
+	struct mmu *m = machine_mmu(box);
 
 	/* Touch: demand-maps the page in every dimension and warms the caches. */
 	xlat_pa pa;
@@ -105,9 +106,9 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 		rc = rc > 0 ? xlat_fail(-EFAULT, "%#llx could not be mapped", (unsigned long long)cfg->va) : rc;
 		goto out;
 	}
-	if (cfg->mode == SIM_NESTED) {
+	if (cfg->mode == MACHINE_NESTED) {
 		struct pt_leaf leaf;
-		if (pt_lookup(os_pt(sim_machine_os(&box)), cfg->va, &leaf) == 0)
+		if (pt_lookup(os_pt(machine_os(box)), cfg->va, &leaf) == 0)
 			res->gpa = leaf.pa + (cfg->va - leaf.va);
 	}
 
@@ -132,6 +133,6 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 	if (res->walk.fault.kind != WALK_OK)
 		rc = xlat_fail(-EFAULT, "the walk faulted (kind %d)", res->walk.fault.kind);
 out:
-	sim_machine_halt(&box);
+	machine_destroy(box);
 	return rc;
 }

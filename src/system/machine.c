@@ -3,15 +3,27 @@
  * MMU, and a native OS or a VM, wired as the configuration says.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xlat/machine.h"
+#include "xlat/parse.h"
 #include "xlat/phys.h"
 
 #define MACHINE_BATCH 4096
 #define PROGRESS_EVERY 64      /* batches */
 #define LOW_RESERVED (1ULL << 20)   /* firmware's first megabyte, as on a PC */
+
+/* Every counter a result carries, taken at one moment: results are the
+ * difference between now and the last machine_reset_stats. */
+struct machine_counters {
+	struct mmu_stats mmu;
+	struct pcache_stats cache;
+	struct os_stats os;
+	struct vm_stats vm;
+};
 
 struct machine {
 	struct machine_config cfg;
@@ -23,6 +35,8 @@ struct machine {
 	machine_progress_fn progress;
 	void *progress_ctx;
 	uint64_t batches;
+	uint64_t records;              /* consumed since create */
+	struct machine_counters base;  /* at the last machine_reset_stats */
 };
 
 static struct os_config os_config_of(const struct machine_config *c)
@@ -35,43 +49,49 @@ static struct os_config os_config_of(const struct machine_config *c)
 	};
 }
 
-struct machine *machine_create(const struct machine_config *cfg)
+int machine_create(const struct machine_config *cfg, struct machine **out)
 {
 	struct mmu_config mc;
 	int rc;
 
-	if (machine_config_check(cfg))
-		return NULL;
+	if ((rc = machine_config_check(cfg)))
+		return rc;
 	struct machine *m = calloc(1, sizeof *m);
-	if (!m) {
-		xlat_fail(-ENOMEM, "machine: out of memory");
-		return NULL;
-	}
+	if (!m)
+		return xlat_fail(-ENOMEM, "machine: out of memory");
 	m->cfg = *cfg;
 	m->buf = malloc(MACHINE_BATCH * sizeof *m->buf);
 	if (!m->buf) {
-		xlat_fail(-ENOMEM, "machine: out of memory");
+		rc = xlat_fail(-ENOMEM, "machine: out of memory");
 		goto fail;
 	}
-	m->host = phys_create(cfg->host_pa_bits, cfg->host_ram);
-	if (!m->host)
+	/* A native machine has host_ram; a VM's host is bounded by what
+	 * backing guest_ram takes. */
+	m->host = phys_create(cfg->host_pa_bits, cfg->mode == MACHINE_NATIVE ? cfg->host_ram : 0);
+	if (!m->host) {
+		rc = -ENOMEM;
 		goto fail;
+	}
 	if ((rc = phys_reserve(m->host, 0, LOW_RESERVED))) {
-		xlat_fail(rc, "machine: cannot reserve the first megabyte of host RAM");
+		rc = xlat_fail(rc, "machine: cannot reserve the first megabyte of host RAM");
 		goto fail;
 	}
 	memset(&mc, 0, sizeof mc);
 	cpu_mmu_config(&cfg->cpu, &mc);
 	mc.no_fetch = !cfg->fetch;
 	m->mmu = mmu_create(&mc, m->host);
-	if (!m->mmu)
+	if (!m->mmu) {
+		rc = -EINVAL;
 		goto fail;
+	}
 
 	struct os_config oc = os_config_of(cfg);
 	if (cfg->mode == MACHINE_NATIVE) {
 		m->os = os_create(m->host, &oc);
-		if (!m->os)
+		if (!m->os) {
+			rc = -ENOMEM;
 			goto fail;
+		}
 		os_attach(m->os, m->mmu);
 		rc = os_switch(m->os, m->mmu, 0);
 	} else {
@@ -91,11 +111,13 @@ struct machine *machine_create(const struct machine_config *cfg)
 		m->vm = vm_create(m->host, &vc);
 		rc = m->vm ? vm_attach(m->vm, m->mmu) : -EINVAL;
 	}
-	if (rc == 0)
-		return m;
+	if (rc == 0) {
+		*out = m;
+		return 0;
+	}
 fail:
 	machine_destroy(m);
-	return NULL;
+	return rc;
 }
 
 void machine_destroy(struct machine *m)
@@ -116,9 +138,92 @@ void machine_set_progress(struct machine *m, machine_progress_fn fn, void *ctx)
 	m->progress_ctx = ctx;
 }
 
+static void take_counters(const struct machine *m, struct machine_counters *c)
+{
+	const struct pcache_stats *cs = mmu_cache_stats(m->mmu);
+
+	memset(c, 0, sizeof *c);
+	c->mmu = *mmu_get_stats(m->mmu);
+	if (cs)
+		c->cache = *cs;
+	c->os = *os_get_stats(m->vm ? vm_guest(m->vm) : m->os);
+	if (m->vm)
+		c->vm = *vm_get_stats(m->vm);
+}
+
+/* a -= b over a struct made only of uint64_t counters. */
+static void sub_u64(void *a, const void *b, size_t bytes)
+{
+	uint64_t *x = a;
+	const uint64_t *y = b;
+	for (size_t i = 0; i < bytes / sizeof *x; i++)
+		x[i] -= y[i];
+}
+
+_Static_assert(sizeof(struct mmu_stats) % sizeof(uint64_t) == 0, "mmu_stats: counters only");
+_Static_assert(sizeof(struct pcache_stats) % sizeof(uint64_t) == 0, "pcache_stats: counters only");
+_Static_assert(sizeof(struct os_stats) % sizeof(uint64_t) == 0, "os_stats: counters only");
+_Static_assert(sizeof(struct vm_stats) % sizeof(uint64_t) == 0, "vm_stats: counters only");
+
+static void sub_counters(struct machine_counters *now, const struct machine_counters *base)
+{
+	uint64_t protected_now = now->vm.protected_pages;   /* a level, not a count */
+
+	sub_u64(&now->mmu, &base->mmu, sizeof now->mmu);
+	sub_u64(&now->cache, &base->cache, sizeof now->cache);
+	sub_u64(&now->os, &base->os, sizeof now->os);
+	sub_u64(&now->vm, &base->vm, sizeof now->vm);
+	now->vm.protected_pages = protected_now;
+}
+
+void machine_reset_stats(struct machine *m)
+{
+	take_counters(m, &m->base);
+}
+
+/* Is this simulated RAM full? A failed allocation leaves fewer free frames
+ * than one fault needs (a page and a table per level). */
+static bool ram_full(struct phys *space)
+{
+	struct phys_stats ps;
+	phys_get_stats(space, &ps);
+	uint64_t used = ps.allocated_frames + ps.reserved_frames;
+	return used + 2 * XLAT_MAX_LEVELS + 1 >= ps.ram_frames;
+}
+
+/* Turns an -ENOMEM of a batch into one line that says which RAM is full
+ * and which key sizes it. first, n: the batch's records (1-based). */
+static int explain_enomem(struct machine *m, uint64_t first, uint64_t n)
+{
+	char size[48], where[64];
+
+	/* mmu_run stops inside its batch without saying where. */
+	snprintf(where, sizeof where, "records %" PRIu64 "-%" PRIu64, first, first + n - 1);
+	if (m->vm && ram_full(vm_gpa_space(m->vm))) {
+		parse_size_str(m->cfg.guest_ram, size, sizeof size);
+		return xlat_fail(-ENOMEM, "guest RAM is full: all %s (guest_ram, --guest-ram) in use while "
+				 "running %s; give the guest more", size, where);
+	}
+	if (!m->vm && ram_full(m->host)) {
+		parse_size_str(m->cfg.host_ram, size, sizeof size);
+		return xlat_fail(-ENOMEM, "simulated RAM is full: all %s (host_ram, --host-ram) in use while "
+				 "running %s; give the machine more", size, where);
+	}
+	return xlat_fail(-ENOMEM, "out of memory while running %s: %s", where, xlat_error());
+}
+
+static int feed(struct machine *m, const struct xlat_access *acc, size_t n)
+{
+	int rc = mmu_run(m->mmu, acc, n);
+	if (rc == -ENOMEM)
+		rc = explain_enomem(m, m->records + 1, n);
+	m->records += n;
+	return rc;
+}
+
 int machine_feed(struct machine *m, const struct xlat_access *acc, size_t n)
 {
-	return mmu_run(m->mmu, acc, n);
+	return feed(m, acc, n);
 }
 
 int machine_run(struct machine *m, struct xlat_source *src, uint64_t max, uint64_t *done)
@@ -135,7 +240,7 @@ int machine_run(struct machine *m, struct xlat_source *src, uint64_t max, uint64
 		}
 		if (n == 0)
 			break;
-		rc = mmu_run(m->mmu, m->buf, (size_t)n);
+		rc = feed(m, m->buf, (size_t)n);
 		n_done += (uint64_t)n;
 		if (rc)
 			break;
@@ -151,14 +256,6 @@ int machine_run(struct machine *m, struct xlat_source *src, uint64_t max, uint64
 	if (done)
 		*done = n_done;
 	return rc;
-}
-
-void machine_reset_stats(struct machine *m)
-{
-	mmu_reset_stats(m->mmu);
-	os_reset_stats(machine_os(m));
-	if (m->vm)
-		vm_reset_stats(m->vm);
 }
 
 void machine_flush_tlbs(struct machine *m)
@@ -201,27 +298,33 @@ struct phys *machine_host(struct machine *m)
 void machine_collect(const struct machine *m, struct machine_result *r)
 {
 	const struct mmu_config *mc = mmu_get_config(m->mmu);
-	const struct pcache_stats *cs = mmu_cache_stats(m->mmu);
+	struct machine_counters now;
 	struct phys_stats ps;
 
 	memset(r, 0, sizeof *r);
 	r->mode = m->cfg.mode;
-	r->mmu = *mmu_get_stats(m->mmu);
-	if (cs)
-		r->cache = *cs;
-	r->translation_cycles = mmu_translation_cycles(m->mmu);
-	r->base_cycles = (double)r->mmu.pages * mc->costs.base_cycles_per_access;
+	r->cpu = m->cfg.cpu.name;
+	r->page_policy = m->cfg.page_policy;
+	r->host_page_policy = m->cfg.host_page_policy;
+	r->levels = m->cfg.levels;
+	r->host_levels = m->cfg.host_levels;
+	r->host_ram = m->cfg.host_ram;
+	r->guest_ram = m->cfg.guest_ram;
+	r->shared_from = mc->shared_from;
+	take_counters(m, &now);
+	sub_counters(&now, &m->base);
+	r->mmu = now.mmu;
+	r->cache = now.cache;
+	r->os = now.os;
+	r->vm = now.vm;
+	r->base_cycles_per_access = mc->costs.base_cycles_per_access;
 	r->ghz = mc->costs.ghz;
 	r->tlb_levels[0] = mc->ndtlb;
 	r->tlb_levels[1] = mc->no_fetch ? 0 : mc->nitlb;
 	phys_get_stats(m->host, &ps);
 	r->sim_host_bytes = ps.host_bytes;
-	if (m->vm) {
-		r->os = *os_get_stats(vm_guest(m->vm));
-		r->vm = *vm_get_stats(m->vm);
+	if (m->vm)
 		vm_table_stats(m->vm, &r->tables, &r->gpa_map, &r->shadow);
-	} else {
-		r->os = *os_get_stats(m->os);
+	else
 		os_table_stats(m->os, &r->tables);
-	}
 }

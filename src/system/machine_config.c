@@ -114,6 +114,15 @@ static int parse_choice(const char *key, const char *v, const char *const *names
 	return xlat_fail(-EINVAL, "%s: unknown value '%s' (%s)", key, v ? v : "", known);
 }
 
+int machine_mode_parse(const char *name, enum machine_mode *m)
+{
+	unsigned u;
+	int rc = parse_choice("mode", name, mode_names, 3, &u);
+	if (rc == 0)
+		*m = (enum machine_mode)u;
+	return rc;
+}
+
 static int parse_bool(const char *key, const char *v, bool *out)
 {
 	static const char *const yes[] = { "1", "on", "yes", "true" }, *const no[] = { "0", "off", "no", "false" };
@@ -135,7 +144,7 @@ static int set_machine_key(struct machine_config *c, const struct mkey *k, const
 	void *field = (char *)c + k->off;
 	unsigned u;
 	uint64_t x;
-	bool b;
+	bool b = false;
 	int rc;
 
 	switch (k->type) {
@@ -162,24 +171,46 @@ static int set_machine_key(struct machine_config *c, const struct mkey *k, const
 					 XLAT_MAX_PA_BITS);
 		*(unsigned *)field = (unsigned)x;
 		return 0;
-	case K_SIZE:
+	case K_SIZE: {
+		char sz[48], lim[48];
 		if (parse_size(v, &x))
 			return xlat_fail(-EINVAL, "%s: %s", k->key, xlat_error());
-		if (x < (16ULL << 20) || !xlat_aligned(x, XLAT_PAGE_SIZE))
-			return xlat_fail(-EINVAL, "%s: %s is too small or not whole pages (at least 16 MiB, a multiple of 4 KiB)",
-					 k->key, v);
+		parse_size_str(x, sz, sizeof sz);
+		if (!xlat_aligned(x, XLAT_PAGE_SIZE))
+			return xlat_fail(-EINVAL, "%s: %s is not a multiple of 4 KiB", k->key, sz);
+		if (x < MACHINE_MIN_RAM) {
+			parse_size_str(MACHINE_MIN_RAM, lim, sizeof lim);
+			return xlat_fail(-EINVAL, "%s: %s is too small: at least %s (the first 1 MiB is "
+					 "firmware's, as on a PC)", k->key, sz, lim);
+		}
 		*(uint64_t *)field = x;
 		return 0;
+	}
 	case K_BOOL:
 		if ((rc = parse_bool(k->key, v, &b)))
 			return rc;
 		*(bool *)field = b;
 		return 0;
 	case K_TLB:
-	case K_ITLB:
-		return cpu_set_tlb_spec(&c->cpu, k->type == K_ITLB, v);
+		return cpu_set_tlb_spec(&c->cpu, 0, v);
+	case K_ITLB: {
+		size_t n = v ? strlen(v) : 0;
+		if ((rc = cpu_set_tlb_spec(&c->cpu, 1, v)))
+			return rc;
+		c->itlb_shared_said = n >= 7 && !strcasecmp(v + n - 7, ",shared");
+		return 0;
+	}
 	}
 	XLAT_BUG("key type %d", (int)k->type);
+}
+
+int machine_config_set_cpu(struct machine_config *c, const struct cpu_preset *p)
+{
+	if (c->set & SET_CPU)
+		return xlat_fail(-EINVAL, "cpu: choose the preset before setting CPU parameters or TLB specs (it replaces them)");
+	c->cpu = *p;
+	c->set |= SET_CPU;
+	return 0;
 }
 
 int machine_config_set(struct machine_config *c, const char *key, const char *value)
@@ -187,14 +218,10 @@ int machine_config_set(struct machine_config *c, const char *key, const char *va
 	if (!key || !*key)
 		return xlat_fail(-EINVAL, "empty parameter name");
 	if (!strcasecmp(key, "cpu")) {
-		const struct cpu_preset *p;
-		if (c->set & SET_CPU)
-			return xlat_fail(-EINVAL, "cpu: choose the preset before setting CPU parameters or TLB specs (it replaces them)");
-		if (!(p = cpu_preset_by_name(value)))
+		const struct cpu_preset *p = cpu_preset_by_name(value);
+		if (!p)
 			return xlat_fail(-EINVAL, "cpu: %s", xlat_error());
-		c->cpu = *p;
-		c->set |= SET_CPU;
-		return 0;
+		return machine_config_set_cpu(c, p);
 	}
 	const struct mkey *k = find_key(key);
 	if (k) {
@@ -363,11 +390,17 @@ int machine_config_check(const struct machine_config *c)
 					 machine_mode_name(c->mode));
 	if (c->set >> (find_key("itlb") - mkeys) & 1 && !c->fetch)
 		return xlat_fail(-EINVAL, "itlb does not apply with fetch=0 (fetches are not translated)");
-	if (c->host_ram > 1ULL << c->host_pa_bits)
-		return xlat_fail(-EINVAL, "host_ram: %llu bytes do not fit %u physical-address bits",
-				 (unsigned long long)c->host_ram, c->host_pa_bits);
-	if (c->mode != MACHINE_NATIVE && c->guest_ram > 1ULL << c->host_pa_bits)
-		return xlat_fail(-EINVAL, "guest_ram: %llu bytes do not fit %u guest-physical-address bits",
-				 (unsigned long long)c->guest_ram, c->host_pa_bits);
+	if (c->itlb_shared_said && c->fetch && c->cpu.data.nlevels <= c->cpu.inst.nlevels)
+		return xlat_fail(-EINVAL, "itlb: ',shared' but the fetch side would share the data side's level %u, "
+				 "and the data side has %u level%s (see tlb)", c->cpu.inst.nlevels + 1,
+				 c->cpu.data.nlevels, c->cpu.data.nlevels == 1 ? "" : "s");
+	char b[48], lim[48];
+	uint64_t ram = c->mode == MACHINE_NATIVE ? c->host_ram : c->guest_ram;
+	if (ram > 1ULL << c->host_pa_bits) {
+		parse_size_str(ram, b, sizeof b);
+		parse_size_str(1ULL << c->host_pa_bits, lim, sizeof lim);
+		return xlat_fail(-EINVAL, "%s: %s is too large: at most %s (%u-bit physical addresses)",
+				 c->mode == MACHINE_NATIVE ? "host_ram" : "guest_ram", b, lim, c->host_pa_bits);
+	}
 	return 0;
 }
