@@ -126,6 +126,18 @@ void mmu_flush_all(struct mmu *m);
 /* Nested TLB and stage >= 1 PWCs (the hypervisor changed the EPT). */
 void mmu_flush_nested(struct mmu *m);
 
+/* Linux invalidates page by page up to this many pages and flushes the
+ * whole address space above (tlb_single_page_flush_ceiling,
+ * arch/x86/mm/tlb.c). */
+#define MMU_FLUSH_CEILING_PAGES 33
+/* A TLB shootdown of [start, end) (4 KiB aligned) under tag as Linux issues
+ * it: invlpg for each 4 KiB page up to MMU_FLUSH_CEILING_PAGES pages,
+ * flush_tag once above. The two operations are the caller's (natively the
+ * mmu's own, for a guest a trap to the hypervisor), called with ctx. */
+void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
+		   void (*invlpg)(void *ctx, struct mmu *m, uint32_t tag, xlat_va va),
+		   void (*flush_tag)(void *ctx, struct mmu *m, uint32_t tag), void *ctx);
+
 /* Cost charged by the system layer. */
 void mmu_charge_fault(struct mmu *m, uint64_t cycles);
 void mmu_charge_exit(struct mmu *m, uint64_t cycles);

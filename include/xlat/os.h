@@ -29,6 +29,15 @@ struct phys;
 
 enum os_page_policy { OS_PAGE_4K = 0, OS_PAGE_THP, OS_PAGE_1G };
 
+/* The largest page (its shift) the policy maps in a region; huge: the
+ * region may hold 1 GiB pages (os_region.huge; the hypervisor's guest
+ * memory always may). For pt_map_demand, which applies the rest of the
+ * policy, for the OS and the hypervisor alike. */
+static inline unsigned os_policy_max_shift(enum os_page_policy p, bool huge)
+{
+	return p == OS_PAGE_1G && huge ? 30 : p >= OS_PAGE_THP ? 21 : 12;
+}
+
 struct os_config {
 	const struct xlat_format *fmt;     /* fmt_x86_4 or fmt_x86_5 */
 	enum os_page_policy policy;

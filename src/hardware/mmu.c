@@ -56,11 +56,6 @@ struct mmu {
 	unsigned ok_ctl;
 };
 
-static unsigned size_idx(unsigned shift)
-{
-	return shift >= 30 ? 2 : shift >= 21 ? 1 : 0;
-}
-
 static int build_side(struct mmu *m, unsigned s, unsigned n, const struct tlb_config *cfg)
 {
 	if (n == 0 || n > MMU_MAX_TLB_LEVELS)
@@ -231,7 +226,7 @@ static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_
 	l->mask = (1ULL << x->shift) - 1;
 	l->base = va & ~l->mask;
 	l->ok = ok;
-	l->size_idx = (uint8_t)size_idx(x->shift);
+	l->size_idx = (uint8_t)xlat_shift_psize(x->shift);
 }
 
 static void fill(struct mmu *m, unsigned side, unsigned upto, xlat_va va, const struct tlb_xlat *x)
@@ -302,7 +297,7 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 
 	if (l < n) {
 		m->st.tlb_hits[side][l]++;
-		m->st.tlb_hits_by_size[side][l][size_idx(x.shift)]++;
+		m->st.tlb_hits_by_size[side][l][xlat_shift_psize(x.shift)]++;
 		m->st.tlb_cycles += m->cfg.costs.tlb_hit_cycles[l];
 		fill(m, side, l, va, &x);
 		uint8_t ok = ok_bits(m, va, &x);
@@ -489,6 +484,18 @@ void mmu_flush_nested(struct mmu *m)
 	if (m->ntlb)
 		tlb_flush_all(m->ntlb);
 	m->last[0] = m->last[1] = NO_LAST;
+}
+
+void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
+		   void (*invlpg)(void *ctx, struct mmu *m, uint32_t tag, xlat_va va),
+		   void (*flush_tag)(void *ctx, struct mmu *m, uint32_t tag), void *ctx)
+{
+	if ((end - start) >> XLAT_PAGE_SHIFT > MMU_FLUSH_CEILING_PAGES) {
+		flush_tag(ctx, m, tag);
+		return;
+	}
+	for (xlat_va va = start; va < end; va += XLAT_PAGE_SIZE)
+		invlpg(ctx, m, tag, va);
 }
 
 void mmu_charge_fault(struct mmu *m, uint64_t cycles)

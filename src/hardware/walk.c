@@ -220,12 +220,6 @@ static bool fault_access(struct wctx *w, unsigned j, int level, xlat_va in, uint
 	return false;
 }
 
-/* The level whose leaf maps a page of 2^shift bytes. */
-static inline int level_of_shift(unsigned shift)
-{
-	return shift >= 30 ? 3 : shift >= 21 ? 2 : 1;
-}
-
 /* A present entry with reserved bits: #PF with P|RSVD, or EPT misconfiguration. */
 static bool fault_rsvd(struct wctx *w, unsigned j, int level, xlat_va in, uint64_t e,
 		       unsigned kind, bool table)
@@ -321,7 +315,7 @@ set_accessed_dirty(struct wctx *w, unsigned j, const struct wlevel *lv, int top,
 		if (l == level && kind == XLAT_WRITE && !(lv[l].e & fmt->d_bit))
 			need[l] |= fmt->d_bit;
 		if (need[l] && !last && !(lv[l].ip & XLAT_W))
-			return fault_access(w, j + 1, level_of_shift(lv[l].sh), lv[l].in, 0,
+			return fault_access(w, j + 1, xlat_shift_level(lv[l].sh), lv[l].in, 0,
 					    XLAT_WRITE, true, true, lv[l].ip);
 		any |= need[l] != 0;
 	}

@@ -31,13 +31,14 @@ void explain_config_init(struct explain_config *cfg)
 
 static int policy_of(unsigned shift, enum os_page_policy *p, const char *what)
 {
-	switch (shift) {
-	case 12: *p = OS_PAGE_4K; return 0;
-	case 21: *p = OS_PAGE_THP; return 0;
-	case 30: *p = OS_PAGE_1G; return 0;
-	default:
+	static const enum os_page_policy by_psize[XLAT_NPSIZES] = {
+		[XLAT_PSIZE_4K] = OS_PAGE_4K, [XLAT_PSIZE_2M] = OS_PAGE_THP, [XLAT_PSIZE_1G] = OS_PAGE_1G,
+	};
+
+	if (!xlat_page_shift_ok(shift))
 		return xlat_fail(-EINVAL, "%s page must be 4k, 2m or 1g", what);
-	}
+	*p = by_psize[xlat_shift_psize(shift)];
+	return 0;
 }
 
 static void fill_result(struct explain_result *res, const struct walk_chain *c)

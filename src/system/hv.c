@@ -36,33 +36,21 @@ void vm_charge_exit(struct vm *vm, enum vm_exit why)
  * whose aligned block lies in guest RAM with nothing of it backed yet. */
 static int back_gpa(struct vm *vm, gpa_t gpa)
 {
-	static const unsigned shifts[] = { 30, 21, 12 };
-	unsigned first = vm->cfg.host_policy == OS_PAGE_1G ? 0 :
-			 vm->cfg.host_policy == OS_PAGE_THP ? 1 : 2;
+	const uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(EPT_MT_WB);
 
 	if (gpa >= vm->cfg.guest_ram)
 		return xlat_fail(-EFAULT, "vm: guest-physical address %#llx is outside guest RAM (%llu bytes)",
 				 (unsigned long long)gpa, (unsigned long long)vm->cfg.guest_ram);
-	for (unsigned i = first; i < 3; i++) {
-		uint64_t size = 1ULL << shifts[i], npages = size >> 12, pfn;
-		gpa_t base = xlat_align_down(gpa, size);
-		if (i < 2 && (base + size > vm->cfg.guest_ram ||
-			      pt_range_mapped(&vm->map, base, base + size)))
-			continue;
-		if (phys_alloc(vm->host, npages, npages, &pfn))
-			continue;
-		uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(EPT_MT_WB);
-		int rc = pt_map(&vm->map, base, pfn << 12, size, perms, shifts[i]);
-		if (rc) {
-			phys_free(vm->host, pfn, npages);
-			return rc;
-		}
-		vm->st.host_backed[2 - i]++;
-		if (vm->mmu)
-			mmu_charge_fault(vm->mmu, vm->cfg.host_fault_cycles);
-		return 0;
-	}
-	return xlat_fail(-ENOMEM, "vm: host out of memory backing GPA %#llx", (unsigned long long)gpa);
+	int shift = pt_map_demand(&vm->map, gpa, 0, vm->cfg.guest_ram,
+				  os_policy_max_shift(vm->cfg.host_policy, true), perms, NULL);
+	if (shift == -ENOMEM)
+		return xlat_fail(-ENOMEM, "vm: host out of memory backing GPA %#llx", (unsigned long long)gpa);
+	if (shift < 0)
+		return shift;
+	vm->st.host_backed[xlat_shift_psize((unsigned)shift)]++;
+	if (vm->mmu)
+		mmu_charge_fault(vm->mmu, vm->cfg.host_fault_cycles);
+	return 0;
 }
 
 int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate)
@@ -223,7 +211,7 @@ static int nested_attach(struct vm *vm, struct mmu *mmu)
 	ept->root = vm->map.root;
 	ept->maxphyaddr = phys_pa_bits(vm->host);
 	ept->ctl = WALK_EPT_DEFAULT | (vm->cfg.ept_ad ? WALK_SET_AD : 0);
-	ept->tag = vm->cfg.vpid << 12;
+	ept->tag = tlb_tag(vm->cfg.vpid, 0);
 	struct mmu_system sys = { nested_fault, guest_event, vm };
 	mmu_set_system(mmu, &sys);
 	os_set_platform(vm->guest, NULL);   /* CR3 loads and INVLPG run without exits */
@@ -287,13 +275,7 @@ void vm_table_stats(const struct vm *vm, struct pt_stats *guest, struct pt_stats
 		for (size_t i = 0; i < vm->nroots; i++) {
 			struct pt_stats one;
 			pt_get_stats(&vm->roots[i].spt, &one);
-			for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
-				shadow->table_pages[l] += one.table_pages[l];
-				shadow->leaves[l] += one.leaves[l];
-			}
-			shadow->total_pages += one.total_pages;
-			shadow->table_bytes += one.table_bytes;
-			shadow->mapped_bytes += one.mapped_bytes;
+			pt_stats_add(shadow, &one);
 		}
 	}
 }

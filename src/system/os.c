@@ -11,10 +11,6 @@
 #include "xlat/os.h"
 #include "xlat/phys.h"
 
-/* Linux flushes the whole address space rather than page by page above this
- * many pages (tlb_single_page_flush_ceiling, arch/x86/mm/tlb.c). */
-#define FLUSH_CEILING_PAGES 33
-
 struct proc {
 	unsigned asid;
 	struct pt pt;
@@ -147,7 +143,7 @@ static int new_proc(struct os *os, unsigned asid, struct proc **out)
 
 static uint32_t proc_tag(const struct os *os, const struct proc *p)
 {
-	return (uint32_t)os->cfg.vpid << 12 | (os->cfg.pcid ? (p->asid & 0xfffu) : 0);
+	return tlb_tag(os->cfg.vpid, os->cfg.pcid ? p->asid : 0);
 }
 
 int os_switch(struct os *os, struct mmu *mmu, unsigned asid)
@@ -272,40 +268,17 @@ static bool region_of(struct os *os, struct proc *p, xlat_va va, struct os_regio
 
 /* ---- faults -------------------------------------------------------------- */
 
-/* Can a page of 2^shift bytes around va be mapped: inside the region and
- * nothing mapped in it yet? */
-static bool fits(struct proc *p, const struct os_region *r, xlat_va va, unsigned shift)
-{
-	xlat_va base = xlat_align_down(va, 1ULL << shift);
-	if (base < r->start || base + (1ULL << shift) > r->end)
-		return false;
-	return !pt_range_mapped(&p->pt, base, base + (1ULL << shift));
-}
-
 static int map_page(struct os *os, struct proc *p, const struct os_region *r, xlat_va va)
 {
-	static const unsigned shifts[] = { 30, 21, 12 };
-	unsigned first = os->cfg.policy == OS_PAGE_1G && r->huge ? 0 :
-			 os->cfg.policy >= OS_PAGE_THP ? 1 : 2;
+	int shift = pt_map_demand(&p->pt, va, r->start, r->end,
+				  os_policy_max_shift(os->cfg.policy, r->huge), r->perms, NULL);
 
-	for (unsigned i = first; i < 3; i++) {
-		unsigned shift = shifts[i];
-		uint64_t npages = 1ULL << (shift - 12);
-		uint64_t pfn;
-		if (shift > 12 && !fits(p, r, va, shift))
-			continue;
-		if (phys_alloc(os->mem, npages, npages, &pfn))
-			continue;   /* no contiguous block: try a smaller page */
-		xlat_va base = xlat_align_down(va, 1ULL << shift);
-		int rc = pt_map(&p->pt, base, pfn << 12, 1ULL << shift, r->perms, shift);
-		if (rc) {
-			phys_free(os->mem, pfn, npages);
-			return rc;
-		}
-		os->st.mapped[2 - i]++;
-		return 0;
-	}
-	return xlat_fail(-ENOMEM, "os: out of physical memory mapping %#llx", (unsigned long long)va);
+	if (shift == -ENOMEM)
+		return xlat_fail(-ENOMEM, "os: out of physical memory mapping %#llx", (unsigned long long)va);
+	if (shift < 0)
+		return shift;
+	os->st.mapped[xlat_shift_psize((unsigned)shift)]++;
+	return 0;
 }
 
 int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
@@ -380,13 +353,8 @@ static void shootdown(struct os *os, struct mmu *mmu, struct proc *p, xlat_va st
 {
 	if (!mmu)
 		return;
-	uint32_t tag = proc_tag(os, p);
-	if ((end - start) >> 12 > FLUSH_CEILING_PAGES) {
-		os->plat.flush_tag(os->plat.ctx, mmu, tag);
-		return;
-	}
-	for (xlat_va va = start; va < end; va += XLAT_PAGE_SIZE)
-		os->plat.invlpg(os->plat.ctx, mmu, tag, va);
+	mmu_shootdown(mmu, proc_tag(os, p), start, end, os->plat.invlpg, os->plat.flush_tag,
+		      os->plat.ctx);
 }
 
 int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev)
@@ -469,12 +437,6 @@ void os_table_stats(const struct os *os, struct pt_stats *st)
 	for (size_t i = 0; i < os->nprocs; i++) {
 		struct pt_stats one;
 		pt_get_stats(&os->procs[i]->pt, &one);
-		for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
-			st->table_pages[l] += one.table_pages[l];
-			st->leaves[l] += one.leaves[l];
-		}
-		st->total_pages += one.total_pages;
-		st->table_bytes += one.table_bytes;
-		st->mapped_bytes += one.mapped_bytes;
+		pt_stats_add(st, &one);
 	}
 }

@@ -16,7 +16,6 @@
 #include "hv_int.h"
 #include "xlat/phys.h"
 
-#define FLUSH_CEILING_PAGES 33
 #define MAX_SOFT_RETRIES 4
 
 /* ---- reverse map: guest page-table page -> shadow ranges ------------------ */
@@ -102,6 +101,20 @@ static int find_root(struct vm *vm, gpa_t guest_root, size_t *idx)
 	return 0;
 }
 
+/* The hypervisor's own invalidations of a shadow root's TLB entries: its
+ * global entries too, since the shadow entries themselves went. */
+static void zap_invlpg(void *ctx, struct mmu *m, uint32_t tag, xlat_va va)
+{
+	(void)ctx;
+	mmu_invlpg(m, tag, va);
+}
+
+static void zap_flush(void *ctx, struct mmu *m, uint32_t tag)
+{
+	(void)ctx;
+	mmu_flush_tag(m, tag, false);
+}
+
 /* Removes the shadow's translations of [va, va + size) in root idx and the
  * TLB entries that cached them. A range the shadow does not map has no TLB
  * entries either (they went when its translations were zapped), which is
@@ -114,14 +127,8 @@ static void zap(struct vm *vm, size_t idx, xlat_va va, uint64_t size)
 		return;
 	if (pt_unmap(&r->spt, va, size) == 0)
 		vm->st.shadow_zaps++;
-	if (!vm->mmu)
-		return;
-	if (size / XLAT_PAGE_SIZE > FLUSH_CEILING_PAGES) {
-		mmu_flush_tag(vm->mmu, r->tag, false);
-		return;
-	}
-	for (xlat_va a = va; a < va + size; a += XLAT_PAGE_SIZE)
-		mmu_invlpg(vm->mmu, r->tag, a);
+	if (vm->mmu)
+		mmu_shootdown(vm->mmu, r->tag, va, va + size, zap_invlpg, zap_flush, NULL);
 }
 
 /* ---- guest writes to its page tables ----------------------------------- */
