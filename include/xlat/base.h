@@ -54,8 +54,15 @@ enum { XLAT_PSIZE_4K = 0, XLAT_PSIZE_2M, XLAT_PSIZE_1G, XLAT_NPSIZES };
 static inline int xlat_shift_level(unsigned shift) { return shift >= 30 ? 3 : shift >= 21 ? 2 : 1; }
 /* The size index of a page of 2^shift bytes (rounding down likewise). */
 static inline unsigned xlat_shift_psize(unsigned shift) { return (unsigned)xlat_shift_level(shift) - 1u; }
+/* The size index of exactly 2^shift bytes; XLAT_NPSIZES if that is not a
+ * page size. */
+static inline unsigned xlat_shift_psize_exact(unsigned shift)
+{
+	return shift == 12 ? XLAT_PSIZE_4K : shift == 21 ? XLAT_PSIZE_2M :
+	       shift == 30 ? XLAT_PSIZE_1G : XLAT_NPSIZES;
+}
 /* Is shift exactly one of the three page sizes? */
-static inline bool xlat_page_shift_ok(unsigned shift) { return shift == 12 || shift == 21 || shift == 30; }
+static inline bool xlat_page_shift_ok(unsigned shift) { return xlat_shift_psize_exact(shift) < XLAT_NPSIZES; }
 /* "4k", "2m", "1g" for a size index ("?" otherwise): how keys and
  * options spell page sizes. */
 static inline const char *xlat_psize_name(unsigned psize)

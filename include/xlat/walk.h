@@ -142,6 +142,10 @@ struct walk_stats {
 	uint64_t faults[WALK_BAD_ADDRESS + 1];                    /* by kind; [WALK_OK]: successes */
 };
 
+/* Bits of an entry (cyclically adjacent) that may hold its rights. */
+#define WALK_RIGHTS_BITS   11
+#define WALK_RIGHTS_WINDOW (1u << WALK_RIGHTS_BITS)
+
 /* Private to walk.c: what the walker derives from a stage's fmt, maxphyaddr
  * and ctl, recomputed whenever one of the three changes, so owners may edit
  * stages in place. Zero-initialised is fine. One level's masks sit together,
@@ -157,9 +161,24 @@ struct walk_stage_priv {
 	unsigned maxphyaddr, ctl;
 	xlat_pa root;                             /* the root last validated */
 	unsigned fmt_ctl;                         /* FMT_CTL_* equivalent of ctl */
+	bool paging;                              /* fmt's model is FMT_MODEL_PAGING */
+	bool misconfig;                           /* fmt has a misconfiguration rule */
 	uint64_t present;                         /* entry present iff (e & present) */
-	uint64_t xd;                              /* X86_XD with NXE, else 0 */
+	uint64_t flip;                            /* fmt->perm.xd with NXE, else 0 */
+	uint64_t global;                          /* fmt->perm.g */
 	struct walk_level_priv lv[XLAT_MAX_LEVELS + 1];   /* by level */
+	/* Rights word -> XLAT_* (walk.c's rights_perms): the word rotated
+	 * left by rot brings every bit a right needs into the bits of mask
+	 * (at most WALK_RIGHTS_BITS of them: 4 for x86, 3 for EPT, 11 for
+	 * EPT with MBEC), which index the table. Built for the grant masks in
+	 * grant, and kept across refreshes that do not change them. */
+	struct {
+		bool valid;
+		uint64_t grant[5];
+		unsigned rot;
+		uint64_t mask;
+		uint8_t perms[WALK_RIGHTS_WINDOW];
+	} rights;
 };
 
 struct walk_chain {

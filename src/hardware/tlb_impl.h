@@ -362,10 +362,10 @@ static inline unsigned tlb_fill_way(struct tlb *t, struct tlb_array *a, unsigned
 static inline __attribute__((always_inline)) void
 tlb_insert_inline(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *x)
 {
-	unsigned xszi = xlat_shift_psize(x->shift);
+	unsigned xszi = xlat_shift_psize_exact(x->shift);
 	uint32_t mask = x->global ? ~TLB_PCID_MASK : ~0u;
 
-	if (!xlat_page_shift_ok(x->shift))
+	if (xszi >= XLAT_NPSIZES)
 		XLAT_BUG("page shift %u is not 12, 21 or 30", x->shift);
 	const struct tlb_fill *f = &t->fill[xszi];
 	struct tlb_array *a = f->a;

@@ -75,8 +75,9 @@ void os_set_platform(struct os *os, const struct os_platform *plat)
 
 struct os *os_create(struct phys *mem, const struct os_config *cfg)
 {
-	if (!cfg->fmt || cfg->fmt->kind != FMT_X86) {
-		xlat_fail(-EINVAL, "os: the process page-table format must be x86");
+	if (!cfg->fmt || cfg->fmt->ops->model != FMT_MODEL_PAGING) {
+		xlat_fail(-EINVAL, "os: the process page-table format must be a paging format (x86-64), not %s",
+			  cfg->fmt ? cfg->fmt->name : "none");
 		return NULL;
 	}
 	struct os *os = calloc(1, sizeof *os);
