@@ -80,6 +80,9 @@ static inline bool xlat_aligned(uint64_t x, uint64_t a) { return (x & (a - 1)) =
 int xlat_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last message recorded by xlat_fail on this thread ("" if none). */
 const char *xlat_error(void);
+/* The err of that xlat_fail call (0 if none): for a constructor that
+ * returns NULL, whether it was bad input (-EINVAL) or memory (-ENOMEM). */
+int xlat_error_code(void);
 
 /* Aborts with "func: reason": for broken invariants only, never bad input. */
 _Noreturn void xlat_bug(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

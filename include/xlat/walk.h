@@ -203,6 +203,7 @@ struct walk_result {
 				 * a stage without WALK_SET_AD counts as dirty */
 	bool global;            /* stage-0 leaf has G (and CR4.PGE is assumed on) */
 	uint32_t refs;          /* entries read by this walk */
+	uint8_t start_level;    /* the first level stage 0 read (below a PWC hit), 0 if none */
 	struct walk_fault fault;  /* on success only fault.kind (WALK_OK) is written */
 	/* Optional traces: the first refs_cap references, in architectural
 	 * order, in full to refs_out and as bottom-space addresses only to

@@ -50,6 +50,7 @@ struct wctx {
 	xlat_pa *addrs;             /* ref_addrs, or NULL */
 	uint32_t cap;               /* refs_cap, or 0 without either */
 	uint32_t nrefs;             /* entries read so far */
+	uint8_t start_level;        /* stage 0's first level read, 0 before */
 	bool user;                  /* stage 0 sees a user-mode access */
 	bool ac_ok;                 /* SMAP override: EFLAGS.AC and explicit */
 	bool table_write;           /* some stage > 0 counts table reads as writes */
@@ -473,8 +474,10 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 			c->stats.pwc_misses[j]++;
 		}
 	}
-	if (j == 0)
+	if (j == 0) {
 		c->stats.start_level[level]++;
+		w->start_level = (uint8_t)level;
+	}
 	top = level;
 
 	for (;;) {
@@ -642,6 +645,7 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	w.addrs = res->ref_addrs;
 	w.cap = res->refs_out || res->ref_addrs ? res->refs_cap : 0;
 	w.nrefs = 0;
+	w.start_level = 0;
 	w.user = !req->supervisor && !req->implicit;
 	w.ac_ok = req->ac && !req->implicit;
 
@@ -679,6 +683,7 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 		res->global = o.global;
 	}
 	res->refs = w.nrefs;
+	res->start_level = w.start_level;
 	c->stats.refs += w.nrefs;
 	c->stats.faults[res->fault.kind]++;
 	return 0;

@@ -201,17 +201,19 @@ static int guest_event(void *ctx, struct mmu *m, const struct xlat_access *ev)
 
 static int nested_attach(struct vm *vm, struct mmu *mmu)
 {
-	struct walk_chain *c = mmu_chain(mmu);
-	struct walk_stage *ept = &c->stage[1];
+	/* The hypervisor's stage; the guest OS sets its own at the CR3 load
+	 * below. */
+	struct walk_stage ept = {
+		.fmt = vm->map.fmt,
+		.root = vm->map.root,
+		.maxphyaddr = phys_pa_bits(vm->host),
+		.ctl = WALK_EPT_DEFAULT | (vm->cfg.ept_ad ? WALK_SET_AD : 0),
+		.tag = tlb_tag(vm->cfg.vpid, 0),
+	};
+	int rc = mmu_set_stage(mmu, MMU_STAGE_HV, &ept);
 
-	memset(c->stage, 0, sizeof c->stage);
-	c->n = 2;
-	c->stage[0].ctl = WALK_X86_DEFAULT;
-	ept->fmt = vm->map.fmt;
-	ept->root = vm->map.root;
-	ept->maxphyaddr = phys_pa_bits(vm->host);
-	ept->ctl = WALK_EPT_DEFAULT | (vm->cfg.ept_ad ? WALK_SET_AD : 0);
-	ept->tag = tlb_tag(vm->cfg.vpid, 0);
+	if (rc)
+		return rc;
 	struct mmu_system sys = { nested_fault, guest_event, vm };
 	mmu_set_system(mmu, &sys);
 	os_set_platform(vm->guest, NULL);   /* CR3 loads and INVLPG run without exits */

@@ -34,18 +34,20 @@ struct os {
 static int native_load_cr3(void *ctx, struct mmu *mmu, xlat_pa root, uint32_t tag, bool flush)
 {
 	struct os *os = ctx;
-	struct walk_chain *c = mmu_chain(mmu);
-	struct walk_stage *s = &c->stage[0];
+	const struct walk_stage *cur = mmu_stage(mmu, MMU_STAGE_OS);
+	/* CR0, CR4 and EFER are the machine's: keep the control bits the
+	 * stage has, the usual ones for a first load. */
+	struct walk_stage s = {
+		.fmt = os->cfg.fmt,
+		.root = root,
+		.maxphyaddr = phys_pa_bits(os->mem),
+		.ctl = cur && cur->ctl ? cur->ctl : WALK_X86_DEFAULT,
+		.tag = tag,
+	};
+	int rc = mmu_set_stage(mmu, MMU_STAGE_OS, &s);
 
-	s->fmt = os->cfg.fmt;
-	s->root = root;
-	s->maxphyaddr = phys_pa_bits(os->mem);
-	if (!s->ctl)
-		s->ctl = WALK_X86_DEFAULT;
-	s->tag = tag;
-	if (c->n == 0)
-		c->n = 1;
-	mmu_chain_changed(mmu);
+	if (rc)
+		return rc;
 	if (flush)
 		mmu_flush_tag(mmu, tag, true);
 	mmu_set_tag(mmu, tag);

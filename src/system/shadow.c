@@ -303,14 +303,18 @@ static int shadow_load_cr3(void *ctx, struct mmu *mmu, xlat_pa root, uint32_t ta
 		return rc;
 	vm->cur_root = idx;
 	vm->roots[idx].tag = tag;
-	struct walk_chain *c = mmu_chain(mmu);
-	c->n = 1;
-	c->stage[0].fmt = vm->cfg.guest.fmt;
-	c->stage[0].root = vm->roots[idx].spt.root;
-	c->stage[0].maxphyaddr = phys_pa_bits(vm->host);
-	c->stage[0].ctl = WALK_X86_DEFAULT;
-	c->stage[0].tag = tag;
-	mmu_chain_changed(mmu);
+	/* The guest's CR3 load installs the shadow of its table in the OS's
+	 * stage: GVA -> HPA in one stage. */
+	struct walk_stage s = {
+		.fmt = vm->cfg.guest.fmt,
+		.root = vm->roots[idx].spt.root,
+		.maxphyaddr = phys_pa_bits(vm->host),
+		.ctl = WALK_X86_DEFAULT,
+		.tag = tag,
+	};
+	rc = mmu_set_stage(mmu, MMU_STAGE_OS, &s);
+	if (rc)
+		return rc;
 	if (flush)
 		mmu_flush_tag(mmu, tag, true);
 	mmu_set_tag(mmu, tag);
@@ -379,10 +383,9 @@ int shadow_attach(struct vm *vm, struct mmu *mmu)
 		shadow_load_cr3, shadow_invlpg, shadow_flush_tag, NULL,
 	};
 	struct os_platform plat = plat_template;
-	struct walk_chain *c = mmu_chain(mmu);
 
-	memset(c->stage, 0, sizeof c->stage);
-	c->n = 1;
+	/* Shadow paging has no hardware second dimension. */
+	mmu_clear_stage(mmu, MMU_STAGE_HV);
 	plat.ctx = vm;
 	struct mmu_system sys = { shadow_fault, shadow_event, vm };
 	mmu_set_system(mmu, &sys);
