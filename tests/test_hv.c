@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -248,6 +249,60 @@ static void test_flush_nested(void **state)
 	rig_down(&r);
 }
 
+/* Dirty logging with EPT A/D: the guest's write sets the EPT D bit of its
+ * GPA; vm_clear_dirty reports it, and after the INVEPT it implies the next
+ * write sets it again. Shadow mode and nested without A/D refuse. */
+static int saw_gpa(const struct pt_leaf *leaf, void *priv)
+{
+	uint64_t *pages = priv;
+
+	*pages += 1ULL << (leaf->shift - 12);
+	return 0;
+}
+
+static void test_vm_clear_dirty(void **state)
+{
+	struct mmu_config mc;
+	struct rig r;
+	struct pt_leaf g, h;
+	uint64_t pages = 0;
+	(void)state;
+
+	test_mmu_config(&mc, 16, 0);
+	struct vm_config vc = {
+		.mode = HV_NESTED, .ept_levels = 4, .host_policy = OS_PAGE_4K,
+		.guest_ram = 1ULL << 30, .guest_pa_bits = 40, .vpid = 1, .ept_ad = true,
+		.exit_cycles = 2000, .host_fault_cycles = 500,
+		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .fault_cycles = 1000, .pcid = true },
+	};
+	r.host = phys_create(46, 0);
+	r.mmu = mmu_create(&mc, r.host);
+	r.vm = vm_create(r.host, &vc);
+	assert_non_null(r.vm);
+	assert_int_equal(vm_attach(r.vm, r.mmu), 0);
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);
+	assert_int_equal(pt_lookup(os_pt(vm_guest(r.vm)), 0x40000000, &g), 0);
+	assert_int_equal(pt_lookup(vm_gpa_map(r.vm), g.pa, &h), 0);
+	assert_true(h.dirty);
+
+	int64_t n = vm_clear_dirty(r.vm, 0, vc.guest_ram, saw_gpa, &pages);
+	assert_true(n >= 1);                         /* the data page, and the tables the walk wrote */
+	assert_int_equal(pages, (uint64_t)n);        /* 4 KiB host pages */
+	assert_int_equal(pt_lookup(vm_gpa_map(r.vm), g.pa, &h), 0);
+	assert_false(h.dirty);
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);
+	assert_int_equal(pt_lookup(vm_gpa_map(r.vm), g.pa, &h), 0);
+	assert_true(h.dirty);
+	rig_down(&r);
+
+	rig_up(&r, HV_NESTED, false, 16);            /* no EPT A/D */
+	assert_int_equal(vm_clear_dirty(r.vm, 0, 1ULL << 30, NULL, NULL), -EINVAL);
+	rig_down(&r);
+	rig_up(&r, HV_SHADOW, false, 16);
+	assert_int_equal(vm_clear_dirty(r.vm, 0, 1ULL << 30, NULL, NULL), -EINVAL);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_nested_equivalence),
 		cmocka_unit_test(test_unsync_exits_fewer),
 		cmocka_unit_test(test_flush_nested),
+		cmocka_unit_test(test_vm_clear_dirty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

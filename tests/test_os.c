@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+
 #include "helpers.h"
 #include "xlat/mmu.h"
 #include "xlat/os.h"
@@ -157,6 +159,73 @@ static void test_switch_between_processes(void **state)
 	rig_down(&r);
 }
 
+/* Dirty tracking: os_clear_dirty reports the dirty pages and drops their
+ * cached dirty translations, so the next write sets D again; clearing the
+ * bits in the table alone (pt_clear_ad) does not, because the TLB entry
+ * still says dirty. */
+struct dirty_seen {
+	unsigned n;
+	xlat_va va[4];
+};
+
+static int saw_dirty(const struct pt_leaf *leaf, void *priv)
+{
+	struct dirty_seen *d = priv;
+
+	assert_int_equal(leaf->shift, 12);
+	if (d->n < 4)
+		d->va[d->n] = leaf->va;
+	d->n++;
+	return 0;
+}
+
+static bool page_dirty(struct rig *r, xlat_va va)
+{
+	struct pt_leaf leaf;
+
+	assert_int_equal(pt_lookup(os_pt(r->os), va, &leaf), 0);
+	return leaf.dirty;
+}
+
+static void test_clear_dirty_rearms_d(void **state)
+{
+	const xlat_va a = 0x40000000, b = 0x40001000, c = 0x40002000;
+	struct dirty_seen d = { 0 };
+	struct rig r;
+	(void)state;
+
+	rig_up(&r, OS_PAGE_4K);
+	rec(&r, XLAT_WRITE, a, 8, 0, 0);
+	rec(&r, XLAT_WRITE, b, 8, 0, 0);
+	rec(&r, XLAT_READ, c, 8, 0, 0);
+	assert_int_equal(os_clear_dirty(r.os, r.mmu, 0, a, 16 * 4096, saw_dirty, &d), 2);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.va[0], a);
+	assert_int_equal(d.va[1], b);
+	assert_false(page_dirty(&r, a));
+
+	const struct mmu_stats *st = mmu_get_stats(r.mmu);
+	uint64_t misses = st->tlb_misses;
+	rec(&r, XLAT_READ, c, 8, 0, 0);             /* clean: its entry stayed */
+	assert_int_equal(st->tlb_misses, misses);
+	rec(&r, XLAT_WRITE, a, 8, 0, 0);            /* dirty: its entry went */
+	assert_int_equal(st->tlb_misses, misses + 1);
+	assert_true(page_dirty(&r, a));
+	d.n = 0;
+	assert_int_equal(os_clear_dirty(r.os, r.mmu, 0, a, 16 * 4096, saw_dirty, &d), 1);
+	assert_int_equal(d.va[0], a);
+
+	/* The table alone: the TLB still holds a's dirty translation, so the
+	 * write hits and D stays clear. */
+	rec(&r, XLAT_WRITE, a, 8, 0, 0);
+	assert_int_equal(pt_clear_ad(os_pt(r.os), a, 4096, NULL, NULL), 1);
+	rec(&r, XLAT_WRITE, a, 8, 0, 0);
+	assert_false(page_dirty(&r, a));
+
+	assert_int_equal(os_clear_dirty(r.os, r.mmu, 9, a, 4096, NULL, NULL), -ENOENT);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_segv_and_protect),
 		cmocka_unit_test(test_unmap_frees_and_shoots_down),
 		cmocka_unit_test(test_switch_between_processes),
+		cmocka_unit_test(test_clear_dirty_rearms_d),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

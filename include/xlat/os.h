@@ -102,6 +102,22 @@ int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
  * entries through mmu (may be NULL). */
 int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev);
 
+/*
+ * Dirty tracking of process `asid`'s pages (Linux's clear_refs, soft-dirty):
+ * clears the accessed and dirty bits of every page of [va, va + size)
+ * (4 KiB aligned; a huge page whole), calls fn (if not NULL) for each page
+ * that was dirty with its leaf as it was (va, shift: which page and how
+ * large), and invalidates the TLB entries that may cache those pages'
+ * dirty translations, through the platform as any shootdown (per page up to
+ * MMU_FLUSH_CEILING_PAGES pages, the address space above), so that the next
+ * write walks and sets D again. Clearing A alone needs no invalidation (an
+ * x86 TLB entry does not hold A), as in Linux. mmu may be NULL (no TLBs to
+ * keep in step). Returns the number of dirty pages (leaves) or -errno
+ * (-ENOENT: no such process).
+ */
+int64_t os_clear_dirty(struct os *os, struct mmu *mmu, unsigned asid, xlat_va va, uint64_t size,
+		       pt_leaf_fn fn, void *priv);
+
 /* Installs the OS as the mmu's system layer (native runs). */
 void os_attach(struct os *os, struct mmu *mmu);
 

@@ -108,10 +108,15 @@ int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *
 bool pt_range_mapped(struct pt *pt, xlat_va start, xlat_va end);
 
 /* Clears the accessed and dirty bits of every leaf that overlaps
- * [va, va+size) (a huge leaf is cleared whole, not split); used by dirty
- * tracking. Entries are written only if they change. Returns the number of
- * leaves that had D set, or -errno. */
-int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size);
+ * [va, va+size) (a huge leaf is cleared whole, not split): the first step
+ * of dirty tracking. Entries are written only if they change. For each leaf
+ * that had D set, calls fn (if not NULL) with the leaf as it was before
+ * (its va, shift and pa say which page, and how large): 0 to go on, <0 to
+ * stop with that error (the leaves before it stay cleared). Returns the
+ * number of leaves that had D set, or -errno. Clearing bits does not touch
+ * any TLB: xlat/os.h and xlat/hv.h have the calls that also invalidate the
+ * cached dirty translations, so that the next write sets D again. */
+int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size, pt_leaf_fn fn, void *priv);
 
 struct pt_stats {
 	uint64_t table_pages[XLAT_MAX_LEVELS + 1];  /* per level, [levels] is the root's */

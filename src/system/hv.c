@@ -251,6 +251,18 @@ const struct vm_stats *vm_get_stats(const struct vm *vm)
 	return &vm->st;
 }
 
+int64_t vm_clear_dirty(struct vm *vm, gpa_t gpa, uint64_t size, pt_leaf_fn fn, void *priv)
+{
+	int64_t n;
+
+	if (vm->cfg.mode != HV_NESTED || !vm->cfg.ept_ad)
+		return xlat_fail(-EINVAL, "vm: dirty logging by EPT D bits needs nested paging with EPT A/D (ept_ad)");
+	n = pt_clear_ad(&vm->map, gpa, size, fn, priv);
+	if (n > 0 && vm->mmu)
+		mmu_flush_nested(vm->mmu);
+	return n;
+}
+
 int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa)
 {
 	struct pt *gpt = os_pt(vm->guest);

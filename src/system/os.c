@@ -408,6 +408,54 @@ int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev
 	}
 }
 
+/* ---- dirty tracking ------------------------------------------------------- */
+
+/* The dirty pages found so far, to invalidate once the walk is done: their
+ * 4 KiB pages one by one up to the ceiling, the address space above. */
+struct dirty_ctx {
+	pt_leaf_fn fn;
+	void *priv;
+	uint64_t pages;                        /* 4 KiB pages in the dirty leaves */
+	xlat_va va[MMU_FLUSH_CEILING_PAGES];   /* their leaves while pages <= the ceiling */
+	unsigned shift[MMU_FLUSH_CEILING_PAGES];
+	unsigned n;
+};
+
+static int note_dirty(const struct pt_leaf *leaf, void *priv)
+{
+	struct dirty_ctx *d = priv;
+
+	d->pages += 1ULL << (leaf->shift - XLAT_PAGE_SHIFT);
+	if (d->pages <= MMU_FLUSH_CEILING_PAGES) {
+		d->va[d->n] = leaf->va;
+		d->shift[d->n++] = leaf->shift;
+	}
+	return d->fn ? d->fn(leaf, d->priv) : 0;
+}
+
+int64_t os_clear_dirty(struct os *os, struct mmu *mmu, unsigned asid, xlat_va va, uint64_t size,
+		       pt_leaf_fn fn, void *priv)
+{
+	struct proc *p = find_proc(os, asid);
+	struct dirty_ctx d = { .fn = fn, .priv = priv };
+	int64_t n;
+
+	if (!p)
+		return xlat_fail(-ENOENT, "os: no process %u to clear dirty bits of", asid);
+	n = pt_clear_ad(&p->pt, va, size, note_dirty, &d);
+	if (n <= 0 || !mmu)
+		return n;
+	uint32_t tag = proc_tag(os, p);
+	if (d.pages > MMU_FLUSH_CEILING_PAGES) {
+		os->plat.flush_tag(os->plat.ctx, mmu, tag);
+		return n;
+	}
+	for (unsigned i = 0; i < d.n; i++)
+		mmu_shootdown(mmu, tag, d.va[i], d.va[i] + (1ULL << d.shift[i]), os->plat.invlpg,
+			      os->plat.flush_tag, os->plat.ctx);
+	return n;
+}
+
 /* ---- native system layer ------------------------------------------------- */
 
 static int native_fault(void *ctx, struct mmu *m, const struct walk_req *req,

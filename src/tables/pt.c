@@ -592,6 +592,8 @@ int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *
 struct clear_ad_ctx {
 	struct pt *pt;
 	int64_t dirty;
+	pt_leaf_fn fn;
+	void *priv;
 };
 
 static int clear_ad_leaf(const struct pt_leaf *leaf, void *priv)
@@ -599,21 +601,26 @@ static int clear_ad_leaf(const struct pt_leaf *leaf, void *priv)
 	struct clear_ad_ctx *c = priv;
 	const struct xlat_format *fmt = c->pt->fmt;
 	uint64_t ne = leaf->entry & ~(fmt->a_bit | fmt->d_bit);
-	if (leaf->entry & fmt->d_bit)
-		c->dirty++;
-	if (ne == leaf->entry)
+	int err;
+
+	if (ne != leaf->entry && (err = wr(c->pt, leaf->entry_pa, ne)))
+		return err;
+	if (!(leaf->entry & fmt->d_bit))
 		return 0;
-	return wr(c->pt, leaf->entry_pa, ne);
+	c->dirty++;
+	if (c->fn && (err = c->fn(leaf, c->priv)) != 0)
+		return err > 0 ? xlat_fail(-EINVAL, "pt_clear_ad: the callback returned %d", err) : err;
+	return 0;
 }
 
-int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size)
+int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size, pt_leaf_fn fn, void *priv)
 {
 	if (size == 0)
 		return 0;
 	int err = check_range_4k(pt, "pt_clear_ad", va, size);
 	if (err)
 		return err;
-	struct clear_ad_ctx c = { .pt = pt };
+	struct clear_ad_ctx c = { .pt = pt, .fn = fn, .priv = priv };
 	err = visit_range(pt, va, va + size - 1, clear_ad_leaf, &c);
 	return err ? err : c.dirty;
 }
