@@ -226,6 +226,111 @@ static void test_clear_dirty_rearms_d(void **state)
 	rig_down(&r);
 }
 
+/* ---- regions split as VMAs do ------------------------------------------- */
+
+#define RBASE 0x40000000ull
+#define PG    4096ull
+
+/* Writes each of pages [0, n) of RBASE and checks which fault as a
+ * segfault: want[i] is true where the write must succeed. */
+static void expect_writable(struct rig *r, unsigned n, const bool *want)
+{
+	const struct os_stats *st = os_get_stats(r->os);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t segv = st->segv;
+		rec(r, XLAT_WRITE, RBASE + i * PG + 8, 8, 0, 0);
+		if ((st->segv == segv) != want[i])
+			fail_msg("page %u: write %s, expected it to %s", i,
+				 st->segv == segv ? "succeeded" : "faulted", want[i] ? "succeed" : "fault");
+	}
+}
+
+/* The issue's case: 16 writable pages as one region, the first 2 protected
+ * read-only before any is touched: a write to page 0 faults. */
+static void test_partial_protect_sticks(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	rec(&r, XLAT_EV_MAP, RBASE, 16, XLAT_ACC_WRITABLE, 0);
+	rec(&r, XLAT_EV_PROTECT, RBASE, 2, 0, 0);
+	uint64_t segv = os_get_stats(r.os)->segv;
+	rec(&r, XLAT_WRITE, RBASE, 8, 0, 0);
+	assert_int_equal(os_get_stats(r.os)->segv, segv + 1);
+	rec(&r, XLAT_READ, RBASE, 8, 0, 0);                     /* readable still */
+	assert_int_equal(os_get_stats(r.os)->segv, segv + 1);
+	rec(&r, XLAT_WRITE, RBASE + 2 * PG, 8, 0, 0);           /* page 2 stayed writable */
+	assert_int_equal(os_get_stats(r.os)->segv, segv + 1);
+	rig_down(&r);
+}
+
+/* protect / unmap of [first, first + n) pages after mapping 32 pages, as
+ * one region or as two of 16; then every page is written. */
+static void split_case(bool unmap, bool two, unsigned first, unsigned n, bool touch_first)
+{
+	struct rig r;
+	bool want[32];
+
+	rig_up(&r, OS_PAGE_4K);
+	if (two) {
+		rec(&r, XLAT_EV_MAP, RBASE, 16, XLAT_ACC_WRITABLE, 0);
+		rec(&r, XLAT_EV_MAP, RBASE + 16 * PG, 16, XLAT_ACC_WRITABLE, 0);
+	} else {
+		rec(&r, XLAT_EV_MAP, RBASE, 32, XLAT_ACC_WRITABLE, 0);
+	}
+	if (touch_first)                /* some pages mapped before the change */
+		for (unsigned i = 0; i < 32; i += 3)
+			rec(&r, XLAT_READ, RBASE + i * PG, 8, 0, 0);
+	rec(&r, unmap ? XLAT_EV_UNMAP : XLAT_EV_PROTECT, RBASE + first * PG, n, 0, 0);
+	for (unsigned i = 0; i < 32; i++)
+		want[i] = i < first || i >= first + n;
+	expect_writable(&r, 32, want);
+	/* Reads: an unmapped page faults, a read-only one does not. */
+	const struct os_stats *st = os_get_stats(r.os);
+	for (unsigned i = 0; i < 32; i++) {
+		uint64_t segv = st->segv;
+		rec(&r, XLAT_READ, RBASE + i * PG, 8, 0, 0);
+		bool faulted = st->segv != segv;
+		if (faulted != (unmap && !want[i]))
+			fail_msg("%s [%u, +%u) %s: read of page %u %s", unmap ? "unmap" : "protect", first, n,
+				 two ? "over two regions" : "of one region", i, faulted ? "faulted" : "succeeded");
+	}
+	rig_down(&r);
+}
+
+static void test_regions_split_at_any_page(void **state)
+{
+	static const struct { unsigned first, n; bool two; } cases[] = {
+		{ 0, 1, false },    /* first page */
+		{ 31, 1, false },   /* last page */
+		{ 5, 3, false },    /* middle */
+		{ 0, 32, false },   /* whole */
+		{ 14, 4, true },    /* across two regions */
+		{ 0, 16, true },    /* exactly the first of two */
+		{ 16, 1, true },    /* first page of the second */
+		{ 15, 1, true },    /* last page of the first */
+	};
+	(void)state;
+	for (unsigned u = 0; u < 2; u++)
+		for (unsigned t = 0; t < 2; t++)
+			for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+				split_case(u, cases[i].two, cases[i].first, cases[i].n, t);
+}
+
+/* A process that never declared regions (a trace) owns its lower half; a
+ * protect or an unmap event splits that region like any other. */
+static void test_implicit_region_splits(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	rec(&r, XLAT_EV_PROTECT, RBASE + 4 * PG, 2, 0, 0);
+	rec(&r, XLAT_EV_UNMAP, RBASE + 8 * PG, 1, 0, 0);
+	bool want[10] = { true, true, true, true, false, false, true, true, false, true };
+	expect_writable(&r, 10, want);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +341,9 @@ int main(void)
 		cmocka_unit_test(test_unmap_frees_and_shoots_down),
 		cmocka_unit_test(test_switch_between_processes),
 		cmocka_unit_test(test_clear_dirty_rearms_d),
+		cmocka_unit_test(test_partial_protect_sticks),
+		cmocka_unit_test(test_regions_split_at_any_page),
+		cmocka_unit_test(test_implicit_region_splits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -233,6 +233,60 @@ static int cut_regions(struct proc *p, xlat_va start, xlat_va end)
 	return 0;
 }
 
+/* The region a process that never declared any has: its whole lower half,
+ * every right, 1 GiB pages allowed. */
+static struct os_region implicit_region(const struct os *os)
+{
+	return (struct os_region){
+		.start = 0,
+		.end = 1ULL << (os->cfg.fmt->va_bits - 1),
+		.perms = XLAT_R | XLAT_W | XLAT_X | XLAT_U,
+		.huge = true,
+	};
+}
+
+/* Before an unmap or protect event changes part of a process that never
+ * declared regions: from now on its implicit region is a declared one that
+ * can be split. */
+static int declare_implicit(struct os *os, struct proc *p)
+{
+	if (p->declared)
+		return 0;
+	struct os_region all = implicit_region(os);
+	return add_region(p, &all);
+}
+
+/* Splits the region that holds addr strictly inside it in two at addr, as
+ * mprotect and munmap split a VMA: the parts keep its rights. */
+static int split_at(struct proc *p, xlat_va addr)
+{
+	for (size_t i = 0; i < p->nregions; i++) {
+		struct os_region *r = &p->regions[i];
+		if (r->start < addr && addr < r->end) {
+			struct os_region tail = *r;
+			tail.start = addr;
+			r->end = addr;
+			return add_region(p, &tail);
+		}
+	}
+	return 0;
+}
+
+/* New rights for [start, end) of the process's regions (holes stay holes):
+ * regions straddling either end are split first. */
+static int protect_regions(struct os *os, struct proc *p, xlat_va start, xlat_va end, uint32_t perms)
+{
+	int rc = declare_implicit(os, p);
+	if (rc || (rc = split_at(p, start)) || (rc = split_at(p, end)))
+		return rc;
+	for (size_t i = 0; i < p->nregions; i++) {
+		struct os_region *r = &p->regions[i];
+		if (r->start >= start && r->end <= end)
+			r->perms = perms;
+	}
+	return 0;
+}
+
 int os_add_region(struct os *os, const struct os_region *r)
 {
 	if (!os->cur)
@@ -248,10 +302,7 @@ int os_add_region(struct os *os, const struct os_region *r)
 static bool region_of(struct os *os, struct proc *p, xlat_va va, struct os_region *out)
 {
 	if (!p->declared) {
-		out->start = 0;
-		out->end = 1ULL << (os->cfg.fmt->va_bits - 1);
-		out->perms = XLAT_R | XLAT_W | XLAT_X | XLAT_U;
-		out->huge = true;
+		*out = implicit_region(os);
 		return va < out->end;
 	}
 	size_t lo = 0, hi = p->nregions;
@@ -389,19 +440,20 @@ int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev
 		if (rc)
 			return rc;
 		shootdown(os, mmu, p, start, end);
+		if ((rc = declare_implicit(os, p)))
+			return rc;
 		return cut_regions(p, start, end);
 	}
 	case XLAT_EV_PROTECT: {
+		/* The pages mapped now get the rights, and so do the regions, so
+		 * that a page of the range mapped later on first touch has them
+		 * too (a partial protect splits regions). */
 		int rc = pt_protect(&p->pt, start, end - start, perms);
 		if (rc)
 			return rc;
-		for (size_t i = 0; i < p->nregions; i++) {
-			struct os_region *r = &p->regions[i];
-			if (r->start >= start && r->end <= end)
-				r->perms = perms;
-		}
+		rc = protect_regions(os, p, start, end, perms);
 		shootdown(os, mmu, p, start, end);
-		return 0;
+		return rc;
 	}
 	default:
 		return xlat_fail(-EINVAL, "os: unknown event kind %u", ev->kind);
