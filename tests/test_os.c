@@ -331,6 +331,75 @@ static void test_implicit_region_splits(void **state)
 	rig_down(&r);
 }
 
+/* ---- address spaces: many, and PCIDs 4096 apart ------------------------- */
+
+/* What va translates to for the current process, through the mmu (TLB
+ * first), against its own table. */
+static void expect_own_translation(struct rig *r, xlat_va va)
+{
+	xlat_pa got;
+	struct pt_leaf leaf;
+
+	assert_int_equal(mmu_translate(r->mmu, va, XLAT_READ, false, &got), 0);
+	assert_int_equal(pt_lookup(os_pt(r->os), va, &leaf), 0);
+	if (got != leaf.pa + (va - leaf.va))
+		fail_msg("asid %u: va %#llx translated to %#llx, its table says %#llx", os_current_asid(r->os),
+			 (unsigned long long)va, (unsigned long long)got,
+			 (unsigned long long)(leaf.pa + (va - leaf.va)));
+}
+
+/* Address spaces 1 and 4097 share PCID 1: neither may use the other's TLB
+ * entries. Address spaces below 4096 keep theirs across switches. */
+static void test_pcid_reuse_flushes(void **state)
+{
+	struct rig r;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	rec(&r, XLAT_EV_SWITCH, 0, 0, 0, 1);
+	rec(&r, XLAT_WRITE, RBASE, 8, 0, 1);
+	expect_own_translation(&r, RBASE);
+	rec(&r, XLAT_EV_SWITCH, 0, 0, 0, 4097);
+	const struct mmu_stats *st = mmu_get_stats(r.mmu);
+	uint64_t misses = st->tlb_misses;
+	expect_own_translation(&r, RBASE);           /* not asid 1's page */
+	assert_int_equal(st->tlb_misses, misses + 1);
+	rec(&r, XLAT_EV_SWITCH, 0, 0, 0, 1);
+	expect_own_translation(&r, RBASE);           /* not asid 4097's page */
+	assert_int_equal(st->tlb_misses, misses + 2);
+	/* An event for 4097 while 1 owns the PCID must not invalidate 1's. */
+	rec(&r, XLAT_EV_UNMAP, RBASE, 1, 0, 4097);
+	expect_own_translation(&r, RBASE);
+	assert_int_equal(st->tlb_misses, misses + 2);
+	/* 1 and 2: separate PCIDs, nothing flushed on the way back. */
+	rec(&r, XLAT_EV_SWITCH, 0, 0, 0, 2);
+	rec(&r, XLAT_WRITE, RBASE, 8, 0, 2);
+	rec(&r, XLAT_EV_SWITCH, 0, 0, 0, 1);
+	misses = st->tlb_misses;
+	expect_own_translation(&r, RBASE);
+	assert_int_equal(st->tlb_misses, misses);
+	rig_down(&r);
+}
+
+/* Thousands of address spaces: each switch finds its own (the lookup is a
+ * hash, not a scan), across the PCID wrap. */
+static void test_many_address_spaces(void **state)
+{
+	struct rig r;
+	const unsigned n = 5000;
+	(void)state;
+	rig_up(&r, OS_PAGE_4K);
+	for (unsigned round = 0; round < 2; round++)
+		for (unsigned a = 0; a < n; a += round ? 7 : 1) {
+			rec(&r, XLAT_EV_SWITCH, 0, 0, 0, (uint16_t)a);
+			assert_int_equal(os_current_asid(r.os), a);
+			rec(&r, XLAT_WRITE, RBASE + (a % 64) * PG, 8, 0, (uint16_t)a);
+			if (a % 97 == 0)
+				expect_own_translation(&r, RBASE + (a % 64) * PG);
+		}
+	assert_int_equal(os_get_stats(r.os)->procs, n);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +413,8 @@ int main(void)
 		cmocka_unit_test(test_partial_protect_sticks),
 		cmocka_unit_test(test_regions_split_at_any_page),
 		cmocka_unit_test(test_implicit_region_splits),
+		cmocka_unit_test(test_pcid_reuse_flushes),
+		cmocka_unit_test(test_many_address_spaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

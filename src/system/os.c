@@ -22,8 +22,18 @@ struct proc {
 struct os {
 	struct phys *mem;
 	struct os_config cfg;
-	struct proc **procs;
+	struct proc **procs;          /* in creation order */
 	size_t nprocs, cap;
+	/* asid -> process: open addressing, slot = index in procs + 1, 0
+	 * empty; at most half full. */
+	uint32_t *slot;
+	size_t slot_mask;
+	/* With PCIDs: the process whose translations each PCID tags now. A
+	 * PCID is 12 bits, so address spaces 4096 apart share one; the OS
+	 * flushes a PCID it hands to another process, as Linux does when it
+	 * reassigns one of its few dynamic ASIDs (arch/x86/mm/tlb.c,
+	 * choose_new_asid). */
+	struct proc **pcid_owner;
 	struct proc *cur;
 	struct os_stats st;
 	struct os_platform plat;
@@ -89,6 +99,11 @@ struct os *os_create(struct phys *mem, const struct os_config *cfg)
 	}
 	os->mem = mem;
 	os->cfg = *cfg;
+	if (cfg->pcid && !(os->pcid_owner = calloc(TLB_NPCIDS, sizeof *os->pcid_owner))) {
+		free(os);
+		xlat_fail(-ENOMEM, "os: out of memory");
+		return NULL;
+	}
 	os_set_platform(os, NULL);
 	return os;
 }
@@ -107,18 +122,40 @@ void os_destroy(struct os *os)
 		free(p);
 	}
 	free(os->procs);
+	free(os->slot);
+	free(os->pcid_owner);
 	free(os);
 }
 
+static size_t asid_hash(unsigned asid)
+{
+	return (size_t)(((uint64_t)asid * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+/* The process of asid, or NULL: O(1). */
 static struct proc *find_proc(struct os *os, unsigned asid)
 {
-	for (size_t i = 0; i < os->nprocs; i++)
-		if (os->procs[i]->asid == asid)
-			return os->procs[i];
+	if (!os->slot)
+		return NULL;
+	for (size_t i = asid_hash(asid) & os->slot_mask; os->slot[i]; i = (i + 1) & os->slot_mask) {
+		struct proc *p = os->procs[os->slot[i] - 1];
+		if (p->asid == asid)
+			return p;
+	}
 	return NULL;
 }
 
-static int new_proc(struct os *os, unsigned asid, struct proc **out)
+static void slot_put(uint32_t *slot, size_t mask, const struct proc *p, uint32_t idx)
+{
+	size_t i = asid_hash(p->asid) & mask;
+
+	while (slot[i])
+		i = (i + 1) & mask;
+	slot[i] = idx + 1;
+}
+
+/* Room for one more process in procs and in the index. */
+static int reserve_proc(struct os *os)
 {
 	if (os->nprocs == os->cap) {
 		size_t cap = os->cap ? 2 * os->cap : 8;
@@ -128,6 +165,25 @@ static int new_proc(struct os *os, unsigned asid, struct proc **out)
 		os->procs = np;
 		os->cap = cap;
 	}
+	if (2 * (os->nprocs + 1) > (os->slot ? os->slot_mask + 1 : 0)) {
+		size_t n = os->slot ? 2 * (os->slot_mask + 1) : 16;
+		uint32_t *s = calloc(n, sizeof *s);
+		if (!s)
+			return xlat_fail(-ENOMEM, "os: out of memory");
+		for (size_t i = 0; i < os->nprocs; i++)
+			slot_put(s, n - 1, os->procs[i], (uint32_t)i);
+		free(os->slot);
+		os->slot = s;
+		os->slot_mask = n - 1;
+	}
+	return 0;
+}
+
+static int new_proc(struct os *os, unsigned asid, struct proc **out)
+{
+	int err = reserve_proc(os);
+	if (err)
+		return err;
 	struct proc *p = calloc(1, sizeof *p);
 	if (!p)
 		return xlat_fail(-ENOMEM, "os: out of memory");
@@ -138,6 +194,7 @@ static int new_proc(struct os *os, unsigned asid, struct proc **out)
 		return rc;
 	}
 	p->pt.ctl |= FMT_CTL_1G;
+	slot_put(os->slot, os->slot_mask, p, (uint32_t)os->nprocs);
 	os->procs[os->nprocs++] = p;
 	os->st.procs++;
 	*out = p;
@@ -162,8 +219,27 @@ int os_switch(struct os *os, struct mmu *mmu, unsigned asid)
 	os->cur = p;
 	if (!mmu)
 		return 0;
-	/* MOV CR3 without PCID flushes the non-global entries. */
-	return os->plat.load_cr3(os->plat.ctx, mmu, p->pt.root, proc_tag(os, p), !os->cfg.pcid);
+	/* MOV CR3 without PCID flushes the non-global entries; with PCID, so
+	 * does the load that gives a PCID to another process than the one
+	 * whose translations it tags. */
+	uint32_t tag = proc_tag(os, p);
+	bool flush = !os->cfg.pcid;
+	if (os->cfg.pcid) {
+		struct proc **owner = &os->pcid_owner[tlb_tag_pcid(tag)];
+		flush = *owner && *owner != p;
+		*owner = p;
+	}
+	return os->plat.load_cr3(os->plat.ctx, mmu, p->pt.root, tag, flush);
+}
+
+/* May the TLBs hold translations of p? Not when its PCID tags another
+ * process's now (p's went when that one took the PCID). */
+static bool proc_cached(const struct os *os, const struct proc *p)
+{
+	if (!os->cfg.pcid)
+		return true;
+	const struct proc *owner = os->pcid_owner[tlb_tag_pcid(proc_tag(os, p))];
+	return !owner || owner == p;
 }
 
 struct pt *os_pt(struct os *os)
@@ -405,7 +481,7 @@ static void proc_free_pages(struct os *os, struct proc *p)
 
 static void shootdown(struct os *os, struct mmu *mmu, struct proc *p, xlat_va start, xlat_va end)
 {
-	if (!mmu)
+	if (!mmu || !proc_cached(os, p))
 		return;
 	mmu_shootdown(mmu, proc_tag(os, p), start, end, os->plat.invlpg, os->plat.flush_tag,
 		      os->plat.ctx);
@@ -495,7 +571,7 @@ int64_t os_clear_dirty(struct os *os, struct mmu *mmu, unsigned asid, xlat_va va
 	if (!p)
 		return xlat_fail(-ENOENT, "os: no process %u to clear dirty bits of", asid);
 	n = pt_clear_ad(&p->pt, va, size, note_dirty, &d);
-	if (n <= 0 || !mmu)
+	if (n <= 0 || !mmu || !proc_cached(os, p))
 		return n;
 	uint32_t tag = proc_tag(os, p);
 	if (d.pages > MMU_FLUSH_CEILING_PAGES) {
