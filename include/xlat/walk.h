@@ -219,6 +219,10 @@ struct walk_result {
 void walk_chain_init(struct walk_chain *c, struct phys *mem);
 /* Appends a stage; returns its index or -EINVAL (too many stages). */
 int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
+/* The most references one walk of the chain can make: the product over its
+ * stages of (levels + 1), minus 1 (4 for one 4-level stage, 24 for 4 + 4);
+ * what a refs_out or ref_addrs buffer needs to hold every reference. */
+uint32_t walk_chain_max_refs(const struct walk_chain *c);
 
 /* Translates req->va. Returns 0 with res->fault.kind == WALK_OK, or 0 with a
  * fault recorded (the fault is the architectural outcome, not an error), or

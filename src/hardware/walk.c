@@ -233,6 +233,15 @@ int walk_chain_push(struct walk_chain *c, const struct walk_stage *st)
 	return (int)c->n++;
 }
 
+uint32_t walk_chain_max_refs(const struct walk_chain *c)
+{
+	uint32_t n = 1;
+
+	for (unsigned j = 0; j < c->n; j++)
+		n *= c->stage[j].fmt ? c->stage[j].fmt->levels + 1u : XLAT_MAX_LEVELS + 1u;
+	return n - 1;
+}
+
 /* ---- faults ---------------------------------------------------------------- */
 
 /* Is `in` an address the stage's format can translate? x86: canonical;

@@ -79,9 +79,11 @@ static int resolve_gpa(void *ctx, xlat_pa gpa, bool write, uint64_t *lower_pfn)
 	struct vm *vm = ctx;
 	hpa_t hpa;
 
-	if (write && vm->cfg.mode == HV_SHADOW && !vm->in_hv)
-		shadow_guest_write(vm, gpa);
-	int rc = vm_gpa_to_hpa(vm, gpa, &hpa, true);
+	int rc;
+
+	if (write && vm->cfg.mode == HV_SHADOW && !vm->in_hv && (rc = shadow_guest_write(vm, gpa)))
+		return rc;
+	rc = vm_gpa_to_hpa(vm, gpa, &hpa, true);
 	if (rc)
 		return rc;
 	*lower_pfn = hpa >> 12;
@@ -118,8 +120,8 @@ struct vm *vm_create(struct phys *host, const struct vm_config *cfg)
 	if (!vm->gpa)
 		goto fail_map;
 	/* The guest's first megabyte is firmware's (real mode, BIOS), as on a PC. */
-	if (cfg->guest_ram > GUEST_LOW_RESERVED)
-		phys_reserve(vm->gpa, 0, GUEST_LOW_RESERVED);
+	if (cfg->guest_ram > GUEST_LOW_RESERVED && phys_reserve(vm->gpa, 0, GUEST_LOW_RESERVED))
+		goto fail_gpa;
 	vm->guest = os_create(vm->gpa, &vm->cfg.guest);
 	if (!vm->guest)
 		goto fail_gpa;
@@ -160,7 +162,9 @@ void vm_destroy(struct vm *vm)
 		shadow_destroy(vm);
 	os_destroy(vm->guest);
 	phys_destroy(vm->gpa);
-	pt_for_each(&vm->map, 0, vm->cfg.guest_ram, free_backing, vm);
+	/* The map is ours, in host memory: a failure to read it is a bug. */
+	if (pt_for_each(&vm->map, 0, vm->cfg.guest_ram, free_backing, vm) < 0)
+		XLAT_BUG("cannot walk the GPA map to free guest memory: %s", xlat_error());
 	pt_destroy(&vm->map);
 	free(vm);
 }

@@ -476,7 +476,9 @@ static void proc_free_pages(struct os *os, struct proc *p)
 {
 	xlat_va top = 1ULL << (os->cfg.fmt->va_bits - 1);
 	struct free_ctx fc = { os, 0, top, 0 };
-	pt_for_each(&p->pt, 0, top, free_leaf_frames, &fc);
+	/* The table is ours: a failure to read it is a bug. */
+	if (pt_for_each(&p->pt, 0, top, free_leaf_frames, &fc) < 0)
+		XLAT_BUG("cannot walk process %u's table to free its pages: %s", p->asid, xlat_error());
 }
 
 static void shootdown(struct os *os, struct mmu *mmu, struct proc *p, xlat_va start, xlat_va end)
