@@ -215,32 +215,13 @@ const struct fmt_ops fmt_ept_ops = {
 /* An entry is present iff any of R/W/X (bits 2:0) is set (SDM 29.3.2).
  * With MBEC a UX-only entry is present too; the walker adds perm.ux to the
  * mask under that control, and ept_misconfig handles it. */
-const struct xlat_format fmt_ept_4 = {
-	.name = "ept",
-	.ops = &fmt_ept_ops,
-	.levels = 4,
-	.leaf_levels = FMT_LEAF_LEVELS_1_2_3,
-	.va_bits = 48,
-	.sign_extended = false,
-	.present_mask = EPT_PERM_MASK,
-	.ps_bit = EPT_PS,
-	.a_bit = EPT_A,
-	.d_bit = EPT_D,
-	.perm = EPT_PERM_BITS,
-	.mc_safe = EPT_R, .mc_type_shift = EPT_MT_SHIFT, .mc_type_ok = EPT_MT_VALID,
-};
+#define EPT_FORMAT(name_, levels_, va_bits_) {                                   \
+	.name = name_, .ops = &fmt_ept_ops, .levels = levels_,                  \
+	.leaf_levels = FMT_LEAF_LEVELS_1_2_3, .va_bits = va_bits_,              \
+	.sign_extended = false, .present_mask = EPT_PERM_MASK, .ps_bit = EPT_PS, \
+	.a_bit = EPT_A, .d_bit = EPT_D, .perm = EPT_PERM_BITS,                  \
+	.mc_safe = EPT_R, .mc_type_shift = EPT_MT_SHIFT, .mc_type_ok = EPT_MT_VALID, \
+}
 
-const struct xlat_format fmt_ept_5 = {
-	.name = "ept5",
-	.ops = &fmt_ept_ops,
-	.levels = 5,
-	.leaf_levels = FMT_LEAF_LEVELS_1_2_3,
-	.va_bits = 57,
-	.sign_extended = false,
-	.present_mask = EPT_PERM_MASK,
-	.ps_bit = EPT_PS,
-	.a_bit = EPT_A,
-	.d_bit = EPT_D,
-	.perm = EPT_PERM_BITS,
-	.mc_safe = EPT_R, .mc_type_shift = EPT_MT_SHIFT, .mc_type_ok = EPT_MT_VALID,
-};
+const struct xlat_format fmt_ept_4 = EPT_FORMAT("ept", 4, 48);              /* 4-level EPT */
+const struct xlat_format fmt_ept_5 = EPT_FORMAT("ept5", 5, 57);             /* 5-level EPT */

@@ -172,30 +172,13 @@ const struct fmt_ops fmt_x86_ops = {
  * grants writes, U/S user access; XD (with NXE) takes execution away. */
 #define X86_PERM_BITS { .w = X86_RW, .u = X86_US, .xd = X86_XD, .g = X86_G }
 
-const struct xlat_format fmt_x86_4 = {
-	.name = "x86-64",
-	.ops = &fmt_x86_ops,
-	.levels = 4,
-	.leaf_levels = FMT_LEAF_LEVELS_1_2_3,
-	.va_bits = 48,
-	.sign_extended = true,
-	.present_mask = X86_P,
-	.ps_bit = X86_PS,
-	.a_bit = X86_A,
-	.d_bit = X86_D,
-	.perm = X86_PERM_BITS,
-};
+/* The 4- and 5-level formats differ in depth and input width only. */
+#define X86_FORMAT(name_, levels_, va_bits_) {                                   \
+	.name = name_, .ops = &fmt_x86_ops, .levels = levels_,                  \
+	.leaf_levels = FMT_LEAF_LEVELS_1_2_3, .va_bits = va_bits_,              \
+	.sign_extended = true, .present_mask = X86_P, .ps_bit = X86_PS,         \
+	.a_bit = X86_A, .d_bit = X86_D, .perm = X86_PERM_BITS,                  \
+}
 
-const struct xlat_format fmt_x86_5 = {
-	.name = "x86-64-la57",
-	.ops = &fmt_x86_ops,
-	.levels = 5,
-	.leaf_levels = FMT_LEAF_LEVELS_1_2_3,
-	.va_bits = 57,
-	.sign_extended = true,
-	.present_mask = X86_P,
-	.ps_bit = X86_PS,
-	.a_bit = X86_A,
-	.d_bit = X86_D,
-	.perm = X86_PERM_BITS,
-};
+const struct xlat_format fmt_x86_4 = X86_FORMAT("x86-64", 4, 48);           /* 4-level paging */
+const struct xlat_format fmt_x86_5 = X86_FORMAT("x86-64-la57", 5, 57);      /* 5-level paging (LA57) */
