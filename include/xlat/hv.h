@@ -78,7 +78,9 @@ struct vm_stats {
 
 struct vm;
 
-/* A VM whose memory is backed by frames of `host`. */
+/* A VM whose memory is backed by frames of `host`. NULL on failure, with
+ * xlat_error() and xlat_error_code() (-EINVAL: the configuration; -ENOMEM)
+ * saying why. */
 struct vm *vm_create(struct phys *host, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 

@@ -122,8 +122,9 @@ enum mmu_stage_owner { MMU_STAGE_OS = 0, MMU_STAGE_HV, MMU_STAGE_MONITOR, MMU_ST
 
 /* Sets the owner's stage (fmt, root, maxphyaddr, ctl, tag of *st; st->pwc
  * is ignored: the mmu attaches its own). The translations cached in TLBs
- * and PWCs stay: flushing is the owner's decision (mmu_flush_*). 0 or
- * -EINVAL (no such owner, no format, a chain longer than the walker's). */
+ * and PWCs stay: flushing is the owner's decision (mmu_flush_*). The
+ * walker checks the stage (levels, MAXPHYADDR, root) at the next walk.
+ * 0 or -EINVAL (no such owner, no format). */
 int mmu_set_stage(struct mmu *m, enum mmu_stage_owner who, const struct walk_stage *st);
 /* Removes the owner's stage (a hypervisor detaching, a monitor leaving). */
 void mmu_clear_stage(struct mmu *m, enum mmu_stage_owner who);

@@ -76,7 +76,8 @@ struct os_platform {
 	void *ctx;
 };
 
-/* An OS whose processes' tables and pages come from `mem`. */
+/* An OS whose processes' tables and pages come from `mem`. NULL on failure,
+ * with xlat_error() and xlat_error_code() saying why. */
 struct os *os_create(struct phys *mem, const struct os_config *cfg);
 void os_destroy(struct os *os);
 /* Runs the OS on a platform (NULL: natively). */
