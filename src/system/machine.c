@@ -39,6 +39,14 @@ struct machine {
 	struct machine_counters base;  /* at the last machine_reset_stats */
 };
 
+/* Why a constructor that returns NULL failed (its xlat_fail's code; a
+ * failure that recorded none is taken as out of memory). */
+static int why_null(void)
+{
+	int e = xlat_error_code();
+	return e < 0 ? e : xlat_fail(-ENOMEM, "machine: out of memory");
+}
+
 static struct os_config os_config_of(const struct machine_config *c)
 {
 	return (struct os_config){
@@ -69,7 +77,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out)
 	 * backing guest_ram takes. */
 	m->host = phys_create(cfg->host_pa_bits, cfg->mode == MACHINE_NATIVE ? cfg->host_ram : 0);
 	if (!m->host) {
-		rc = -ENOMEM;
+		rc = why_null();
 		goto fail;
 	}
 	if ((rc = phys_reserve(m->host, 0, LOW_RESERVED))) {
@@ -79,17 +87,14 @@ int machine_create(const struct machine_config *cfg, struct machine **out)
 	memset(&mc, 0, sizeof mc);
 	cpu_mmu_config(&cfg->cpu, &mc);
 	mc.no_fetch = !cfg->fetch;
-	m->mmu = mmu_create(&mc, m->host);
-	if (!m->mmu) {
-		rc = -EINVAL;
+	if ((rc = mmu_new(&mc, m->host, &m->mmu)))
 		goto fail;
-	}
 
 	struct os_config oc = os_config_of(cfg);
 	if (cfg->mode == MACHINE_NATIVE) {
 		m->os = os_create(m->host, &oc);
 		if (!m->os) {
-			rc = -ENOMEM;
+			rc = why_null();
 			goto fail;
 		}
 		os_attach(m->os, m->mmu);
@@ -109,7 +114,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out)
 			.guest = oc,
 		};
 		m->vm = vm_create(m->host, &vc);
-		rc = m->vm ? vm_attach(m->vm, m->mmu) : -EINVAL;
+		rc = m->vm ? vm_attach(m->vm, m->mmu) : why_null();
 	}
 	if (rc == 0) {
 		*out = m;

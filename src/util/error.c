@@ -23,12 +23,15 @@ static _Thread_local int cur = -1;   /* buffer holding the current message; -1: 
 static _Thread_local const char *current = "";
 /* Only when growing a buffer fails: the message is cut to what fits. */
 static _Thread_local char spare[2][FIRST_CAP];
+/* The err of the last xlat_fail: why a constructor returned NULL. */
+static _Thread_local int last_code;
 
 int xlat_fail(int err, const char *fmt, ...)
 {
 	int i = cur == 0 ? 1 : 0;
 	va_list ap, again;
 
+	last_code = err;
 	va_start(ap, fmt);
 	va_copy(again, ap);
 	int n = vsnprintf(buf[i], cap[i], fmt, ap);
@@ -58,6 +61,11 @@ int xlat_fail(int err, const char *fmt, ...)
 const char *xlat_error(void)
 {
 	return current;
+}
+
+int xlat_error_code(void)
+{
+	return last_code;
 }
 
 void xlat_bug(const char *func, const char *fmt, ...)
