@@ -58,6 +58,7 @@ void test_mmu_config(struct mmu_config *mc, unsigned l1_entries, unsigned ways)
 	mc->ntlb = (struct tlb_config){ "nested TLB", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES } }, 1 };
 	mc->cache.mem_latency = 100;
 	mc->costs.fault_cycles = 1000;
+	mc->costs.host_fault_cycles = 500;
 	mc->costs.exit_cycles = 2000;
 	mc->costs.base_cycles_per_access = 1;
 	mc->costs.ghz = 3;

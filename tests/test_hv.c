@@ -28,8 +28,8 @@ static void rig_up(struct rig *r, enum hv_mode mode, bool unsync, unsigned tlb_e
 	struct vm_config vc = {
 		.mode = mode, .ept_levels = 4, .host_policy = OS_PAGE_4K,
 		.guest_ram = 1ULL << 30, .guest_pa_bits = 40, .vpid = 1,
-		.unsync = unsync, .exit_cycles = 2000, .host_fault_cycles = 500,
-		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .fault_cycles = 1000, .pcid = true },
+		.unsync = unsync,
+		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .pcid = true },
 	};
 	r->host = phys_create(46, 0);
 	assert_non_null(r->host);
@@ -217,8 +217,8 @@ static void test_flush_nested(void **state)
 	struct vm_config vc = {
 		.mode = HV_NESTED, .ept_levels = 4, .host_policy = OS_PAGE_4K,
 		.guest_ram = 1ULL << 30, .guest_pa_bits = 40, .vpid = 1,
-		.exit_cycles = 2000, .host_fault_cycles = 500,
-		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .fault_cycles = 1000, .pcid = true },
+		
+		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .pcid = true },
 	};
 	r.host = phys_create(46, 0);
 	r.mmu = mmu_create(&mc, r.host);
@@ -272,8 +272,8 @@ static void test_vm_clear_dirty(void **state)
 	struct vm_config vc = {
 		.mode = HV_NESTED, .ept_levels = 4, .host_policy = OS_PAGE_4K,
 		.guest_ram = 1ULL << 30, .guest_pa_bits = 40, .vpid = 1, .ept_ad = true,
-		.exit_cycles = 2000, .host_fault_cycles = 500,
-		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .fault_cycles = 1000, .pcid = true },
+		
+		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .pcid = true },
 	};
 	r.host = phys_create(46, 0);
 	r.mmu = mmu_create(&mc, r.host);

@@ -23,7 +23,7 @@ struct rig {
 
 static void rig_up(struct rig *r, const struct mmu_config *mc, enum os_page_policy pol)
 {
-	struct os_config oc = { .fmt = &fmt_x86_4, .policy = pol, .fault_cycles = 1000, .pcid = true };
+	struct os_config oc = { .fmt = &fmt_x86_4, .policy = pol, .pcid = true };
 	r->mem = phys_create(46, 0);
 	assert_non_null(r->mem);
 	r->mmu = mmu_create(mc, r->mem);

@@ -22,7 +22,7 @@ struct rig {
 static void rig_up(struct rig *r, enum os_page_policy pol)
 {
 	struct mmu_config mc;
-	struct os_config oc = { .fmt = &fmt_x86_4, .policy = pol, .fault_cycles = 1000, .pcid = true };
+	struct os_config oc = { .fmt = &fmt_x86_4, .policy = pol, .pcid = true };
 	test_mmu_config(&mc, 64, 0);
 	r->mem = phys_create(46, 0);
 	r->mmu = mmu_create(&mc, r->mem);

@@ -50,8 +50,6 @@ struct vm_config {
 	unsigned vpid;                   /* VPID tag (1..4095); TLB entries of this VM carry it */
 	bool ept_ad;                     /* EPT accessed/dirty flags (EPTP bit 6) */
 	bool unsync;                     /* shadow: KVM's unsync leaf shadow pages */
-	unsigned exit_cycles;            /* one VM exit + entry round trip */
-	unsigned host_fault_cycles;      /* backing a GPA in the host (a host page fault) */
 	struct os_config guest;          /* the guest OS (fmt, page policy, fault cost, PCID) */
 };
 

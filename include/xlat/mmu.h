@@ -35,6 +35,7 @@ struct mmu_costs {
 	unsigned tlb_hit_cycles[MMU_MAX_TLB_LEVELS]; /* extra cycles for a hit at level i (L1 usually 0) */
 	unsigned walk_overhead_cycles;  /* fixed cost of starting a walk, beyond its references */
 	unsigned fault_cycles;          /* a minor page fault handled by the OS */
+	unsigned host_fault_cycles;     /* the hypervisor backs guest memory (a host fault) */
 	unsigned exit_cycles;           /* a VM exit + entry round trip */
 	double base_cycles_per_access;  /* the rest of the work per access, for the translation share */
 	double ghz;                     /* to turn cycles into seconds */
@@ -215,9 +216,14 @@ void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
 		   void (*invlpg)(void *ctx, struct mmu *m, uint32_t tag, xlat_va va),
 		   void (*flush_tag)(void *ctx, struct mmu *m, uint32_t tag), void *ctx);
 
-/* Cost charged by the system layer. */
-void mmu_charge_fault(struct mmu *m, uint64_t cycles);
-void mmu_charge_exit(struct mmu *m, uint64_t cycles);
+/* What the system layer did, priced by the cost model (struct mmu_costs):
+ * the OS handled a fault that mapped a page of 1 << shift bytes (12 for a
+ * fault that mapped nothing); the hypervisor backed guest memory with a
+ * host page; a VM exit and entry. The handlers say what happened, never
+ * what it costs. */
+void mmu_charge_fault(struct mmu *m, unsigned shift);
+void mmu_charge_host_fault(struct mmu *m, unsigned shift);
+void mmu_charge_exit(struct mmu *m);
 
 /* The counters, live: every field is current whenever it is read (the
  * pointer stays valid until mmu_destroy). */

@@ -41,7 +41,6 @@ static inline unsigned os_policy_max_shift(enum os_page_policy p, bool huge)
 struct os_config {
 	const struct xlat_format *fmt;     /* fmt_x86_4 or fmt_x86_5 */
 	enum os_page_policy policy;
-	unsigned fault_cycles;             /* charged per fault handled (mmu_charge_fault) */
 	bool pcid;                         /* tag TLB entries by process (no flush on switch) */
 	unsigned vpid;                     /* VPID in the upper tag bits (0 native) */
 };

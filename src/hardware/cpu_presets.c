@@ -1246,6 +1246,7 @@ void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg)
 		cfg->costs.tlb_hit_cycles[l] = p->data.hit_cycles[l];
 	cfg->costs.walk_overhead_cycles = p->walk_cycles;
 	cfg->costs.fault_cycles = p->fault_cycles;
+	cfg->costs.host_fault_cycles = p->fault_cycles;   /* one price for both (a host page fault backing guest memory) */
 	cfg->costs.exit_cycles = p->exit_cycles;
 	cfg->costs.base_cycles_per_access = p->base_cycles_per_access;
 	cfg->costs.ghz = p->ghz;

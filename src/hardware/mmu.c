@@ -592,13 +592,21 @@ void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
 		invlpg(ctx, m, tag, va);
 }
 
-void mmu_charge_fault(struct mmu *m, uint64_t cycles)
+void mmu_charge_fault(struct mmu *m, unsigned shift)
 {
-	m->st.fault_cycles += cycles;
+	(void)shift;   /* one price for every page size (the preset's fault_cycles) */
+	m->st.fault_cycles += m->cfg.costs.fault_cycles;
 }
 
-void mmu_charge_exit(struct mmu *m, uint64_t cycles)
+void mmu_charge_host_fault(struct mmu *m, unsigned shift)
 {
+	(void)shift;
+	m->st.fault_cycles += m->cfg.costs.host_fault_cycles;
+}
+
+void mmu_charge_exit(struct mmu *m)
+{
+	uint64_t cycles = m->cfg.costs.exit_cycles;
 	m->st.exits++;
 	m->st.exit_cycles += cycles;
 }

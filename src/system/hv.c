@@ -29,7 +29,7 @@ void vm_charge_exit(struct vm *vm, enum vm_exit why)
 {
 	vm->st.exits[why]++;
 	if (vm->mmu)
-		mmu_charge_exit(vm->mmu, vm->cfg.exit_cycles);
+		mmu_charge_exit(vm->mmu);
 }
 
 /* Backs the host page around gpa: the largest page the host policy allows
@@ -49,7 +49,7 @@ static int back_gpa(struct vm *vm, gpa_t gpa)
 		return shift;
 	vm->st.host_backed[xlat_shift_psize((unsigned)shift)]++;
 	if (vm->mmu)
-		mmu_charge_fault(vm->mmu, vm->cfg.host_fault_cycles);
+		mmu_charge_host_fault(vm->mmu, (unsigned)shift);
 	return 0;
 }
 

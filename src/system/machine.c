@@ -52,7 +52,6 @@ static struct os_config os_config_of(const struct machine_config *c)
 	return (struct os_config){
 		.fmt = fmt_x86((int)c->levels),
 		.policy = c->page_policy,
-		.fault_cycles = c->cpu.fault_cycles,
 		.pcid = c->pcid,
 	};
 }
@@ -109,8 +108,6 @@ int machine_create(const struct machine_config *cfg, struct machine **out)
 			.vpid = 1,
 			.ept_ad = cfg->ept_ad,
 			.unsync = cfg->unsync,
-			.exit_cycles = cfg->cpu.exit_cycles,
-			.host_fault_cycles = cfg->cpu.fault_cycles,
 			.guest = oc,
 		};
 		m->vm = vm_create(m->host, &vc);

@@ -398,6 +398,7 @@ static bool region_of(struct os *os, struct proc *p, xlat_va va, struct os_regio
 
 /* ---- faults -------------------------------------------------------------- */
 
+/* Maps the page around va as the policy allows: its shift, or -errno. */
 static int map_page(struct os *os, struct proc *p, const struct os_region *r, xlat_va va)
 {
 	int shift = pt_map_demand(&p->pt, va, r->start, r->end,
@@ -408,7 +409,7 @@ static int map_page(struct os *os, struct proc *p, const struct os_region *r, xl
 	if (shift < 0)
 		return shift;
 	os->st.mapped[xlat_shift_psize((unsigned)shift)]++;
-	return 0;
+	return shift;
 }
 
 int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
@@ -420,21 +421,21 @@ int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
 
 	if (!p)
 		return xlat_fail(-EINVAL, "os: fault with no current process");
-	if (mmu)
-		mmu_charge_fault(mmu, os->cfg.fault_cycles);
-	/* A protection fault (P=1) or reserved bit: nothing to demand-page. */
-	if ((f->error_code & (PF_P | PF_RSVD)) || !region_of(os, p, va, &r)) {
-		os->st.segv++;
-		return 1;
-	}
+	/* A protection fault (P=1) or reserved bit: nothing to demand-page;
+	 * the fault still costs its entry into the kernel (a 4 KiB fault's
+	 * price: the cost model has no separate signal-delivery cost). */
 	uint32_t need = req->kind == XLAT_WRITE ? XLAT_W : req->kind == XLAT_FETCH ? XLAT_X : XLAT_R;
-	if (!(r.perms & need)) {
+	if ((f->error_code & (PF_P | PF_RSVD)) || !region_of(os, p, va, &r) || !(r.perms & need)) {
 		os->st.segv++;
+		if (mmu)
+			mmu_charge_fault(mmu, XLAT_PAGE_SHIFT);
 		return 1;
 	}
-	int rc = map_page(os, p, &r, va);
-	if (rc)
-		return rc;
+	int shift = map_page(os, p, &r, va);
+	if (shift < 0)
+		return shift;
+	if (mmu)
+		mmu_charge_fault(mmu, (unsigned)shift);
 	os->st.faults++;
 	return 0;
 }
