@@ -442,8 +442,7 @@ static int configure(struct sim_opts *so, struct machine_config *mc, struct cpu_
 		const struct setting *st = &so->sets[i];
 		if (st->id == O_CPUPARAM) {
 			if (machine_config_set_spec(mc, st->arg))
-				return cli_fail(2, CMD, "--set %s: %s (--list-params shows the keys)", st->arg,
-						xlat_error());
+				return cli_fail(2, CMD, "--set %s: %s", st->arg, xlat_error());
 			continue;
 		}
 		for (size_t f = 0; f < NFLAGS; f++) {

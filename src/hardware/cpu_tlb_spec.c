@@ -202,7 +202,7 @@ int cpu_tlb_spec(const struct cpu_preset *p, int side, char *buf, size_t len)
 		for (unsigned i = 0; i < c->narrays; i++) {
 			const struct tlb_array_config *a = &c->array[i];
 			at = put(buf, len, at, "%s%u", i ? "+" : "", a->entries);
-			if (a->ways && a->ways != a->entries)
+			if (a->ways)   /* ways == entries is fully associative too; keep the spelling */
 				at = put(buf, len, at, "x%u", a->ways);
 			if ((a->sizes & TLB_ALL_SIZES) != TLB_ALL_SIZES) {
 				const char *sep = "@";

@@ -1,0 +1,438 @@
+/* The machine (xlat/machine.h): its configuration keys, runs in steps,
+ * counters since a reset, changes between steps, results as keys, and two
+ * machines in two threads at once. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xlat/machine.h"
+#include "xlat/workload.h"
+
+static struct xlat_source *open_wl(const char *name, const char *opts)
+{
+	struct xlat_source *s = NULL;
+	int rc = xlat_workload_open_str(&s, name, opts);
+	if (rc)
+		print_error("%s %s: %s\n", name, opts, xlat_error());
+	assert_int_equal(rc, 0);
+	return s;
+}
+
+static struct machine *make(const char *const *kv)
+{
+	struct machine_config c;
+	struct machine *m = NULL;
+	machine_config_init(&c);
+	for (; kv && kv[0]; kv += 2) {
+		int rc = machine_config_set(&c, kv[0], kv[1]);
+		if (rc)
+			print_error("set %s=%s: %s\n", kv[0], kv[1], xlat_error());
+		assert_int_equal(rc, 0);
+	}
+	int rc = machine_create(&c, &m);
+	if (rc)
+		print_error("machine_create: %s\n", xlat_error());
+	assert_int_equal(rc, 0);
+	return m;
+}
+
+/* ---- configuration ------------------------------------------------------ */
+
+struct roundtrip {
+	const struct machine_config *orig;
+	unsigned n;
+};
+
+/* Every listed key, set back to its listed value on a fresh copy of the
+ * same preset, lists the same value: the listing is a configuration. */
+static int set_back(void *ctx, const char *key, const char *value, const char *source)
+{
+	struct roundtrip *rt = ctx;
+	struct machine_config c = *rt->orig;
+	char got[512];
+	(void)source;
+	if (!strcmp(key, "cpu") || !strcmp(key, "vendor") || !strcmp(key, "model"))
+		return 0;
+	c.set = 0;   /* as if nothing had been set yet: `cpu` may follow */
+	int rc = machine_config_set(&c, key, value);
+	if (rc)
+		print_error("%s=%s: %s\n", key, value, xlat_error());
+	assert_int_equal(rc, 0);
+	assert_int_equal(machine_config_get(&c, key, got, sizeof got), 0);
+	if (strcmp(got, value))
+		print_error("%s: set %s, got %s\n", key, value, got);
+	assert_string_equal(got, value);
+	rt->n++;
+	return 0;
+}
+
+static void test_listing_round_trips(void **state)
+{
+	static const char *const modes[] = { "native", "nested", "shadow" };
+	size_t np;
+	const struct cpu_preset *presets = cpu_preset_list(&np);
+	(void)state;
+
+	for (size_t p = 0; p < np; p++)
+		for (unsigned m = 0; m < 3; m++) {
+			struct machine_config c;
+			machine_config_init(&c);
+			assert_int_equal(machine_config_set(&c, "cpu", presets[p].name), 0);
+			assert_int_equal(machine_config_set(&c, "mode", modes[m]), 0);
+			assert_int_equal(machine_config_check(&c), 0);
+			struct roundtrip rt = { &c, 0 };
+			assert_int_equal(machine_config_foreach(&c, set_back, &rt), 0);
+			assert_true(rt.n > 30);
+		}
+}
+
+/* A TLB side written as a spec and read back is the same hierarchy, for
+ * every preset and both sides, as the mmu will build it. */
+static void test_tlb_spec_round_trips(void **state)
+{
+	size_t np;
+	const struct cpu_preset *presets = cpu_preset_list(&np);
+	(void)state;
+
+	for (size_t p = 0; p < np; p++) {
+		struct cpu_preset a = presets[p], b = presets[p];
+		char spec[2][512];
+		for (int side = 0; side < 2; side++) {
+			assert_int_equal(cpu_tlb_spec(&a, side, spec[side], sizeof spec[side]), 0);
+			int rc = cpu_set_tlb_spec(&b, side, spec[side]);
+			if (rc)
+				print_error("%s side %d '%s': %s\n", a.name, side, spec[side], xlat_error());
+			assert_int_equal(rc, 0);
+		}
+		struct mmu_config ma, mb;
+		memset(&ma, 0, sizeof ma);
+		memset(&mb, 0, sizeof mb);
+		cpu_mmu_config(&a, &ma);
+		cpu_mmu_config(&b, &mb);
+		assert_int_equal(ma.ndtlb, mb.ndtlb);
+		assert_int_equal(ma.nitlb, mb.nitlb);
+		assert_int_equal(ma.shared_from, mb.shared_from);
+		for (unsigned l = 0; l < ma.ndtlb; l++) {
+			assert_int_equal(ma.dtlb[l].narrays, mb.dtlb[l].narrays);
+			assert_memory_equal(ma.dtlb[l].array, mb.dtlb[l].array, sizeof ma.dtlb[l].array);
+			assert_int_equal(ma.costs.tlb_hit_cycles[l], mb.costs.tlb_hit_cycles[l]);
+		}
+		for (unsigned l = 0; l < ma.nitlb; l++)
+			assert_memory_equal(ma.itlb[l].array, mb.itlb[l].array, sizeof ma.itlb[l].array);
+	}
+}
+
+static void test_spec_forms(void **state)
+{
+	struct cpu_preset p = *cpu_preset_by_name("skylake");
+	char s[256];
+	(void)state;
+
+	assert_int_equal(cpu_set_tlb_spec(&p, 0, "64x4@4k+32x4@2m:plru,1536x12@4k/2m+16x4@1g"), 0);
+	assert_int_equal(p.data.nlevels, 2);
+	assert_int_equal(p.data.level[0].narrays, 2);
+	assert_int_equal(p.data.level[0].array[1].sizes, TLB_2M);
+	assert_int_equal(p.data.level[0].array[1].repl, TLB_PLRU);
+	assert_int_equal(p.data.level[1].array[0].sizes, TLB_4K | TLB_2M);
+	assert_int_equal(cpu_tlb_spec(&p, 0, s, sizeof s), 0);
+	assert_string_equal(s, "64x4@4k+32x4@2m:plru,1536x12@4k/2m+16x4@1g");
+	/* Fetch side: one level, shared by default, private on request. */
+	assert_int_equal(cpu_set_tlb_spec(&p, 1, "64x4"), 0);
+	assert_true(p.stlb_shared);
+	assert_int_equal(cpu_tlb_spec(&p, 1, s, sizeof s), 0);
+	assert_string_equal(s, "64x4,shared");
+	assert_int_equal(cpu_set_tlb_spec(&p, 1, "64x4,private"), 0);
+	assert_false(p.stlb_shared);
+	/* Refusals. */
+	static const char *const bad[] = { "", "64,", "x4", "64@8k", "64@", "64+64", "64,64,64,64",
+					   "64x3", "shared", "64,shared", "0" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct cpu_preset q = p;
+		if (cpu_set_tlb_spec(&q, 0, bad[i]) != -EINVAL)
+			print_error("'%s' accepted\n", bad[i]);
+		assert_int_equal(cpu_set_tlb_spec(&q, 0, bad[i]), -EINVAL);
+		assert_memory_equal(&q, &p, sizeof q);
+	}
+}
+
+static void test_keys_refused(void **state)
+{
+	struct machine_config c;
+	(void)state;
+	machine_config_init(&c);
+	struct { const char *k, *v, *msg; } bad[] = {
+		{ "NO_SUCH_KEY", "1", "NO_SUCH_KEY" },
+		{ "l1d.4k.entries", "-3", "l1d.4k.entries" },
+		{ "mode", "sideways", "mode: unknown value 'sideways'" },
+		{ "levels", "3", "levels: 4 or 5" },
+		{ "host_pa_bits", "60", "host_pa_bits" },
+		{ "guest_ram", "1m", "too small" },
+		{ "host_ram", "4097", "not a multiple of 4 KiB" },
+		{ "fetch", "sometimes", "not a boolean" },
+		{ "tlb", "64x3", "tlb: TLB level '64x3'" },
+		{ "", "1", "empty" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct machine_config before = c;
+		assert_int_equal(machine_config_set(&c, bad[i].k, bad[i].v), -EINVAL);
+		if (!strstr(xlat_error(), bad[i].msg))
+			print_error("%s=%s: '%s' lacks '%s'\n", bad[i].k, bad[i].v, xlat_error(), bad[i].msg);
+		assert_non_null(strstr(xlat_error(), bad[i].msg));
+		assert_memory_equal(&before, &c, sizeof c);
+	}
+	/* A key for another mode is refused by the check, naming it. */
+	assert_int_equal(machine_config_set(&c, "ept_ad", "1"), 0);
+	assert_int_equal(machine_config_check(&c), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "ept_ad does not apply to native"));
+	assert_int_equal(machine_config_set(&c, "mode", "nested"), 0);
+	assert_int_equal(machine_config_check(&c), 0);
+	struct machine *m;
+	assert_int_equal(machine_config_set(&c, "guest_ram", "128t"), 0);
+	assert_int_equal(machine_create(&c, &m), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "too large"));
+}
+
+/* ---- running in steps --------------------------------------------------- */
+
+static void test_steps_add_up(void **state)
+{
+	static const char *const modes[] = { "native", "nested", "shadow" };
+	(void)state;
+
+	for (unsigned i = 0; i < 3; i++) {
+		const char *kv[] = { "mode", modes[i], NULL };
+		const char *wl = "size=64m,count=60k,seed=3,write=0.3";
+		struct machine_result whole, part;
+		uint64_t done;
+
+		struct machine *a = make(kv);
+		struct xlat_source *s = open_wl("random", wl);
+		assert_int_equal(machine_run(a, s, MACHINE_ALL, &done), 0);
+		assert_int_equal(done, 60000);
+		machine_collect(a, &whole);
+		xlat_source_close(s);
+		machine_destroy(a);
+
+		/* The same records in three steps of odd sizes. */
+		struct machine *b = make(kv);
+		s = open_wl("random", wl);
+		assert_int_equal(machine_run(b, s, 12345, &done), 0);
+		assert_int_equal(done, 12345);
+		assert_int_equal(machine_run(b, s, 1, &done), 0);
+		assert_int_equal(done, 1);
+		assert_int_equal(machine_run(b, s, MACHINE_ALL, &done), 0);
+		assert_int_equal(done, 60000 - 12346);
+		assert_int_equal(machine_run(b, s, MACHINE_ALL, &done), 0);
+		assert_int_equal(done, 0);
+		machine_collect(b, &part);
+		assert_memory_equal(&whole.mmu, &part.mmu, sizeof whole.mmu);
+		assert_memory_equal(&whole.vm, &part.vm, sizeof whole.vm);
+		assert_int_equal(whole.tables.table_bytes, part.tables.table_bytes);
+		xlat_source_close(s);
+		machine_destroy(b);
+	}
+}
+
+/* Counters since a reset are the whole run's minus those before it. */
+static void test_reset_is_a_baseline(void **state)
+{
+	const char *kv[] = { "mode", "nested", NULL };
+	struct machine_result head, tail, whole;
+	(void)state;
+
+	struct machine *m = make(kv);
+	struct xlat_source *s = open_wl("zipf", "size=256m,count=40k,seed=5,write=0.5");
+	assert_int_equal(machine_run(m, s, 15000, NULL), 0);
+	machine_collect(m, &head);
+	machine_reset_stats(m);
+	assert_int_equal(machine_run(m, s, MACHINE_ALL, NULL), 0);
+	machine_collect(m, &tail);
+	xlat_source_close(s);
+	machine_destroy(m);
+
+	m = make(kv);
+	s = open_wl("zipf", "size=256m,count=40k,seed=5,write=0.5");
+	assert_int_equal(machine_run(m, s, MACHINE_ALL, NULL), 0);
+	machine_collect(m, &whole);
+	xlat_source_close(s);
+	machine_destroy(m);
+
+	assert_int_equal(head.mmu.accesses + tail.mmu.accesses, whole.mmu.accesses);
+	assert_int_equal(head.mmu.tlb_misses + tail.mmu.tlb_misses, whole.mmu.tlb_misses);
+	assert_int_equal(head.mmu.walk_refs + tail.mmu.walk_refs, whole.mmu.walk_refs);
+	assert_int_equal(head.mmu.walk_cycles + tail.mmu.walk_cycles, whole.mmu.walk_cycles);
+	assert_int_equal(head.vm.exits[VM_EXIT_EPT_VIOLATION] + tail.vm.exits[VM_EXIT_EPT_VIOLATION],
+			 whole.vm.exits[VM_EXIT_EPT_VIOLATION]);
+	assert_int_equal(head.os.faults + tail.os.faults, whole.os.faults);
+	assert_true(tail.mmu.accesses == 25000);
+}
+
+/* Between steps: protect a page read-only, and a write to it is dropped
+ * (a segfault); a flush makes the next access of a warm page miss. */
+static void test_changes_between_steps(void **state)
+{
+	struct machine_result r;
+	(void)state;
+
+	struct machine *m = make(NULL);
+	const xlat_va va = 0x7f0000000000ULL;
+	struct xlat_access w = { .va = va, .size = 8, .kind = XLAT_WRITE };
+	assert_int_equal(machine_feed(m, &w, 1), 0);
+	assert_int_equal(machine_feed(m, &w, 1), 0);
+	machine_collect(m, &r);
+	assert_int_equal(r.mmu.tlb_misses, 1);
+	assert_int_equal(r.mmu.unresolved, 0);
+
+	machine_flush_tlbs(m);
+	machine_reset_stats(m);
+	struct xlat_access rd = { .va = va, .size = 8, .kind = XLAT_READ };
+	assert_int_equal(machine_feed(m, &rd, 1), 0);
+	machine_collect(m, &r);
+	assert_int_equal(r.mmu.tlb_misses, 1);
+	assert_int_equal(r.os.faults, 0);
+
+	struct xlat_access prot = { .va = va, .size = 1, .kind = XLAT_EV_PROTECT };
+	assert_int_equal(machine_event(m, &prot), 0);
+	assert_int_equal(machine_event(m, &w), -EINVAL);
+	machine_reset_stats(m);
+	assert_int_equal(machine_feed(m, &w, 1), 0);
+	machine_collect(m, &r);
+	assert_int_equal(r.mmu.unresolved, 1);
+	assert_int_equal(r.mmu.accesses, 1);
+	machine_destroy(m);
+}
+
+/* ---- results as keys ------------------------------------------------------ */
+
+struct seen {
+	unsigned n;
+	bool refs_per_walk, exits, miss_rate;
+	double rpw;
+};
+
+static int look(void *ctx, const struct machine_value *v)
+{
+	struct seen *s = ctx;
+	s->n++;
+	assert_non_null(v->key);
+	assert_non_null(v->label);
+	assert_non_null(v->section);
+	if (!strcmp(v->key, "refs_per_walk")) {
+		s->refs_per_walk = true;
+		s->rpw = v->ratio;
+	}
+	s->exits |= !strcmp(v->key, "exits");
+	s->miss_rate |= !strcmp(v->key, "miss_rate");
+	return 0;
+}
+
+static int stop_at_third(void *ctx, const struct machine_value *v)
+{
+	unsigned *n = ctx;
+	(void)v;
+	return ++*n == 3 ? 42 : 0;
+}
+
+static void test_results_are_keys(void **state)
+{
+	struct machine_result r;
+	(void)state;
+
+	struct machine *m = make(NULL);
+	struct xlat_source *s = open_wl("random", "size=64m,count=20k,seed=1");
+	assert_int_equal(machine_run(m, s, MACHINE_ALL, NULL), 0);
+	machine_collect(m, &r);
+	struct seen seen = { 0 };
+	assert_int_equal(machine_result_foreach(&r, look, &seen), 0);
+	assert_true(seen.n > 40);
+	assert_true(seen.refs_per_walk && seen.miss_rate);
+	assert_false(seen.exits);   /* natively there are no VM exits to report */
+	assert_true(seen.rpw == (double)r.mmu.walk_refs / (double)r.mmu.walks);
+	unsigned n = 0;
+	assert_int_equal(machine_result_foreach(&r, stop_at_third, &n), 42);
+	assert_int_equal(n, 3);
+	assert_int_equal(machine_total_cycles(&r),
+			 r.mmu.tlb_cycles + r.mmu.walk_cycles + r.mmu.fault_cycles + r.mmu.exit_cycles);
+	xlat_source_close(s);
+	machine_destroy(m);
+}
+
+/* ---- two machines, two threads ---------------------------------------------- */
+
+struct job {
+	const char *mode;
+	struct machine_result r;
+	int rc;
+};
+
+static void *run_job(void *arg)
+{
+	struct job *j = arg;
+	struct machine_config c;
+	struct machine *m;
+	struct xlat_source *s;
+
+	machine_config_init(&c);
+	j->rc = machine_config_set(&c, "mode", j->mode);
+	if (!j->rc)
+		j->rc = xlat_workload_open_str(&s, "zipf", "size=512m,count=150k,seed=9,write=0.4");
+	if (!j->rc) {
+		j->rc = machine_create(&c, &m);
+		if (!j->rc) {
+			j->rc = machine_run(m, s, MACHINE_ALL, NULL);
+			machine_collect(m, &j->r);
+			machine_destroy(m);
+		}
+		xlat_source_close(s);
+	}
+	return NULL;
+}
+
+static void test_two_threads(void **state)
+{
+	static const char *const modes[] = { "shadow", "nested" };
+	struct job alone[2], together[2];
+	pthread_t t[2];
+	(void)state;
+
+	for (int i = 0; i < 2; i++) {
+		alone[i] = (struct job){ .mode = modes[i] };
+		run_job(&alone[i]);
+		assert_int_equal(alone[i].rc, 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		together[i] = (struct job){ .mode = modes[i] };
+		assert_int_equal(pthread_create(&t[i], NULL, run_job, &together[i]), 0);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(together[i].rc, 0);
+		assert_memory_equal(&alone[i].r.mmu, &together[i].r.mmu, sizeof alone[i].r.mmu);
+		assert_memory_equal(&alone[i].r.vm, &together[i].r.vm, sizeof alone[i].r.vm);
+		assert_memory_equal(&alone[i].r.cache, &together[i].r.cache, sizeof alone[i].r.cache);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_listing_round_trips),
+		cmocka_unit_test(test_tlb_spec_round_trips),
+		cmocka_unit_test(test_spec_forms),
+		cmocka_unit_test(test_keys_refused),
+		cmocka_unit_test(test_steps_add_up),
+		cmocka_unit_test(test_reset_is_a_baseline),
+		cmocka_unit_test(test_changes_between_steps),
+		cmocka_unit_test(test_results_are_keys),
+		cmocka_unit_test(test_two_threads),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
