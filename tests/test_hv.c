@@ -112,8 +112,9 @@ static void check_equivalence(struct rig *r, const uint64_t *vas, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		hpa_t want = 0;
-		xlat_pa got = 0;
-		int trc = mmu_translate(r->mmu, vas[i], XLAT_READ, false, &got);
+		struct mmu_outcome o;
+		int trc = mmu_translate(r->mmu, vas[i], XLAT_READ, false, &o);
+		xlat_pa got = o.pa;
 		assert_true(trc >= 0);
 		int rc = vm_reference_translate(r->vm, vas[i], &want);
 		if ((trc == 0) != (rc == 0) || (trc == 0 && got != want))

@@ -310,6 +310,48 @@ static void test_changes_between_steps(void **state)
 	machine_destroy(m);
 }
 
+/* mmu_translate says what one access did, as a timing simulator needs. */
+static void test_translate_outcome(void **state)
+{
+	const char *kv[] = { "mode", "nested", "pwc.style", "none", NULL };
+	struct mmu_outcome o;
+	(void)state;
+
+	struct machine *m = make(kv);
+	struct mmu *mmu = machine_mmu(m);
+	const xlat_va va = 0x7f0000123000ULL;
+	/* First touch: a miss, a guest fault and EPT violations, then the
+	 * retried walks; the cost of all of it. */
+	assert_int_equal(mmu_translate(mmu, va, XLAT_WRITE, false, &o), 0);
+	assert_int_equal(o.tlb_level, -1);
+	assert_true(o.faults >= 2);           /* the guest's #PF and at least one EPT violation */
+	assert_true(o.exits >= 1);
+	assert_true(o.walks == o.faults + 1); /* each fault's retry, and the first walk */
+	assert_true(o.refs > 24);
+	assert_true(o.cycles > 0);
+	assert_false(o.dropped);
+	assert_int_equal(o.shift, 12);
+	assert_int_equal(o.pa & 0xfff, 0);
+	xlat_pa pa = o.pa;
+	/* Again: an L1 hit, nothing else, free. */
+	assert_int_equal(mmu_translate(mmu, va + 8, XLAT_READ, false, &o), 0);
+	assert_int_equal(o.tlb_level, 0);
+	assert_int_equal(o.walks, 0);
+	assert_int_equal(o.cycles, 0);
+	assert_int_equal(o.pa, pa + 8);
+	/* After a flush: one walk of 24 references (caches off), no fault. */
+	machine_flush_tlbs(m);
+	assert_int_equal(mmu_translate(mmu, va, XLAT_READ, false, &o), 0);
+	assert_int_equal(o.tlb_level, -1);
+	assert_int_equal(o.walks, 1);
+	assert_int_equal(o.refs, 24);
+	assert_int_equal(o.faults, 0);
+	/* A kernel address the guest never mapped: dropped. */
+	assert_int_equal(mmu_translate(mmu, 0xffff800000000000ULL, XLAT_READ, false, &o), 1);
+	assert_true(o.dropped);
+	machine_destroy(m);
+}
+
 /* ---- results as keys ------------------------------------------------------ */
 
 struct seen {
@@ -431,6 +473,7 @@ int main(void)
 		cmocka_unit_test(test_steps_add_up),
 		cmocka_unit_test(test_reset_is_a_baseline),
 		cmocka_unit_test(test_changes_between_steps),
+		cmocka_unit_test(test_translate_outcome),
 		cmocka_unit_test(test_results_are_keys),
 		cmocka_unit_test(test_two_threads),
 	};

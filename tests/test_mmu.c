@@ -348,10 +348,10 @@ static bool bare_misses(struct bare *b, unsigned i)
 {
 	const struct mmu_stats *st = mmu_get_stats(b->mmu);
 	uint64_t misses = st->tlb_misses;
-	xlat_pa pa;
+	struct mmu_outcome o;
 
-	assert_int_equal(mmu_translate(b->mmu, 0x400000 + i * 4096ull, XLAT_READ, false, &pa), 0);
-	assert_int_equal(pa, 0x1000000 + i * 4096ull);
+	assert_int_equal(mmu_translate(b->mmu, 0x400000 + i * 4096ull, XLAT_READ, false, &o), 0);
+	assert_int_equal(o.pa, 0x1000000 + i * 4096ull);
 	return st->tlb_misses != misses;
 }
 

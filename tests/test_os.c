@@ -337,10 +337,11 @@ static void test_implicit_region_splits(void **state)
  * first), against its own table. */
 static void expect_own_translation(struct rig *r, xlat_va va)
 {
-	xlat_pa got;
+	struct mmu_outcome o;
 	struct pt_leaf leaf;
 
-	assert_int_equal(mmu_translate(r->mmu, va, XLAT_READ, false, &got), 0);
+	assert_int_equal(mmu_translate(r->mmu, va, XLAT_READ, false, &o), 0);
+	xlat_pa got = o.pa;
 	assert_int_equal(pt_lookup(os_pt(r->os), va, &leaf), 0);
 	if (got != leaf.pa + (va - leaf.va))
 		fail_msg("asid %u: va %#llx translated to %#llx, its table says %#llx", os_current_asid(r->os),

@@ -185,10 +185,25 @@ uint32_t mmu_tag(const struct mmu *m);
 
 /* Consumes n records. 0 or -errno (a system handler failed). */
 int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n);
-/* Translates one address as an access of `kind` would (through the TLBs,
- * walking and faulting as needed) and returns the bottom-space address in
- * *pa. 0, 1 if unresolvable, or -errno. */
-int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, xlat_pa *pa);
+/* What one access did: for a timing simulator that drives the mmu one
+ * access at a time and wants the latency and the events of each. */
+struct mmu_outcome {
+	xlat_pa pa;             /* bottom-space address (when not dropped) */
+	unsigned shift;         /* size of the page the translation maps */
+	int tlb_level;          /* TLB level that held it (0: L1); -1: none, it walked */
+	uint32_t walks;         /* walks of every cause: the miss, retries after faults, a D-bit walk */
+	uint32_t refs;          /* entries those walks read */
+	uint32_t faults;        /* faults the walks raised */
+	uint32_t exits;         /* VM exits the system layer charged */
+	uint64_t cycles;        /* what the cost model charged: TLB, walks, faults, exits */
+	bool dropped;           /* the system could not resolve a fault: no access happened */
+};
+
+/* Translates one address as an access of `kind` would, through the TLBs,
+ * walking and faulting as needed, counted like a record of mmu_run. *out
+ * (if not NULL) says what happened. 0, 1 if unresolvable (out->dropped),
+ * or -errno. */
+int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, struct mmu_outcome *out);
 
 /* TLB maintenance, as the OS / hypervisor issues it. */
 /* INVLPG: va's entries under tag in every TLB (globals too) and the OS

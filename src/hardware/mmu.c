@@ -516,13 +516,51 @@ int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
 	return rc;
 }
 
-int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, xlat_pa *pa)
+/* Walks of every cause and their references, for deltas. */
+static uint64_t all_walks(const struct mmu_stats *s, uint64_t *refs)
+{
+	uint64_t w = 0;
+	*refs = 0;
+	for (unsigned c = 0; c < MMU_WALK_CAUSES; c++) {
+		w += s->by_cause[c].walks;
+		*refs += s->by_cause[c].refs;
+	}
+	return w;
+}
+
+int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, struct mmu_outcome *out)
 {
 	if (kind > XLAT_FETCH)
 		return xlat_fail(-EINVAL, "mmu_translate: kind %u is not an access", kind);
+	/* Not a hot path: what happened is the counters' difference. */
+	unsigned side = kind == XLAT_FETCH;
+	uint64_t refs0, refs1, hits0[MMU_MAX_TLB_LEVELS];
+	uint64_t walks0 = all_walks(&m->st, &refs0);
+	uint64_t faults0 = m->st.faults, exits0 = m->st.exits, unres0 = m->st.unresolved;
+	uint64_t cyc0 = mmu_translation_cycles(m);
+	memcpy(hits0, m->st.tlb_hits[side], sizeof hits0);
+	xlat_pa pa = 0;
+
 	m->st.pages++;
 	m->st.by_kind[kind]++;
-	return access_slow(m, va, kind, supervisor, pa);
+	m->st.accesses++;
+	int rc = access_slow(m, va, kind, supervisor, &pa);
+	if (out && rc >= 0) {
+		memset(out, 0, sizeof *out);
+		out->pa = pa;
+		out->shift = m->last[side].mask ? (unsigned)__builtin_ctzll(m->last[side].mask + 1) : 12;
+		out->tlb_level = -1;
+		for (unsigned l = 0; l < m->nlev[side]; l++)
+			if (m->st.tlb_hits[side][l] != hits0[l])
+				out->tlb_level = (int)l;
+		out->walks = (uint32_t)(all_walks(&m->st, &refs1) - walks0);
+		out->refs = (uint32_t)(refs1 - refs0);
+		out->faults = (uint32_t)(m->st.faults - faults0);
+		out->exits = (uint32_t)(m->st.exits - exits0);
+		out->cycles = mmu_translation_cycles(m) - cyc0;
+		out->dropped = m->st.unresolved != unres0;
+	}
+	return rc;
 }
 
 /* ---- maintenance --------------------------------------------------------- */

@@ -118,8 +118,7 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 	struct walk_ref *refs = NULL;
 
 	/* Touch: demand-maps the page in every dimension and warms the caches. */
-	xlat_pa pa;
-	rc = mmu_translate(m, cfg->va, cfg->kind, false, &pa);
+	rc = mmu_translate(m, cfg->va, cfg->kind, false, NULL);
 	if (rc) {
 		rc = rc > 0 ? xlat_fail(-EFAULT, "%#llx could not be mapped", (unsigned long long)cfg->va) : rc;
 		goto out;
