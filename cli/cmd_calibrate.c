@@ -186,7 +186,7 @@ static void report_reach(struct out *o, const struct cal_result *r)
 	out_section(o, "TLB reach (a chase over P pages, one line each, minus the same P lines packed: where it steps up)");
 	for (int b = 0; b < CAL_BACKINGS; b++) {
 		const struct cal_reach *rc = &r->reach[b];
-		const char *bn = cal_backing_name(b);
+		const char *bn = calibrate_backing_name(b);
 		if (!rc->n)
 			continue;
 		if (out_format(o) == OUT_TEXT) {
@@ -222,7 +222,7 @@ static void report_reach(struct out *o, const struct cal_result *r)
 			const struct cal_reach *rc = &r->reach[b];
 			if (!rc->n)
 				continue;
-			out_text(o, "    %-4s", cal_backing_name(b));
+			out_text(o, "    %-4s", calibrate_backing_name(b));
 			for (unsigned i = 0; i < rc->n; i++)
 				out_text(o, "%s%llu:%.1f%s", i && i % 8 == 0 ? "\n        " : " ",
 					 (unsigned long long)rc->pages[i], rc->xlat[i].median, cal_stable(&rc->xlat[i]) ? "" : "?");
@@ -261,7 +261,7 @@ static void report_series(struct out *o, const struct cal_result *r)
 			for (unsigned i = 0; i < r->series[b].n; i++) {
 				const struct cal_point *p = &r->series[b].pt[i];
 				bool ok = cal_stable(&p->xlat);
-				out_text(o, "  %-5s %9s %8.1f %8.1f %8.1f %6.0f%%%s", cal_backing_name(b),
+				out_text(o, "  %-5s %9s %8.1f %8.1f %8.1f %6.0f%%%s", calibrate_backing_name(b),
 					 size_str(p->pages * 4096, s, sizeof s), p->spread.median, p->packed.median,
 					 p->xlat.median, fmin(100 * p->xlat.spread, 999), ok ? " " : "?");
 				if (f->done)
@@ -284,7 +284,7 @@ static void report_series(struct out *o, const struct cal_result *r)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
 			const struct cal_point *p = &r->series[b].pt[i];
 			out_item_begin(o);
-			out_str(o, "backing", cal_backing_name(b), NULL);
+			out_str(o, "backing", calibrate_backing_name(b), NULL);
 			out_u64(o, "pages", p->pages, NULL);
 			out_u64(o, "footprint", p->pages * 4096, NULL);
 			out_u64(o, "reps", p->spread.reps, NULL);

@@ -9,6 +9,8 @@
 
 #include "xlat/base.h"
 
+XLAT_API_BEGIN
+
 enum xlat_kind {
 	XLAT_READ = 0,   /* data load */
 	XLAT_WRITE = 1,  /* data store (a read-modify-write counts as a write) */
@@ -44,5 +46,7 @@ static inline const char *xlat_kind_name(unsigned kind)
 	};
 	return kind < XLAT_KIND_COUNT ? names[kind] : "?";
 }
+
+XLAT_API_END
 
 #endif

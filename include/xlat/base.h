@@ -15,6 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The public API: what libxlat exports. The library is built with hidden
+ * visibility and every public header marks its declarations default, so
+ * an embedding program sees these and nothing internal (CMakeLists.txt
+ * localizes the rest in libxlat.a). */
+#define XLAT_API_BEGIN _Pragma("GCC visibility push(default)")
+#define XLAT_API_END   _Pragma("GCC visibility pop")
+
+XLAT_API_BEGIN
+
 /* An address in the input space of a stage (virtual, guest-virtual, or a
  * guest-physical address seen by the EPT stage). */
 typedef uint64_t xlat_va;
@@ -90,5 +99,7 @@ int xlat_error_code(void);
 _Noreturn void xlat_bug(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define XLAT_BUG(...) xlat_bug(__func__, __VA_ARGS__)
 #define XLAT_ASSERT(cond) do { if (!(cond)) XLAT_BUG("assertion failed: %s", #cond); } while (0)
+
+XLAT_API_END
 
 #endif

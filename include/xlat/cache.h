@@ -12,6 +12,8 @@
 
 #include "xlat/base.h"
 
+XLAT_API_BEGIN
+
 #define PCACHE_LEVELS 3   /* L1D, L2, LLC; then memory */
 
 struct pcache_level_config {
@@ -43,5 +45,7 @@ unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where);
 void pcache_flush(struct pcache *c);
 const struct pcache_stats *pcache_get_stats(const struct pcache *c);
 void pcache_reset_stats(struct pcache *c);
+
+XLAT_API_END
 
 #endif

@@ -25,6 +25,8 @@
 
 #include "xlat/cpu.h"
 
+XLAT_API_BEGIN
+
 #define CAL_MAX_SIZES 32        /* chase series points */
 #define CAL_MAX_REACH 64        /* reach sweep points */
 #define CAL_MAX_PARAMS 32       /* rows of the fit table */
@@ -35,7 +37,7 @@
 enum cal_backing { CAL_4K = 0, CAL_THP = 1 };
 #define CAL_BACKINGS 2
 /* "4k", "thp" */
-const char *cal_backing_name(enum cal_backing b);
+const char *calibrate_backing_name(enum cal_backing b);
 
 #define CAL_MAX_REPS 32
 
@@ -199,5 +201,7 @@ enum cal_huge_reach calibrate_huge_reach(const struct cal_reach *r4k, const stru
  * base, every fitted key with where it came from, a source line naming
  * the date and host. 0 or -errno. */
 int calibrate_write_preset(const struct cal_result *res, const char *path);
+
+XLAT_API_END
 
 #endif

@@ -39,6 +39,8 @@
 #include "xlat/pwc.h"
 #include "xlat/tlb.h"
 
+XLAT_API_BEGIN
+
 struct mmu_config;
 
 #define CPU_TLB_LEVELS 3          /* up to L3 on each side (presets use two) */
@@ -194,5 +196,7 @@ int cpu_file_diff(const struct cpu_preset *base, const struct cpu_preset *p, str
  * models aside), 0 if not (the first difference in what, if not NULL),
  * or -errno. */
 int cpu_file_same(const struct cpu_preset *a, const struct cpu_preset *b, char *what, size_t len);
+
+XLAT_API_END
 
 #endif

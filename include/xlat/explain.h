@@ -10,6 +10,8 @@
 #include "xlat/machine.h"
 #include "xlat/walk.h"
 
+XLAT_API_BEGIN
+
 struct explain_config {
 	enum machine_mode mode;
 	unsigned levels;          /* guest (or native) paging levels: 4 or 5 */
@@ -48,5 +50,7 @@ void explain_config_init(struct explain_config *cfg);
 int explain_walk(const struct explain_config *cfg, struct explain_result *res);
 /* Frees what explain_walk allocated in *res (safe on a zeroed result). */
 void explain_result_free(struct explain_result *res);
+
+XLAT_API_END
 
 #endif

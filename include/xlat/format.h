@@ -27,6 +27,8 @@
 
 #include "xlat/base.h"
 
+XLAT_API_BEGIN
+
 /* ---- x86-64 paging entry bits (SDM vol. 3A tables 4-15..4-20) ---------- */
 #define X86_P        (1ULL << 0)   /* present */
 #define X86_RW       (1ULL << 1)   /* writable */
@@ -257,5 +259,7 @@ int fmt_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned 
 /* The SDM name of an entry at `level`: "PTE", "PDE", "PDPTE", "PML4E",
  * "PML5E" (EPT: "EPT PTE", ...). */
 const char *fmt_level_name(const struct xlat_format *fmt, int level);
+
+XLAT_API_END
 
 #endif

@@ -30,6 +30,8 @@
 #include "xlat/os.h"
 #include "xlat/pt.h"
 
+XLAT_API_BEGIN
+
 /* Address kinds, for the reader: a GVA is a guest's virtual address, a GPA a
  * guest-physical one, an HPA a host-physical one. */
 typedef uint64_t gva_t;
@@ -123,5 +125,7 @@ const char *vm_exit_name(enum vm_exit e);
 /* Table accounting: guest tables (all processes), the GPA map, shadows. */
 void vm_table_stats(const struct vm *vm, struct pt_stats *guest, struct pt_stats *gpa_map,
 		    struct pt_stats *shadow);
+
+XLAT_API_END
 
 #endif

@@ -41,6 +41,8 @@
 #include "xlat/os.h"
 #include "xlat/trace.h"
 
+XLAT_API_BEGIN
+
 enum machine_mode { MACHINE_NATIVE = 0, MACHINE_NESTED, MACHINE_SHADOW };
 
 /* Smallest RAM a machine may have: 1 MiB of firmware (reserved, as on a PC)
@@ -199,5 +201,7 @@ struct machine_value {
  * non-zero to stop; that value is returned. */
 typedef int (*machine_value_fn)(void *ctx, const struct machine_value *v);
 int machine_result_foreach(const struct machine_result *r, machine_value_fn fn, void *ctx);
+
+XLAT_API_END
 
 #endif

@@ -29,6 +29,8 @@
 #include "xlat/tlb.h"
 #include "xlat/walk.h"
 
+XLAT_API_BEGIN
+
 #define MMU_MAX_TLB_LEVELS 3
 
 struct mmu_costs {
@@ -247,5 +249,7 @@ const struct mmu_config *mmu_get_config(const struct mmu *m);
 const struct pcache_stats *mmu_cache_stats(const struct mmu *m);
 /* Total cycles spent translating: TLB + walks + faults + exits. */
 uint64_t mmu_translation_cycles(const struct mmu *m);
+
+XLAT_API_END
 
 #endif

@@ -24,6 +24,8 @@
 #include "xlat/pt.h"
 #include "xlat/walk.h"
 
+XLAT_API_BEGIN
+
 struct mmu;
 struct phys;
 
@@ -124,5 +126,7 @@ void os_attach(struct os *os, struct mmu *mmu);
 const struct os_stats *os_get_stats(const struct os *os);
 /* Table accounting summed over every process. */
 void os_table_stats(const struct os *os, struct pt_stats *st);
+
+XLAT_API_END
 
 #endif

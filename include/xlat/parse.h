@@ -28,6 +28,8 @@
 
 #include "xlat/base.h"
 
+XLAT_API_BEGIN
+
 /* A size in bytes, binary units. */
 int parse_size(const char *s, uint64_t *out);
 /* An address: the size syntax, so "128T" = 0x800000000000. Any 64-bit value
@@ -50,5 +52,7 @@ int parse_real(const char *s, double max, double *out);
  * ("64 MiB", "524 KiB", "4097 B", "0 B"): exact, never rounded.
  * Returns the snprintf-style length. */
 int parse_size_str(uint64_t bytes, char *buf, size_t len);
+
+XLAT_API_END
 
 #endif

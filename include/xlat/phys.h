@@ -25,6 +25,8 @@
 
 #include "xlat/base.h"
 
+XLAT_API_BEGIN
+
 struct phys;
 
 /* Resolves the frame holding address `pa` of a view to a frame of the lower
@@ -97,5 +99,7 @@ struct phys_stats {
 	                             * caller-owned memory nor a view's lower space */
 };
 void phys_get_stats(const struct phys *space, struct phys_stats *st);
+
+XLAT_API_END
 
 #endif

@@ -27,6 +27,8 @@
 #include "xlat/base.h"
 #include "xlat/format.h"
 
+XLAT_API_BEGIN
+
 struct phys;
 
 struct pt {
@@ -150,5 +152,7 @@ uint64_t pt_flat_table_bytes(unsigned va_bits, unsigned page_shift, unsigned ent
 
 /* Is va a valid input address of this format (canonical for x86)? */
 bool pt_valid_va(const struct xlat_format *fmt, xlat_va va);
+
+XLAT_API_END
 
 #endif

@@ -21,6 +21,8 @@
 #include "xlat/base.h"
 #include "xlat/pt.h"
 
+XLAT_API_BEGIN
+
 /* ---- synthetic layouts -------------------------------------------------- */
 
 /* [start, start + size): every page in it gets mapped. */
@@ -121,5 +123,7 @@ int ptsize_pid(int pid, unsigned flags, struct ptsize_proc *out);
 
 /* Does this kernel have the PAGEMAP_SCAN ioctl (Linux >= 6.7)? */
 bool ptsize_have_pagemap_scan(void);
+
+XLAT_API_END
 
 #endif

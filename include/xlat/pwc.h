@@ -23,6 +23,8 @@
 
 #include "xlat/base.h"
 
+XLAT_API_BEGIN
+
 enum pwc_style { PWC_NONE = 0, PWC_SPLIT, PWC_UNIFIED };
 
 struct pwc_config {
@@ -68,5 +70,7 @@ void pwc_invlpg(struct pwc *p, uint32_t tag, xlat_va va);
 const struct pwc_stats *pwc_get_stats(const struct pwc *p);
 void pwc_reset_stats(struct pwc *p);
 const struct pwc_config *pwc_get_config(const struct pwc *p);
+
+XLAT_API_END
 
 #endif

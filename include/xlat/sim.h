@@ -11,6 +11,8 @@
 #include "xlat/machine.h"
 #include "xlat/trace.h"
 
+XLAT_API_BEGIN
+
 #define SIM_NO_LIMIT UINT64_MAX
 
 struct sim_config {
@@ -43,5 +45,7 @@ void sim_config_init(struct sim_config *cfg);
  * configuration, bad input, a failed handler; -ENOMEM naming the RAM key
  * when the simulated RAM is full). */
 int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_result *res);
+
+XLAT_API_END
 
 #endif

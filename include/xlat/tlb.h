@@ -22,6 +22,8 @@
 
 #include "xlat/base.h"
 
+XLAT_API_BEGIN
+
 enum tlb_repl { TLB_LRU = 0, TLB_PLRU, TLB_RANDOM };
 
 /* A tag: VPID in bits 31:12, PCID (AMD: ASID) in bits 11:0. Only these
@@ -122,5 +124,7 @@ const char *tlb_repl_name(enum tlb_repl r);  /* "lru", "plru", "random" */
  * name "TLB", seed 1) and returns 0; else -EINVAL with xlat_error() set and
  * *cfg untouched. */
 int tlb_parse_level(const char *spec, struct tlb_config *cfg);
+
+XLAT_API_END
 
 #endif

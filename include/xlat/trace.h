@@ -45,6 +45,8 @@
 
 #include "xlat/access.h"
 
+XLAT_API_BEGIN
+
 enum xlat_trace_format {
 	XLAT_TRACE_AUTO = 0,   /* detect (rules above) */
 	XLAT_TRACE_XLT,
@@ -142,5 +144,7 @@ uint64_t xlat_trace_writer_count(const struct xlat_trace_writer *w);
 int xlat_trace_writer_close(struct xlat_trace_writer *w);
 /* Closes and removes the half-written file. NULL is ok. */
 void xlat_trace_writer_abort(struct xlat_trace_writer *w);
+
+XLAT_API_END
 
 #endif

@@ -29,6 +29,8 @@
 #include "xlat/base.h"
 #include "xlat/format.h"
 
+XLAT_API_BEGIN
+
 struct phys;
 struct pwc;
 struct tlb;
@@ -236,5 +238,7 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
  * get the architectural fault). ctl: stage 0's WALK_* bits (an x86 stage).
  * It does not look at D: a write hit on a clean entry still needs a walk. */
 bool walk_perm_ok(uint32_t perms, const struct walk_req *req, unsigned ctl);
+
+XLAT_API_END
 
 #endif

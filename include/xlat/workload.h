@@ -67,6 +67,8 @@
 #include "xlat/access.h"
 #include "xlat/trace.h"
 
+XLAT_API_BEGIN
+
 #define XLAT_WORKLOAD_NAME_MAX 16
 
 struct xlat_workload {
@@ -109,5 +111,7 @@ uint64_t xlat_workload_records(const struct xlat_workload *w);
 int xlat_workload_open(struct xlat_source **out, const struct xlat_workload *w);
 /* xlat_workload_init + xlat_workload_parse + xlat_workload_open. */
 int xlat_workload_open_str(struct xlat_source **out, const char *name, const char *opts);
+
+XLAT_API_END
 
 #endif

@@ -39,7 +39,7 @@
 
 static const char *const backing_names[] = { "4k", "thp" };
 
-const char *cal_backing_name(enum cal_backing b)
+const char *calibrate_backing_name(enum cal_backing b)
 {
 	return (unsigned)b < CAL_BACKINGS ? backing_names[b] : "?";
 }
@@ -143,7 +143,7 @@ static int measure_reach(struct run *u, char *a, char *b, enum cal_backing bk)
 		if (p == last)
 			continue;
 		last = p;
-		progress(u, "TLB reach, %s pages: %llu pages", cal_backing_name(bk), (unsigned long long)p);
+		progress(u, "TLB reach, %s pages: %llu pages", calibrate_backing_name(bk), (unsigned long long)p);
 		if ((rc_ = chase_pair(u, a, b, p, u->reach_ns, &sa, &sb, &rc->xlat[rc->n])))
 			return rc_;
 		rc->pages[rc->n++] = p;
@@ -163,7 +163,7 @@ static int measure_series(struct run *u, char *a, char *b, enum cal_backing bk)
 	for (uint64_t p = SERIES_MIN_PAGES; p <= u->series_max && s->n < CAL_MAX_SIZES; p *= 2) {
 		struct cal_point *pt = &s->pt[s->n];
 		parse_size_str(p * XLAT_PAGE_SIZE, sz, sizeof sz);
-		progress(u, "chase, %s pages: %s", cal_backing_name(bk), sz);
+		progress(u, "chase, %s pages: %s", calibrate_backing_name(bk), sz);
 		memset(pt, 0, sizeof *pt);
 		pt->pages = p;
 		if ((rc = chase_pair(u, a, b, p, u->series_ns, &pt->spread, &pt->packed, &pt->xlat)))
@@ -673,7 +673,7 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 		bool thp = bk == CAL_THP;
 		if (thp && !thp_ok)
 			continue;
-		progress(&u, "mapping %s pages", cal_backing_name(bk));
+		progress(&u, "mapping %s pages", calibrate_backing_name(bk));
 		if ((rc = calh_region_map(&B, xlat_align_up(u.region / CAL_LINES_PER_PAGE, XLAT_SIZE_2M), thp, true, 0)) ||
 		    (rc = calh_region_map(&A, u.region, thp, true, opts->max_mem ? 0 : MAP_BUDGET_S)))
 			goto out;
@@ -691,7 +691,7 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 				   u.series_max * XLAT_PAGE_SIZE : u.reach_max * XLAT_PAGE_SIZE;
 			parse_size_str(u.region, b, sizeof b);
 			note(res, "Faulting in %s of %s pages took more than %.0f s (the hypervisor backing each page "
-			     "afresh?): footprints stop at %s. Give --max-mem to insist.", a, cal_backing_name(bk),
+			     "afresh?): footprints stop at %s. Give --max-mem to insist.", a, calibrate_backing_name(bk),
 			     MAP_BUDGET_S, b);
 		}
 		double hf = fmin(A.huge_fraction, B.huge_fraction);
@@ -1107,7 +1107,7 @@ static int predict_all(struct cal_result *r, const struct cal_options *o, const 
 			if (o && o->progress) {
 				char what[128];
 				snprintf(what, sizeof what, "model (%s%s): chase, %s pages: %s", cpu->name,
-					 nested ? ", nested" : "", cal_backing_name(b), sz);
+					 nested ? ", nested" : "", calibrate_backing_name(b), sz);
 				o->progress(o->progress_ctx, what, done, total);
 			}
 			if ((rc = cal_model_point(cpu, nested, b, true, pt->pages, &a)) ||
