@@ -49,6 +49,7 @@ static int walk_refs(enum machine_mode mode, unsigned lg, unsigned lh, unsigned 
 	cfg.host_shift = hs;
 	int rc = explain_walk(&cfg, &res);
 	*refs = res.walk.refs;
+	explain_result_free(&res);
 	return rc;
 }
 

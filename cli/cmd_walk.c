@@ -274,7 +274,9 @@ int cmd_walk(int argc, char **argv)
 	}
 	out_end(o);
 
+	int status = 0;
 	if (plot && plot_walk(plot, &res, cfg.mode))
-		return cli_fail(1, "walk", "%s", xlat_error());
-	return 0;
+		status = cli_fail(1, "walk", "%s", xlat_error());
+	explain_result_free(&res);
+	return status;
 }

@@ -14,6 +14,9 @@ fails=0
 fail() { echo "FAIL: $*" >&2; fails=$((fails + 1)); }
 command -v pkg-config >/dev/null || { echo "skip: pkg-config is not installed"; exit 77; }
 CC=${CC:-cc}
+# A library built with the sanitizers wants them at link time too.
+SAN=""
+nm "$BUILD/libxlat.a" 2>/dev/null | grep -q __asan_ && SAN="-fsanitize=address,undefined"
 
 cmake --install "$BUILD" --prefix "$tmp/prefix" >"$tmp/install.log" 2>&1 ||
 	{ cat "$tmp/install.log"; echo "FAIL: cmake --install"; exit 1; }
@@ -29,7 +32,8 @@ grep -q "project(xlat VERSION $(pkg-config --modversion xlat) " "$SRC/CMakeLists
 # tree, and the compiler sees no path into it.
 cp "$SRC/examples/embed.c" "$tmp/embed.c"
 # shellcheck disable=SC2046  # pkg-config's output is a word list
-$CC -std=c11 -Wall -Wextra -Werror "$tmp/embed.c" $(pkg-config --cflags --libs --static xlat) -o "$tmp/embed" \
+# shellcheck disable=SC2086
+$CC -std=c11 -Wall -Wextra -Werror $SAN "$tmp/embed.c" $(pkg-config --cflags --libs --static xlat) -o "$tmp/embed" \
 	2>"$tmp/cc.log" || { cat "$tmp/cc.log"; fail "embed.c does not build against the installed library"; }
 if [ -x "$tmp/embed" ]; then
 	for mode in native nested shadow; do
@@ -43,7 +47,9 @@ fi
 # Only the public API: each exported name is declared in a public header
 # and carries its module's prefix.
 lib=$(find "$tmp/prefix" -name libxlat.a | head -1)
-nm -g --defined-only "$lib" | awk 'NF == 3 { print $3 }' | sort -u >"$tmp/syms"
+# (A sanitized build adds its own __asan_/__odr_asan bookkeeping symbols.)
+nm -g --defined-only "$lib" | awk 'NF == 3 { print $3 }' | grep -v '^__odr_asan\|^__asan\|^__ubsan' |
+	sort -u >"$tmp/syms"
 [ "$(wc -l <"$tmp/syms")" -gt 150 ] || fail "libxlat.a exports $(wc -l <"$tmp/syms") symbols: too few"
 cat "$SRC"/include/xlat/*.h >"$tmp/headers"
 while read -r sym; do

@@ -6,7 +6,9 @@
  * message, so a caller may pass xlat_error() itself as an argument
  * (`xlat_fail(rc, "--tlb: %s", xlat_error())`) to add context. Some callers
  * record a message on paths that run per access (a lookup that finds
- * nothing), so the common case is one vsnprintf and no allocation. */
+ * nothing), so the common case is one vsnprintf and no allocation. A
+ * thread that grew its buffers frees them when it exits. */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +28,33 @@ static _Thread_local char spare[2][FIRST_CAP];
 /* The err of the last xlat_fail: why a constructor returned NULL. */
 static _Thread_local int last_code;
 
+/* Thread exit: the grown buffers go (the key's value is the thread's buf). */
+static pthread_key_t exit_key;
+static pthread_once_t exit_once = PTHREAD_ONCE_INIT;
+static _Thread_local bool exit_armed;
+
+static void free_buffers(void *p)
+{
+	char **b = p;
+	for (int i = 0; i < 2; i++)
+		if (b[i] != spare[i])
+			free(b[i]);
+}
+
+static void make_exit_key(void)
+{
+	if (pthread_key_create(&exit_key, free_buffers))
+		exit_key = (pthread_key_t)-1;
+}
+
+/* Before the first buffer of a thread grows. */
+static void arm_exit(void)
+{
+	pthread_once(&exit_once, make_exit_key);
+	if (exit_key != (pthread_key_t)-1 && pthread_setspecific(exit_key, buf) == 0)
+		exit_armed = true;
+}
+
 int xlat_fail(int err, const char *fmt, ...)
 {
 	int i = cur == 0 ? 1 : 0;
@@ -38,6 +67,8 @@ int xlat_fail(int err, const char *fmt, ...)
 	va_end(ap);
 	if (n >= 0 && (size_t)n >= cap[i]) {
 		size_t want = (size_t)n + 1 > FIRST_CAP ? (size_t)n + 1 : FIRST_CAP;
+		if (!exit_armed)
+			arm_exit();
 		char *p = realloc(buf[i] == spare[i] ? NULL : buf[i], want);
 		if (p) {
 			buf[i] = p;
