@@ -136,7 +136,7 @@ static void test_lackey_every_line_kind(void **state)
 		"\n"
 		"I  ffffffffffffffff,15\r\n"
 		"\r\n"
-		" L 00000000000000000000001,4294967295\n"
+		" L 00000000000000000000001,1073741824\n"
 		"I  0,1";   /* no final newline */
 	const struct xlat_access want[] = {
 		acc(0x0400d7d4, 8, XLAT_FETCH),
@@ -144,7 +144,7 @@ static void test_lackey_every_line_kind(void **state)
 		acc(0x1fff000628, 8, XLAT_WRITE),
 		acc(0x04a19de0, 16, XLAT_WRITE),
 		acc(0xffffffffffffffffULL, 15, XLAT_FETCH),
-		acc(1, 4294967295u, XLAT_READ),
+		acc(1, 1u << 30, XLAT_READ),
 		acc(0, 1, XLAT_FETCH),
 	};
 	size_t nwant = sizeof want / sizeof want[0];
@@ -170,15 +170,16 @@ static void test_lackey_errors_name_the_line(void **state)
 {
 	(void)state;
 	static const struct bad_case cases[] = {
-		{ "I  0400,8\nhello\n", "<memory>:2 (byte 10): not a lackey line: \"hello\"" },
-		{ "I  0400,8\n L 0400,8\n X 0400,8\n", ":3 (byte 20)" },
-		{ "I 0400,8\n", ":1 (byte 0): not a lackey line" },
+		{ "I  0400,8\nhello\n", "<memory>:2 (byte 10, record 1): not a lackey line: \"hello\"" },
+		{ "I  0400,8\n L 0400,8\n X 0400,8\n", ":3 (byte 20, record 2)" },
+		{ "I 0400,8\n", ":1 (byte 0, record 0): not a lackey line" },
 		{ "  L 0400,8\n", ":1" },
 		{ "I  ,8\n", "bad address" },
 		{ "I  04g0,8\n", "bad address" },
 		{ "I  0400;8\n", "bad address" },
 		{ "I  10000000000000000,8\n", "bad address" },
-		{ "\n\nI  0400,0\n", ":3 (byte 2): bad size" },
+		{ "\n\nI  0400,0\n", ":3 (byte 2, record 0): bad size" },
+		{ "I  0400,1073741825\n", "bad size (decimal 1..1073741824" },
 		{ "I  0400,\n", "bad size" },
 		{ "I  0400,4294967296\n", "bad size" },
 		{ "I  0400,8 \n", "bad size" },
@@ -190,7 +191,7 @@ static void test_lackey_errors_name_the_line(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct xlat_access *got;
 		size_t n;
-		int rc = drain_mem(cases[i].text, strlen(cases[i].text) + (i == 15 ? 6 : 0),
+		int rc = drain_mem(cases[i].text, strlen(cases[i].text) + (i == 16 ? 6 : 0),
 				   XLAT_TRACE_LACKEY, 4096, &got, &n);
 		if (rc != -EINVAL)
 			print_error("case %zu: rc %d, want %d\n", i, rc, -EINVAL);
@@ -296,6 +297,11 @@ static struct xlat_access *random_stream(size_t n, uint64_t seed)
 		a[i].va = va;
 		a[i].size = sizes[(r >> 20) % (sizeof sizes / sizeof sizes[0])];
 		a[i].kind = (uint8_t)((r >> 24) % XLAT_KIND_COUNT);
+		/* Accesses are 1 B .. 1 GiB; events (pages) take any size. */
+		if (!xlat_is_event(a[i].kind) && a[i].size == 0)
+			a[i].size = 1;
+		if (!xlat_is_event(a[i].kind) && a[i].size > XLAT_TRACE_MAX_ACCESS)
+			a[i].size = XLAT_TRACE_MAX_ACCESS;
 		a[i].flags = flags;
 		a[i].asid = asid;
 	}
@@ -305,7 +311,7 @@ static struct xlat_access *random_stream(size_t n, uint64_t seed)
 static void write_xlt(const char *path, const struct xlat_access *a, size_t n, const char *origin)
 {
 	struct xlat_trace_writer *w;
-	assert_int_equal(xlat_trace_writer_open(&w, path, XLAT_TRACE_AUTO, origin), 0);
+	assert_int_equal(xlat_trace_writer_open(&w, path, XLAT_TRACE_AUTO, origin, NULL), 0);
 	/* Odd batch sizes, so batching cannot matter. */
 	for (size_t i = 0; i < n;) {
 		size_t k = (i * 7 + 13) % 5000 + 1;
@@ -437,20 +443,30 @@ static void test_xlt_malformed(void **state)
 	expect_xlt_error(bad, len, "truncated .xlt header");
 
 	memcpy(bad, good, len);
-	put64(bad + 8, UINT64_MAX);
+	put64(bad + 8, UINT64_MAX - 1);
 	expect_xlt_error(bad, len, "absurd record count");
 
 	memcpy(bad, good, len);
 	put64(bad + 8, 1ULL << 40);
-	expect_xlt_error(bad, len, "header promises 1099511627776 records but the stream ends after 2000");
+	expect_xlt_error(bad, len, "the header says 1,099,511,627,776 records but the end record 2,000");
 
 	memcpy(bad, good, len);
 	put64(bad + 8, 1999);
-	expect_xlt_error(bad, len, "data after the 1999 records");
+	expect_xlt_error(bad, len, "data after the 1,999 records the header promises");
+
+	/* "Unknown" (a writer on a pipe): the end record is the count. */
+	memcpy(bad, good, len);
+	put64(bad + 8, UINT64_MAX);
+	struct xlat_access *all;
+	size_t nall;
+	assert_int_equal(drain_mem(bad, len, XLAT_TRACE_AUTO, 333, &all, &nall), 0);
+	assert_int_equal(nall, 2000);
+	free(all);
 
 	expect_xlt_error(good, 10, "truncated .xlt header (10 of 24 bytes)");
 
-	/* Truncation anywhere is an error, never a crash or a short success. */
+	/* Truncation anywhere is an error, never a crash or a short success;
+	 * after the header it says "truncated". */
 	for (size_t cut = 0; cut < len; cut += (cut < 64 ? 1 : 37)) {
 		struct xlat_access *got;
 		size_t n;
@@ -458,6 +474,8 @@ static void test_xlt_malformed(void **state)
 		if (rc >= 0)
 			print_error("cut at %zu of %zu: no error (%zu records)\n", cut, len, n);
 		assert_true(rc < 0);
+		if (cut >= 24 + 5)
+			assert_error_has("truncated: ");
 		free(got);
 	}
 
@@ -515,8 +533,10 @@ static void test_xlt_bad_records(void **state)
 		{ { 0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02 }, 11, "bad varint" },
 		{ { 0x80, 0x00, 0x80, 0x80, 0x04, 0x00 }, 6, "asid above 65535" },
 		{ { 0x78, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10 }, 7, "size above 2^32-1" },
-		{ { 0x78, 0x00 }, 2, "truncated inside record 0" },
-		{ { 0x00, 0x80 }, 2, "truncated inside record 0" },
+		{ { 0x78, 0x00 }, 2, "truncated: 0 of 2 records" },
+		{ { 0x00, 0x80 }, 2, "truncated: 0 of 2 records" },
+		{ { 0x78, 0x00, 0x00 }, 3, "record 0 at byte 0 of the record stream: an access of size 0" },
+		{ { 0x78, 0x00, 0x81, 0x80, 0x80, 0x80, 0x04 }, 7, "an access of size 0 or above 1 GiB" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t len;
@@ -727,13 +747,19 @@ static void test_detection_and_writers(void **state)
 	xlat_source_info(s, &info);
 	assert_string_equal(info.format, "lackey");
 	xlat_source_close(s);
-	/* Binary data with an unknown name fails as lackey, with a hint. */
+	/* Binary data with an unknown name that is not ChampSim: refused at
+	 * open, saying what it looks like. */
 	uint8_t bin[128] = { 0x10, 0x20, 0, 0, 0, 0, 0, 0 };
 	write_file(tpath("noext.bin"), bin, sizeof bin);
-	assert_int_equal(xlat_source_open(&s, tpath("noext.bin")), 0);
+	assert_int_equal(xlat_source_open(&s, tpath("noext.bin")), -EINVAL);
+	assert_error_has("not a trace xlat reads");
+	assert_error_has("binary data");
+	/* Binary data named .lackey: lackey, with a hint at the bad line. */
+	write_file(tpath("bin.lackey"), bin, sizeof bin);
+	assert_int_equal(xlat_source_open(&s, tpath("bin.lackey")), 0);
 	struct xlat_access buf[8];
 	assert_int_equal(xlat_source_next(s, buf, 8), -EINVAL);
-	assert_error_has("ChampSim");
+	assert_error_has("--format champsim");
 	xlat_source_close(s);
 	/* Missing files and directories. */
 	assert_int_equal(xlat_source_open(&s, tpath("nope.xlt")), -ENOENT);
@@ -746,10 +772,10 @@ static void test_detection_and_writers(void **state)
 
 	/* The lackey writer: valgrind's spelling, reads back; no events. */
 	struct xlat_trace_writer *w;
-	assert_int_equal(xlat_trace_writer_open(&w, tpath("out.txt"), XLAT_TRACE_AUTO, NULL), 0);
+	assert_int_equal(xlat_trace_writer_open(&w, tpath("out.txt"), XLAT_TRACE_AUTO, NULL, NULL), 0);
 	struct xlat_access a[] = {
 		acc(0x400, 4, XLAT_FETCH), acc(0x1fff000628, 8, XLAT_WRITE),
-		acc(0xffffffffffffffffULL, 4294967295u, XLAT_READ),
+		acc(0xffffffffffffffffULL, 1u << 30, XLAT_READ),
 	};
 	a[1].asid = 3;   /* dropped: lackey has no asids */
 	assert_int_equal(xlat_trace_writer_write(w, a, 3), 0);
@@ -757,7 +783,9 @@ static void test_detection_and_writers(void **state)
 	size_t len;
 	char *out = (char *)read_file(tpath("out.txt"), &len);
 	out[len] = 0;
-	assert_string_equal(out, "I  00000400,4\n S 1fff000628,8\n L ffffffffffffffff,4294967295\n");
+	assert_string_equal(out, "==xlat== begin lackey text; complete only if it ends with an end line\n"
+				 "I  00000400,4\n S 1fff000628,8\n L ffffffffffffffff,1073741824\n"
+				 "==xlat== end records=3\n");
 	free(out);
 	a[1].asid = 0;
 	struct xlat_access *got;
@@ -768,14 +796,14 @@ static void test_detection_and_writers(void **state)
 	check_same(got, a, 3);
 	free(got);
 	xlat_source_close(s);
-	assert_int_equal(xlat_trace_writer_open(&w, tpath("ev.lackey"), XLAT_TRACE_AUTO, NULL), 0);
+	assert_int_equal(xlat_trace_writer_open(&w, tpath("ev.lackey"), XLAT_TRACE_AUTO, NULL, NULL), 0);
 	struct xlat_access ev = acc(0x1000, 4, XLAT_EV_MAP);
 	assert_int_equal(xlat_trace_writer_write(w, &ev, 1), -EINVAL);
 	assert_error_has("cannot hold events");
 	xlat_trace_writer_abort(w);
 	assert_int_equal(access(tpath("ev.lackey"), F_OK), -1);
-	assert_int_equal(xlat_trace_writer_open(&w, "-", XLAT_TRACE_XLT, NULL), -EINVAL);
-	assert_int_equal(xlat_trace_writer_open(&w, "/nonexistent/dir/x.xlt", XLAT_TRACE_AUTO, NULL), -ENOENT);
+	assert_int_equal(xlat_trace_writer_open(&w, "-", XLAT_TRACE_CHAMPSIM, NULL, NULL), -EINVAL);
+	assert_int_equal(xlat_trace_writer_open(&w, "/nonexistent/dir/x.xlt", XLAT_TRACE_AUTO, NULL, NULL), -ENOENT);
 
 	/* A pipe through the fd API. */
 	int p[2];
