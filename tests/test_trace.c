@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <bzlib.h>
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -563,6 +564,220 @@ static void test_xlt_bad_records(void **state)
 	free(f);
 }
 
+/* The stream checksum as xlat/trace.h spells it, written from the text:
+ * byte by byte into little-endian words. */
+static uint64_t spec_checksum(const uint8_t *p, size_t n)
+{
+	const uint64_t K = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = 0;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+		for (size_t j = 0; j < 8 && i + j < n; j++)
+			w |= (uint64_t)p[i + j] << (8 * j);
+		h = ((h << 23 | h >> 41) ^ w) * K;
+	}
+	h ^= n;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+/* A version-2 file: header (count), the records, an end record with
+ * end_count and checksum sum (or the right ones for ~0), then `extra`. */
+static uint8_t *xlt2(const uint8_t *rec, size_t rlen, uint64_t count, uint64_t end_count, uint64_t sum,
+		     const uint8_t *extra, size_t elen, size_t *len)
+{
+	uint8_t *stream = malloc(rlen + 17 + elen);
+	memcpy(stream, rec, rlen);
+	stream[rlen] = 0x07;
+	put64(stream + rlen + 1, end_count);
+	put64(stream + rlen + 9, sum == ~0ULL ? spec_checksum(rec, rlen) : sum);
+	memcpy(stream + rlen + 17, extra, elen);
+	size_t plen = rlen + 17 + elen;
+	size_t cap = ZSTD_compressBound(plen);
+	uint8_t *out = malloc(24 + cap);
+	memcpy(out, "XLT\0", 4);
+	put32(out + 4, 2);
+	put64(out + 8, count);
+	put32(out + 16, 0);
+	put32(out + 20, 0);
+	size_t z = ZSTD_compress(out + 24, cap, stream, plen, 1);
+	assert_false(ZSTD_isError(z));
+	free(stream);
+	*len = 24 + z;
+	return out;
+}
+
+static void test_xlt_v2_end_record(void **state)
+{
+	(void)state;
+	/* Three records: fetch 2 B at 0x40, write 4 B at -1, read 8 B at 0. */
+	static const uint8_t rec[] = { 0x0a, 0x80, 0x01, 0x19, 0x01, 0x38, 0x00 };
+	size_t len;
+	struct xlat_access *got;
+	size_t n;
+	uint8_t *f = xlt2(rec, sizeof rec, 3, 3, ~0ULL, NULL, 0, &len);
+	int rc = drain_mem(f, len, XLAT_TRACE_AUTO, 1, &got, &n);
+	if (rc)
+		print_error("%s\n", xlat_error());
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(got[2].kind, XLAT_READ);
+	assert_int_equal(got[2].size, 8);
+	free(got);
+	free(f);
+	/* The header's count may be unknown. */
+	f = xlt2(rec, sizeof rec, UINT64_MAX, 3, ~0ULL, NULL, 0, &len);
+	assert_int_equal(drain_mem(f, len, XLAT_TRACE_AUTO, 4096, &got, &n), 0);
+	assert_int_equal(n, 3);
+	free(got);
+	free(f);
+	/* What the reader must refuse. */
+	f = xlt2(rec, sizeof rec, 3, 3, 12345, NULL, 0, &len);
+	expect_xlt_error(f, len, "checksum mismatch over the 7 bytes of the record stream");
+	free(f);
+	f = xlt2(rec, sizeof rec, 3, 2, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "the end record says 2 records but the stream holds 3");
+	free(f);
+	f = xlt2(rec, sizeof rec, UINT64_MAX, 4, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "the end record says 4 records but the stream holds 3");
+	free(f);
+	f = xlt2(rec, sizeof rec, 2, 3, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "data after the 2 records the header promises, where the end record should be");
+	free(f);
+	f = xlt2(rec, sizeof rec, 4, 3, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "the header says 4 records but the end record 3");
+	free(f);
+	static const uint8_t junk[] = { 0x00, 0x00 };
+	f = xlt2(rec, sizeof rec, 3, 3, ~0ULL, junk, sizeof junk, &len);
+	expect_xlt_error(f, len, "data after the end record (byte 24 of the record stream)");
+	free(f);
+	/* A stream that stops at a frame boundary before its end record. */
+	uint8_t *v1 = xlt_with_payload(rec, sizeof rec, 3, &len);
+	put32(v1 + 4, 2);
+	expect_xlt_error(v1, len, "truncated: 3 of 3 records");
+	put64(v1 + 8, UINT64_MAX);
+	expect_xlt_error(v1, len, "truncated: 3 records, file ends at byte");
+	/* Version 1 still reads; its unfinished files are named as such. */
+	put32(v1 + 4, 1);
+	put64(v1 + 8, 3);
+	assert_int_equal(drain_mem(v1, len, XLAT_TRACE_AUTO, 4096, &got, &n), 0);
+	assert_int_equal(n, 3);
+	free(got);
+	put64(v1 + 8, 0);
+	expect_xlt_error(v1, len, "a version-1 .xlt whose writer did not finish");
+	free(v1);
+
+	/* The writer's checksum is the documented one: recompute it from the
+	 * decompressed stream of a file it wrote. */
+	size_t flen;
+	uint8_t *file = small_xlt(&flen, 5000);
+	uint32_t srclen;
+	memcpy(&srclen, file + 20, 4);
+	size_t hdr = 24 + srclen;
+	unsigned long long dlen = ZSTD_getFrameContentSize(file + hdr, flen - hdr);
+	size_t cap = dlen == ZSTD_CONTENTSIZE_UNKNOWN ? (size_t)1 << 22 : (size_t)dlen;
+	uint8_t *plain = malloc(cap);
+	size_t plen = ZSTD_decompress(plain, cap, file + hdr, flen - hdr);
+	assert_false(ZSTD_isError(plen));
+	assert_true(plen > 17);
+	assert_int_equal(plain[plen - 17], 0x07);
+	uint64_t c, sum;
+	memcpy(&c, plain + plen - 16, 8);
+	memcpy(&sum, plain + plen - 8, 8);
+	assert_int_equal(c, 5000);
+	assert_int_equal(sum, spec_checksum(plain, plen - 17));
+	uint64_t hc;
+	memcpy(&hc, file + 8, 8);
+	assert_int_equal(hc, 5000);
+	free(plain);
+	free(file);
+}
+
+/* Writers refuse accesses the readers would refuse; the readers' limits. */
+static void test_access_size_limit(void **state)
+{
+	(void)state;
+	static const enum xlat_trace_format fmts[] = { XLAT_TRACE_XLT, XLAT_TRACE_LACKEY };
+	for (int k = 0; k < 2; k++) {
+		struct xlat_trace_writer *w;
+		const char *path = tpath(k ? "lim.lackey" : "lim.xlt");
+		assert_int_equal(xlat_trace_writer_open(&w, path, fmts[k], NULL, NULL), 0);
+		struct xlat_access ok[] = { acc(0x1000, 1u << 30, XLAT_READ), acc(0x2000, 1, XLAT_WRITE) };
+		assert_int_equal(xlat_trace_writer_write(w, ok, 2), 0);
+		struct xlat_access big = acc(0x1000, (1u << 30) + 1, XLAT_FETCH);
+		assert_int_equal(xlat_trace_writer_write(w, &big, 1), -EINVAL);
+		assert_error_has("record 2 is an access of 1073741825 bytes; an access is 1..1073741824 bytes");
+		xlat_trace_writer_abort(w);
+		assert_int_equal(access(path, F_OK), -1);
+		assert_int_equal(xlat_trace_writer_open(&w, path, fmts[k], NULL, NULL), 0);
+		struct xlat_access zero = acc(0x1000, 0, XLAT_READ);
+		assert_int_equal(xlat_trace_writer_write(w, &zero, 1), -EINVAL);
+		xlat_trace_writer_abort(w);
+	}
+	/* Events count pages: any 32-bit size. */
+	struct xlat_trace_writer *w;
+	assert_int_equal(xlat_trace_writer_open(&w, tpath("ev.xlt"), XLAT_TRACE_XLT, NULL, NULL), 0);
+	struct xlat_access ev = acc(0x1000, UINT32_MAX, XLAT_EV_MAP);
+	assert_int_equal(xlat_trace_writer_write(w, &ev, 1), 0);
+	assert_int_equal(xlat_trace_writer_close(w), 0);
+	struct xlat_access *got;
+	size_t n;
+	struct xlat_source *s;
+	assert_int_equal(xlat_source_open(&s, tpath("ev.xlt")), 0);
+	assert_int_equal(drain(s, 8, &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].size, UINT32_MAX);
+	free(got);
+	xlat_source_close(s);
+}
+
+/* Lackey text written by xlat: begin and end lines, checked when present. */
+static void test_lackey_end_line(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int rc;
+		size_t records;
+		const char *needle;
+	} cases[] = {
+		/* valgrind's own output has neither line */
+		{ "==1== hi\nI  0400,4\n L 0500,8\n", 0, 2, NULL },
+		{ "==xlat== begin\nI  0400,4\n L 0500,8\n==xlat== end records=2\n", 0, 2, NULL },
+		{ "==xlat== begin\nI  0400,4\n L 0500,8\n==xlat== end records=2\n\n\r\n", 0, 2, NULL },
+		{ "I  0400,4\n==xlat== end records=1", 0, 1, NULL },
+		{ "==xlat== begin\nI  0400,4\n L 0500,8\n", -EINVAL, 2,
+		  "truncated: 2 records, then the file ends at byte 35 without the \"==xlat== end\" line" },
+		{ "==xlat== begin\nI  0400,4\n L 05", -EINVAL, 1,
+		  "truncated: 1 records, then the file ends at byte 30 inside line 3" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end rec", -EINVAL, 1, "truncated: 1 records, then the file ends at byte 41 inside line 3" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=x\n", -EINVAL, 1, ":3 (byte 25, record 1): bad end line" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== ending\n", -EINVAL, 1, "bad end line" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=3\n", -EINVAL, 1,
+		  ":3 (byte 25): the end line says 3 records but 1 precede it" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=1\nI  0500,4\n", -EINVAL, 1,
+		  "data after the end line at byte 48 (line 4)" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=1\n==1== x\n", -EINVAL, 1, "data after the end line" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		for (size_t cap = 1; cap <= 3; cap += 2) {
+			struct xlat_access *got;
+			size_t n;
+			int rc = drain_mem(cases[i].text, strlen(cases[i].text), XLAT_TRACE_LACKEY, cap, &got, &n);
+			if (rc != cases[i].rc || n != cases[i].records)
+				print_error("case %zu cap %zu: rc %d (%s), %zu records\n", i, cap, rc, xlat_error(), n);
+			assert_int_equal(rc, cases[i].rc);
+			assert_int_equal(n, cases[i].records);
+			if (cases[i].needle)
+				assert_error_has(cases[i].needle);
+			free(got);
+		}
+	}
+}
+
 /* ---- ChampSim ---- */
 
 struct cs_rec {
@@ -721,6 +936,127 @@ static void test_champsim(void **state)
 	assert_error_has("xz");
 	free(got);
 	free(xz);
+	free(raw);
+	free(want);
+}
+
+static uint8_t *bzip2_of(const void *data, size_t len, size_t *out_len)
+{
+	unsigned cap = (unsigned)(len + len / 100 + 600);
+	char *out = malloc(cap);
+	assert_int_equal(BZ2_bzBuffToBuffCompress(out, &cap, (char *)data, (unsigned)len, 9, 0, 0), BZ_OK);
+	*out_len = cap;
+	return (uint8_t *)out;
+}
+
+/* bzip2 (plain, concatenated, cut), what detection does with data of no
+ * name, and ChampSim's instruction count. */
+static void test_bzip2_and_detection(void **state)
+{
+	(void)state;
+	size_t nrec = 3000, nwant;
+	struct xlat_access *want;
+	uint8_t *raw = champsim_sample(nrec, &want, &nwant);
+	size_t blen;
+	uint8_t *bz = bzip2_of(raw, nrec * 64, &blen);
+	write_file(tpath("t.champsim.bz2"), bz, blen);
+	read_and_check(tpath("t.champsim.bz2"), XLAT_TRACE_AUTO, "bzip2", want, nwant);
+	write_file(tpath("bz-noname"), bz, blen);
+	read_and_check(tpath("bz-noname"), XLAT_TRACE_AUTO, "bzip2", want, nwant);
+	/* Two streams back to back (pbzip2) read as one. */
+	size_t b1, b2;
+	uint8_t *p1 = bzip2_of(raw, 64 * 1000, &b1), *p2 = bzip2_of(raw + 64 * 1000, 64 * (nrec - 1000), &b2);
+	uint8_t *cat = malloc(b1 + b2);
+	memcpy(cat, p1, b1);
+	memcpy(cat + b1, p2, b2);
+	write_file(tpath("cat.bz2"), cat, b1 + b2);
+	read_and_check(tpath("cat.bz2"), XLAT_TRACE_CHAMPSIM, "bzip2", want, nwant);
+	free(p1);
+	free(p2);
+	free(cat);
+	/* Cut or damaged. */
+	struct xlat_access *got;
+	size_t n;
+	assert_true(drain_mem(bz, blen - 9, XLAT_TRACE_CHAMPSIM, 4096, &got, &n) < 0);
+	assert_error_has("truncated bzip2 stream");
+	free(got);
+	/* (bzip2 checks a block's CRC at its end: the garbage before it may be
+	 * what fails first.) */
+	bz[blen / 2] ^= 0x55;
+	assert_true(drain_mem(bz, blen, XLAT_TRACE_CHAMPSIM, 4096, &got, &n) < 0);
+	free(got);
+	free(bz);
+
+	/* ChampSim: instruction records apart from the accesses they yield. */
+	struct xlat_source *s;
+	assert_int_equal(xlat_source_open(&s, tpath("t.champsim.bz2")), 0);
+	assert_int_equal(drain(s, 4096, &got, &n), 0);
+	struct xlat_source_info info;
+	xlat_source_info(s, &info);
+	assert_int_equal(info.instructions, nrec);
+	assert_int_equal(n, nwant);
+	assert_true(nwant > nrec);
+	free(got);
+	xlat_source_close(s);
+
+	/* Compressed text with no name: lackey, by content. */
+	static const char text[] = "==1== x\nI  0400,4\n L 0500,8\n";
+	write_gzip(tpath("text-noname"), text, strlen(text));
+	assert_int_equal(xlat_source_open(&s, tpath("text-noname")), 0);
+	xlat_source_info(s, &info);
+	assert_string_equal(info.format, "lackey");
+	assert_string_equal(info.codec, "gzip");
+	assert_int_equal(info.instructions, -1);
+	assert_int_equal(drain(s, 4096, &got, &n), 0);
+	assert_int_equal(n, 2);
+	free(got);
+	xlat_source_close(s);
+	/* Text given as ChampSim: refused up front, saying what it looks like. */
+	write_file(tpath("text.champsim"), text, strlen(text));
+	assert_int_equal(xlat_source_open(&s, tpath("text.champsim")), -EINVAL);
+	assert_error_has("does not look like a ChampSim trace: record 0 (byte 0) has only 28 of its 64 bytes");
+	assert_error_has("looks like text (lackey? use --format lackey)");
+	char lines[4096];
+	size_t o = 0;
+	while (o < sizeof lines - 40)
+		o += (size_t)snprintf(lines + o, sizeof lines - o, "I  %08zx,4\n", o);
+	assert_int_equal(xlat_source_open_mem(&s, lines, o, XLAT_TRACE_CHAMPSIM), -EINVAL);
+	assert_error_has("record 0 (byte 0) has is_branch 0x30 and branch_taken 0x30 (must be 0 or 1)");
+	assert_error_has("looks like text");
+	/* A canonical-address check catches binary data with small bytes. */
+	uint8_t b[128] = { 0 };
+	put64(b, 0x401000);
+	put64(b + 16, 0x0123456789abcdefULL);
+	put64(b + 64, 0x401004);
+	assert_int_equal(xlat_source_open_mem(&s, b, sizeof b, XLAT_TRACE_CHAMPSIM), -EINVAL);
+	assert_error_has("record 0 (byte 0) has memory operand 0x123456789abcdef");
+
+	/* Empty, cut and damaged inputs. */
+	write_file(tpath("empty"), "", 0);
+	assert_int_equal(xlat_source_open(&s, tpath("empty")), -ENODATA);
+	assert_error_has("empty: empty trace (0 bytes)");
+	assert_int_equal(xlat_source_open_as(&s, tpath("empty"), XLAT_TRACE_CHAMPSIM), -ENODATA);
+	write_gzip(tpath("empty.gz"), "", 0);
+	assert_int_equal(xlat_source_open(&s, tpath("empty.gz")), -ENODATA);
+	assert_error_has("empty trace (0 bytes after gzip decompression)");
+	for (size_t k = 1; k <= 3; k++) {
+		write_file(tpath("cut"), "XLT", k);
+		assert_int_equal(xlat_source_open(&s, tpath("cut")), -EINVAL);
+		assert_error_has("truncated .xlt header");
+	}
+	size_t len;
+	uint8_t *good = small_xlt(&len, 100);
+	good[1] = 'Y';
+	write_file(tpath("damaged.xlt"), good, len);
+	assert_int_equal(xlat_source_open(&s, tpath("damaged.xlt")), -EINVAL);
+	assert_error_has("not an .xlt file (bad magic at byte 0)");
+	write_file(tpath("damaged"), good, len);
+	assert_int_equal(xlat_source_open(&s, tpath("damaged")), -EINVAL);
+	assert_error_has("not a trace xlat reads");
+	free(good);
+	write_gzip(tpath("z.xlt"), "XLT\0xx", 6);
+	assert_int_equal(xlat_source_open(&s, tpath("z.xlt")), -EINVAL);
+	assert_error_has("a gzip-compressed file, not an .xlt");
 	free(raw);
 	free(want);
 }
@@ -978,7 +1314,11 @@ int main(void)
 		cmocka_unit_test(test_xlt_compact),
 		cmocka_unit_test(test_xlt_malformed),
 		cmocka_unit_test(test_xlt_bad_records),
+		cmocka_unit_test(test_xlt_v2_end_record),
+		cmocka_unit_test(test_access_size_limit),
+		cmocka_unit_test(test_lackey_end_line),
 		cmocka_unit_test(test_champsim),
+		cmocka_unit_test(test_bzip2_and_detection),
 		cmocka_unit_test(test_detection_and_writers),
 		cmocka_unit_test(test_real_program),
 	};

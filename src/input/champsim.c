@@ -170,9 +170,16 @@ static int champsim_check(struct champsim *cs, bool guessed)
 		return xlat_fail(-ENODATA, "%s: empty trace (0 bytes after %s decompression)", name,
 				 rd_codec_name(cs->base.rd.codec));
 	char why[96];
-	for (int64_t i = 0; i + CS_REC <= n; i += CS_REC) {
-		if (!implausible(p + i, why, sizeof why))
+	for (int64_t i = 0; i + CS_REC <= n || (n < CS_REC && i == 0); i += CS_REC) {
+		if (n < CS_REC) {
+			/* Not even one record: only text is worth a word here (a
+			 * short binary file fails as a partial record). */
+			if (!looks_like_text(p, (size_t)n))
+				break;
+			snprintf(why, sizeof why, "only %lld of its 64 bytes", (long long)n);
+		} else if (!implausible(p + i, why, sizeof why)) {
 			continue;
+		}
 		const char *looks = looks_like_text(p, (size_t)n) ? "text (lackey? use --format lackey)"
 								  : "binary data of another kind";
 		if (guessed)

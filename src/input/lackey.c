@@ -122,8 +122,10 @@ static int lackey_mark(struct lackey *lk, const uint8_t *p, const uint8_t *nl, u
 		lk->begun = true;
 		return 0;
 	}
-	if (len < k || memcmp(p, LACKEY_END, k))
+	if (len < 12 || memcmp(p, "==xlat== end", 12))
 		return 0;   /* another note of ours: skipped, as valgrind's */
+	if (len < k || memcmp(p, LACKEY_END, k))
+		return bad_line(lk, p, "bad end line (want \"" LACKEY_END "N\")", rec);
 	uint64_t v = 0;
 	size_t i = k;
 	for (; i < len && p[i] >= '0' && p[i] <= '9' && v < (UINT64_MAX - 9) / 10; i++)
@@ -297,8 +299,8 @@ static int64_t lackey_next(struct xlat_source *s, struct xlat_access *buf, size_
 		size_t got = lackey_parse(lk, buf + n, cap - n, &err);
 		n += got;
 		lk->records += got;
-		if (err)
-			return err;
+		if (err)   /* the records before the bad line first: it fails again next time */
+			return n > 0 ? (int64_t)n : err;
 	}
 	if (n > 0)
 		return (int64_t)n;
