@@ -1,5 +1,6 @@
 /* Safe output files (xlat/outfile.h): what commit, abort and every refusal
  * leave on disk, permissions, symlinks, write errors and stdout. */
+#define _GNU_SOURCE   /* O_TMPFILE */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "helpers.h"
@@ -28,6 +30,9 @@ static char *tpath(const char *name)
 	snprintf(p, 512, "%s/of/%s", test_tmpdir(), name);
 	return p;
 }
+
+/* Temporary files in the test directory: 0 when they are unnamed. */
+static int ntemp;
 
 /* A fresh, empty directory for each test. */
 static int setup(void **state)
@@ -90,7 +95,7 @@ static void test_new_file(void **state)
 	assert_int_equal(xlat_outfile_open(&f, tpath("new.txt"), NULL), 0);
 	/* Nothing at the target until commit; the temporary file is beside it. */
 	assert_int_equal(access(tpath("new.txt"), F_OK), -1);
-	assert_int_equal(entries(), 1);
+	assert_int_equal(entries(), ntemp);
 	assert_int_equal(xlat_outfile_write(f, "hello ", 6), 0);
 	assert_int_equal(xlat_outfile_printf(f, "%s %d\n", "world", 42), 0);
 	assert_int_equal(xlat_outfile_size(f), 15);
@@ -147,7 +152,7 @@ static void test_replace_keeps_mode_abort_keeps_file(void **state)
 	/* Abort: the old file is untouched and the temporary file is gone. */
 	assert_int_equal(xlat_outfile_open(&f, p, NULL), 0);
 	assert_int_equal(xlat_outfile_write(f, "new", 3), 0);
-	assert_int_equal(entries(), 2);
+	assert_int_equal(entries(), 1 + ntemp);
 	xlat_outfile_abort(f);
 	assert_string_equal(slurp(p), "old contents\n");
 	assert_int_equal(entries(), 1);
@@ -308,13 +313,21 @@ static void test_signal_cleanup(void **state)
 	struct xlat_outfile *f, *g;
 	assert_int_equal(xlat_outfile_open(&f, tpath("t"), NULL), 0);
 	assert_int_equal(xlat_outfile_open(&g, tpath("u"), NULL), 0);
-	assert_int_equal(entries(), 3);
+	assert_int_equal(entries(), 1 + 2 * ntemp);
 	xlat_outfile_signal_cleanup();
 	assert_int_equal(entries(), 1);
 	assert_string_equal(slurp(tpath("t")), "old\n");
-	/* After the cleanup, commit fails cleanly (the temporary file is gone)
-	 * and abort is harmless. */
-	assert_true(xlat_outfile_commit(f) < 0);
+	/* After the cleanup, commit fails cleanly (a named temporary file is
+	 * gone) or succeeds (an unnamed one did not need cleaning); abort is
+	 * harmless. */
+	int rc = xlat_outfile_commit(f);
+	if (ntemp) {
+		assert_true(rc < 0);
+	} else {
+		assert_int_equal(rc, 0);
+		assert_string_equal(slurp(tpath("t")), "");
+		put_file(tpath("t"), "old\n");
+	}
 	xlat_outfile_abort(g);
 	assert_string_equal(slurp(tpath("t")), "old\n");
 	assert_int_equal(entries(), 1);
@@ -324,6 +337,8 @@ static void test_signal_cleanup(void **state)
 static void test_abort_removes_only_its_own(void **state)
 {
 	(void)state;
+	if (!ntemp)
+		skip();   /* unnamed: there is nothing to replace */
 	struct xlat_outfile *f;
 	assert_int_equal(xlat_outfile_open(&f, tpath("v"), NULL), 0);
 	/* Find the temporary file and put another file in its place. */
@@ -342,7 +357,31 @@ static void test_abort_removes_only_its_own(void **state)
 	assert_string_equal(slurp(tmp), "someone else's\n");
 }
 
-int main(void)
+/* SIGKILL before commit leaves nothing, with unnamed temporary files. */
+static void test_killed_leaves_nothing(void **state)
+{
+	(void)state;
+	if (ntemp)
+		skip();
+	put_file(tpath("k"), "old\n");
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct xlat_outfile *f;
+		if (xlat_outfile_open(&f, tpath("k"), NULL) == 0 && xlat_outfile_write(f, "new\n", 4) == 0)
+			(void)xlat_outfile_fd(f);
+		kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_string_equal(slurp(tpath("k")), "old\n");
+	assert_int_equal(entries(), 1);
+}
+
+static int run_all(const char *title)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_new_file, setup),
@@ -355,6 +394,25 @@ int main(void)
 		cmocka_unit_test_setup(test_stdout, setup),
 		cmocka_unit_test_setup(test_signal_cleanup, setup),
 		cmocka_unit_test_setup(test_abort_removes_only_its_own, setup),
+		cmocka_unit_test_setup(test_killed_leaves_nothing, setup),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name(title, tests, NULL, NULL);
+}
+
+int main(void)
+{
+	/* Both kinds of temporary file: unnamed (O_TMPFILE, if the test
+	 * directory's file system has it) and named. */
+	unsetenv("XLAT_OUTFILE_NAMED");
+	int probe = open(test_tmpdir(), O_TMPFILE | O_WRONLY, 0600);
+	ntemp = probe < 0;
+	if (probe >= 0)
+		close(probe);
+	else
+		print_message("no O_TMPFILE in %s: named temporary files only\n", test_tmpdir());
+	int fails = run_all(ntemp ? "named temporary files (no O_TMPFILE)" : "unnamed temporary files");
+	setenv("XLAT_OUTFILE_NAMED", "1", 1);
+	ntemp = 1;
+	fails += run_all("named temporary files");
+	return fails ? 1 : 0;
 }

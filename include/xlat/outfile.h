@@ -9,15 +9,22 @@
  *   if (xlat_outfile_commit(f) < 0) die(xlat_error());
  *
  * How (and the promises it gives):
- *  - open creates a new temporary file, ".NAME.XXXXXX.tmp", in the target's
- *    directory (O_EXCL: never an existing file), with the permissions a new
- *    file gets (0666 minus the umask) or, when the target exists, the
- *    target's permission bits; the target itself is not touched.
+ *  - open creates a new temporary file in the target's directory, with the
+ *    permissions a new file gets (0666 minus the umask) or, when the target
+ *    exists, the target's permission bits; the target itself is not
+ *    touched. The file is unnamed (O_TMPFILE) where the file system allows:
+ *    a process killed before commit then leaves nothing behind. Elsewhere
+ *    (or with XLAT_OUTFILE_NAMED=1 in the environment) it is a named file
+ *    ".NAME.XXXXXX.tmp" created with O_EXCL (never an existing file), which
+ *    abort and xlat_outfile_signal_cleanup remove, but SIGKILL cannot.
  *  - writes are buffered and every one is checked; the first error is
  *    sticky (later calls return it) and names the target path.
- *  - commit flushes, fsyncs the temporary file, renames it over the target
- *    and fsyncs the directory: the target is either the old file or the
- *    complete new one, whatever happens (crash, SIGKILL, full disk).
+ *  - commit flushes and fsyncs the temporary file, gives it its name
+ *    (an unnamed file is linked in: straight to the target if there was
+ *    none, linkat never replacing anything; else to a temporary name),
+ *    renames it over the target and fsyncs the directory: the target is
+ *    either the old file or the complete new one, whatever happens
+ *    (crash, SIGKILL, full disk).
  *  - abort removes the temporary file only (after checking it is still
  *    ours: same device and inode); the target is untouched.
  *  - refused up front, with a message naming both paths: a target that is

@@ -26,9 +26,11 @@
 struct xlat_outfile {
 	char *path;             /* as given, for messages */
 	char *target;           /* what commit renames over (symlinks resolved) */
-	char *temp;             /* NULL for stdout */
+	char *temp;             /* the named temporary file; NULL for stdout and anon */
 	int fd;
 	bool to_stdout;
+	bool anon;              /* an unnamed O_TMPFILE file: named only at commit */
+	bool existed;           /* the target existed at open */
 	int err;                /* sticky, 0 or -errno */
 	dev_t dev;              /* of the temporary file: abort checks it is ours */
 	ino_t ino;
@@ -164,8 +166,8 @@ static uint64_t random_u64(void)
 	return (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 30 ^ (uint64_t)getpid() << 40 ^ ++counter * 0x9e3779b97f4a7c15ULL;
 }
 
-/* Creates the temporary file beside target; sets f->temp, f->fd. */
-static int make_temp(struct xlat_outfile *f, const struct stat *old, bool exists)
+/* A fresh name ".BASE.XXXXXX.tmp" beside the target, malloc'd. */
+static char *temp_name(const struct xlat_outfile *f)
 {
 	const char *slash = strrchr(f->target, '/');
 	size_t dirlen = slash ? (size_t)(slash - f->target) + 1 : 0;
@@ -174,46 +176,84 @@ static int make_temp(struct xlat_outfile *f, const struct stat *old, bool exists
 	if (baselen > OF_BASE_MAX)
 		baselen = OF_BASE_MAX;
 	size_t cap = dirlen + baselen + 32;
-	f->temp = malloc(cap);
-	if (!f->temp)
-		return xlat_fail(-ENOMEM, "out of memory");
+	char *t = malloc(cap);
+	if (!t)
+		return NULL;
 	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-	for (int tries = 0; tries < OF_TEMP_TRIES; tries++) {
-		uint64_t r = random_u64();
-		char rnd[7];
-		for (int i = 0; i < 6; i++, r /= 62)
-			rnd[i] = alphabet[r % 62];
-		rnd[6] = 0;
-		snprintf(f->temp, cap, "%.*s.%.*s.%s.tmp", (int)dirlen, f->target, (int)baselen, base, rnd);
+	uint64_t r = random_u64();
+	char rnd[7];
+	for (int i = 0; i < 6; i++, r /= 62)
+		rnd[i] = alphabet[r % 62];
+	rnd[6] = 0;
+	snprintf(t, cap, "%.*s.%.*s.%s.tmp", (int)dirlen, f->target, (int)baselen, base, rnd);
+	return t;
+}
+
+/* The directory of the target, for messages and O_TMPFILE. */
+static void target_dir(const struct xlat_outfile *f, char *dir, size_t len)
+{
+	const char *slash = strrchr(f->target, '/');
+	if (!slash)
+		snprintf(dir, len, ".");
+	else
+		snprintf(dir, len, "%.*s", slash == f->target ? 1 : (int)(slash - f->target), f->target);
+}
+
+/* Creates the temporary file beside target; sets f->fd and f->anon or
+ * f->temp. Preferred is an unnamed file (O_TMPFILE, Linux): if the process
+ * dies before commit (SIGKILL, a crash, power), the file system frees it
+ * and nothing is left behind; it gets a name only once complete. Where the
+ * file system cannot (or /proc is missing, which naming it needs), a named
+ * file created with O_EXCL. */
+static int make_temp(struct xlat_outfile *f, const struct stat *old, bool exists)
+{
+	char dir[PATH_MAX];
+	target_dir(f, dir, sizeof dir);
+#ifdef O_TMPFILE
+	/* XLAT_OUTFILE_NAMED=1 forces named files (tests; odd file systems). */
+	const char *named = getenv("XLAT_OUTFILE_NAMED");
+	if (!named || strcmp(named, "1"))
+		f->fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0666);
+	if (f->fd >= 0) {
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+		if (access(proc, F_OK) == 0) {
+			f->anon = true;
+		} else {
+			close(f->fd);
+			f->fd = -1;
+		}
+	}
+#endif
+	for (int tries = 0; !f->anon && tries < OF_TEMP_TRIES; tries++) {
+		f->temp = temp_name(f);
+		if (!f->temp)
+			return xlat_fail(-ENOMEM, "out of memory");
 		f->fd = open(f->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 		if (f->fd >= 0)
 			break;
-		if (errno != EEXIST) {
-			int e = errno;
-			char dir[PATH_MAX];
-			snprintf(dir, sizeof dir, "%.*s", dirlen ? (int)dirlen : 1, dirlen ? f->target : ".");
-			free(f->temp);
-			f->temp = NULL;
-			return xlat_fail(-e, "%s: cannot create a temporary file in %s: %s", f->path, dir, strerror(e));
-		}
-	}
-	if (f->fd < 0) {
+		int e = errno;
 		free(f->temp);
 		f->temp = NULL;
-		return xlat_fail(-EEXIST, "%s: cannot find a free temporary name", f->path);
+		if (e != EEXIST)
+			return xlat_fail(-e, "%s: cannot create a temporary file in %s: %s", f->path, dir, strerror(e));
 	}
+	if (f->fd < 0)
+		return xlat_fail(-EEXIST, "%s: cannot find a free temporary name in %s", f->path, dir);
 	struct stat st;
 	if (fstat(f->fd, &st) != 0) {
 		int e = errno;
 		close(f->fd);
-		unlink(f->temp);
-		free(f->temp);
-		f->temp = NULL;
+		f->fd = -1;
+		if (f->temp)
+			unlink(f->temp);
 		return xlat_fail(-e, "%s: %s", f->path, strerror(e));
 	}
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
-	f->live = live_add(f->temp);
+	if (f->temp)
+		f->live = live_add(f->temp);
+	f->existed = exists;
 	if (exists) {
 		/* Replacing a file keeps its permissions (and owner, where we may
 		 * set it): a private trace must not become world-readable. */
@@ -430,6 +470,37 @@ void xlat_outfile_abort(struct xlat_outfile *f)
 	of_free(f);
 }
 
+/* Gives the complete unnamed file a name: the target itself if it did not
+ * exist (linkat never replaces anything), else a temporary name that
+ * commit renames over the target. 0 or -errno. */
+static int name_anon(struct xlat_outfile *f)
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", f->fd);
+	if (!f->existed) {
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, f->target, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return of_fail(f, errno, "cannot link the new file into place");
+		/* Someone created the target meanwhile: replace it as any other. */
+	}
+	for (int tries = 0; tries < OF_TEMP_TRIES; tries++) {
+		char *t = temp_name(f);
+		if (!t)
+			return of_fail(f, ENOMEM, "out of memory");
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, t, AT_SYMLINK_FOLLOW) == 0) {
+			f->temp = t;
+			f->live = live_add(t);
+			return 0;
+		}
+		int e = errno;
+		free(t);
+		if (e != EEXIST)
+			return of_fail(f, e, "cannot link the new file into place");
+	}
+	return of_fail(f, EEXIST, "cannot find a free temporary name");
+}
+
 /* fsync of the directory holding path, so the rename itself is durable.
  * Best effort: some file systems refuse fsync on a directory. */
 static void sync_dir(const char *path)
@@ -456,14 +527,20 @@ int xlat_outfile_commit(struct xlat_outfile *f)
 	}
 	if (rc == 0 && fsync(f->fd) != 0 && errno != EINVAL && errno != EROFS)
 		rc = of_fail(f, errno, "fsync failed");
+	if (rc == 0 && f->anon)
+		rc = name_anon(f);
 	int fd = f->fd;
 	f->fd = -1;
 	if (close(fd) != 0 && rc == 0)
 		rc = of_fail(f, errno, "close failed");
-	if (rc == 0 && rename(f->temp, f->target) != 0)
+	if (rc == 0 && f->temp && rename(f->temp, f->target) != 0)
 		rc = of_fail(f, errno, "cannot rename the temporary file over it");
 	if (rc < 0) {
 		remove_temp(f);
+		struct stat st;
+		if (f->anon && !f->temp && !f->existed && lstat(f->target, &st) == 0 &&
+		    st.st_dev == f->dev && st.st_ino == f->ino)
+			unlink(f->target);   /* linked into place, then close failed */
 		of_free(f);
 		return rc;
 	}
