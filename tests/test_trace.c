@@ -594,7 +594,8 @@ static uint8_t *xlt2(const uint8_t *rec, size_t rlen, uint64_t count, uint64_t e
 	stream[rlen] = 0x07;
 	put64(stream + rlen + 1, end_count);
 	put64(stream + rlen + 9, sum == ~0ULL ? spec_checksum(rec, rlen) : sum);
-	memcpy(stream + rlen + 17, extra, elen);
+	if (elen)
+		memcpy(stream + rlen + 17, extra, elen);
 	size_t plen = rlen + 17 + elen;
 	size_t cap = ZSTD_compressBound(plen);
 	uint8_t *out = malloc(24 + cap);
