@@ -611,7 +611,7 @@ static int trace_info(int argc, char **argv)
 		return rc == 1 ? 0 : rc;
 	if (o.workload ? o.nargs != 0 : o.nargs != 1)
 		return usage_fail(o.workload ? "info --workload takes no FILE (got '%s')"
-					     : o.nargs ? "info takes one FILE (got '%s' and more)"
+					     : o.nargs ? "info takes one FILE (an extra operand: '%s')"
 						       : "info needs a FILE, or --workload NAME%s",
 				  o.nargs ? o.args[o.workload ? 0 : 1] : "");
 	const char *path = o.workload ? o.workload : o.args[0];
@@ -810,8 +810,9 @@ static int trace_record(int argc, char **argv)
 	const char *valgrind = o.valgrind ? o.valgrind : "valgrind";
 	char **cmd = o.args;
 	int ncmd = o.nargs;
-	if (!strcmp(out_path, "-") && o.fmt != OUT_TEXT)
-		return usage_fail("record --json/--csv: -o - sends the trace to standard output");
+	if (!strcmp(out_path, "-"))
+		return usage_fail("record -o -: the command's own output goes to standard output; "
+				  "name a file");
 
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) != 0)

@@ -372,6 +372,10 @@ expect 2 "$X" trace convert -o "$T/n.xlt" "$T/r.xlt"
 expect 2 "$X" trace record --format lackey -- true
 has "record reads valgrind's lackey output"
 expect 2 "$X" trace record --workload random -- true
+expect 2 "$X" trace record -o - -- true
+has "the command's own output goes to standard output"
+expect 2 "$X" trace info "$T/r.xlt" "$T/r.lackey"
+has "an extra operand"
 expect 2 "$X" trace info --max-regions 0 "$T/r.xlt"
 has "--max-regions 0"
 expect 2 "$X" trace info --workload random --format xlt
