@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 	size_t nz;
 	struct xlat_access *z = generate("zipf", "size=1g,count=20M,seed=3,write=0.3", &nz);
 	struct xlat_trace_writer *w;
-	if (xlat_trace_writer_open(&w, path, XLAT_TRACE_XLT, "bench_sim zipf") ||
+	if (xlat_trace_writer_open(&w, path, XLAT_TRACE_XLT, "bench_sim zipf", NULL) ||
 	    xlat_trace_writer_write(w, z, nz) || xlat_trace_writer_close(w))
 		die("write trace");
 	free(z);

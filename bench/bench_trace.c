@@ -162,7 +162,7 @@ int main(void)
 	}
 	close(fd);
 	struct xlat_trace_writer *w;
-	if (xlat_trace_writer_open(&w, path, XLAT_TRACE_XLT, "bench_trace") < 0) {
+	if (xlat_trace_writer_open(&w, path, XLAT_TRACE_XLT, "bench_trace", NULL) < 0) {
 		fprintf(stderr, "bench_trace: %s\n", xlat_error());
 		unlink(path);
 		return 1;

@@ -48,7 +48,7 @@ expect 1 "$X" trace info "$T/missing.xlt"
 grep -q "cannot open $T/missing.xlt" "$T/err" || fail "missing-file message: $(cat "$T/err")"
 printf 'I  0400,8\nnot lackey\n' >"$T/bad.lackey"
 expect 1 "$X" trace info "$T/bad.lackey"
-grep -q "bad.lackey:2 (byte 10): not a lackey line" "$T/err" || fail "bad-line message: $(cat "$T/err")"
+grep -q "bad.lackey:2 (byte 10, record 1): not a lackey line" "$T/err" || fail "bad-line message: $(cat "$T/err")"
 expect 1 "$X" trace info --workload nosuch
 grep -q "unknown workload 'nosuch'" "$T/err" || fail "unknown workload message: $(cat "$T/err")"
 expect 1 "$X" trace info --workload random --wl-opt alpha=2
@@ -69,12 +69,20 @@ for k in reads writes pages_4k regions_2m va_min va_max; do
 	[ "$(json_field $k "$T/out")" = "$(json_field $k "$T/r.json")" ] || fail "workload vs its .xlt differ in $k"
 done
 expect 0 "$X" trace convert "$T/r.xlt" "$T/r.lackey"
-[ "$(wc -l <"$T/r.lackey")" = 20000 ] || fail "lackey lines: $(wc -l <"$T/r.lackey")"
+# 20,000 records between xlat's begin and end lines.
+[ "$(wc -l <"$T/r.lackey")" = 20002 ] || fail "lackey lines: $(wc -l <"$T/r.lackey")"
+head -1 "$T/r.lackey" | grep -q '^==xlat== begin' || fail "lackey begin line: $(head -1 "$T/r.lackey")"
+[ "$(tail -1 "$T/r.lackey")" = "==xlat== end records=20000" ] || fail "lackey end line: $(tail -1 "$T/r.lackey")"
 expect 0 "$X" trace convert -n 1000 "$T/r.lackey" "$T/r2.xlt"
 expect 0 "$X" trace info --json "$T/r2.xlt"
 [ "$(json_field records "$T/out")" = 1000 ] || fail "--limit: $(cat "$T/out")"
 expect 0 "$X" trace convert "$T/r.xlt" -
-[ "$(wc -l <"$T/out")" = 20000 ] || fail "convert to stdout"
+[ "$(wc -l <"$T/out")" = 20002 ] || fail "convert to stdout"
+cmp -s "$T/out" "$T/r.lackey" || fail "convert to stdout differs from the file"
+# .xlt through a pipe: the header's count is "unknown", the end record has it.
+"$X" trace convert --to xlt "$T/r.xlt" - 2>"$T/err" | "$X" trace info --json --decode-only /dev/stdin >"$T/out" 2>>"$T/err" ||
+	fail "xlt through a pipe: $(cat "$T/err")"
+[ "$(json_field records "$T/out")" = 20000 ] || fail "xlt through a pipe: $(cat "$T/out")"
 expect 0 "$X" trace info --csv "$T/r.xlt"
 head -1 "$T/out" | grep -q '^input,format,codec' || fail "csv header: $(head -1 "$T/out")"
 expect 0 "$X" trace info --decode-only "$T/r.xlt"

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <bzlib.h>
 #include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,7 +137,7 @@ static void test_lackey_every_line_kind(void **state)
 		"\n"
 		"I  ffffffffffffffff,15\r\n"
 		"\r\n"
-		" L 00000000000000000000001,4294967295\n"
+		" L 00000000000000000000001,1073741824\n"
 		"I  0,1";   /* no final newline */
 	const struct xlat_access want[] = {
 		acc(0x0400d7d4, 8, XLAT_FETCH),
@@ -144,7 +145,7 @@ static void test_lackey_every_line_kind(void **state)
 		acc(0x1fff000628, 8, XLAT_WRITE),
 		acc(0x04a19de0, 16, XLAT_WRITE),
 		acc(0xffffffffffffffffULL, 15, XLAT_FETCH),
-		acc(1, 4294967295u, XLAT_READ),
+		acc(1, 1u << 30, XLAT_READ),
 		acc(0, 1, XLAT_FETCH),
 	};
 	size_t nwant = sizeof want / sizeof want[0];
@@ -170,15 +171,16 @@ static void test_lackey_errors_name_the_line(void **state)
 {
 	(void)state;
 	static const struct bad_case cases[] = {
-		{ "I  0400,8\nhello\n", "<memory>:2 (byte 10): not a lackey line: \"hello\"" },
-		{ "I  0400,8\n L 0400,8\n X 0400,8\n", ":3 (byte 20)" },
-		{ "I 0400,8\n", ":1 (byte 0): not a lackey line" },
+		{ "I  0400,8\nhello\n", "<memory>:2 (byte 10, record 1): not a lackey line: \"hello\"" },
+		{ "I  0400,8\n L 0400,8\n X 0400,8\n", ":3 (byte 20, record 2)" },
+		{ "I 0400,8\n", ":1 (byte 0, record 0): not a lackey line" },
 		{ "  L 0400,8\n", ":1" },
 		{ "I  ,8\n", "bad address" },
 		{ "I  04g0,8\n", "bad address" },
 		{ "I  0400;8\n", "bad address" },
 		{ "I  10000000000000000,8\n", "bad address" },
-		{ "\n\nI  0400,0\n", ":3 (byte 2): bad size" },
+		{ "\n\nI  0400,0\n", ":3 (byte 2, record 0): bad size" },
+		{ "I  0400,1073741825\n", "bad size (decimal 1..1073741824" },
 		{ "I  0400,\n", "bad size" },
 		{ "I  0400,4294967296\n", "bad size" },
 		{ "I  0400,8 \n", "bad size" },
@@ -190,7 +192,7 @@ static void test_lackey_errors_name_the_line(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct xlat_access *got;
 		size_t n;
-		int rc = drain_mem(cases[i].text, strlen(cases[i].text) + (i == 15 ? 6 : 0),
+		int rc = drain_mem(cases[i].text, strlen(cases[i].text) + (i == 16 ? 6 : 0),
 				   XLAT_TRACE_LACKEY, 4096, &got, &n);
 		if (rc != -EINVAL)
 			print_error("case %zu: rc %d, want %d\n", i, rc, -EINVAL);
@@ -296,6 +298,11 @@ static struct xlat_access *random_stream(size_t n, uint64_t seed)
 		a[i].va = va;
 		a[i].size = sizes[(r >> 20) % (sizeof sizes / sizeof sizes[0])];
 		a[i].kind = (uint8_t)((r >> 24) % XLAT_KIND_COUNT);
+		/* Accesses are 1 B .. 1 GiB; events (pages) take any size. */
+		if (!xlat_is_event(a[i].kind) && a[i].size == 0)
+			a[i].size = 1;
+		if (!xlat_is_event(a[i].kind) && a[i].size > XLAT_TRACE_MAX_ACCESS)
+			a[i].size = XLAT_TRACE_MAX_ACCESS;
 		a[i].flags = flags;
 		a[i].asid = asid;
 	}
@@ -305,7 +312,7 @@ static struct xlat_access *random_stream(size_t n, uint64_t seed)
 static void write_xlt(const char *path, const struct xlat_access *a, size_t n, const char *origin)
 {
 	struct xlat_trace_writer *w;
-	assert_int_equal(xlat_trace_writer_open(&w, path, XLAT_TRACE_AUTO, origin), 0);
+	assert_int_equal(xlat_trace_writer_open(&w, path, XLAT_TRACE_AUTO, origin, NULL), 0);
 	/* Odd batch sizes, so batching cannot matter. */
 	for (size_t i = 0; i < n;) {
 		size_t k = (i * 7 + 13) % 5000 + 1;
@@ -437,20 +444,30 @@ static void test_xlt_malformed(void **state)
 	expect_xlt_error(bad, len, "truncated .xlt header");
 
 	memcpy(bad, good, len);
-	put64(bad + 8, UINT64_MAX);
+	put64(bad + 8, UINT64_MAX - 1);
 	expect_xlt_error(bad, len, "absurd record count");
 
 	memcpy(bad, good, len);
 	put64(bad + 8, 1ULL << 40);
-	expect_xlt_error(bad, len, "header promises 1099511627776 records but the stream ends after 2000");
+	expect_xlt_error(bad, len, "the header says 1,099,511,627,776 records but the end record 2,000");
 
 	memcpy(bad, good, len);
 	put64(bad + 8, 1999);
-	expect_xlt_error(bad, len, "data after the 1999 records");
+	expect_xlt_error(bad, len, "data after the 1,999 records the header promises");
+
+	/* "Unknown" (a writer on a pipe): the end record is the count. */
+	memcpy(bad, good, len);
+	put64(bad + 8, UINT64_MAX);
+	struct xlat_access *all;
+	size_t nall;
+	assert_int_equal(drain_mem(bad, len, XLAT_TRACE_AUTO, 333, &all, &nall), 0);
+	assert_int_equal(nall, 2000);
+	free(all);
 
 	expect_xlt_error(good, 10, "truncated .xlt header (10 of 24 bytes)");
 
-	/* Truncation anywhere is an error, never a crash or a short success. */
+	/* Truncation anywhere is an error, never a crash or a short success;
+	 * after the header it says "truncated". */
 	for (size_t cut = 0; cut < len; cut += (cut < 64 ? 1 : 37)) {
 		struct xlat_access *got;
 		size_t n;
@@ -458,6 +475,8 @@ static void test_xlt_malformed(void **state)
 		if (rc >= 0)
 			print_error("cut at %zu of %zu: no error (%zu records)\n", cut, len, n);
 		assert_true(rc < 0);
+		if (cut >= 24 + 5)
+			assert_error_has("truncated: ");
 		free(got);
 	}
 
@@ -515,8 +534,10 @@ static void test_xlt_bad_records(void **state)
 		{ { 0x00, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02 }, 11, "bad varint" },
 		{ { 0x80, 0x00, 0x80, 0x80, 0x04, 0x00 }, 6, "asid above 65535" },
 		{ { 0x78, 0x00, 0x80, 0x80, 0x80, 0x80, 0x10 }, 7, "size above 2^32-1" },
-		{ { 0x78, 0x00 }, 2, "truncated inside record 0" },
-		{ { 0x00, 0x80 }, 2, "truncated inside record 0" },
+		{ { 0x78, 0x00 }, 2, "truncated: 0 of 2 records" },
+		{ { 0x00, 0x80 }, 2, "truncated: 0 of 2 records" },
+		{ { 0x78, 0x00, 0x00 }, 3, "record 0 at byte 0 of the record stream: an access of size 0" },
+		{ { 0x78, 0x00, 0x81, 0x80, 0x80, 0x80, 0x04 }, 7, "an access of size 0 or above 1 GiB" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		size_t len;
@@ -541,6 +562,221 @@ static void test_xlt_bad_records(void **state)
 	assert_int_equal(got[1].va, (uint64_t)-1);   /* first write: prediction 0, delta -1 */
 	free(got);
 	free(f);
+}
+
+/* The stream checksum as xlat/trace.h spells it, written from the text:
+ * byte by byte into little-endian words. */
+static uint64_t spec_checksum(const uint8_t *p, size_t n)
+{
+	const uint64_t K = 0x9e3779b97f4a7c15ULL;
+	uint64_t h = 0;
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w = 0;
+		for (size_t j = 0; j < 8 && i + j < n; j++)
+			w |= (uint64_t)p[i + j] << (8 * j);
+		h = ((h << 23 | h >> 41) ^ w) * K;
+	}
+	h ^= n;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	return h ^ (h >> 33);
+}
+
+/* A version-2 file: header (count), the records, an end record with
+ * end_count and checksum sum (or the right ones for ~0), then `extra`. */
+static uint8_t *xlt2(const uint8_t *rec, size_t rlen, uint64_t count, uint64_t end_count, uint64_t sum,
+		     const uint8_t *extra, size_t elen, size_t *len)
+{
+	uint8_t *stream = malloc(rlen + 17 + elen);
+	memcpy(stream, rec, rlen);
+	stream[rlen] = 0x07;
+	put64(stream + rlen + 1, end_count);
+	put64(stream + rlen + 9, sum == ~0ULL ? spec_checksum(rec, rlen) : sum);
+	if (elen)
+		memcpy(stream + rlen + 17, extra, elen);
+	size_t plen = rlen + 17 + elen;
+	size_t cap = ZSTD_compressBound(plen);
+	uint8_t *out = malloc(24 + cap);
+	memcpy(out, "XLT\0", 4);
+	put32(out + 4, 2);
+	put64(out + 8, count);
+	put32(out + 16, 0);
+	put32(out + 20, 0);
+	size_t z = ZSTD_compress(out + 24, cap, stream, plen, 1);
+	assert_false(ZSTD_isError(z));
+	free(stream);
+	*len = 24 + z;
+	return out;
+}
+
+static void test_xlt_v2_end_record(void **state)
+{
+	(void)state;
+	/* Three records: fetch 2 B at 0x40, write 4 B at -1, read 8 B at 0. */
+	static const uint8_t rec[] = { 0x0a, 0x80, 0x01, 0x19, 0x01, 0x38, 0x00 };
+	size_t len;
+	struct xlat_access *got;
+	size_t n;
+	uint8_t *f = xlt2(rec, sizeof rec, 3, 3, ~0ULL, NULL, 0, &len);
+	int rc = drain_mem(f, len, XLAT_TRACE_AUTO, 1, &got, &n);
+	if (rc)
+		print_error("%s\n", xlat_error());
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(got[2].kind, XLAT_READ);
+	assert_int_equal(got[2].size, 8);
+	free(got);
+	free(f);
+	/* The header's count may be unknown. */
+	f = xlt2(rec, sizeof rec, UINT64_MAX, 3, ~0ULL, NULL, 0, &len);
+	assert_int_equal(drain_mem(f, len, XLAT_TRACE_AUTO, 4096, &got, &n), 0);
+	assert_int_equal(n, 3);
+	free(got);
+	free(f);
+	/* What the reader must refuse. */
+	f = xlt2(rec, sizeof rec, 3, 3, 12345, NULL, 0, &len);
+	expect_xlt_error(f, len, "checksum mismatch over the 7 bytes of the record stream");
+	free(f);
+	f = xlt2(rec, sizeof rec, 3, 2, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "the end record says 2 records but the stream holds 3");
+	free(f);
+	f = xlt2(rec, sizeof rec, UINT64_MAX, 4, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "the end record says 4 records but the stream holds 3");
+	free(f);
+	f = xlt2(rec, sizeof rec, 2, 3, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "data after the 2 records the header promises, where the end record should be");
+	free(f);
+	f = xlt2(rec, sizeof rec, 4, 3, ~0ULL, NULL, 0, &len);
+	expect_xlt_error(f, len, "the header says 4 records but the end record 3");
+	free(f);
+	static const uint8_t junk[] = { 0x00, 0x00 };
+	f = xlt2(rec, sizeof rec, 3, 3, ~0ULL, junk, sizeof junk, &len);
+	expect_xlt_error(f, len, "data after the end record (byte 24 of the record stream)");
+	free(f);
+	/* A stream that stops at a frame boundary before its end record. */
+	uint8_t *v1 = xlt_with_payload(rec, sizeof rec, 3, &len);
+	put32(v1 + 4, 2);
+	expect_xlt_error(v1, len, "truncated: 3 of 3 records");
+	put64(v1 + 8, UINT64_MAX);
+	expect_xlt_error(v1, len, "truncated: 3 records, file ends at byte");
+	/* Version 1 still reads; its unfinished files are named as such. */
+	put32(v1 + 4, 1);
+	put64(v1 + 8, 3);
+	assert_int_equal(drain_mem(v1, len, XLAT_TRACE_AUTO, 4096, &got, &n), 0);
+	assert_int_equal(n, 3);
+	free(got);
+	put64(v1 + 8, 0);
+	expect_xlt_error(v1, len, "a version-1 .xlt whose writer did not finish");
+	free(v1);
+
+	/* The writer's checksum is the documented one: recompute it from the
+	 * decompressed stream of a file it wrote. */
+	size_t flen;
+	uint8_t *file = small_xlt(&flen, 5000);
+	uint32_t srclen;
+	memcpy(&srclen, file + 20, 4);
+	size_t hdr = 24 + srclen;
+	unsigned long long dlen = ZSTD_getFrameContentSize(file + hdr, flen - hdr);
+	size_t cap = dlen == ZSTD_CONTENTSIZE_UNKNOWN ? (size_t)1 << 22 : (size_t)dlen;
+	uint8_t *plain = malloc(cap);
+	size_t plen = ZSTD_decompress(plain, cap, file + hdr, flen - hdr);
+	assert_false(ZSTD_isError(plen));
+	assert_true(plen > 17);
+	assert_int_equal(plain[plen - 17], 0x07);
+	uint64_t c, sum;
+	memcpy(&c, plain + plen - 16, 8);
+	memcpy(&sum, plain + plen - 8, 8);
+	assert_int_equal(c, 5000);
+	assert_int_equal(sum, spec_checksum(plain, plen - 17));
+	uint64_t hc;
+	memcpy(&hc, file + 8, 8);
+	assert_int_equal(hc, 5000);
+	free(plain);
+	free(file);
+}
+
+/* Writers refuse accesses the readers would refuse; the readers' limits. */
+static void test_access_size_limit(void **state)
+{
+	(void)state;
+	static const enum xlat_trace_format fmts[] = { XLAT_TRACE_XLT, XLAT_TRACE_LACKEY };
+	for (int k = 0; k < 2; k++) {
+		struct xlat_trace_writer *w;
+		const char *path = tpath(k ? "lim.lackey" : "lim.xlt");
+		assert_int_equal(xlat_trace_writer_open(&w, path, fmts[k], NULL, NULL), 0);
+		struct xlat_access ok[] = { acc(0x1000, 1u << 30, XLAT_READ), acc(0x2000, 1, XLAT_WRITE) };
+		assert_int_equal(xlat_trace_writer_write(w, ok, 2), 0);
+		struct xlat_access big = acc(0x1000, (1u << 30) + 1, XLAT_FETCH);
+		assert_int_equal(xlat_trace_writer_write(w, &big, 1), -EINVAL);
+		assert_error_has("record 2 is an access of 1073741825 bytes; an access is 1..1073741824 bytes");
+		xlat_trace_writer_abort(w);
+		assert_int_equal(access(path, F_OK), -1);
+		assert_int_equal(xlat_trace_writer_open(&w, path, fmts[k], NULL, NULL), 0);
+		struct xlat_access zero = acc(0x1000, 0, XLAT_READ);
+		assert_int_equal(xlat_trace_writer_write(w, &zero, 1), -EINVAL);
+		xlat_trace_writer_abort(w);
+	}
+	/* Events count pages: any 32-bit size. */
+	struct xlat_trace_writer *w;
+	assert_int_equal(xlat_trace_writer_open(&w, tpath("ev.xlt"), XLAT_TRACE_XLT, NULL, NULL), 0);
+	struct xlat_access ev = acc(0x1000, UINT32_MAX, XLAT_EV_MAP);
+	assert_int_equal(xlat_trace_writer_write(w, &ev, 1), 0);
+	assert_int_equal(xlat_trace_writer_close(w), 0);
+	struct xlat_access *got;
+	size_t n;
+	struct xlat_source *s;
+	assert_int_equal(xlat_source_open(&s, tpath("ev.xlt")), 0);
+	assert_int_equal(drain(s, 8, &got, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].size, UINT32_MAX);
+	free(got);
+	xlat_source_close(s);
+}
+
+/* Lackey text written by xlat: begin and end lines, checked when present. */
+static void test_lackey_end_line(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int rc;
+		size_t records;
+		const char *needle;
+	} cases[] = {
+		/* valgrind's own output has neither line */
+		{ "==1== hi\nI  0400,4\n L 0500,8\n", 0, 2, NULL },
+		{ "==xlat== begin\nI  0400,4\n L 0500,8\n==xlat== end records=2\n", 0, 2, NULL },
+		{ "==xlat== begin\nI  0400,4\n L 0500,8\n==xlat== end records=2\n\n\r\n", 0, 2, NULL },
+		{ "I  0400,4\n==xlat== end records=1", 0, 1, NULL },
+		{ "==xlat== begin\nI  0400,4\n L 0500,8\n", -EINVAL, 2,
+		  "truncated: 2 records, then the file ends at byte 35 without the \"==xlat== end\" line" },
+		{ "==xlat== begin\nI  0400,4\n L 05", -EINVAL, 1,
+		  "truncated: 1 records, then the file ends at byte 30 inside line 3" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end rec", -EINVAL, 1, "truncated: 1 records, then the file ends at byte 41 inside line 3" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=x\n", -EINVAL, 1, ":3 (byte 25, record 1): bad end line" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== ending\n", -EINVAL, 1, "bad end line" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=3\n", -EINVAL, 1,
+		  ":3 (byte 25): the end line says 3 records but 1 precede it" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=1\nI  0500,4\n", -EINVAL, 1,
+		  "data after the end line at byte 48 (line 4)" },
+		{ "==xlat== begin\nI  0400,4\n==xlat== end records=1\n==1== x\n", -EINVAL, 1, "data after the end line" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		for (size_t cap = 1; cap <= 3; cap += 2) {
+			struct xlat_access *got;
+			size_t n;
+			int rc = drain_mem(cases[i].text, strlen(cases[i].text), XLAT_TRACE_LACKEY, cap, &got, &n);
+			if (rc != cases[i].rc || n != cases[i].records)
+				print_error("case %zu cap %zu: rc %d (%s), %zu records\n", i, cap, rc, xlat_error(), n);
+			assert_int_equal(rc, cases[i].rc);
+			assert_int_equal(n, cases[i].records);
+			if (cases[i].needle)
+				assert_error_has(cases[i].needle);
+			free(got);
+		}
+	}
 }
 
 /* ---- ChampSim ---- */
@@ -705,6 +941,127 @@ static void test_champsim(void **state)
 	free(want);
 }
 
+static uint8_t *bzip2_of(const void *data, size_t len, size_t *out_len)
+{
+	unsigned cap = (unsigned)(len + len / 100 + 600);
+	char *out = malloc(cap);
+	assert_int_equal(BZ2_bzBuffToBuffCompress(out, &cap, (char *)data, (unsigned)len, 9, 0, 0), BZ_OK);
+	*out_len = cap;
+	return (uint8_t *)out;
+}
+
+/* bzip2 (plain, concatenated, cut), what detection does with data of no
+ * name, and ChampSim's instruction count. */
+static void test_bzip2_and_detection(void **state)
+{
+	(void)state;
+	size_t nrec = 3000, nwant;
+	struct xlat_access *want;
+	uint8_t *raw = champsim_sample(nrec, &want, &nwant);
+	size_t blen;
+	uint8_t *bz = bzip2_of(raw, nrec * 64, &blen);
+	write_file(tpath("t.champsim.bz2"), bz, blen);
+	read_and_check(tpath("t.champsim.bz2"), XLAT_TRACE_AUTO, "bzip2", want, nwant);
+	write_file(tpath("bz-noname"), bz, blen);
+	read_and_check(tpath("bz-noname"), XLAT_TRACE_AUTO, "bzip2", want, nwant);
+	/* Two streams back to back (pbzip2) read as one. */
+	size_t b1, b2;
+	uint8_t *p1 = bzip2_of(raw, 64 * 1000, &b1), *p2 = bzip2_of(raw + 64 * 1000, 64 * (nrec - 1000), &b2);
+	uint8_t *cat = malloc(b1 + b2);
+	memcpy(cat, p1, b1);
+	memcpy(cat + b1, p2, b2);
+	write_file(tpath("cat.bz2"), cat, b1 + b2);
+	read_and_check(tpath("cat.bz2"), XLAT_TRACE_CHAMPSIM, "bzip2", want, nwant);
+	free(p1);
+	free(p2);
+	free(cat);
+	/* Cut or damaged. */
+	struct xlat_access *got;
+	size_t n;
+	assert_true(drain_mem(bz, blen - 9, XLAT_TRACE_CHAMPSIM, 4096, &got, &n) < 0);
+	assert_error_has("truncated bzip2 stream");
+	free(got);
+	/* (bzip2 checks a block's CRC at its end: the garbage before it may be
+	 * what fails first.) */
+	bz[blen / 2] ^= 0x55;
+	assert_true(drain_mem(bz, blen, XLAT_TRACE_CHAMPSIM, 4096, &got, &n) < 0);
+	free(got);
+	free(bz);
+
+	/* ChampSim: instruction records apart from the accesses they yield. */
+	struct xlat_source *s;
+	assert_int_equal(xlat_source_open(&s, tpath("t.champsim.bz2")), 0);
+	assert_int_equal(drain(s, 4096, &got, &n), 0);
+	struct xlat_source_info info;
+	xlat_source_info(s, &info);
+	assert_int_equal(info.instructions, nrec);
+	assert_int_equal(n, nwant);
+	assert_true(nwant > nrec);
+	free(got);
+	xlat_source_close(s);
+
+	/* Compressed text with no name: lackey, by content. */
+	static const char text[] = "==1== x\nI  0400,4\n L 0500,8\n";
+	write_gzip(tpath("text-noname"), text, strlen(text));
+	assert_int_equal(xlat_source_open(&s, tpath("text-noname")), 0);
+	xlat_source_info(s, &info);
+	assert_string_equal(info.format, "lackey");
+	assert_string_equal(info.codec, "gzip");
+	assert_int_equal(info.instructions, -1);
+	assert_int_equal(drain(s, 4096, &got, &n), 0);
+	assert_int_equal(n, 2);
+	free(got);
+	xlat_source_close(s);
+	/* Text given as ChampSim: refused up front, saying what it looks like. */
+	write_file(tpath("text.champsim"), text, strlen(text));
+	assert_int_equal(xlat_source_open(&s, tpath("text.champsim")), -EINVAL);
+	assert_error_has("does not look like a ChampSim trace: record 0 (byte 0) has only 28 of its 64 bytes");
+	assert_error_has("looks like text (lackey? use --format lackey)");
+	char lines[4096];
+	size_t o = 0;
+	while (o < sizeof lines - 40)
+		o += (size_t)snprintf(lines + o, sizeof lines - o, "I  %08zx,4\n", o);
+	assert_int_equal(xlat_source_open_mem(&s, lines, o, XLAT_TRACE_CHAMPSIM), -EINVAL);
+	assert_error_has("record 0 (byte 0) has is_branch 0x30 and branch_taken 0x30 (must be 0 or 1)");
+	assert_error_has("looks like text");
+	/* A canonical-address check catches binary data with small bytes. */
+	uint8_t b[128] = { 0 };
+	put64(b, 0x401000);
+	put64(b + 16, 0x0123456789abcdefULL);
+	put64(b + 64, 0x401004);
+	assert_int_equal(xlat_source_open_mem(&s, b, sizeof b, XLAT_TRACE_CHAMPSIM), -EINVAL);
+	assert_error_has("record 0 (byte 0) has memory operand 0x123456789abcdef");
+
+	/* Empty, cut and damaged inputs. */
+	write_file(tpath("empty"), "", 0);
+	assert_int_equal(xlat_source_open(&s, tpath("empty")), -ENODATA);
+	assert_error_has("empty: empty trace (0 bytes)");
+	assert_int_equal(xlat_source_open_as(&s, tpath("empty"), XLAT_TRACE_CHAMPSIM), -ENODATA);
+	write_gzip(tpath("empty.gz"), "", 0);
+	assert_int_equal(xlat_source_open(&s, tpath("empty.gz")), -ENODATA);
+	assert_error_has("empty trace (0 bytes after gzip decompression)");
+	for (size_t k = 1; k <= 3; k++) {
+		write_file(tpath("cut"), "XLT", k);
+		assert_int_equal(xlat_source_open(&s, tpath("cut")), -EINVAL);
+		assert_error_has("truncated .xlt header");
+	}
+	size_t len;
+	uint8_t *good = small_xlt(&len, 100);
+	good[1] = 'Y';
+	write_file(tpath("damaged.xlt"), good, len);
+	assert_int_equal(xlat_source_open(&s, tpath("damaged.xlt")), -EINVAL);
+	assert_error_has("not an .xlt file (bad magic at byte 0)");
+	write_file(tpath("damaged"), good, len);
+	assert_int_equal(xlat_source_open(&s, tpath("damaged")), -EINVAL);
+	assert_error_has("not a trace xlat reads");
+	free(good);
+	write_gzip(tpath("z.xlt"), "XLT\0xx", 6);
+	assert_int_equal(xlat_source_open(&s, tpath("z.xlt")), -EINVAL);
+	assert_error_has("a gzip-compressed file, not an .xlt");
+	free(raw);
+	free(want);
+}
+
 /* ---- detection, writers, fd ---- */
 
 static void test_detection_and_writers(void **state)
@@ -727,13 +1084,19 @@ static void test_detection_and_writers(void **state)
 	xlat_source_info(s, &info);
 	assert_string_equal(info.format, "lackey");
 	xlat_source_close(s);
-	/* Binary data with an unknown name fails as lackey, with a hint. */
+	/* Binary data with an unknown name that is not ChampSim: refused at
+	 * open, saying what it looks like. */
 	uint8_t bin[128] = { 0x10, 0x20, 0, 0, 0, 0, 0, 0 };
 	write_file(tpath("noext.bin"), bin, sizeof bin);
-	assert_int_equal(xlat_source_open(&s, tpath("noext.bin")), 0);
+	assert_int_equal(xlat_source_open(&s, tpath("noext.bin")), -EINVAL);
+	assert_error_has("not a trace xlat reads");
+	assert_error_has("binary data");
+	/* Binary data named .lackey: lackey, with a hint at the bad line. */
+	write_file(tpath("bin.lackey"), bin, sizeof bin);
+	assert_int_equal(xlat_source_open(&s, tpath("bin.lackey")), 0);
 	struct xlat_access buf[8];
 	assert_int_equal(xlat_source_next(s, buf, 8), -EINVAL);
-	assert_error_has("ChampSim");
+	assert_error_has("--format champsim");
 	xlat_source_close(s);
 	/* Missing files and directories. */
 	assert_int_equal(xlat_source_open(&s, tpath("nope.xlt")), -ENOENT);
@@ -746,10 +1109,10 @@ static void test_detection_and_writers(void **state)
 
 	/* The lackey writer: valgrind's spelling, reads back; no events. */
 	struct xlat_trace_writer *w;
-	assert_int_equal(xlat_trace_writer_open(&w, tpath("out.txt"), XLAT_TRACE_AUTO, NULL), 0);
+	assert_int_equal(xlat_trace_writer_open(&w, tpath("out.txt"), XLAT_TRACE_AUTO, NULL, NULL), 0);
 	struct xlat_access a[] = {
 		acc(0x400, 4, XLAT_FETCH), acc(0x1fff000628, 8, XLAT_WRITE),
-		acc(0xffffffffffffffffULL, 4294967295u, XLAT_READ),
+		acc(0xffffffffffffffffULL, 1u << 30, XLAT_READ),
 	};
 	a[1].asid = 3;   /* dropped: lackey has no asids */
 	assert_int_equal(xlat_trace_writer_write(w, a, 3), 0);
@@ -757,7 +1120,9 @@ static void test_detection_and_writers(void **state)
 	size_t len;
 	char *out = (char *)read_file(tpath("out.txt"), &len);
 	out[len] = 0;
-	assert_string_equal(out, "I  00000400,4\n S 1fff000628,8\n L ffffffffffffffff,4294967295\n");
+	assert_string_equal(out, "==xlat== begin lackey text; complete only if it ends with an end line\n"
+				 "I  00000400,4\n S 1fff000628,8\n L ffffffffffffffff,1073741824\n"
+				 "==xlat== end records=3\n");
 	free(out);
 	a[1].asid = 0;
 	struct xlat_access *got;
@@ -768,14 +1133,14 @@ static void test_detection_and_writers(void **state)
 	check_same(got, a, 3);
 	free(got);
 	xlat_source_close(s);
-	assert_int_equal(xlat_trace_writer_open(&w, tpath("ev.lackey"), XLAT_TRACE_AUTO, NULL), 0);
+	assert_int_equal(xlat_trace_writer_open(&w, tpath("ev.lackey"), XLAT_TRACE_AUTO, NULL, NULL), 0);
 	struct xlat_access ev = acc(0x1000, 4, XLAT_EV_MAP);
 	assert_int_equal(xlat_trace_writer_write(w, &ev, 1), -EINVAL);
 	assert_error_has("cannot hold events");
 	xlat_trace_writer_abort(w);
 	assert_int_equal(access(tpath("ev.lackey"), F_OK), -1);
-	assert_int_equal(xlat_trace_writer_open(&w, "-", XLAT_TRACE_XLT, NULL), -EINVAL);
-	assert_int_equal(xlat_trace_writer_open(&w, "/nonexistent/dir/x.xlt", XLAT_TRACE_AUTO, NULL), -ENOENT);
+	assert_int_equal(xlat_trace_writer_open(&w, "-", XLAT_TRACE_CHAMPSIM, NULL, NULL), -EINVAL);
+	assert_int_equal(xlat_trace_writer_open(&w, "/nonexistent/dir/x.xlt", XLAT_TRACE_AUTO, NULL, NULL), -ENOENT);
 
 	/* A pipe through the fd API. */
 	int p[2];
@@ -950,7 +1315,11 @@ int main(void)
 		cmocka_unit_test(test_xlt_compact),
 		cmocka_unit_test(test_xlt_malformed),
 		cmocka_unit_test(test_xlt_bad_records),
+		cmocka_unit_test(test_xlt_v2_end_record),
+		cmocka_unit_test(test_access_size_limit),
+		cmocka_unit_test(test_lackey_end_line),
 		cmocka_unit_test(test_champsim),
+		cmocka_unit_test(test_bzip2_and_detection),
 		cmocka_unit_test(test_detection_and_writers),
 		cmocka_unit_test(test_real_program),
 	};

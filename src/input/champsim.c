@@ -1,6 +1,6 @@
 /*
  * ChampSim traces: a stream of 64-byte `input_instr` records, little-endian,
- * plain or compressed (gzip, xz, zstd: whatever the magic says).
+ * plain or compressed (gzip, xz, zstd, bzip2: whatever the magic says).
  *
  *   offset size field
  *        0    8 ip
@@ -16,6 +16,7 @@
  * bytes per nonzero destination_memory (nor operand sizes), in slot order.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,7 +97,7 @@ static int64_t champsim_next(struct xlat_source *s, struct xlat_access *out, siz
 			if (got < 0)
 				return got;
 			cs->len = keep + (size_t)got;
-			if ((size_t)got < cs->cap - keep)
+			if (got == 0)
 				cs->eof = true;
 			continue;
 		}
@@ -112,6 +113,7 @@ static int64_t champsim_next(struct xlat_source *s, struct xlat_access *out, siz
 				out[n++] = cs->pend[cs->ipend++];
 		}
 	}
+	s->instructions = (int64_t)cs->recs;
 	return (int64_t)n;
 }
 
@@ -125,13 +127,80 @@ static const struct source_ops champsim_ops = {
 	.free = champsim_free,
 };
 
-int champsim_open(struct xlat_source **out, struct rd *r, enum rd_codec codec, const char *name)
+/* Canonical for 57-bit (LA57) addresses, so 48-bit ones too: bits 63..56
+ * all equal bit 56. */
+static bool canonical(uint64_t va)
+{
+	return (uint64_t)((int64_t)(va << 7) >> 7) == va;
+}
+
+/* What is wrong with record r, or NULL if it looks like ChampSim's. */
+static const char *implausible(const uint8_t *r, char *why, size_t len)
+{
+	if (r[8] > 1 || r[9] > 1) {
+		snprintf(why, len, "is_branch 0x%02x and branch_taken 0x%02x (must be 0 or 1)", r[8], r[9]);
+		return why;
+	}
+	uint64_t ip = le64(r);
+	if (ip == 0 || !canonical(ip)) {
+		snprintf(why, len, "ip 0x%llx (not a canonical code address)", (unsigned long long)ip);
+		return why;
+	}
+	for (int i = 0; i < 6; i++) {
+		uint64_t va = le64(r + 16 + 8 * i);
+		if (!canonical(va)) {
+			snprintf(why, len, "memory operand 0x%llx (not a canonical address)", (unsigned long long)va);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/* The first records must look like ChampSim's: a text file or other binary
+ * data given as ChampSim would otherwise run as garbage until its partial
+ * last record. 0 or -errno. */
+static int champsim_check(struct champsim *cs, bool guessed)
+{
+	const uint8_t *p;
+	int64_t n = rd_peek_decoded(&cs->base.rd, RD_PEEK_MAX, &p);
+	if (n < 0)
+		return (int)n;
+	const char *name = cs->base.name;
+	if (n == 0)
+		return xlat_fail(-ENODATA, "%s: empty trace (0 bytes after %s decompression)", name,
+				 rd_codec_name(cs->base.rd.codec));
+	char why[96];
+	for (int64_t i = 0; i + CS_REC <= n || (n < CS_REC && i == 0); i += CS_REC) {
+		if (n < CS_REC) {
+			/* Not even one record: only text is worth a word here (a
+			 * short binary file fails as a partial record). */
+			if (!looks_like_text(p, (size_t)n))
+				break;
+			snprintf(why, sizeof why, "only %lld of its 64 bytes", (long long)n);
+		} else if (!implausible(p + i, why, sizeof why)) {
+			continue;
+		}
+		const char *looks = looks_like_text(p, (size_t)n) ? "text (lackey? use --format lackey)"
+								  : "binary data of another kind";
+		if (guessed)
+			return xlat_fail(-EINVAL, "%s: not a trace xlat reads (.xlt, valgrind lackey text, "
+					 "ChampSim): it looks like %s", name, looks);
+		return xlat_fail(-EINVAL, "%s: does not look like a ChampSim trace: record %lld (byte %lld) "
+				 "has %s; the data looks like %s", name, (long long)(i / CS_REC), (long long)i,
+				 why, looks);
+	}
+	return 0;
+}
+
+int champsim_open(struct xlat_source **out, struct rd *r, enum rd_codec codec, const char *name,
+		  bool guessed)
 {
 	struct champsim *cs = (struct champsim *)source_alloc(sizeof *cs, &champsim_ops, "champsim", name, r);
 	if (!cs) {
 		rd_free(r);
 		return xlat_fail(-ENOMEM, "out of memory");
 	}
+	cs->base.instructions = 0;
 	uint64_t total = cs->base.rd.total;
 	cs->cap = codec == RD_RAW && total && total < CS_BUF ? (size_t)total + CS_REC : CS_BUF;
 	cs->buf = malloc(cs->cap);
@@ -139,7 +208,7 @@ int champsim_open(struct xlat_source **out, struct rd *r, enum rd_codec codec, c
 		source_free(&cs->base);
 		return xlat_fail(-ENOMEM, "out of memory");
 	}
-	int rc = rd_set_codec(&cs->base.rd, codec);
+	int rc = champsim_check(cs, guessed);
 	if (rc < 0) {
 		source_free(&cs->base);
 		return rc;

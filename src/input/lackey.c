@@ -6,6 +6,9 @@
  *    S 0421f0b0,4        store
  *    M 0421f0b0,4        modify (load + store of the same bytes): one write
  *   ==1234== ...         valgrind's messages (also "--1234-- ..."): skipped
+ *   ==xlat== begin ...   text written by xlat: an end line must follow
+ *   ==xlat== end records=N   ... and this is it: N records precede it, and
+ *                        nothing but blank lines follows
  *
  * The parser is hand-written for speed (it is the front of `xlat sim` on
  * real traces): it reads blocks of LK_BUF bytes, parses only the complete
@@ -31,7 +34,12 @@ struct lackey {
 	size_t len;             /* bytes in buf */
 	uint64_t buf_off;       /* decoded offset of buf[0] */
 	uint64_t line;          /* lines parsed so far */
+	uint64_t records;       /* records returned so far */
 	bool eof;
+	bool added_nl;          /* the input's last line had no '\n': refill added it */
+	bool begun;             /* saw "==xlat== begin": the end line is required */
+	bool ended;             /* saw the end line */
+	bool checked;           /* ... and checked that nothing follows it */
 };
 
 /* Hex digit values plus one; 0 for anything else ('\n' and ',' included),
@@ -64,8 +72,10 @@ static int lackey_refill(struct lackey *lk)
 		lk->len += (size_t)got;
 		if (got == 0) {
 			lk->eof = true;
-			if (lk->len > 0 && lk->buf[lk->len - 1] != '\n')
+			if (lk->len > 0 && lk->buf[lk->len - 1] != '\n') {
 				lk->buf[lk->len++] = '\n';
+				lk->added_nl = true;
+			}
 			lk->end = lk->len;
 			return 0;
 		}
@@ -76,20 +86,62 @@ static int lackey_refill(struct lackey *lk)
 	return 0;
 }
 
-static int bad_line(struct lackey *lk, const uint8_t *line, const char *what)
+static int bad_line(struct lackey *lk, const uint8_t *line, const char *what, uint64_t rec)
 {
 	const uint8_t *e = memchr(line, '\n', (size_t)(lk->buf + lk->end - line));
 	size_t n = e ? (size_t)(e - line) : 0;
+	if (lk->begun && lk->added_nl && e == lk->buf + lk->len - 1) {
+		/* Text of ours cut inside its last line: say so. */
+		char a[32];
+		return xlat_fail(-EINVAL, "%s: truncated: %s records, then the file ends at byte %llu inside "
+				 "line %llu, before the \"==xlat== end\" line (the writer did not finish)",
+				 lk->base.name, fmt_count(rec, a, sizeof a), (unsigned long long)lk->base.rd.raw_off,
+				 (unsigned long long)lk->line + 1);
+	}
 	bool binary = false;
 	for (size_t i = 0; i < n && i < 64; i++)
 		if (line[i] == 0 || line[i] >= 0x80)
 			binary = true;
 	char q[160];
-	return xlat_fail(-EINVAL, "%s:%llu (byte %llu): %s: \"%s\"%s", lk->base.name,
+	return xlat_fail(-EINVAL, "%s:%llu (byte %llu, record %llu): %s%s: \"%s\"", lk->base.name,
 			 (unsigned long long)lk->line + 1,
-			 (unsigned long long)(lk->buf_off + (uint64_t)(line - lk->buf)), what,
-			 quote_bytes(line, n, 40, q, sizeof q),
-			 binary ? " (binary data: a ChampSim trace needs a .champsim name or format champsim)" : "");
+			 (unsigned long long)(lk->buf_off + (uint64_t)(line - lk->buf)),
+			 (unsigned long long)rec, what,
+			 binary ? " (binary data, not lackey text; for a ChampSim trace use --format champsim)" : "",
+			 quote_bytes(line, n, binary ? 12 : 40, q, sizeof q));
+}
+
+/* An "==xlat== ..." line [p, nl) after `rec` records; 0 or -errno. */
+static int lackey_mark(struct lackey *lk, const uint8_t *p, const uint8_t *nl, uint64_t rec)
+{
+	size_t len = (size_t)(nl - p);
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	size_t k = strlen(LACKEY_END);
+	if (len >= 14 && !memcmp(p, "==xlat== begin", 14)) {
+		lk->begun = true;
+		return 0;
+	}
+	if (len < 12 || memcmp(p, "==xlat== end", 12))
+		return 0;   /* another note of ours: skipped, as valgrind's */
+	if (len < k || memcmp(p, LACKEY_END, k))
+		return bad_line(lk, p, "bad end line (want \"" LACKEY_END "N\")", rec);
+	uint64_t v = 0;
+	size_t i = k;
+	for (; i < len && p[i] >= '0' && p[i] <= '9' && v < (UINT64_MAX - 9) / 10; i++)
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	if (i == k || i != len)
+		return bad_line(lk, p, "bad end line (want \"" LACKEY_END "N\")", rec);
+	if (v != rec) {
+		char a[32], b[32];
+		return xlat_fail(-EINVAL, "%s:%llu (byte %llu): the end line says %s records but %s precede it "
+				 "(the file was damaged or edited)", lk->base.name,
+				 (unsigned long long)lk->line + 1,
+				 (unsigned long long)(lk->buf_off + (uint64_t)(p - lk->buf)),
+				 fmt_count(v, a, sizeof a), fmt_count(rec, b, sizeof b));
+	}
+	lk->ended = true;
+	return 0;
 }
 
 /* Parses complete lines of [pos, end) into out[0 .. cap). */
@@ -124,7 +176,21 @@ static size_t lackey_parse(struct lackey *lk, struct xlat_access *out, size_t ca
 			line++;
 			continue;
 		} else if ((c == '=' || c == '-') && p[1] == c) {
-			p = (const uint8_t *)memchr(p, '\n', (size_t)(e - p)) + 1;
+			const uint8_t *nl = memchr(p, '\n', (size_t)(e - p));
+			if (c == '=' && (size_t)(nl - p) >= sizeof LACKEY_MARK - 1 &&
+			    !memcmp(p, LACKEY_MARK, sizeof LACKEY_MARK - 1)) {
+				lk->line = line;
+				lk->pos = (size_t)(p - lk->buf);
+				*err = lackey_mark(lk, p, nl, lk->records + n);
+				if (*err || lk->ended) {
+					if (!*err) {
+						lk->line = line + 1;
+						lk->pos = (size_t)(nl + 1 - lk->buf);
+					}
+					return n;
+				}
+			}
+			p = nl + 1;
 			line++;
 			continue;
 		} else if (c == '\r' && p[1] == '\n') {
@@ -154,7 +220,7 @@ static size_t lackey_parse(struct lackey *lk, struct xlat_access *out, size_t ca
 			goto bad_size;
 		do {
 			size = size * 10 + d;
-			if (size > UINT32_MAX)
+			if (size > XLAT_TRACE_MAX_ACCESS)
 				goto bad_size;
 			d = (unsigned)*++p - '0';
 		} while (d <= 9);
@@ -176,17 +242,18 @@ static size_t lackey_parse(struct lackey *lk, struct xlat_access *out, size_t ca
 bad:
 		lk->line = line;
 		lk->pos = (size_t)(start - lk->buf);
-		*err = bad_line(lk, start, "not a lackey line");
+		*err = bad_line(lk, start, "not a lackey line", lk->records + n);
 		return n;
 bad_addr:
 		lk->line = line;
 		lk->pos = (size_t)(start - lk->buf);
-		*err = bad_line(lk, start, "bad address (hex, at most 64 bits)");
+		*err = bad_line(lk, start, "bad address (hex, at most 64 bits)", lk->records + n);
 		return n;
 bad_size:
 		lk->line = line;
 		lk->pos = (size_t)(start - lk->buf);
-		*err = bad_line(lk, start, "bad size (decimal 1..4294967295, then end of line)");
+		*err = bad_line(lk, start, "bad size (decimal 1..1073741824, the largest page; then end of line)",
+				lk->records + n);
 		return n;
 	}
 	lk->line = line;
@@ -194,11 +261,32 @@ bad_size:
 	return n;
 }
 
+/* After the end line: only blank lines may follow. 0 or -errno. */
+static int lackey_check_tail(struct lackey *lk)
+{
+	for (;;) {
+		for (size_t i = lk->pos; i < lk->end; i++) {
+			if (lk->buf[i] != '\n' && lk->buf[i] != '\r')
+				return xlat_fail(-EINVAL, "%s: data after the end line at byte %llu (line %llu)",
+						 lk->base.name, (unsigned long long)(lk->buf_off + i),
+						 (unsigned long long)lk->line + 1);
+			if (lk->buf[i] == '\n')
+				lk->line++;
+		}
+		lk->pos = lk->end;
+		if (lk->eof)
+			return 0;
+		int rc = lackey_refill(lk);
+		if (rc < 0)
+			return rc;
+	}
+}
+
 static int64_t lackey_next(struct xlat_source *s, struct xlat_access *buf, size_t cap)
 {
 	struct lackey *lk = (struct lackey *)s;
 	size_t n = 0;
-	while (n < cap) {
+	while (n < cap && !lk->ended) {
 		if (lk->pos == lk->end) {
 			if (lk->eof)
 				break;
@@ -208,11 +296,28 @@ static int64_t lackey_next(struct xlat_source *s, struct xlat_access *buf, size_
 			continue;
 		}
 		int err;
-		n += lackey_parse(lk, buf + n, cap - n, &err);
-		if (err)
-			return err;
+		size_t got = lackey_parse(lk, buf + n, cap - n, &err);
+		n += got;
+		lk->records += got;
+		if (err)   /* the records before the bad line first: it fails again next time */
+			return n > 0 ? (int64_t)n : err;
 	}
-	return (int64_t)n;
+	if (n > 0)
+		return (int64_t)n;
+	if (lk->ended && !lk->checked) {
+		int rc = lackey_check_tail(lk);
+		if (rc < 0)
+			return rc;
+		lk->checked = true;
+	}
+	if (lk->begun && !lk->ended) {
+		char a[32];
+		return xlat_fail(-EINVAL, "%s: truncated: %s records, then the file ends at byte %llu "
+				 "without the \"==xlat== end\" line its first line promises (the writer did "
+				 "not finish)", s->name, fmt_count(lk->records, a, sizeof a),
+				 (unsigned long long)s->rd.raw_off);
+	}
+	return 0;
 }
 
 static void lackey_free(struct xlat_source *s)
@@ -242,16 +347,13 @@ int lackey_open(struct xlat_source **out, struct rd *r, enum rd_codec codec, con
 		source_free(&lk->base);
 		return xlat_fail(-ENOMEM, "out of memory");
 	}
-	int rc = rd_set_codec(&lk->base.rd, codec);
-	if (rc < 0) {
-		source_free(&lk->base);
-		return rc;
-	}
 	*out = &lk->base;
 	return 0;
 }
 
-/* The writer: the same text valgrind prints, so the output reads back. */
+/* The writer: the same text valgrind prints, so the output reads back,
+ * between our begin and end lines (valgrind's own readers skip them as
+ * "==" messages). */
 
 #define LW_BUF (256u * 1024)
 
@@ -274,8 +376,10 @@ static int lw_write(struct xlat_trace_writer *w, const struct xlat_access *a, si
 	struct lackey_writer *lw = (struct lackey_writer *)w;
 	for (size_t i = 0; i < n; i++) {
 		if (a[i].kind > XLAT_FETCH)
-			return xlat_fail(-EINVAL, "lackey text cannot hold events (record %llu is a %s)",
-					 (unsigned long long)(w->count + i), xlat_kind_name(a[i].kind));
+			return xlat_fail(-EINVAL, "%s: lackey text cannot hold events (record %llu is a %s)",
+					 w->path, (unsigned long long)(w->count + i), xlat_kind_name(a[i].kind));
+		if (a[i].size == 0 || a[i].size > XLAT_TRACE_MAX_ACCESS)
+			return writer_bad_size(w, w->count + i, a[i].size);
 		if (LW_BUF - lw->len < 64) {
 			int rc = lw_flush(lw);
 			if (rc < 0)
@@ -308,24 +412,31 @@ static int lw_write(struct xlat_trace_writer *w, const struct xlat_access *a, si
 	return 0;
 }
 
-static int lw_close(struct xlat_trace_writer *w)
+static int lw_finish(struct xlat_trace_writer *w)
 {
-	return lw_flush((struct lackey_writer *)w);
+	struct lackey_writer *lw = (struct lackey_writer *)w;
+	int rc = lw_flush(lw);
+	if (rc < 0)
+		return rc;
+	char end[64];
+	int n = snprintf(end, sizeof end, LACKEY_END "%llu\n", (unsigned long long)w->count);
+	return writer_put(w, end, (size_t)n);
 }
 
-struct xlat_trace_writer *lackey_writer_new(int fd, const char *path)
+int lackey_writer_new(struct xlat_trace_writer **out, struct xlat_outfile *of)
 {
 	struct lackey_writer *lw = calloc(1, sizeof *lw);
-	char *copy = strdup(path);
-	if (!lw || !copy) {
-		free(lw);
-		free(copy);
-		xlat_fail(-ENOMEM, "out of memory");
-		return NULL;
-	}
+	if (!lw)
+		return xlat_fail(-ENOMEM, "out of memory");
 	lw->w.write = lw_write;
-	lw->w.close = lw_close;
-	lw->w.fd = fd;
-	lw->w.path = copy;
-	return &lw->w;
+	lw->w.finish = lw_finish;
+	lw->w.of = of;
+	lw->w.path = xlat_outfile_path(of);
+	int rc = writer_put(&lw->w, LACKEY_BEGIN, strlen(LACKEY_BEGIN));
+	if (rc < 0) {
+		free(lw);
+		return rc;
+	}
+	*out = &lw->w;
+	return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * The byte reader under every trace format: a file descriptor or a memory
- * buffer, raw or through gzip (zlib), xz (liblzma) or zstd. Streaming only:
- * memory use is the staging buffer plus the decompressor's window, whatever
- * the input says, so a hostile file cannot make us allocate without bound
- * (xz: RD_XZ_MEMLIMIT; zstd: its default window limit of 2^27 bytes).
+ * buffer, raw or through gzip (zlib), xz (liblzma), zstd or bzip2 (libbz2).
+ * Streaming only: memory use is the staging buffer plus the decompressor's
+ * window, whatever the input says, so a hostile file cannot make us
+ * allocate without bound (xz: RD_XZ_MEMLIMIT; zstd: its default window
+ * limit of 2^27 bytes; bzip2: 3.7 MB at most, its largest block size).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,8 +33,8 @@ static void rd_pipe_nap(const struct rd *r, size_t got, size_t want)
 
 const char *rd_codec_name(enum rd_codec c)
 {
-	static const char *const names[] = { "none", "gzip", "xz", "zstd" };
-	return c <= RD_ZSTD ? names[c] : "?";
+	static const char *const names[] = { "none", "gzip", "xz", "zstd", "bzip2" };
+	return c <= RD_BZIP2 ? names[c] : "?";
 }
 
 void rd_init_mem(struct rd *r, const void *data, size_t len)
@@ -119,7 +120,7 @@ void rd_skip(struct rd *r, size_t n)
 int rd_sniff(struct rd *r)
 {
 	const uint8_t *p;
-	int64_t n = rd_peek(r, 6, &p);
+	int64_t n = rd_peek(r, 10, &p);
 	if (n < 0)
 		return (int)n;
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
@@ -128,6 +129,11 @@ int rd_sniff(struct rd *r)
 		return RD_XZ;
 	if (n >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
 		return RD_ZSTD;
+	/* bzip2: "BZh" and the block size '1'..'9', then the magic of a block
+	 * (pi) or of the end of an empty stream (sqrt(pi)). */
+	if (n >= 10 && !memcmp(p, "BZh", 3) && p[3] >= '1' && p[3] <= '9' &&
+	    (!memcmp(p + 4, "\x31\x41\x59\x26\x53\x59", 6) || !memcmp(p + 4, "\x17\x72\x45\x38\x50\x90", 6)))
+		return RD_BZIP2;
 	return RD_RAW;
 }
 
@@ -140,22 +146,46 @@ int rd_set_codec(struct rd *r, enum rd_codec codec)
 	case RD_RAW:
 		return 0;
 	case RD_GZIP:
-		memset(&r->z, 0, sizeof r->z);
+		/* Decoder states live on the heap: zlib and libbz2 keep a pointer
+		 * back to their stream, and a struct rd is moved into its source. */
+		r->z = calloc(1, sizeof *r->z);
 		/* 16 + MAX_WBITS: gzip wrapper only, 32 KiB window. */
-		if (inflateInit2(&r->z, 16 + MAX_WBITS) != Z_OK)
+		if (!r->z || inflateInit2(r->z, 16 + MAX_WBITS) != Z_OK) {
+			free(r->z);
+			r->z = NULL;
+			r->codec = RD_RAW;
 			return xlat_fail(-ENOMEM, "%s: cannot start gzip decoding", r->name);
+		}
 		return 0;
 	case RD_XZ: {
 		lzma_stream init = LZMA_STREAM_INIT;
-		r->x = init;
-		if (lzma_stream_decoder(&r->x, RD_XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK)
+		r->x = malloc(sizeof *r->x);
+		if (r->x)
+			*r->x = init;
+		if (!r->x || lzma_stream_decoder(r->x, RD_XZ_MEMLIMIT, LZMA_CONCATENATED) != LZMA_OK) {
+			free(r->x);
+			r->x = NULL;
+			r->codec = RD_RAW;
 			return xlat_fail(-ENOMEM, "%s: cannot start xz decoding", r->name);
+		}
 		return 0;
 	}
 	case RD_ZSTD:
 		r->zs = ZSTD_createDCtx();
-		if (!r->zs)
+		if (!r->zs) {
+			r->codec = RD_RAW;
 			return xlat_fail(-ENOMEM, "%s: cannot start zstd decoding", r->name);
+		}
+		return 0;
+	case RD_BZIP2:
+		r->bz = calloc(1, sizeof *r->bz);
+		/* small = 0: the fast decoder, at most ~3.7 MB for 900k blocks. */
+		if (!r->bz || BZ2_bzDecompressInit(r->bz, 0, 0) != BZ_OK) {
+			free(r->bz);
+			r->bz = NULL;
+			r->codec = RD_RAW;
+			return xlat_fail(-ENOMEM, "%s: cannot start bzip2 decoding", r->name);
+		}
 		return 0;
 	}
 	XLAT_BUG("codec %d", (int)codec);
@@ -224,32 +254,36 @@ static int64_t read_gzip(struct rd *r, uint8_t *buf, size_t cap)
 		if (more < 0)
 			return more;
 		if (!more) {
-			if (r->mid)
+			if (r->mid && n > 0)
+				break;   /* the bytes before the cut first; the error next time */
+			if (r->mid) {
+				r->truncated = true;
 				return xlat_fail(-EINVAL, "%s: truncated gzip stream at byte %llu",
 						 r->name, (unsigned long long)r->raw_off);
+			}
 			break;
 		}
 		if (r->done) {
 			/* Another member follows (concatenated gzip files). */
-			inflateReset(&r->z);
+			inflateReset(r->z);
 			r->done = false;
 		}
-		r->z.next_in = (Bytef *)(r->in + r->in_pos);
-		r->z.avail_in = (uInt)(r->in_len - r->in_pos);
-		r->z.next_out = buf + n;
-		r->z.avail_out = (uInt)(cap - n > (1u << 30) ? (1u << 30) : cap - n);
-		uInt in0 = r->z.avail_in, out0 = r->z.avail_out;
-		int ret = inflate(&r->z, Z_NO_FLUSH);
-		rd_consumed(r, in0 - r->z.avail_in);
-		n += out0 - r->z.avail_out;
+		r->z->next_in = (Bytef *)(r->in + r->in_pos);
+		r->z->avail_in = (uInt)(r->in_len - r->in_pos);
+		r->z->next_out = buf + n;
+		r->z->avail_out = (uInt)(cap - n > (1u << 30) ? (1u << 30) : cap - n);
+		uInt in0 = r->z->avail_in, out0 = r->z->avail_out;
+		int ret = inflate(r->z, Z_NO_FLUSH);
+		rd_consumed(r, in0 - r->z->avail_in);
+		n += out0 - r->z->avail_out;
 		r->mid = true;
 		if (ret == Z_STREAM_END) {
 			r->mid = false;
 			r->done = true;
 		} else if (ret != Z_OK && ret != Z_BUF_ERROR) {
 			return xlat_fail(-EINVAL, "%s: corrupt gzip data near byte %llu: %s", r->name,
-					 (unsigned long long)r->raw_off, r->z.msg ? r->z.msg : "inflate failed");
-		} else if (ret == Z_BUF_ERROR && in0 == r->z.avail_in && out0 == r->z.avail_out) {
+					 (unsigned long long)r->raw_off, r->z->msg ? r->z->msg : "inflate failed");
+		} else if (ret == Z_BUF_ERROR && in0 == r->z->avail_in && out0 == r->z->avail_out) {
 			return xlat_fail(-EINVAL, "%s: gzip decoding stuck at byte %llu", r->name,
 					 (unsigned long long)r->raw_off);
 		}
@@ -277,20 +311,29 @@ static int64_t read_xz(struct rd *r, uint8_t *buf, size_t cap)
 		int more = rd_want_input(r);
 		if (more < 0)
 			return more;
-		r->x.next_in = r->in + r->in_pos;
-		r->x.avail_in = r->in_len - r->in_pos;
-		r->x.next_out = buf + n;
-		r->x.avail_out = cap - n;
-		size_t in0 = r->x.avail_in, out0 = r->x.avail_out;
-		lzma_ret ret = lzma_code(&r->x, more ? LZMA_RUN : LZMA_FINISH);
-		rd_consumed(r, in0 - r->x.avail_in);
-		n += out0 - r->x.avail_out;
+		r->x->next_in = r->in + r->in_pos;
+		r->x->avail_in = r->in_len - r->in_pos;
+		r->x->next_out = buf + n;
+		r->x->avail_out = cap - n;
+		size_t in0 = r->x->avail_in, out0 = r->x->avail_out;
+		lzma_ret ret = lzma_code(r->x, more ? LZMA_RUN : LZMA_FINISH);
+		rd_consumed(r, in0 - r->x->avail_in);
+		n += out0 - r->x->avail_out;
 		if (ret == LZMA_STREAM_END) {
 			r->done = true;
+		} else if (ret == LZMA_BUF_ERROR && !more) {
+			if (n > 0)
+				break;   /* the bytes before the cut first; the error next time */
+			r->truncated = true;
+			return xlat_fail(-EINVAL, "%s: xz: truncated stream at byte %llu", r->name,
+					 (unsigned long long)r->raw_off);
 		} else if (ret != LZMA_OK) {
 			return xlat_fail(-EINVAL, "%s: xz: %s near byte %llu", r->name, lzma_msg(ret),
 					 (unsigned long long)r->raw_off);
-		} else if (!more && out0 == r->x.avail_out) {
+		} else if (!more && out0 == r->x->avail_out) {
+			if (n > 0)
+				break;
+			r->truncated = true;
 			return xlat_fail(-EINVAL, "%s: xz: truncated stream at byte %llu", r->name,
 					 (unsigned long long)r->raw_off);
 		}
@@ -322,24 +365,120 @@ static int64_t read_zstd(struct rd *r, uint8_t *buf, size_t cap)
 					 (unsigned long long)r->raw_off);
 		}
 		if (!more && out.pos == 0) {
-			if (r->mid)
+			if (r->mid && n > 0)
+				break;   /* the bytes before the cut first; the error next time */
+			if (r->mid) {
+				r->truncated = true;
 				return xlat_fail(-EINVAL, "%s: truncated zstd stream at byte %llu",
 						 r->name, (unsigned long long)r->raw_off);
+			}
 			break;
 		}
 	}
 	return (int64_t)n;
 }
 
+static int64_t read_bzip2(struct rd *r, uint8_t *buf, size_t cap)
+{
+	size_t n = 0;
+	while (n < cap) {
+		int more = rd_want_input(r);
+		if (more < 0)
+			return more;
+		if (!more) {
+			if (r->mid && n > 0)
+				break;   /* the bytes before the cut first; the error next time */
+			if (r->mid) {
+				r->truncated = true;
+				return xlat_fail(-EINVAL, "%s: truncated bzip2 stream at byte %llu",
+						 r->name, (unsigned long long)r->raw_off);
+			}
+			break;
+		}
+		if (r->done) {
+			/* Another stream follows (pbzip2 and `cat a.bz2 b.bz2`). */
+			BZ2_bzDecompressEnd(r->bz);
+			memset(r->bz, 0, sizeof *r->bz);
+			if (BZ2_bzDecompressInit(r->bz, 0, 0) != BZ_OK)
+				return xlat_fail(-ENOMEM, "%s: cannot restart bzip2 decoding", r->name);
+			r->done = false;
+		}
+		r->bz->next_in = (char *)(r->in + r->in_pos);
+		r->bz->avail_in = (unsigned)(r->in_len - r->in_pos > (1u << 30) ? (1u << 30) : r->in_len - r->in_pos);
+		r->bz->next_out = (char *)(buf + n);
+		r->bz->avail_out = (unsigned)(cap - n > (1u << 30) ? (1u << 30) : cap - n);
+		unsigned in0 = r->bz->avail_in, out0 = r->bz->avail_out;
+		int ret = BZ2_bzDecompress(r->bz);
+		rd_consumed(r, in0 - r->bz->avail_in);
+		n += out0 - r->bz->avail_out;
+		r->mid = true;
+		if (ret == BZ_STREAM_END) {
+			r->mid = false;
+			r->done = true;
+		} else if (ret != BZ_OK) {
+			return xlat_fail(-EINVAL, "%s: corrupt bzip2 data near byte %llu%s", r->name,
+					 (unsigned long long)r->raw_off,
+					 ret == BZ_DATA_ERROR_MAGIC ? ": not a bzip2 stream" :
+					 ret == BZ_MEM_ERROR ? ": out of memory" : "");
+		} else if (in0 == r->bz->avail_in && out0 == r->bz->avail_out) {
+			return xlat_fail(-EINVAL, "%s: bzip2 decoding stuck at byte %llu", r->name,
+					 (unsigned long long)r->raw_off);
+		}
+	}
+	return (int64_t)n;
+}
+
+static int64_t decode(struct rd *r, uint8_t *buf, size_t cap)
+{
+	switch (r->codec) {
+	case RD_RAW:   return read_raw(r, buf, cap);
+	case RD_GZIP:  return read_gzip(r, buf, cap);
+	case RD_XZ:    return read_xz(r, buf, cap);
+	case RD_ZSTD:  return read_zstd(r, buf, cap);
+	case RD_BZIP2: return read_bzip2(r, buf, cap);
+	}
+	XLAT_BUG("codec %d", (int)r->codec);
+}
+
+int64_t rd_peek_decoded(struct rd *r, size_t n, const uint8_t **p)
+{
+	XLAT_ASSERT(n <= RD_PEEK_MAX && r->pre_pos == 0);
+	if (!r->pre) {
+		r->pre = malloc(RD_PEEK_MAX);
+		if (!r->pre)
+			return xlat_fail(-ENOMEM, "out of memory for a read buffer");
+	}
+	while (r->pre_len < n) {
+		int64_t got = decode(r, r->pre + r->pre_len, n - r->pre_len);
+		if (got < 0)
+			return got;
+		if (got == 0)
+			break;
+		r->pre_len += (size_t)got;
+	}
+	*p = r->pre;
+	return (int64_t)(r->pre_len < n ? r->pre_len : n);
+}
+
 int64_t rd_read(struct rd *r, void *buf, size_t cap)
 {
 	int64_t n;
-	switch (r->codec) {
-	case RD_RAW:  n = read_raw(r, buf, cap); break;
-	case RD_GZIP: n = read_gzip(r, buf, cap); break;
-	case RD_XZ:   n = read_xz(r, buf, cap); break;
-	case RD_ZSTD: n = read_zstd(r, buf, cap); break;
-	default: XLAT_BUG("codec %d", (int)r->codec);
+	if (r->pre_pos < r->pre_len) {
+		/* Bytes the detection looked at come first. */
+		size_t k = r->pre_len - r->pre_pos;
+		if (k > cap)
+			k = cap;
+		memcpy(buf, r->pre + r->pre_pos, k);
+		r->pre_pos += k;
+		n = (int64_t)k;
+		if (k < cap) {
+			int64_t more = decode(r, (uint8_t *)buf + k, cap - k);
+			if (more < 0)
+				return more;
+			n += more;
+		}
+	} else {
+		n = decode(r, buf, cap);
 	}
 	if (n > 0)
 		r->out_off += (uint64_t)n;
@@ -349,14 +488,17 @@ int64_t rd_read(struct rd *r, void *buf, size_t cap)
 void rd_free(struct rd *r)
 {
 	switch (r->codec) {
-	case RD_GZIP: inflateEnd(&r->z); break;
-	case RD_XZ:   lzma_end(&r->x); break;
-	case RD_ZSTD: ZSTD_freeDCtx(r->zs); break;
-	case RD_RAW:  break;
+	case RD_GZIP:  inflateEnd(r->z); free(r->z); r->z = NULL; break;
+	case RD_XZ:    lzma_end(r->x); free(r->x); r->x = NULL; break;
+	case RD_ZSTD:  ZSTD_freeDCtx(r->zs); r->zs = NULL; break;
+	case RD_BZIP2: BZ2_bzDecompressEnd(r->bz); free(r->bz); r->bz = NULL; break;
+	case RD_RAW:   break;
 	}
 	r->codec = RD_RAW;
 	free(r->stage);
 	r->stage = NULL;
+	free(r->pre);
+	r->pre = NULL;
 	if (r->own_fd && r->fd >= 0)
 		close(r->fd);
 	r->fd = -1;

@@ -70,6 +70,7 @@ struct xlat_source *source_alloc(size_t size, const struct source_ops *ops,
 	s->name = nm;
 	s->origin = origin;
 	s->records = -1;
+	s->instructions = -1;
 	if (r) {
 		s->rd = *r;
 		s->rd.name = s->name;
@@ -88,6 +89,7 @@ void source_free(struct xlat_source *s)
 		rd_free(&s->rd);
 	free(s->name);
 	free(s->origin);
+	free(s->errmsg);
 	free(s);
 }
 
@@ -112,12 +114,33 @@ static enum xlat_trace_format format_by_name(const char *name)
 		n -= 3;
 	else if (ends_with(name, n, ".zst"))
 		n -= 4;
+	else if (ends_with(name, n, ".bz2"))
+		n -= 4;
+	if (ends_with(name, n, ".xlt"))
+		return XLAT_TRACE_XLT;
 	if (ends_with(name, n, ".lackey") || ends_with(name, n, ".txt") || ends_with(name, n, ".log"))
 		return XLAT_TRACE_LACKEY;
 	if (ends_with(name, n, ".champsim") || ends_with(name, n, ".champsimtrace") ||
 	    ends_with(name, n, ".trace"))
 		return XLAT_TRACE_CHAMPSIM;
 	return XLAT_TRACE_AUTO;
+}
+
+bool looks_like_text(const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return false;
+	size_t bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (c == 0)
+			return false;
+		if ((c < 0x20 && c != '\n' && c != '\r' && c != '\t') || c == 0x7f)
+			bad++;
+	}
+	/* A few stray control bytes in a log are still text; bytes >= 0x80
+	 * count as text (UTF-8 in a program's messages). */
+	return bad * 100 <= n;
 }
 
 /* Detects and opens; takes over *r whatever happens. */
@@ -129,7 +152,13 @@ static int open_rd(struct xlat_source **out, struct rd *r, enum xlat_trace_forma
 	int64_t n = rd_peek(r, 4, &p);
 	if (n < 0)
 		goto fail;
-	bool xlt_magic = n == 4 && !memcmp(p, "XLT\0", 4);
+	if (n == 0) {
+		n = xlat_fail(-ENODATA, "%s: empty trace (0 bytes)", name);
+		goto fail;
+	}
+	/* "XLT\0", or a file cut inside those 4 bytes. */
+	bool xlt_magic = !memcmp(p, "XLT\0", (size_t)n);
+	bool guessed = false;
 	int codec = xlt_magic ? RD_RAW : rd_sniff(r);
 	if (codec < 0) {
 		n = codec;
@@ -138,20 +167,45 @@ static int open_rd(struct xlat_source **out, struct rd *r, enum xlat_trace_forma
 	if (fmt == XLAT_TRACE_AUTO) {
 		if (xlt_magic)
 			fmt = XLAT_TRACE_XLT;
-		else if ((fmt = format_by_name(name)) != XLAT_TRACE_AUTO)
-			;
-		else if (codec != RD_RAW)
-			fmt = XLAT_TRACE_CHAMPSIM;
 		else
-			fmt = XLAT_TRACE_LACKEY;
+			fmt = format_by_name(name);
+	}
+	if (fmt == XLAT_TRACE_AUTO) {
+		/* Rules 3 and 4: look at the (decoded) data. */
+		int rc = rd_set_codec(r, (enum rd_codec)codec);
+		if (rc < 0) {
+			n = rc;
+			goto fail;
+		}
+		n = rd_peek_decoded(r, RD_PEEK_MAX, &p);
+		if (n < 0)
+			goto fail;
+		if (n == 0) {
+			n = xlat_fail(-ENODATA, "%s: empty trace (0 bytes after %s decompression)", name,
+				      rd_codec_name((enum rd_codec)codec));
+			goto fail;
+		}
+		fmt = looks_like_text(p, (size_t)n) ? XLAT_TRACE_LACKEY : XLAT_TRACE_CHAMPSIM;
+		guessed = true;
+	} else if (fmt != XLAT_TRACE_XLT) {
+		int rc = rd_set_codec(r, (enum rd_codec)codec);
+		if (rc < 0) {
+			n = rc;
+			goto fail;
+		}
 	}
 	switch (fmt) {
 	case XLAT_TRACE_XLT:
+		if (codec != RD_RAW) {
+			n = xlat_fail(-EINVAL, "%s: a %s-compressed file, not an .xlt (.xlt is compressed "
+				      "inside; decompress it first)", name, rd_codec_name((enum rd_codec)codec));
+			goto fail;
+		}
 		return xlt_open(out, r, name);
 	case XLAT_TRACE_LACKEY:
 		return lackey_open(out, r, (enum rd_codec)codec, name);
 	case XLAT_TRACE_CHAMPSIM:
-		return champsim_open(out, r, (enum rd_codec)codec, name);
+		return champsim_open(out, r, (enum rd_codec)codec, name, guessed);
 	default:
 		n = xlat_fail(-EINVAL, "%s: bad trace format %d", name, (int)fmt);
 		break;
@@ -214,13 +268,14 @@ int xlat_source_open_mem(struct xlat_source **out, const void *data, size_t len,
 int64_t xlat_source_next(struct xlat_source *s, struct xlat_access *buf, size_t cap)
 {
 	if (s->err)
-		return xlat_fail(s->err, "%s", s->errmsg);
+		return xlat_fail(s->err, "%s", s->errmsg ? s->errmsg : "out of memory");
 	if (cap == 0)
 		return xlat_fail(-EINVAL, "xlat_source_next: cap must be >= 1");
 	int64_t n = s->ops->next(s, buf, cap);
 	if (n < 0) {
 		s->err = (int)n;
-		snprintf(s->errmsg, sizeof s->errmsg, "%s", xlat_error());
+		free(s->errmsg);
+		s->errmsg = strdup(xlat_error());
 	}
 	return n;
 }
@@ -245,4 +300,19 @@ void xlat_source_info(const struct xlat_source *s, struct xlat_source_info *info
 	info->name = s->name;
 	info->origin = s->origin;
 	info->records = s->records;
+	info->instructions = s->instructions;
+}
+
+const char *fmt_count(uint64_t v, char *buf, size_t len)
+{
+	char digits[24];
+	int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)v);
+	size_t o = 0;
+	for (int i = 0; i < n && o + 2 < len; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = 0;
+	return buf;
 }

@@ -1,6 +1,6 @@
-/* Trace writers: picks the back end (xlt.c, lackey.c) and owns the file. */
+/* Trace writers: picks the back end (xlt.c, lackey.c); the file itself is
+ * an xlat/outfile.h output (temporary file, renamed into place on close). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,20 +9,17 @@
 
 int writer_put(struct xlat_trace_writer *w, const void *buf, size_t len)
 {
-	const uint8_t *p = buf;
-	while (len > 0) {
-		ssize_t put = write(w->fd, p, len);
-		if (put < 0 && errno == EINTR)
-			continue;
-		if (put <= 0) {
-			int e = put < 0 ? errno : EIO;
-			w->failed = true;
-			return xlat_fail(-e, "%s: write failed: %s", w->path ? w->path : "<fd>", strerror(e));
-		}
-		p += put;
-		len -= (size_t)put;
-	}
-	return 0;
+	int rc = xlat_outfile_write(w->of, buf, len);
+	if (rc < 0)
+		w->failed = true;
+	return rc;
+}
+
+int writer_bad_size(const struct xlat_trace_writer *w, uint64_t rec, uint32_t size)
+{
+	return xlat_fail(-EINVAL, "%s: record %llu is an access of %u bytes; an access is 1..%llu bytes "
+			 "(the largest page)", w->path, (unsigned long long)rec, size,
+			 (unsigned long long)XLAT_TRACE_MAX_ACCESS);
 }
 
 static bool ends_with(const char *s, const char *suffix)
@@ -32,7 +29,7 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 int xlat_trace_writer_open(struct xlat_trace_writer **out, const char *path,
-			   enum xlat_trace_format fmt, const char *origin)
+			   enum xlat_trace_format fmt, const char *origin, const char *const *inputs)
 {
 	*out = NULL;
 	bool to_stdout = !strcmp(path, "-");
@@ -42,21 +39,19 @@ int xlat_trace_writer_open(struct xlat_trace_writer **out, const char *path,
 	if (fmt != XLAT_TRACE_XLT && fmt != XLAT_TRACE_LACKEY)
 		return xlat_fail(-EINVAL, "%s: cannot write %s traces (only xlt and lackey)",
 				 path, xlat_trace_format_name(fmt));
-	if (to_stdout && fmt == XLAT_TRACE_XLT)
-		return xlat_fail(-EINVAL, ".xlt needs a seekable file, not stdout");
-	int fd = to_stdout ? STDOUT_FILENO : open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return xlat_fail(-errno, "cannot create %s: %s", path, strerror(errno));
-	struct xlat_trace_writer *w = fmt == XLAT_TRACE_XLT ? xlt_writer_new(fd, path, origin)
-							     : lackey_writer_new(fd, path);
-	if (!w) {
-		if (!to_stdout) {
-			close(fd);
-			unlink(path);
-		}
-		return -EIO;
+	if (to_stdout && fmt == XLAT_TRACE_XLT && isatty(STDOUT_FILENO))
+		return xlat_fail(-EINVAL, "will not write a binary .xlt to a terminal (redirect "
+				 "standard output, or name a file)");
+	struct xlat_outfile *of;
+	int rc = xlat_outfile_open(&of, path, inputs);
+	if (rc < 0)
+		return rc;
+	struct xlat_trace_writer *w = NULL;
+	rc = fmt == XLAT_TRACE_XLT ? xlt_writer_new(&w, of, origin) : lackey_writer_new(&w, of);
+	if (rc < 0) {
+		xlat_outfile_abort(of);
+		return rc;
 	}
-	w->own_fd = !to_stdout;
 	*out = w;
 	return 0;
 }
@@ -83,26 +78,26 @@ static void writer_free(struct xlat_trace_writer *w)
 {
 	if (w->free)
 		w->free(w);
-	free(w->path);
 	free(w);
 }
 
 int xlat_trace_writer_close(struct xlat_trace_writer *w)
 {
-	int rc = w->failed ? xlat_fail(-EIO, "%s: closing after a failed write", w->path) : w->close(w);
-	if (w->own_fd && close(w->fd) != 0 && rc == 0)
-		rc = xlat_fail(-errno, "%s: close failed: %s", w->path, strerror(errno));
+	int rc = w->failed ? xlat_fail(-EIO, "%s: closing after a failed write", w->path) : w->finish(w);
+	struct xlat_outfile *of = w->of;
 	writer_free(w);
-	return rc;
+	if (rc < 0) {
+		xlat_outfile_abort(of);
+		return rc;
+	}
+	return xlat_outfile_commit(of);
 }
 
 void xlat_trace_writer_abort(struct xlat_trace_writer *w)
 {
 	if (!w)
 		return;
-	if (w->own_fd) {
-		close(w->fd);
-		unlink(w->path);
-	}
+	struct xlat_outfile *of = w->of;
 	writer_free(w);
+	xlat_outfile_abort(of);
 }
