@@ -4,6 +4,7 @@
 #define XLAT_CLI_COMMANDS_H
 
 int cmd_demo(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 int cmd_ptsize(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

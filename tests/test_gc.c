@@ -1,6 +1,7 @@
-/* The gc workload (src/input/gen_gc.c): the stream against the heap it
- * describes (every count, every live object reached once, the sweep's
- * chunks exactly the dead runs) and its options. */
+/* The gc workload (src/input/gen_gc.c) and the GC pause study (xlat/gc.h):
+ * the stream against the heap it describes (every count, every live object
+ * reached once, the sweep's chunks exactly the dead runs), its options,
+ * and the study's figures against their definitions. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xlat/cpu.h"
+#include "xlat/gc.h"
 #include "xlat/workload.h"
 
 static void wl(struct xlat_workload *w, const char *opts)
@@ -337,6 +340,143 @@ static void test_options(void **state)
 	assert_int_equal(xlat_workload_gc_info(&w, &info), -EINVAL);
 }
 
+/* ---- the study ---- */
+
+static void config(struct gc_config *cfg, const char *heap, enum sim_mode mode, uint8_t phases)
+{
+	struct mmu_config mmu;
+	memset(&mmu, 0, sizeof mmu);
+	cpu_mmu_config(cpu_preset_default(), &mmu);
+	gc_config_init(cfg, &mmu);
+	cfg->sim.mode = mode;
+	cfg->phases = phases;
+	assert_int_equal(xlat_workload_parse(&cfg->heap, heap), 0);
+}
+
+static void run(const struct gc_config *cfg, struct gc_result *r)
+{
+	int rc = gc_run(cfg, r);
+	if (rc)
+		print_error("gc_run: %s\n", xlat_error());
+	assert_int_equal(rc, 0);
+}
+
+static void test_study_sweep(void **state)
+{
+	(void)state;
+	struct gc_config cfg;
+	struct gc_result r, r2;
+	config(&cfg, "size=16m", SIM_NESTED, XLAT_GC_SWEEP);
+	run(&cfg, &r);
+	assert_true(r.virtualized);
+	/* the same records on both machines; the TLBs see the same virtual
+	 * addresses, so they miss alike */
+	assert_int_equal(r.run.pause.accesses, r.heap.records[2]);
+	assert_int_equal(r.native.pause.accesses, r.heap.records[2]);
+	assert_int_equal(r.run.fill.accesses, r.heap.records[0]);
+	assert_int_equal(r.run.pause.tlb_misses, r.native.pause.tlb_misses);
+	assert_memory_equal(&r.run.mark, &(struct gc_counts){ 0 }, sizeof r.run.mark);
+	/* the sweep touches every heap page and the bitmap's: about one miss
+	 * per page, the faults all taken in the fill */
+	uint64_t pages = r.heap.blocks + r.heap.bitmap_bytes / 4096;
+	assert_true(r.run.pause.tlb_misses > pages * 9 / 10 && r.run.pause.tlb_misses <= pages + 8);
+	assert_int_equal(r.run.pause.faults, 0);
+	assert_int_equal(r.run.pause.exits, 0);
+	assert_true(r.run.fill.faults >= pages);
+	/* nested walks are longer; the model's penalty is their difference */
+	assert_true(r.run.pause.walk_refs > r.native.pause.walk_refs);
+	assert_true(r.model_penalty_per_miss > 0);
+	double want = r.run.walk_cycles_per_miss - r.native.walk_cycles_per_miss;
+	assert_true(r.model_penalty_per_miss == want);
+	double hz = cfg.sim.mmu.costs.ghz * 1e9;
+	assert_true(fabs(r.model_added_pause_s - ((double)r.run.pause.translation_cycles -
+						  (double)r.native.pause.translation_cycles) / hz) < 1e-15);
+	assert_true(r.added_pause_s == r.model_added_pause_s);
+	assert_true(r.run.translation_s == (double)r.run.pause.translation_cycles / hz);
+	assert_int_equal(r.run.pause.translation_cycles, r.run.pause.tlb_cycles + r.run.pause.walk_cycles +
+			 r.run.pause.fault_cycles + r.run.pause.exit_cycles);
+
+	/* the seed's computation: misses * N / clock, the model's beside it */
+	cfg.extra_miss_cycles = 1100;
+	cfg.sim.mmu.costs.ghz = 3;
+	run(&cfg, &r2);
+	assert_true(r2.extra_added_pause_s == (double)r2.run.pause.tlb_misses * 1100 / 3e9);
+	assert_true(r2.added_pause_s == r2.extra_added_pause_s);
+	assert_true(r2.model_penalty_per_miss == r.model_penalty_per_miss);   /* the clock does not move cycles */
+	/* deterministic */
+	struct gc_result r3;
+	run(&cfg, &r3);
+	assert_memory_equal(&r2, &r3, sizeof r2);
+
+	/* (2 MiB pages: tests/cli_gc.sh, on the seed's 8 GiB heap) */
+}
+
+static void test_study_modes(void **state)
+{
+	(void)state;
+	struct gc_config cfg;
+	struct gc_result r;
+
+	/* shadow walks the shadow table natively: no penalty of its own */
+	config(&cfg, "size=8m", SIM_SHADOW, XLAT_GC_SWEEP);
+	run(&cfg, &r);
+	assert_int_equal(r.run.pause.walk_refs, r.native.pause.walk_refs);
+	assert_true(fabs(r.model_penalty_per_miss) < 1);
+
+	/* native: one machine, nothing beside it */
+	config(&cfg, "size=8m", SIM_NATIVE, XLAT_GC_SWEEP);
+	run(&cfg, &r);
+	assert_false(r.virtualized);
+	assert_int_equal(r.native.pause.accesses, 0);
+	assert_true(r.added_pause_s == 0);
+
+	/* both phases: the pause is their sum; the mark's pointer chasing
+	 * misses far more often per access than the scan */
+	config(&cfg, "size=32m", SIM_NESTED, XLAT_GC_MARK | XLAT_GC_SWEEP);
+	run(&cfg, &r);
+	assert_int_equal(r.run.mark.accesses, r.heap.records[1]);
+	assert_int_equal(r.run.sweep.accesses, r.heap.records[2]);
+	assert_int_equal(r.run.pause.accesses, r.run.mark.accesses + r.run.sweep.accesses);
+	assert_int_equal(r.run.pause.translation_cycles,
+			 r.run.mark.translation_cycles + r.run.sweep.translation_cycles);
+	assert_true((double)r.run.mark.tlb_misses / (double)r.run.mark.accesses >
+		    5 * (double)r.run.sweep.tlb_misses / (double)r.run.sweep.accesses);
+}
+
+static void test_study_refusals(void **state)
+{
+	(void)state;
+	struct gc_config cfg;
+	struct gc_result r;
+
+	config(&cfg, "size=16m", SIM_NESTED, XLAT_GC_SWEEP);
+	cfg.sim.guest_ram = 8ULL << 20;
+	assert_int_equal(gc_run(&cfg, &r), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "larger than the guest RAM"));
+	cfg.sim.guest_ram = 16ULL << 20;   /* the heap fits, its bitmap does not */
+	assert_int_equal(gc_run(&cfg, &r), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "more than the guest RAM"));
+
+	config(&cfg, "size=16m", SIM_NATIVE, XLAT_GC_SWEEP);
+	cfg.extra_miss_cycles = 1100;
+	assert_int_equal(gc_run(&cfg, &r), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "nested or shadow"));
+
+	config(&cfg, "size=16m", SIM_NESTED, 0);
+	assert_int_equal(gc_run(&cfg, &r), -EINVAL);
+	config(&cfg, "size=16m", SIM_NESTED, XLAT_GC_FILL);
+	assert_int_equal(gc_run(&cfg, &r), -EINVAL);
+	config(&cfg, "size=16m", SIM_NESTED, XLAT_GC_SWEEP);
+	cfg.extra_miss_cycles = -1;
+	assert_int_equal(gc_run(&cfg, &r), -EINVAL);
+
+	uint8_t p;
+	assert_int_equal(gc_phase_parse("both", &p), 0);
+	assert_int_equal(p, XLAT_GC_MARK | XLAT_GC_SWEEP);
+	assert_string_equal(gc_phase_name(p), "both");
+	assert_int_equal(gc_phase_parse("fill", &p), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +484,9 @@ int main(void)
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_bitmap),
 		cmocka_unit_test(test_options),
+		cmocka_unit_test(test_study_sweep),
+		cmocka_unit_test(test_study_modes),
+		cmocka_unit_test(test_study_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

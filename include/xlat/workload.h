@@ -156,5 +156,8 @@ struct xlat_gc_info {
 	uint64_t meta_bytes;     /* free-list heads + the roots array */
 };
 int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *info);
+/* Only what needs no pass over the heap: checks the parameters and fills
+ * blocks, the region starts and bitmap_bytes (the rest 0). O(1). */
+int xlat_workload_gc_layout(const struct xlat_workload *w, struct xlat_gc_info *info);
 
 #endif

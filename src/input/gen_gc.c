@@ -351,7 +351,7 @@ static int heap_tally(struct gc_heap *h, const struct xlat_workload *w, uint32_t
 	return 0;
 }
 
-int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *info)
+static int gc_describe(const struct xlat_workload *w, struct xlat_gc_info *info, bool count)
 {
 	memset(info, 0, sizeof *info);
 	if (strcmp(w->name, "gc"))
@@ -360,6 +360,16 @@ int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *in
 	if (!h)
 		return xlat_fail(-ENOMEM, "out of memory");
 	int rc = heap_init(h, w);
+	if (rc == 0 && !count) {
+		info->blocks = h->blocks;
+		info->heap = h->heap;
+		info->bitmap = h->bitmap;
+		info->meta = h->meta;
+		info->stack = h->stack;
+		info->bitmap_bytes = h->bitmap_bytes;
+		free(h);
+		return 0;
+	}
 	if (rc == 0)
 		rc = heap_tally(h, w, NULL);
 	if (rc == 0) {
@@ -380,6 +390,16 @@ int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *in
 	}
 	free(h);
 	return rc;
+}
+
+int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *info)
+{
+	return gc_describe(w, info, true);
+}
+
+int xlat_workload_gc_layout(const struct xlat_workload *w, struct xlat_gc_info *info)
+{
+	return gc_describe(w, info, false);
 }
 
 static uint64_t gc_records(const struct xlat_workload *w)
