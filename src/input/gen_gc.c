@@ -307,7 +307,7 @@ static void tally_pass(const struct gc_heap *h, struct gc_tally *t, uint32_t *li
 }
 
 /* The numbers of the heap (objects, live ones, their bytes and references,
- * dead runs, bitmap words the sweep reads), the roots, the permutation and
+ * the free chunks and head writes of the sweep), the roots, the permutation and
  * the record counts of the three phases; with live_before non-NULL, the
  * live objects before each block. One pass over every object. */
 static int heap_tally(struct gc_heap *h, const struct xlat_workload *w, uint32_t *live_before)
@@ -351,6 +351,8 @@ static int heap_tally(struct gc_heap *h, const struct xlat_workload *w, uint32_t
 	return 0;
 }
 
+/* The heap's figures into *info: the layout (no pass), and with count the
+ * numbers of a pass over every object. */
 static int gc_describe(const struct xlat_workload *w, struct xlat_gc_info *info, bool count)
 {
 	memset(info, 0, sizeof *info);
@@ -360,20 +362,17 @@ static int gc_describe(const struct xlat_workload *w, struct xlat_gc_info *info,
 	if (!h)
 		return xlat_fail(-ENOMEM, "out of memory");
 	int rc = heap_init(h, w);
-	if (rc == 0 && !count) {
+	if (rc == 0) {
 		info->blocks = h->blocks;
 		info->heap = h->heap;
 		info->bitmap = h->bitmap;
 		info->meta = h->meta;
 		info->stack = h->stack;
 		info->bitmap_bytes = h->bitmap_bytes;
-		free(h);
-		return 0;
 	}
-	if (rc == 0)
+	if (rc == 0 && count)
 		rc = heap_tally(h, w, NULL);
-	if (rc == 0) {
-		info->blocks = h->blocks;
+	if (rc == 0 && count) {
 		info->objects = h->objects;
 		info->live = h->live;
 		info->roots = h->roots;
@@ -381,11 +380,6 @@ static int gc_describe(const struct xlat_workload *w, struct xlat_gc_info *info,
 		info->live_refs = h->live_refs;
 		info->chunks = h->chunks;
 		memcpy(info->records, h->rec, sizeof h->rec);
-		info->heap = h->heap;
-		info->bitmap = h->bitmap;
-		info->meta = h->meta;
-		info->stack = h->stack;
-		info->bitmap_bytes = h->bitmap_bytes;
 		info->meta_bytes = GC_ROOTS_OFF + h->roots * 8;
 	}
 	free(h);
