@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "out.h"
+#include "params.h"
 #include "xlat/cpu.h"
 #include "xlat/parse.h"
 #include "xlat/sim.h"
@@ -204,58 +205,6 @@ static void progress_clear(void)
 	bar_shown = false;
 }
 
-/* ---- parameters ---------------------------------------------------------- */
-
-static int print_param(void *ctx, const char *key, const char *value, const char *source)
-{
-	struct out *o = ctx;
-	out_item_begin(o);
-	out_str(o, "key", key, NULL);
-	out_str(o, "value", value, NULL);
-	out_str(o, "source", source, NULL);
-	out_item_end(o);
-	return 0;
-}
-
-/* Text mode: "key=value[n]" three to a line, then each distinct source
- * once, numbered. */
-struct param_text {
-	unsigned col;
-	const char *src[128];
-	unsigned nsrc;
-	FILE *fp;
-};
-
-static int print_param_text(void *ctx, const char *key, const char *value, const char *source)
-{
-	struct param_text *pt = ctx;
-	unsigned n;
-	for (n = 0; n < pt->nsrc && strcmp(pt->src[n], source); n++)
-		;
-	if (n == pt->nsrc && pt->nsrc < 128)
-		pt->src[pt->nsrc++] = source;
-	char item[160];
-	snprintf(item, sizeof item, "%s=%s[%u]", key, value, n + 1);
-	fprintf(pt->fp, "%s%-34s", pt->col ? " " : "    ", item);
-	if (++pt->col == 3) {
-		fputc('\n', pt->fp);
-		pt->col = 0;
-	}
-	return 0;
-}
-
-static void print_params_text(FILE *fp, const struct machine_config *mc)
-{
-	struct param_text pt = { .fp = fp };
-	fprintf(fp, "machine, hardware and cost-model parameters (key=value[source])\n");
-	machine_config_foreach(mc, print_param_text, &pt);
-	if (pt.col)
-		fputc('\n', fp);
-	fprintf(fp, "  sources:\n");
-	for (unsigned i = 0; i < pt.nsrc; i++)
-		fprintf(fp, "    [%u] %s\n", i + 1, pt.src[i]);
-}
-
 /* ---- the report ---------------------------------------------------------- */
 
 static double ratio(uint64_t a, uint64_t b)
@@ -332,13 +281,7 @@ static void report(struct out *o, const struct sim_config *cfg, struct xlat_sour
 		 out_fmt_ratio(c2, sizeof c2, ratio(machine_fault_exit_cycles(mr), acc)),
 		 r->warmup_records ? "" : " (no --warmup: first touches included)");
 
-	if (out_format(o) == OUT_TEXT) {
-		print_params_text(stdout, &cfg->machine);
-	} else {
-		out_list_begin(o, "params", NULL);
-		machine_config_foreach(&cfg->machine, print_param, o);
-		out_list_end(o);
-	}
+	cli_params(o, stdout, &cfg->machine);
 }
 
 /* ---- arguments ----------------------------------------------------------- */
@@ -353,25 +296,30 @@ static int parse_records(const char *opt, const char *arg, uint64_t *out)
 }
 
 /* The options that are spellings of a configuration key: --mode M is
- * --set mode=M. value NULL: the option's argument. */
-static const struct { int id; const char *key; const char *value; } flag_keys[] = {
-	{ O_MODE, "mode", NULL },
-	{ O_LEVELS, "levels", NULL },
-	{ O_PAGEPOL, "page_policy", NULL },
-	{ O_HOSTRAM, "host_ram", NULL },
-	{ O_GUESTRAM, "guest_ram", NULL },
-	{ O_HOSTLEVELS, "host_levels", NULL },
-	{ O_HOSTPOL, "host_page_policy", NULL },
-	{ O_NOPCID, "pcid", "0" },
-	{ O_EPTAD, "ept_ad", "1" },
-	{ O_NOUNSYNC, "unsync", "0" },
-	{ O_TLB, "tlb", NULL },
-	{ O_ITLB, "itlb", NULL },
-	{ O_PWC, "pwc.style", NULL },
-	{ O_NOFETCH, "fetch", "0" },
+ * --set mode=M. */
+static const int flag_ids[] = {
+	O_MODE, O_LEVELS, O_PAGEPOL, O_HOSTRAM, O_GUESTRAM, O_HOSTLEVELS, O_HOSTPOL, O_NOPCID,
+	O_EPTAD, O_NOUNSYNC, O_TLB, O_ITLB, O_PWC, O_NOFETCH,
+};
+static const struct cli_key_option flag_keys[] = {
+	{ "mode", "mode", NULL },
+	{ "levels", "levels", NULL },
+	{ "page-policy", "page_policy", NULL },
+	{ "host-ram", "host_ram", NULL },
+	{ "guest-ram", "guest_ram", NULL },
+	{ "host-levels", "host_levels", NULL },
+	{ "host-page-policy", "host_page_policy", NULL },
+	{ "no-pcid", "pcid", "0" },
+	{ "ept-ad", "ept_ad", "1" },
+	{ "no-unsync", "unsync", "0" },
+	{ "tlb", "tlb", NULL },
+	{ "itlb", "itlb", NULL },
+	{ "pwc", "pwc.style", NULL },
+	{ "no-fetch", "fetch", "0" },
 };
 
 #define NFLAGS (sizeof flag_keys / sizeof flag_keys[0])
+_Static_assert(sizeof flag_ids / sizeof flag_ids[0] == NFLAGS, "flag_ids and flag_keys pair up");
 
 /* Options that do not apply to what the command line asks for are refused
  * with the reason. 0 or the exit status. */
@@ -440,23 +388,13 @@ static int configure(struct sim_opts *so, struct machine_config *mc, struct cpu_
 	}
 	for (int i = 0; i < so->nsets; i++) {
 		const struct setting *st = &so->sets[i];
-		if (st->id == O_CPUPARAM) {
-			if (machine_config_set_spec(mc, st->arg))
-				return cli_fail(2, CMD, "--set %s: %s", st->arg, xlat_error());
-			continue;
-		}
-		for (size_t f = 0; f < NFLAGS; f++) {
-			const char *key = flag_keys[f].key;
-			if (flag_keys[f].id != st->id ||
-			    !machine_config_set(mc, key, flag_keys[f].value ? flag_keys[f].value : st->arg))
-				continue;
-			/* The option stands for its key: "--tlb: why", not "--tlb: tlb: why". */
-			const char *why = xlat_error();
-			size_t kl = strlen(key);
-			if (!strncmp(why, key, kl) && !strncmp(why + kl, ": ", 2))
-				why += kl + 2;
-			return cli_fail(2, CMD, "--%s: %s", opt_name(st->id), why);
-		}
+		const struct cli_key_option *opt = NULL;
+		for (size_t f = 0; f < NFLAGS; f++)
+			if (flag_ids[f] == st->id)
+				opt = &flag_keys[f];
+		int rc = cli_set_key(CMD, mc, opt, st->arg);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -480,7 +418,7 @@ int cmd_sim(int argc, char **argv)
 			so.given[c] = true;
 		bool sets_key = c == O_CPUPARAM;
 		for (size_t f = 0; f < NFLAGS; f++)
-			sets_key |= flag_keys[f].id == c;
+			sets_key |= flag_ids[f] == c;
 		if (sets_key) {
 			if (so.nsets == MAX_SETTINGS)
 				return cli_fail(2, CMD, "too many machine and CPU options (at most %d)", MAX_SETTINGS);
@@ -550,30 +488,16 @@ int cmd_sim(int argc, char **argv)
 		status = c;
 		goto out;
 	}
-	if (machine_config_check(&cfg.machine)) {
-		/* Name the option where one sets the key the library names. */
-		const char *why = xlat_error();
-		for (size_t f = 0; f < NFLAGS; f++) {
-			size_t kl = strlen(flag_keys[f].key);
-			if (so.given[flag_keys[f].id] && !strncmp(why, flag_keys[f].key, kl) &&
-			    !strncmp(why + kl, ": ", 2)) {
-				status = cli_fail(2, CMD, "--%s: %s", opt_name(flag_keys[f].id), why + kl + 2);
-				goto out;
-			}
-		}
-		status = cli_fail(2, CMD, "%s", why);
+	bool given[NFLAGS];
+	for (size_t f = 0; f < NFLAGS; f++)
+		given[f] = so.given[flag_ids[f]];
+	if ((status = cli_check_keys(CMD, &cfg.machine, flag_keys, NFLAGS, given)))
 		goto out;
-	}
 	if (listing) {
 		struct out *o = out_begin(so.out, stdout);
-		if (so.out == OUT_TEXT) {
-			print_params_text(stdout, &cfg.machine);
-		} else {
+		if (so.out != OUT_TEXT)
 			out_str(o, "cpu", cfg.machine.cpu.name, NULL);
-			out_list_begin(o, "params", NULL);
-			machine_config_foreach(&cfg.machine, print_param, o);
-			out_list_end(o);
-		}
+		cli_params(o, stdout, &cfg.machine);
 		out_end(o);
 		status = 0;
 		goto out;

@@ -86,6 +86,10 @@ int machine_config_get(const struct machine_config *c, const char *key, char *bu
  * address widths, ...). 0 or -EINVAL with xlat_error(). */
 int machine_config_check(const struct machine_config *c);
 
+/* Forgets that keys were set which do not apply to the current mode (so
+ * that a native twin of a VM's configuration passes the check). */
+void machine_config_drop_inapplicable(struct machine_config *c);
+
 /* Every parameter that applies to this configuration, in a fixed order:
  * key, value (accepted back by machine_config_set) and source (the
  * citation, "default", or "set" when the user chose it). fn returns

@@ -26,6 +26,15 @@
  *   procs=N       forkbench: child address spaces, 1..65534  (default 4)
  *   slots=N       mmapbench: regions cycled through          (default 1)
  *   huge=0|1      mmapbench, forkbench: maps are XLAT_ACC_HUGE (default 0)
+ *   obj=BYTES     gc: mean object size, 24..2048                (default 80)
+ *   live=F        gc: fraction of objects live, (0, 1]          (default 0.5)
+ *   ptrs=F        gc: pointer density, the fraction of an object's
+ *                 fields that are references, [0, 1]            (default 0.25)
+ *   roots=F       gc: fraction of live objects that are roots, (0, 1]
+ *                                                               (default 0.001)
+ *   marks=bitmap|header  gc: where mark bits live              (default bitmap)
+ *   phase=P       gc: what the stream holds: all (fill+mark+sweep), or
+ *                 phases joined by '+': fill, mark, sweep     (default all)
  *
  * A key a generator does not use is an error, so typos don't pass silently.
  *
@@ -56,6 +65,13 @@
  *             [base, base + size); then each round, for each child asid
  *             1..procs: EV_SWITCH, EV_MAP, touch every page, EV_UNMAP; then
  *             EV_SWITCH back to 0 and touch every page again
+ *   gc        a managed heap and one mark-sweep collection of it: fill
+ *             (allocation's first touch of each page, at its first header;
+ *             the side bitmap, roots and free-list heads written), mark (from the roots, through the object
+ *             graph, with a mark stack), sweep (a linear scan of every
+ *             header, runs of dead objects linked into free lists). The heap is
+ *             regenerated from the seed, never stored; docs/gc.md has the
+ *             model. count, write and access are not used.
  * For mmapbench and forkbench, count is a budget: the stream holds as many
  * whole rounds as fit in it (at least one), so a stream never ends with a
  * region still mapped by an unfinished round. Event sizes are in pages
@@ -85,7 +101,20 @@ struct xlat_workload {
 	uint32_t procs;
 	uint32_t slots;
 	bool huge;
+	/* gc */
+	uint64_t obj;       /* bytes: mean object size */
+	double live;        /* (0, 1] */
+	double ptrs;        /* [0, 1] */
+	double roots;       /* (0, 1] */
+	uint8_t marks;      /* XLAT_GC_MARKS_* */
+	uint8_t phases;     /* XLAT_GC_FILL | XLAT_GC_MARK | XLAT_GC_SWEEP */
 };
+
+enum { XLAT_GC_MARKS_BITMAP = 0, XLAT_GC_MARKS_HEADER = 1 };
+#define XLAT_GC_FILL  1u
+#define XLAT_GC_MARK  2u
+#define XLAT_GC_SWEEP 4u
+#define XLAT_GC_ALL   (XLAT_GC_FILL | XLAT_GC_MARK | XLAT_GC_SWEEP)
 
 /* Number of generators, and the i-th one's name and one-line summary. */
 size_t xlat_workload_count(void);
@@ -111,6 +140,27 @@ uint64_t xlat_workload_records(const struct xlat_workload *w);
 int xlat_workload_open(struct xlat_source **out, const struct xlat_workload *w);
 /* xlat_workload_init + xlat_workload_parse + xlat_workload_open. */
 int xlat_workload_open_str(struct xlat_source **out, const char *name, const char *opts);
+
+/* What a gc workload's heap holds and where its regions are, as its options
+ * make it. Regenerates every block's layout: O(objects) time, no memory.
+ * 0 or -errno (not a gc workload, bad parameters). */
+struct xlat_gc_info {
+	uint64_t blocks;         /* 4 KiB blocks = heap pages */
+	uint64_t objects;
+	uint64_t live;           /* objects reachable from the roots */
+	uint64_t roots;
+	uint64_t live_bytes;
+	uint64_t live_refs;      /* reference fields of live objects */
+	uint64_t chunks;         /* free chunks the sweep makes (runs of dead objects) */
+	uint64_t records[3];     /* fill, mark, sweep */
+	xlat_va heap, bitmap, meta, stack;   /* region starts (bitmap 0 if none) */
+	uint64_t bitmap_bytes;
+	uint64_t meta_bytes;     /* free-list heads + the roots array */
+};
+int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *info);
+/* Only what needs no pass over the heap: checks the parameters and fills
+ * blocks, the region starts and bitmap_bytes (the rest 0). O(1). */
+int xlat_workload_gc_layout(const struct xlat_workload *w, struct xlat_gc_info *info);
 
 XLAT_API_END
 

@@ -106,6 +106,8 @@ enum {
 	K_SIZE = 1u << 0, K_COUNT = 1u << 1, K_SEED = 1u << 2, K_WRITE = 1u << 3,
 	K_BASE = 1u << 4, K_STRIDE = 1u << 5, K_ACCESS = 1u << 6, K_ALPHA = 1u << 7,
 	K_UNIT = 1u << 8, K_PROCS = 1u << 9, K_SLOTS = 1u << 10, K_HUGE = 1u << 11,
+	K_OBJ = 1u << 12, K_LIVE = 1u << 13, K_PTRS = 1u << 14, K_ROOTS = 1u << 15,
+	K_MARKS = 1u << 16, K_PHASE = 1u << 17,
 };
 #define K_COMMON (K_SIZE | K_COUNT | K_SEED | K_WRITE | K_BASE | K_ACCESS)
 
@@ -114,7 +116,7 @@ struct gen {
 	const struct gen_def *def;
 	struct xlat_workload w;
 	uint64_t i;             /* records emitted */
-	uint64_t total;         /* records to emit */
+	uint64_t total;         /* records to emit (setup may set it, else records()) */
 	struct rng rng;
 	uint64_t wthresh;       /* a data access is a write if rng < wthresh ... */
 	bool wall;              /* ... or always, if write == 1 */
@@ -130,6 +132,8 @@ struct gen {
 		uint64_t pages;
 		bool code;
 	} reg[SPARSE_REGIONS];  /* sparse */
+	void *priv;             /* a generator's own state (gc), set by setup ... */
+	void (*priv_free)(void *priv);   /* ... which sets this to free it */
 };
 
 /* A data access's kind, by the write fraction. */
@@ -153,6 +157,10 @@ static inline void gen_put(struct xlat_access *a, xlat_va va, uint32_t size, uin
 }
 
 extern const struct gen_def gen_seq, gen_stride, gen_random, gen_zipf, gen_chase, gen_sparse;
-extern const struct gen_def gen_mmapbench, gen_forkbench;
+extern const struct gen_def gen_mmapbench, gen_forkbench, gen_gc;
+
+/* gc's phase option: "all" or names joined by '+' <-> XLAT_GC_* bits. */
+int gen_gc_phases_parse(const char *s, uint8_t *phases);
+void gen_gc_phases_format(uint8_t phases, char *buf, size_t len);
 
 #endif

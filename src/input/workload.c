@@ -13,7 +13,7 @@
 
 static const struct gen_def *const gens[] = {
 	&gen_seq, &gen_stride, &gen_random, &gen_zipf, &gen_chase, &gen_sparse,
-	&gen_mmapbench, &gen_forkbench,
+	&gen_mmapbench, &gen_forkbench, &gen_gc,
 };
 #define NGENS (sizeof gens / sizeof gens[0])
 
@@ -47,6 +47,8 @@ static const struct {
 	{ "size", K_SIZE }, { "count", K_COUNT }, { "seed", K_SEED }, { "write", K_WRITE },
 	{ "base", K_BASE }, { "stride", K_STRIDE }, { "access", K_ACCESS }, { "alpha", K_ALPHA },
 	{ "unit", K_UNIT }, { "procs", K_PROCS }, { "slots", K_SLOTS }, { "huge", K_HUGE },
+	{ "obj", K_OBJ }, { "live", K_LIVE }, { "ptrs", K_PTRS }, { "roots", K_ROOTS },
+	{ "marks", K_MARKS }, { "phase", K_PHASE },
 };
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -111,7 +113,7 @@ int xlat_workload_set(struct xlat_workload *w, const char *key, const char *valu
 	for (size_t i = 0; i < NKEYS; i++)
 		if (!strcmp(keys[i].key, key))
 			bit = keys[i].bit;
-	char list[160];
+	char list[200];
 	if (!(bit & g->keys))
 		return xlat_fail(-EINVAL, "workload %s: %s option '%s' (it takes: %s)", w->name,
 				 bit ? "no" : "unknown", key, key_list(g->keys, list, sizeof list));
@@ -175,8 +177,36 @@ int xlat_workload_set(struct xlat_workload *w, const char *key, const char *valu
 		else
 			w->alpha = d;
 		break;
+	case K_OBJ:
+		rc = parse_size(value, &v);
+		if (rc == 0 && (v < 24 || v > 2048))   /* prefixed below */
+			rc = xlat_fail(-EINVAL, "must be 24..2048 bytes, not '%s'", value);
+		if (rc == 0)
+			w->obj = v;
+		break;
+	case K_LIVE:
+	case K_PTRS:
+	case K_ROOTS:
+		/* live and roots need one object; a pointer density may be 0 */
+		if (parse_double(value, &d) < 0 || d < 0 || d > 1 || (bit != K_PTRS && d == 0))
+			rc = xlat_fail(-EINVAL, "workload %s: %s must be a fraction %s, not '%s'", w->name, key,
+				       bit == K_PTRS ? "0..1" : "in (0, 1]", value);
+		else
+			*(bit == K_LIVE ? &w->live : bit == K_PTRS ? &w->ptrs : &w->roots) = d;
+		break;
+	case K_MARKS:
+		if (!strcmp(value, "bitmap") || !strcmp(value, "header"))
+			w->marks = value[0] == 'h' ? XLAT_GC_MARKS_HEADER : XLAT_GC_MARKS_BITMAP;
+		else
+			rc = xlat_fail(-EINVAL, "workload %s: marks must be bitmap or header, not '%s'", w->name, value);
+		break;
+	case K_PHASE:
+		if (gen_gc_phases_parse(value, &w->phases))
+			rc = xlat_fail(-EINVAL, "workload %s: phase must be all or fill, mark, sweep joined by '+', not '%s'",
+				       w->name, value);
+		break;
 	}
-	if (rc < 0 && bit & (K_SIZE | K_COUNT | K_SEED | K_BASE | K_STRIDE | K_UNIT)) {
+	if (rc < 0 && bit & (K_SIZE | K_COUNT | K_SEED | K_BASE | K_STRIDE | K_UNIT | K_OBJ)) {
 		char msg[256];
 		snprintf(msg, sizeof msg, "%s", xlat_error());
 		return xlat_fail(rc, "workload %s: %s: %s", w->name, key, msg);
@@ -247,6 +277,12 @@ int xlat_workload_format(const struct xlat_workload *w, char *buf, size_t len)
 		case K_PROCS: ADD("%u", w->procs); break;
 		case K_SLOTS: ADD("%u", w->slots); break;
 		case K_HUGE: ADD("%d", w->huge ? 1 : 0); break;
+		case K_OBJ: ADD("%llu", (unsigned long long)w->obj); break;
+		case K_LIVE: ADD("%g", w->live); break;
+		case K_PTRS: ADD("%g", w->ptrs); break;
+		case K_ROOTS: ADD("%g", w->roots); break;
+		case K_MARKS: ADD("%s", w->marks == XLAT_GC_MARKS_HEADER ? "header" : "bitmap"); break;
+		case K_PHASE: gen_gc_phases_format(w->phases, s, sizeof s); ADD("%s", s); break;
 		}
 	}
 #undef ADD
@@ -282,8 +318,16 @@ static void gen_progress(const struct xlat_source *s, uint64_t *done, uint64_t *
 	*total = g->total;
 }
 
+static void gen_free(struct xlat_source *s)
+{
+	struct gen *g = (struct gen *)s;
+	if (g->priv_free)
+		g->priv_free(g->priv);
+}
+
 static const struct source_ops gen_ops = {
 	.next = gen_next,
+	.free = gen_free,
 	.progress = gen_progress,
 };
 
@@ -335,7 +379,8 @@ int xlat_workload_open(struct xlat_source **out, const struct xlat_workload *w)
 		source_free(&g->base);
 		return rc;
 	}
-	g->total = xlat_workload_records(w);
+	if (!g->total)   /* setup may have counted them already (gc) */
+		g->total = xlat_workload_records(w);
 	g->base.records = (int64_t)(g->total > INT64_MAX ? INT64_MAX : g->total);
 	char opts[512];
 	xlat_workload_format(&g->w, opts, sizeof opts);

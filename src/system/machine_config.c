@@ -377,6 +377,15 @@ int machine_config_foreach_key(machine_key_fn fn, void *ctx)
 	return 0;
 }
 
+void machine_config_drop_inapplicable(struct machine_config *c)
+{
+	for (unsigned i = 0; i < NKEYS; i++)
+		if (!(mkeys[i].modes & (1u << c->mode)))
+			c->set &= ~(1ULL << i);
+	if (!c->fetch)
+		c->set &= ~(1ULL << (find_key("itlb") - mkeys));
+}
+
 int machine_config_check(const struct machine_config *c)
 {
 	int rc = cpu_check(&c->cpu);
