@@ -1,0 +1,389 @@
+/* The secure monitor: ownership records and the calls that change them,
+ * the hypervisor's view under each model, the checks' reads, and the
+ * reference counts of secure walks caches off (docs/tee.md). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tee_rig.h"
+
+static const enum tee_model all_models[] = { TEE_FOLD, TEE_STAGE3, TEE_RMP, TEE_GPT, TEE_TDX };
+
+static void test_model_names(void **state)
+{
+	enum tee_model m;
+
+	(void)state;
+	for (unsigned i = 0; i < TEE_MODEL_COUNT; i++) {
+		assert_int_equal(tee_model_parse(tee_model_name((enum tee_model)i), &m), 0);
+		assert_int_equal(m, i);
+	}
+	assert_int_equal(tee_model_parse("sgx", &m), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "sgx"));
+}
+
+static void test_bad_configs(void **state)
+{
+	struct tee_config tc;
+
+	(void)state;
+	tee_config_init(&tc, TEE_FOLD);
+	tc.host_levels = 5;   /* 6 levels: no format has them */
+	assert_null(tee_create(&tc));
+	assert_non_null(strstr(xlat_error(), "fold"));
+	tee_config_init(&tc, TEE_STAGE3);
+	tc.monitor_levels = 3;
+	assert_null(tee_create(&tc));
+	tee_config_init(&tc, TEE_RMP);
+	tc.pa_bits = 60;
+	assert_null(tee_create(&tc));
+	tee_config_init(&tc, TEE_TDX);
+	tc.hv_bytes = (1ULL << 46) - (1ULL << 30);   /* leaves the monitor less than a quarter */
+	assert_null(tee_create(&tc));
+	tc.hv_bytes = 12345;
+	assert_null(tee_create(&tc));
+}
+
+/* The records follow every call, in every model; a released frame comes
+ * back scrubbed and free. */
+static void test_record_life(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < 5; k++) {
+		struct rig r;
+		struct tee_record rec;
+		uint64_t gpa, hpa, back;
+		uint8_t buf[64];
+
+		assert_int_equal(rig_up(&r, all_models[k]), 0);
+		gpa = rig_guest_page(&r, 0, 0x400000, 0xa5);
+		assert_true(gpa != 0);
+		hpa = rig_hpa(&r, 0, gpa);
+		assert_true(hpa != 0);
+		assert_int_equal(tee_record(r.t, hpa >> 12, &rec), 0);
+		assert_int_equal(rec.state, TEE_VALIDATED);
+		assert_int_equal(rec.owner, tee_vm_id(r.vm[0].v));
+		assert_int_equal(rec.gpa, gpa);
+		assert_false(rec.poisoned);
+		/* The frame holds the guest's bytes (the monitor sees them). */
+		assert_int_equal(tee_monitor_read(r.t, hpa + 64, buf, sizeof buf), 0);
+		assert_int_equal(buf[0], 0xa5 ^ 1);
+		assert_int_equal(buf[1], 0xa5);
+
+		assert_int_equal(tee_release(r.vm[0].v, gpa, &back), 0);
+		assert_int_equal(back, hpa);
+		assert_int_equal(tee_record(r.t, hpa >> 12, &rec), 0);
+		assert_int_equal(rec.state, TEE_FREE);
+		assert_int_equal(rec.owner, 0);
+		/* Scrubbed: the hypervisor reads zeros, in every model. */
+		assert_int_equal(phys_read(tee_host_space(r.t), hpa, buf, sizeof buf), 0);
+		for (unsigned i = 0; i < sizeof buf; i++)
+			assert_int_equal(buf[i], 0);
+		assert_true(tee_get_stats(r.t)->scrubbed >= 1);
+		/* Monitor memory is the monitor's. */
+		assert_int_equal(tee_record(r.t, (1ULL << 45) >> 12, &rec), 0);
+		assert_int_equal(rec.state, TEE_MONITOR);
+		assert_int_equal(tee_record(r.t, 1ULL << 40, &rec), -EINVAL);
+		rig_down(&r);
+	}
+}
+
+/* The monitor refuses what would break one-frame-one-page. */
+static void test_monitor_refusals(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < 5; k++) {
+		struct rig r;
+		uint64_t gpa, hpa, pfn, before;
+		struct tee_vm *v;
+
+		assert_int_equal(rig_up(&r, all_models[k]), 0);
+		v = r.vm[0].v;
+		gpa = rig_guest_page(&r, 0, 0x400000, 0x11);
+		hpa = rig_hpa(&r, 0, gpa);
+		before = tee_get_stats(r.t)->refused;
+		/* A frame that is not free cannot be assigned or shared again. */
+		assert_int_equal(tee_assign(v, 0x20000000, hpa), -EBUSY);
+		assert_int_equal(tee_share(v, 0x20000000, hpa), -EBUSY);
+		assert_int_equal(phys_alloc(tee_host_space(r.t), 1, 1, &pfn), 0);
+		if (all_models[k] != TEE_RMP) {
+			/* A mapped GPA takes no second frame. */
+			assert_int_equal(tee_assign(v, gpa, pfn << 12), -EEXIST);
+			assert_int_equal(tee_share(v, gpa, pfn << 12), -EEXIST);
+		}
+		/* Monitor memory is not the hypervisor's to give. */
+		assert_int_equal(tee_assign(v, 0x20000000, 1ULL << 45), -EINVAL);
+		/* Nothing to release there. */
+		assert_int_equal(tee_release(v, 0x30000000, NULL), -ENOENT);
+		assert_true(tee_get_stats(r.t)->refused > before);
+		/* Validating twice, or what is not there, fails. */
+		assert_int_equal(tee_validate(v, gpa), -EALREADY);
+		assert_int_equal(tee_validate(v, 0x30000000), -ENOENT);
+		rig_down(&r);
+	}
+}
+
+/* What the hypervisor sees when it reads a guest frame, per model. */
+static void test_host_view(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < 5; k++) {
+		struct rig r;
+		uint64_t gpa, hpa, w = 0;
+		uint8_t plain[XLAT_PAGE_SIZE], seen[XLAT_PAGE_SIZE];
+		struct phys *h;
+		int rc;
+
+		assert_int_equal(rig_up(&r, all_models[k]), 0);
+		h = tee_host_space(r.t);
+		gpa = rig_guest_page(&r, 0, 0x400000, 0x3c);
+		hpa = rig_hpa(&r, 0, gpa);
+		assert_int_equal(tee_monitor_read(r.t, hpa, plain, sizeof plain), 0);
+		rc = phys_read(h, hpa, seen, sizeof seen);
+		switch (all_models[k]) {
+		case TEE_RMP:       /* ciphertext, every word of it */
+			assert_int_equal(rc, 0);
+			for (unsigned i = 0; i < sizeof seen; i += 8)
+				assert_memory_not_equal(seen + i, plain + i, 8);
+			assert_true(tee_get_stats(r.t)->host_ciphertext > 0);
+			break;
+		case TEE_TDX:       /* zeros */
+			assert_int_equal(rc, 0);
+			for (unsigned i = 0; i < sizeof seen; i++)
+				assert_int_equal(seen[i], 0);
+			assert_true(tee_get_stats(r.t)->host_zeros > 0);
+			break;
+		default:            /* a fault */
+			assert_int_equal(rc, -EACCES);
+			assert_true(tee_get_stats(r.t)->host_denied > 0);
+		}
+		/* Its own memory is its own; monitor memory never is. */
+		assert_int_equal(phys_write64(h, 0x10000, 42), 0);
+		assert_int_equal(phys_read64(h, 0x10000, &w), 0);
+		assert_int_equal(w, 42);
+		assert_int_equal(phys_read64(h, 1ULL << 45, &w), -EACCES);
+		assert_int_equal(phys_read64(h, tee_record_addr(r.t, 0), &w), -EACCES);
+		rig_down(&r);
+	}
+}
+
+/* Shared pages are accessible to both sides. */
+static void test_shared_page(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < 5; k++) {
+		struct rig r;
+		struct tee_vm *v;
+		struct phys *g, *h;
+		struct tee_record rec;
+		const uint64_t gpa = 0x8000000;
+		uint64_t w = 0, hpa;
+
+		assert_int_equal(rig_up(&r, all_models[k]), 0);
+		v = r.vm[0].v;
+		g = tee_vm_gpa_space(v);
+		h = tee_host_space(r.t);
+		assert_int_equal(tee_guest_share(v, gpa), 0);
+		assert_true(tee_guest_is_shared(v, gpa));
+		assert_int_equal(phys_write64(g, gpa + 8, 0x1234), 0);   /* backs it, shared */
+		hpa = rig_hpa(&r, 0, gpa);
+		assert_true(hpa != 0);
+		assert_int_equal(tee_record(r.t, hpa >> 12, &rec), 0);
+		assert_int_equal(rec.state, TEE_SHARED);
+		assert_int_equal(rec.owner, tee_vm_id(v));
+		assert_int_equal(phys_read64(h, hpa + 8, &w), 0);
+		assert_int_equal(w, 0x1234);
+		assert_int_equal(phys_write64(h, hpa + 16, 0x5678), 0);
+		assert_int_equal(phys_read64(g, gpa + 16, &w), 0);
+		assert_int_equal(w, 0x5678);
+		/* A private page turned shared goes back scrubbed first. */
+		uint64_t priv = rig_guest_page(&r, 0, 0x400000, 0x77);
+		uint64_t phpa = rig_hpa(&r, 0, priv);
+		assert_int_equal(tee_guest_share(v, priv), 0);
+		assert_int_equal(tee_record(r.t, phpa >> 12, &rec), 0);
+		assert_int_equal(rec.state, TEE_FREE);
+		rig_down(&r);
+	}
+}
+
+/* The rmp check: one RMP entry per guest-physical translation, and the
+ * verdicts in the order of the hardware's checks. */
+static void test_rmp_check(void **state)
+{
+	struct rig r;
+	struct tee_ref refs[TEE_CHECK_MAX_REFS];
+	unsigned n;
+	uint64_t gpa, hpa, pfn;
+	struct tee_access a = { .site = TEE_SITE_GPA };
+
+	(void)state;
+	assert_int_equal(rig_up(&r, TEE_RMP), 0);
+	assert_int_equal(rig_vm_up(&r, 1), 0);
+	gpa = rig_guest_page(&r, 0, 0x400000, 1);
+	hpa = rig_hpa(&r, 0, gpa);
+	a.pa = hpa + 0x10;
+	a.gpa = gpa + 0x10;
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, false, refs, &n), TEE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(refs[0].kind, TEE_REF_RMP);
+	assert_int_equal(refs[0].pa, tee_record_addr(r.t, hpa >> 12));
+	/* Wrong GPA, wrong VM: RMP violations. */
+	a.gpa = gpa + XLAT_PAGE_SIZE;
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, false, refs, &n), TEE_FAULT_RMP);
+	a.gpa = gpa;
+	assert_int_equal(tee_check(r.t, r.vm[1].v, &a, false, refs, &n), TEE_FAULT_RMP);
+	/* A physical access that is no translation's end is not checked. */
+	a.site = TEE_SITE_PHYS;
+	assert_int_equal(tee_check(r.t, r.vm[1].v, &a, false, refs, &n), TEE_OK);
+	assert_int_equal(n, 0);
+	a.site = TEE_SITE_GPA;
+	/* Assigned but not validated: #VC. */
+	assert_int_equal(phys_alloc(tee_host_space(r.t), 1, 1, &pfn), 0);
+	assert_int_equal(tee_assign(r.vm[0].v, 0x30000000, pfn << 12), 0);
+	a.pa = pfn << 12;
+	a.gpa = 0x30000000;
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, false, refs, &n), TEE_FAULT_NOT_VALIDATED);
+	/* The hypervisor: reads pass (ciphertext), writes fault. */
+	a.pa = hpa;
+	assert_int_equal(tee_check(r.t, NULL, &a, false, refs, &n), TEE_OK);
+	a.write = true;
+	assert_int_equal(tee_check(r.t, NULL, &a, false, refs, &n), TEE_FAULT_RMP);
+	assert_int_equal(tee_get_stats(r.t)->check_faults[TEE_FAULT_RMP], 3);
+	rig_down(&r);
+}
+
+/* The gpt check reads one descriptor in a block region, two in a
+ * shattered one, none when its cache holds them. */
+static void test_gpt_check(void **state)
+{
+	struct rig r;
+	struct tee_ref refs[TEE_CHECK_MAX_REFS];
+	unsigned n;
+	uint64_t gpa, hpa;
+	struct tee_access a = { .site = TEE_SITE_PHYS };
+
+	(void)state;
+	assert_int_equal(rig_up(&r, TEE_GPT), 0);
+	gpa = rig_guest_page(&r, 0, 0x400000, 2);
+	hpa = rig_hpa(&r, 0, gpa);
+	a.pa = hpa;
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, false, refs, &n), TEE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(refs[0].kind, TEE_REF_GPT_L0);
+	assert_int_equal(refs[1].kind, TEE_REF_GPT_L1);
+	assert_int_equal((refs[1].val >> (4 * ((hpa >> 12) & 15))) & 15, 0xb);   /* GPI_REALM */
+	/* The normal world may not touch a realm granule. */
+	assert_int_equal(tee_check(r.t, NULL, &a, false, refs, &n), TEE_FAULT_GPF);
+	/* A region no granule of which changed PAS is one block descriptor. */
+	a.pa = 40ULL << 30;
+	assert_int_equal(tee_check(r.t, NULL, &a, false, refs, &n), TEE_OK);
+	assert_int_equal(n, 1);
+	/* Monitor memory is root: nobody else's. */
+	a.pa = (1ULL << 45) + (5ULL << 30);
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, false, refs, &n), TEE_FAULT_GPF);
+	/* The cache: a second check of the granule reads nothing. */
+	a.pa = hpa;
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, true, refs, &n), TEE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, true, refs, &n), TEE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(tee_get_stats(r.t)->gpt_cache_hits, 2);
+	tee_flush_caches(r.t);
+	assert_int_equal(tee_check(r.t, r.vm[0].v, &a, true, refs, &n), TEE_OK);
+	assert_int_equal(n, 2);
+	rig_down(&r);
+}
+
+/* One walk of the chain the hardware walks, caches off: the reference
+ * count and the machine address it ends at. */
+static void walk_count(enum tee_model model, unsigned gl, unsigned hl, unsigned ml, unsigned want)
+{
+	struct rig r;
+	struct walk_chain c;
+	struct walk_result res = { 0 };
+	struct walk_req req = { .va = 0x7f0000123000ULL + 0x45, .kind = XLAT_READ };
+	uint64_t gpa, hpa;
+
+	assert_int_equal(rig_up_levels(&r, model, gl, hl, ml), 0);
+	assert_int_equal(rig_vm_up(&r, 0), 0);
+	gpa = rig_guest_page(&r, 0, xlat_align_down(req.va, XLAT_PAGE_SIZE), 9);
+	assert_true(gpa != 0);
+	hpa = rig_hpa(&r, 0, gpa);
+	rig_chain(&r, 0, &c);
+	assert_int_equal(walk_translate(&c, &req, &res), 0);
+	assert_int_equal(res.fault.kind, WALK_OK);
+	assert_int_equal(res.pa, hpa + 0x45);
+	if (res.refs != want)
+		fail_msg("%s %u+%u(+%u): %u refs, want %u", tee_model_name(model), gl, hl, ml, res.refs, want);
+	rig_down(&r);
+}
+
+static void test_walk_counts(void **state)
+{
+	(void)state;
+	/* fold: the monitor's level on top of a 4-level host: (g+1)(4+2)-1. */
+	walk_count(TEE_FOLD, 4, 4, 4, 29);
+	walk_count(TEE_FOLD, 5, 4, 4, 35);
+	/* stage3: (g+1)(h+1)(m+1)-1. */
+	walk_count(TEE_STAGE3, 4, 4, 4, 124);
+	walk_count(TEE_STAGE3, 5, 4, 4, 149);
+	walk_count(TEE_STAGE3, 4, 5, 4, 149);
+	walk_count(TEE_STAGE3, 4, 4, 5, 149);
+	walk_count(TEE_STAGE3, 5, 5, 5, 215);
+	/* tdx: the secure EPT is the host dimension: (g+1)(h+1)-1. */
+	walk_count(TEE_TDX, 4, 4, 4, 24);
+	walk_count(TEE_TDX, 4, 5, 4, 29);
+	walk_count(TEE_TDX, 5, 5, 4, 35);
+}
+
+/* The monitor's tables are in monitor memory; under stage3 the VM's third
+ * stage maps exactly what its walks need. */
+static void test_monitor_tables(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < 5; k++) {
+		struct rig r;
+		struct pt *host, *s3;
+
+		assert_int_equal(rig_up(&r, all_models[k]), 0);
+		host = tee_vm_host_table(r.vm[0].v);
+		s3 = tee_vm_stage3(r.vm[0].v);
+		if (all_models[k] == TEE_RMP)
+			assert_true(host->root < (1ULL << 45));     /* the hypervisor's NPT */
+		else
+			assert_true(host->root >= (1ULL << 45));    /* the monitor's */
+		if (all_models[k] == TEE_FOLD)
+			assert_int_equal(host->fmt->levels, 5);
+		assert_true((s3 != NULL) == (all_models[k] == TEE_STAGE3));
+		if (s3) {
+			uint64_t gpa = rig_guest_page(&r, 0, 0x400000, 3);
+			assert_true(s3->root >= (1ULL << 45));
+			assert_true(pt_range_mapped(s3, host->root, host->root + 4096));
+			assert_true(pt_range_mapped(s3, rig_hpa(&r, 0, gpa), rig_hpa(&r, 0, gpa) + 4096));
+			assert_false(pt_range_mapped(s3, 0x10000, 0x11000));
+		}
+		rig_down(&r);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_model_names),
+		cmocka_unit_test(test_bad_configs),
+		cmocka_unit_test(test_record_life),
+		cmocka_unit_test(test_monitor_refusals),
+		cmocka_unit_test(test_host_view),
+		cmocka_unit_test(test_shared_page),
+		cmocka_unit_test(test_rmp_check),
+		cmocka_unit_test(test_gpt_check),
+		cmocka_unit_test(test_walk_counts),
+		cmocka_unit_test(test_monitor_tables),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
