@@ -171,6 +171,13 @@ struct phys *tee_vm_gpa_space(struct tee_vm *v);
 int tee_assign(struct tee_vm *v, uint64_t gpa, uint64_t hpa);
 int tee_release(struct tee_vm *v, uint64_t gpa, uint64_t *hpa);
 int tee_share(struct tee_vm *v, uint64_t gpa, uint64_t hpa);
+/* Moves v's private page at gpa to free frame new_hpa, contents and record
+ * (still validated: the guest sees nothing), the old frame coming back to
+ * the hypervisor scrubbed, in *old_hpa if not NULL (TDH.MEM.PAGE.RELOCATE;
+ * SEV firmware's SNP_PAGE_MOVE). Mediated models remap the host dimension
+ * and flush; under rmp the hypervisor updates its NPT itself. -EBUSY if
+ * new_hpa is not free, -ENOENT if gpa holds no private page of v's. */
+int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old_hpa);
 
 /* Guest calls.
  *

@@ -826,6 +826,50 @@ int tee_release(struct tee_vm *v, uint64_t gpa, uint64_t *hpa)
 	return 0;
 }
 
+int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old_hpa)
+{
+	struct tee *t = v->t;
+	uint64_t npfn = new_hpa >> XLAT_PAGE_SHIFT, opfn, h, w0, w1, val;
+	int rc = check_args(v, "tee_relocate", gpa, new_hpa, true);
+
+	if (rc)
+		return rc;
+	if ((rc = rec_read(t, npfn, &w0, &w1)))
+		return rc;
+	if ((w0 & REC_ASSIGNED) || (w1 & REC1_SHARED))
+		return REFUSE(t, -EBUSY, "tee_relocate: frame %#llx is not free (GPA %#llx stays)",
+			      (unsigned long long)new_hpa, (unsigned long long)gpa);
+	if (host_lookup(v, gpa, &h) || !tee_map_get(&v->owned, h >> XLAT_PAGE_SHIFT, &val) || val != gpa)
+		return REFUSE(t, -ENOENT, "tee_relocate: no private page of VM %u is mapped at %#llx",
+			      v->id, (unsigned long long)gpa);
+	opfn = h >> XLAT_PAGE_SHIFT;
+	if ((rc = rec_read(t, opfn, &w0, &w1)))
+		return rc;
+	/* The monitor copies the page (re-encrypting it for the new address
+	 * on hardware); the record moves with it. */
+	const uint8_t *src = phys_frame(t->mem, opfn, false);
+	uint8_t *dst = phys_frame(t->mem, npfn, true);
+	if (!src || !dst)
+		return -ENOMEM;
+	memcpy(dst, src, XLAT_PAGE_SIZE);
+	if (t->cfg.model == TEE_GPT && (rc = gpt_set(t, npfn, GPT_GPI_REALM)))
+		return rc;
+	if ((rc = rec_write(t, npfn, w0, w1 & ~REC1_POISON)) || (rc = tee_map_put(&v->owned, npfn, gpa)))
+		return rc;
+	if (tee_mediated(t)) {
+		if ((rc = pt_unmap(&v->own, gpa, XLAT_PAGE_SIZE)) ||
+		    (rc = pt_map(&v->own, gpa, new_hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
+		    (rc = cover_tables(v, gpa)) || (rc = s3_unmap(v, h)) || (rc = s3_map(v, new_hpa)))
+			return rc;
+	}
+	flush(v);
+	if ((rc = frame_leave(v, opfn, false)))
+		return rc;
+	if (old_hpa)
+		*old_hpa = opfn << XLAT_PAGE_SHIFT;
+	return 0;
+}
+
 /* ---- guest calls --------------------------------------------------------------------- */
 
 int tee_validate(struct tee_vm *v, uint64_t gpa)
