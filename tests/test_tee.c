@@ -371,6 +371,107 @@ static void test_monitor_tables(void **state)
 	}
 }
 
+/* Migration through the monitors: genuine pages move; a tampered, replayed
+ * or withheld page, or a forged token, is refused. */
+static void test_migration(void **state)
+{
+	(void)state;
+	for (unsigned k = 0; k < 5; k++) {
+		struct rig src, dst;
+		struct tee_mig *ex, *im;
+		struct tee_mig_token tok;
+		struct tee_blob *b1 = malloc(sizeof *b1), *b2 = malloc(sizeof *b2), *b3 = malloc(sizeof *b3);
+		uint8_t plain[XLAT_PAGE_SIZE], got[XLAT_PAGE_SIZE];
+		uint64_t g1, g2, pfn[4], old;
+		struct phys *dh;
+		enum tee_model m = all_models[k];
+
+		assert_non_null(b1);
+		assert_non_null(b2);
+		assert_non_null(b3);
+		assert_int_equal(rig_up(&src, m), 0);
+		assert_int_equal(rig_up_levels(&dst, m, 4, 4, 4), 0);
+		/* The destination VM, without a guest page table: it comes in
+		 * the guest's memory. */
+		struct tee_vm_config vc = { .guest_pa_bits = RIG_GUEST_BITS, .guest_ram = RIG_GUEST_RAM,
+					    .hv = { rig_back, rig_flush, &dst } };
+		if (m == TEE_RMP) {
+			assert_int_equal(pt_init(&dst.vm[0].npt, tee_host_space(dst.t), &fmt_ept_4, 46), 0);
+			dst.vm[0].npt_up = true;
+			vc.npt = &dst.vm[0].npt;
+		}
+		dst.vm[0].v = tee_vm_create(dst.t, &vc);
+		assert_non_null(dst.vm[0].v);
+		dh = tee_host_space(dst.t);
+
+		g1 = rig_guest_page(&src, 0, 0x400000, 0x61);
+		g2 = rig_guest_page(&src, 0, 0x401000, 0x62);
+		ex = tee_mig_export_begin(src.vm[0].v, 0xfeed);
+		im = tee_mig_import_begin(dst.vm[0].v, 0xfeed);
+		assert_non_null(ex);
+		assert_non_null(im);
+		assert_int_equal(tee_mig_export(ex, g1, b1), 0);
+		assert_int_equal(tee_mig_export(ex, 0x3000000, b3), -ENOENT);   /* nothing there */
+		/* The hypervisor carries ciphertext. */
+		assert_int_equal(tee_monitor_read(src.t, rig_hpa(&src, 0, g1), plain, sizeof plain), 0);
+		for (unsigned i = 0; i < sizeof plain; i += 8)
+			assert_memory_not_equal(b1->data + i, plain + i, 8);
+		for (unsigned i = 0; i < 4; i++)
+			assert_int_equal(phys_alloc(dh, 1, 1, &pfn[i]), 0);
+		/* Tampered: refused. */
+		memcpy(b3, b1, sizeof *b3);
+		b3->data[7] ^= 1;
+		assert_int_equal(tee_mig_import(im, b3, pfn[0] << 12, &old), -EBADMSG);
+		memcpy(b3, b1, sizeof *b3);
+		b3->gpa = g2;   /* moved to another GPA */
+		assert_int_equal(tee_mig_import(im, b3, pfn[0] << 12, &old), -EBADMSG);
+		assert_int_equal(tee_mig_import(im, b1, pfn[0] << 12, &old), 0);
+		assert_int_equal(old, 0);
+		/* Pre-copy: the guest writes g1 again, a second round sends it. */
+		assert_int_equal(phys_write64(tee_vm_gpa_space(src.vm[0].v), g1 + 8, 0xabcdef), 0);
+		assert_int_equal(tee_mig_export(ex, g1, b3), 0);
+		assert_int_equal(tee_mig_export(ex, g2, b2), 0);
+		assert_int_equal(tee_mig_import(im, b2, pfn[1] << 12, &old), 0);
+		/* Withholding the newer copy of g1: the commit notices. */
+		tee_mig_export_end(ex, &tok);
+		assert_int_equal(tok.pages, 2);
+		assert_int_equal(tee_mig_import_commit(im, &tok), -ESTALE);
+		assert_int_equal(tee_mig_import(im, b3, pfn[2] << 12, &old), 0);
+		assert_int_equal(old, pfn[0] << 12);     /* the older copy went back, scrubbed */
+		assert_int_equal(phys_read(dh, old, got, 64), 0);
+		for (unsigned i = 0; i < 64; i++)
+			assert_int_equal(got[i], 0);
+		/* Replaying the older copy afterwards: refused. */
+		assert_int_equal(tee_mig_import(im, b1, pfn[3] << 12, &old), -ESTALE);
+		/* A forged token: refused; the genuine one commits. */
+		struct tee_mig_token forged = tok;
+		forged.pages = 1;
+		assert_int_equal(tee_mig_import_commit(im, &forged), -EBADMSG);
+		assert_int_equal(tee_mig_import_commit(im, &tok), 0);
+		/* The destination guest reads exactly the source's bytes. */
+		if (m == TEE_RMP) {
+			assert_int_equal(pt_map(&dst.vm[0].npt, g1, pfn[2] << 12, 4096, XLAT_RWX, PT_PAGE_4K), 0);
+			assert_int_equal(pt_map(&dst.vm[0].npt, g2, pfn[1] << 12, 4096, XLAT_RWX, PT_PAGE_4K), 0);
+		}
+		assert_int_equal(phys_read(tee_vm_gpa_space(src.vm[0].v), g1, plain, sizeof plain), 0);
+		assert_int_equal(phys_read(tee_vm_gpa_space(dst.vm[0].v), g1, got, sizeof got), 0);
+		assert_memory_equal(got, plain, sizeof got);
+		assert_int_equal(phys_read(tee_vm_gpa_space(src.vm[0].v), g2, plain, sizeof plain), 0);
+		assert_int_equal(phys_read(tee_vm_gpa_space(dst.vm[0].v), g2, got, sizeof got), 0);
+		assert_memory_equal(got, plain, sizeof got);
+		/* The hypervisor at the destination sees no more than at the source. */
+		if (m != TEE_RMP && m != TEE_TDX)
+			assert_int_equal(phys_read(dh, pfn[2] << 12, got, 64), -EACCES);
+		tee_mig_free(ex);
+		tee_mig_free(im);
+		free(b1);
+		free(b2);
+		free(b3);
+		rig_down(&src);
+		rig_down(&dst);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_gpt_check),
 		cmocka_unit_test(test_walk_counts),
 		cmocka_unit_test(test_monitor_tables),
+		cmocka_unit_test(test_migration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -247,6 +247,57 @@ int tee_check(struct tee *t, struct tee_vm *v, const struct tee_access *a, bool 
 /* Empties the GPT cache (TLBI PAALL). */
 void tee_flush_caches(struct tee *t);
 
+/* ---- migration: a monitor-mediated export of encrypted pages ---------------------
+ *
+ * A confidential VM moves to another machine's monitor only through the
+ * monitors (modelled on TDX's TDH.EXPORT.MEM / TDH.IMPORT.MEM): the source
+ * monitor exports each private page encrypted and bound by a MAC to (VM
+ * session, GPA, sequence number); pre-copy rounds re-export dirty pages
+ * with higher numbers; the destination imports a page only if its MAC holds
+ * and it is newer than what it has for that GPA, and commits only when a
+ * final token from the source says it holds the latest copy of every page
+ * exported. The hypervisor carries the blobs and can neither read, alter,
+ * replay, reorder nor drop one unnoticed. Shared pages are the
+ * hypervisor's: it copies them itself. The cipher and MAC are the model's
+ * (a keyed mix of 64-bit words), standing for AES-GCM: no cryptography. */
+
+struct tee_mig;
+#define TEE_BLOB_DATA XLAT_PAGE_SIZE
+struct tee_blob {
+	uint64_t gpa;
+	uint64_t seq;                /* per session, increasing */
+	uint64_t mac;
+	uint8_t data[TEE_BLOB_DATA]; /* encrypted */
+};
+struct tee_mig_token {
+	uint64_t pages;              /* distinct GPAs exported */
+	uint64_t digest;             /* of (gpa, latest seq) over them */
+	uint64_t mac;
+};
+
+/* Source: starts a session for v with the key both monitors agreed on. */
+struct tee_mig *tee_mig_export_begin(struct tee_vm *v, uint64_t key);
+/* Exports v's private page at gpa (validated). 0, -ENOENT (nothing private
+ * of v's there), -EINVAL. */
+int tee_mig_export(struct tee_mig *m, uint64_t gpa, struct tee_blob *out);
+/* The token that ends the session (the VM is paused: nothing changes any
+ * more). */
+void tee_mig_export_end(struct tee_mig *m, struct tee_mig_token *tok);
+
+/* Destination: a session importing into v (a fresh VM of the same size). */
+struct tee_mig *tee_mig_import_begin(struct tee_vm *v, uint64_t key);
+/* Imports a blob into free frame hpa: decrypted there, assigned and
+ * validated at the blob's GPA (the guest accepted it at the source: its
+ * bookkeeping travels in its memory), replacing an older copy, whose frame
+ * goes back scrubbed in *old_hpa (0 if none). Under rmp the hypervisor maps
+ * its NPT itself. -EBADMSG (MAC), -ESTALE (not newer than the copy held),
+ * -EBUSY (hpa not free). */
+int tee_mig_import(struct tee_mig *m, const struct tee_blob *b, uint64_t hpa, uint64_t *old_hpa);
+/* Checks the source's token against what was imported: 0, or -EBADMSG
+ * (forged token) / -ESTALE (a page missing, or not its latest copy). */
+int tee_mig_import_commit(struct tee_mig *m, const struct tee_mig_token *tok);
+void tee_mig_free(struct tee_mig *m);
+
 /* ---- trusted access, for tests and reports ------------------------------- */
 
 /* Reads machine memory as the monitor does (no checks). 0 or -errno. */

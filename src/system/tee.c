@@ -159,7 +159,7 @@ xlat_pa tee_record_addr(const struct tee *t, uint64_t pfn)
 	return t->rec_base + (xlat_pa)REC_BYTES * pfn;
 }
 
-int rec_read(struct tee *t, uint64_t pfn, uint64_t *w0, uint64_t *w1)
+int tee_rec_read(struct tee *t, uint64_t pfn, uint64_t *w0, uint64_t *w1)
 {
 	xlat_pa a = tee_record_addr(t, pfn);
 	int rc = phys_read64(t->mem, a, w0);
@@ -169,7 +169,7 @@ int rec_read(struct tee *t, uint64_t pfn, uint64_t *w0, uint64_t *w1)
 	return rc;
 }
 
-int rec_write(struct tee *t, uint64_t pfn, uint64_t w0, uint64_t w1)
+int tee_rec_write(struct tee *t, uint64_t pfn, uint64_t w0, uint64_t w1)
 {
 	xlat_pa a = tee_record_addr(t, pfn);
 	int rc = phys_write64(t->mem, a, w0);
@@ -205,7 +205,7 @@ int tee_record(struct tee *t, uint64_t pfn, struct tee_record *r)
 		r->state = TEE_MONITOR;
 		return 0;
 	}
-	int rc = rec_read(t, pfn, &w0, &w1);
+	int rc = tee_rec_read(t, pfn, &w0, &w1);
 	if (rc)
 		return rc;
 	rec_decode(w0, w1, r);
@@ -217,9 +217,9 @@ int tee_record(struct tee *t, uint64_t pfn, struct tee_record *r)
 /* A keystream word for frame pfn of VM id: what the rmp model's hypervisor
  * sees instead of the guest's bytes (SEV encrypts each VM's memory with its
  * own key; this stands for AES, it is no cipher). */
-static uint64_t keystream(unsigned id, uint64_t pfn, unsigned word)
+uint64_t tee_keystream(uint64_t key, uint64_t a, uint64_t b)
 {
-	uint64_t z = ((uint64_t)id << 48) ^ (pfn << 9) ^ word ^ 0x5eb5eb5eb5eb5eb5ULL;
+	uint64_t z = key ^ (a * 0xff51afd7ed558ccdULL) ^ (b << 1) ^ 0x5eb5eb5eb5eb5eb5ULL;
 
 	z += 0x9e3779b97f4a7c15ULL;
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -238,7 +238,7 @@ static int encrypt_into_cipher(struct tee *t, uint64_t pfn, unsigned id)
 	for (unsigned i = 0; i < XLAT_PAGE_SIZE / 8; i++) {
 		uint64_t w;
 		memcpy(&w, src + 8 * i, 8);
-		w ^= keystream(id, pfn, i);
+		w ^= tee_keystream(id, pfn, i);
 		memcpy(dst + 8 * i, &w, 8);
 	}
 	return 0;
@@ -267,7 +267,7 @@ static int resolve_host(void *ctx, xlat_pa pa, bool write, uint64_t *lower_pfn)
 				 (unsigned long long)pa);
 	}
 	if (t->cfg.model == TEE_GPT) {
-		unsigned gpi = gpt_lookup(t, pa, false, NULL, NULL);
+		unsigned gpi = tee_gpt_lookup(t, pa, false, NULL, NULL);
 		if (gpi != GPT_GPI_NS && gpi != GPT_GPI_ANY) {
 			t->st.host_denied++;
 			return xlat_fail(-EACCES, "tee: granule protection fault: %#llx is %s memory",
@@ -276,7 +276,7 @@ static int resolve_host(void *ctx, xlat_pa pa, bool write, uint64_t *lower_pfn)
 		*lower_pfn = pfn;
 		return 0;
 	}
-	if ((rc = rec_read(t, pfn, &w0, &w1)))
+	if ((rc = tee_rec_read(t, pfn, &w0, &w1)))
 		return rc;
 	rec_decode(w0, w1, &r);
 	if (r.state == TEE_FREE || r.state == TEE_SHARED) {
@@ -302,7 +302,7 @@ static int resolve_host(void *ctx, xlat_pa pa, bool write, uint64_t *lower_pfn)
 			 * a sink so that nothing the hypervisor wrote can reach the
 			 * TD; on hardware they replace the ciphertext, which the TD
 			 * can then never read either. */
-			if ((rc = rec_write(t, pfn, w0, w1 | REC1_POISON)))
+			if ((rc = tee_rec_write(t, pfn, w0, w1 | REC1_POISON)))
 				return rc;
 			t->st.host_poisoned++;
 			*lower_pfn = t->sink_pfn;
@@ -382,7 +382,7 @@ struct tee *tee_create(const struct tee_config *cfg)
 	t->host = phys_create_view(t->mem, cfg->pa_bits, t->cfg.hv_bytes, resolve_host, t);
 	if (!t->host)
 		goto fail;
-	if (cfg->model == TEE_GPT && gpt_init(t))
+	if (cfg->model == TEE_GPT && tee_gpt_init(t))
 		goto fail;
 	return t;
 fail:
@@ -436,7 +436,7 @@ int tee_monitor_read(struct tee *t, xlat_pa pa, void *buf, size_t len)
  * GPT (gpt), mapped by the VM's third stage (stage3). Walks the path by
  * hand (pt says where the leaf is, not where the tables above it are).
  */
-static int cover_tables(struct tee_vm *v, uint64_t gpa)
+int tee_cover_tables(struct tee_vm *v, uint64_t gpa)
 {
 	struct tee *t = v->t;
 	const struct xlat_format *fmt = v->own.fmt;
@@ -450,8 +450,8 @@ static int cover_tables(struct tee_vm *v, uint64_t gpa)
 		int rc;
 
 		if (t->cfg.model == TEE_GPT) {
-			if (gpt_lookup(t, table, false, NULL, NULL) != GPT_GPI_REALM &&
-			    (rc = gpt_set(t, pfn, GPT_GPI_REALM)))
+			if (tee_gpt_lookup(t, table, false, NULL, NULL) != GPT_GPI_REALM &&
+			    (rc = tee_gpt_set(t, pfn, GPT_GPI_REALM)))
 				return rc;
 		} else if (!pt_range_mapped(&v->s3, table, table + XLAT_PAGE_SIZE) &&
 			   (rc = pt_map(&v->s3, table, table, XLAT_PAGE_SIZE,
@@ -469,14 +469,14 @@ static int cover_tables(struct tee_vm *v, uint64_t gpa)
 }
 
 /* stage3: the VM's third stage maps frame hpa (identity). */
-static int s3_map(struct tee_vm *v, uint64_t hpa)
+int tee_s3_map(struct tee_vm *v, uint64_t hpa)
 {
 	if (v->t->cfg.model != TEE_STAGE3 || pt_range_mapped(&v->s3, hpa, hpa + XLAT_PAGE_SIZE))
 		return 0;
 	return pt_map(&v->s3, hpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K);
 }
 
-static int s3_unmap(struct tee_vm *v, uint64_t hpa)
+int tee_s3_unmap(struct tee_vm *v, uint64_t hpa)
 {
 	return v->t->cfg.model == TEE_STAGE3 ? pt_unmap(&v->s3, hpa, XLAT_PAGE_SIZE) : 0;
 }
@@ -500,7 +500,7 @@ static void flush(struct tee_vm *v)
 
 /* ---- the guest's software view ---------------------------------------------------- */
 
-static int host_lookup(struct tee_vm *v, uint64_t gpa, uint64_t *hpa)
+int tee_host_lookup(struct tee_vm *v, uint64_t gpa, uint64_t *hpa)
 {
 	struct pt_leaf leaf;
 	int rc = pt_lookup(tee_vm_host_table(v), gpa, &leaf);
@@ -530,7 +530,7 @@ static int resolve_guest(void *ctx, xlat_pa gpa, bool write, uint64_t *lower_pfn
 		struct tee_access a = { .site = TEE_SITE_GPA, .write = write, .gpa = gpa };
 		struct tee_ref refs[TEE_CHECK_MAX_REFS];
 		unsigned nrefs;
-		int rc = host_lookup(v, page, &hpa);
+		int rc = tee_host_lookup(v, page, &hpa);
 
 		if (rc == -ENOENT) {
 			if (tee_mediated(t) && tee_map_get(&v->pending, page >> XLAT_PAGE_SHIFT, NULL))
@@ -614,7 +614,7 @@ struct tee_vm *tee_vm_create(struct tee *t, const struct tee_vm_config *cfg)
 	if (t->cfg.model == TEE_STAGE3 &&
 	    pt_init(&v->s3, t->mem, fmt_ept((int)t->cfg.monitor_levels), t->cfg.pa_bits))
 		goto fail;
-	if (tee_mediated(t) && cover_tables(v, 0))
+	if (tee_mediated(t) && tee_cover_tables(v, 0))
 		goto fail;
 	v->gpa = phys_create_view(t->mem, cfg->guest_pa_bits, cfg->guest_ram, resolve_guest, v);
 	if (!v->gpa)
@@ -635,18 +635,18 @@ static void scrub(struct tee *t, uint64_t pfn)
 }
 
 /* The frame leaves the VM: free, scrubbed when it was private. */
-static int frame_leave(struct tee_vm *v, uint64_t pfn, bool shared)
+int tee_frame_leave(struct tee_vm *v, uint64_t pfn, bool shared)
 {
 	struct tee *t = v->t;
 	int rc;
 
 	if (!shared) {
 		scrub(t, pfn);
-		if (t->cfg.model == TEE_GPT && (rc = gpt_set(t, pfn, GPT_GPI_NS)))
+		if (t->cfg.model == TEE_GPT && (rc = tee_gpt_set(t, pfn, GPT_GPI_NS)))
 			return rc;
 	}
 	tee_map_del(&v->owned, pfn);
-	return rec_write(t, pfn, 0, 0);
+	return tee_rec_write(t, pfn, 0, 0);
 }
 
 struct leave_ctx {
@@ -661,9 +661,9 @@ static void leave_each(void *priv, uint64_t pfn, uint64_t val)
 	if (!(val & 1)) {
 		scrub(t, pfn);
 		if (t->cfg.model == TEE_GPT)
-			gpt_set(t, pfn, GPT_GPI_NS);
+			tee_gpt_set(t, pfn, GPT_GPI_NS);
 	}
-	rec_write(t, pfn, 0, 0);
+	tee_rec_write(t, pfn, 0, 0);
 	t->st.released++;
 }
 
@@ -731,7 +731,7 @@ int tee_assign(struct tee_vm *v, uint64_t gpa, uint64_t hpa)
 
 	if (rc)
 		return rc;
-	if ((rc = rec_read(t, pfn, &w0, &w1)))
+	if ((rc = tee_rec_read(t, pfn, &w0, &w1)))
 		return rc;
 	/* PAMT: the page must be free (PT_NDA); RMP: RMPUPDATE of an assigned
 	 * page fails; CCA: only a delegated, unused granule takes data. */
@@ -744,10 +744,10 @@ int tee_assign(struct tee_vm *v, uint64_t gpa, uint64_t hpa)
 	/* A frame enters a VM zeroed: on TDX the accept initialises it, on CCA
 	 * the RMM, on SNP the host (guest_memfd zeroes its pages). */
 	phys_zero(t->mem, pfn, 1);
-	if (t->cfg.model == TEE_GPT && (rc = gpt_set(t, pfn, GPT_GPI_REALM)))
+	if (t->cfg.model == TEE_GPT && (rc = tee_gpt_set(t, pfn, GPT_GPI_REALM)))
 		return rc;
 	w0 = REC_ASSIGNED | (gpa & REC_GPA_MASK) | ((uint64_t)v->id << REC_ASID_SHIFT);
-	if ((rc = rec_write(t, pfn, w0, 0)) || (rc = tee_map_put(&v->owned, pfn, gpa)))
+	if ((rc = tee_rec_write(t, pfn, w0, 0)) || (rc = tee_map_put(&v->owned, pfn, gpa)))
 		return rc;
 	if (tee_mediated(t) && (rc = tee_map_put(&v->pending, gpa >> XLAT_PAGE_SHIFT, pfn)))
 		return rc;
@@ -763,7 +763,7 @@ int tee_share(struct tee_vm *v, uint64_t gpa, uint64_t hpa)
 
 	if (rc)
 		return rc;
-	if ((rc = rec_read(t, pfn, &w0, &w1)))
+	if ((rc = tee_rec_read(t, pfn, &w0, &w1)))
 		return rc;
 	if ((w0 & REC_ASSIGNED) || (w1 & REC1_SHARED))
 		return REFUSE(t, -EBUSY, "tee_share: frame %#llx is not free (GPA %#llx refused)",
@@ -773,11 +773,11 @@ int tee_share(struct tee_vm *v, uint64_t gpa, uint64_t hpa)
 			return REFUSE(t, -EEXIST, "tee_share: guest-physical %#llx already has a frame (%#llx refused)",
 				      (unsigned long long)gpa, (unsigned long long)hpa);
 		if ((rc = pt_map(&v->own, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
-		    (rc = cover_tables(v, gpa)) || (rc = s3_map(v, hpa)))
+		    (rc = tee_cover_tables(v, gpa)) || (rc = tee_s3_map(v, hpa)))
 			return rc;
 	}
 	w1 = REC1_SHARED | ((uint64_t)v->id << REC1_OWNER_SHIFT);
-	if ((rc = rec_write(t, pfn, 0, w1)) || (rc = tee_map_put(&v->owned, pfn, gpa | 1)))
+	if ((rc = tee_rec_write(t, pfn, 0, w1)) || (rc = tee_map_put(&v->owned, pfn, gpa | 1)))
 		return rc;
 	t->st.shared++;
 	return 0;
@@ -796,9 +796,9 @@ int tee_release(struct tee_vm *v, uint64_t gpa, uint64_t *hpa)
 		uint64_t h;
 		if (tee_map_get(&v->pending, gpfn, &pfn)) {
 			tee_map_del(&v->pending, gpfn);
-		} else if (host_lookup(v, gpa, &h) == 0) {
+		} else if (tee_host_lookup(v, gpa, &h) == 0) {
 			pfn = h >> XLAT_PAGE_SHIFT;
-			if ((rc = pt_unmap(&v->own, gpa, XLAT_PAGE_SIZE)) || (rc = s3_unmap(v, h)))
+			if ((rc = pt_unmap(&v->own, gpa, XLAT_PAGE_SIZE)) || (rc = tee_s3_unmap(v, h)))
 				return rc;
 			flush(v);
 		} else {
@@ -808,7 +808,7 @@ int tee_release(struct tee_vm *v, uint64_t gpa, uint64_t *hpa)
 	} else {
 		/* rmp: the frame the hypervisor's NPT maps there, if it is v's. */
 		uint64_t h;
-		if (host_lookup(v, gpa, &h))
+		if (tee_host_lookup(v, gpa, &h))
 			return REFUSE(t, -ENOENT, "tee_release: the NPT maps nothing at %#llx",
 				      (unsigned long long)gpa);
 		pfn = h >> XLAT_PAGE_SHIFT;
@@ -818,7 +818,7 @@ int tee_release(struct tee_vm *v, uint64_t gpa, uint64_t *hpa)
 		return REFUSE(t, -ENOENT, "tee_release: frame %#llx is not the VM's at %#llx",
 			      (unsigned long long)(pfn << XLAT_PAGE_SHIFT), (unsigned long long)gpa);
 	shared = val & 1;
-	if ((rc = frame_leave(v, pfn, shared)))
+	if ((rc = tee_frame_leave(v, pfn, shared)))
 		return rc;
 	t->st.released++;
 	if (hpa)
@@ -834,16 +834,16 @@ int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old
 
 	if (rc)
 		return rc;
-	if ((rc = rec_read(t, npfn, &w0, &w1)))
+	if ((rc = tee_rec_read(t, npfn, &w0, &w1)))
 		return rc;
 	if ((w0 & REC_ASSIGNED) || (w1 & REC1_SHARED))
 		return REFUSE(t, -EBUSY, "tee_relocate: frame %#llx is not free (GPA %#llx stays)",
 			      (unsigned long long)new_hpa, (unsigned long long)gpa);
-	if (host_lookup(v, gpa, &h) || !tee_map_get(&v->owned, h >> XLAT_PAGE_SHIFT, &val) || val != gpa)
+	if (tee_host_lookup(v, gpa, &h) || !tee_map_get(&v->owned, h >> XLAT_PAGE_SHIFT, &val) || val != gpa)
 		return REFUSE(t, -ENOENT, "tee_relocate: no private page of VM %u is mapped at %#llx",
 			      v->id, (unsigned long long)gpa);
 	opfn = h >> XLAT_PAGE_SHIFT;
-	if ((rc = rec_read(t, opfn, &w0, &w1)))
+	if ((rc = tee_rec_read(t, opfn, &w0, &w1)))
 		return rc;
 	/* The monitor copies the page (re-encrypting it for the new address
 	 * on hardware); the record moves with it. */
@@ -852,18 +852,18 @@ int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old
 	if (!src || !dst)
 		return -ENOMEM;
 	memcpy(dst, src, XLAT_PAGE_SIZE);
-	if (t->cfg.model == TEE_GPT && (rc = gpt_set(t, npfn, GPT_GPI_REALM)))
+	if (t->cfg.model == TEE_GPT && (rc = tee_gpt_set(t, npfn, GPT_GPI_REALM)))
 		return rc;
-	if ((rc = rec_write(t, npfn, w0, w1 & ~REC1_POISON)) || (rc = tee_map_put(&v->owned, npfn, gpa)))
+	if ((rc = tee_rec_write(t, npfn, w0, w1 & ~REC1_POISON)) || (rc = tee_map_put(&v->owned, npfn, gpa)))
 		return rc;
 	if (tee_mediated(t)) {
 		if ((rc = pt_unmap(&v->own, gpa, XLAT_PAGE_SIZE)) ||
 		    (rc = pt_map(&v->own, gpa, new_hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
-		    (rc = cover_tables(v, gpa)) || (rc = s3_unmap(v, h)) || (rc = s3_map(v, new_hpa)))
+		    (rc = tee_cover_tables(v, gpa)) || (rc = tee_s3_unmap(v, h)) || (rc = tee_s3_map(v, new_hpa)))
 			return rc;
 	}
 	flush(v);
-	if ((rc = frame_leave(v, opfn, false)))
+	if ((rc = tee_frame_leave(v, opfn, false)))
 		return rc;
 	if (old_hpa)
 		*old_hpa = opfn << XLAT_PAGE_SHIFT;
@@ -887,16 +887,16 @@ int tee_validate(struct tee_vm *v, uint64_t gpa)
 				xlat_fail(-ENOENT, "tee_validate: no page is pending at %#llx", (unsigned long long)gpa);
 		hpa = pfn << XLAT_PAGE_SHIFT;
 		if ((rc = pt_map(&v->own, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
-		    (rc = cover_tables(v, gpa)) || (rc = s3_map(v, hpa)))
+		    (rc = tee_cover_tables(v, gpa)) || (rc = tee_s3_map(v, hpa)))
 			return rc;
 		tee_map_del(&v->pending, gpfn);
 	} else {
 		/* PVALIDATE translates gpa through the NPT, then checks the RMP. */
-		if (host_lookup(v, gpa, &hpa))
+		if (tee_host_lookup(v, gpa, &hpa))
 			return xlat_fail(-ENOENT, "tee_validate: the NPT maps nothing at %#llx", (unsigned long long)gpa);
 		pfn = hpa >> XLAT_PAGE_SHIFT;
 	}
-	if (pfn >= t->hv_frames || (rc = rec_read(t, pfn, &w0, &w1)))
+	if (pfn >= t->hv_frames || (rc = tee_rec_read(t, pfn, &w0, &w1)))
 		return rc ? rc : xlat_fail(-ENOENT, "tee_validate: %#llx is monitor memory", (unsigned long long)hpa);
 	if (!(w0 & REC_ASSIGNED) || ((w0 & REC_ASID_MASK) >> REC_ASID_SHIFT) != v->id ||
 	    (w0 & REC_GPA_MASK) != gpa)
@@ -904,7 +904,7 @@ int tee_validate(struct tee_vm *v, uint64_t gpa)
 				 (unsigned long long)hpa, v->id, (unsigned long long)gpa);
 	if (w0 & REC_VALIDATED)
 		return xlat_fail(-EALREADY, "tee_validate: %#llx is already validated", (unsigned long long)gpa);
-	if ((rc = rec_write(t, pfn, w0 | REC_VALIDATED, w1)))
+	if ((rc = tee_rec_write(t, pfn, w0 | REC_VALIDATED, w1)))
 		return rc;
 	t->st.validations++;
 	return 0;
@@ -941,7 +941,7 @@ int tee_guest_share(struct tee_vm *v, uint64_t gpa)
 	if (tee_mediated(v->t))
 		return gpa_taken(v, gpa) ? tee_release(v, gpa, NULL) : 0;
 	uint64_t val;
-	if (host_lookup(v, gpa, &h) == 0 && tee_map_get(&v->owned, h >> XLAT_PAGE_SHIFT, &val) && val == gpa)
+	if (tee_host_lookup(v, gpa, &h) == 0 && tee_map_get(&v->owned, h >> XLAT_PAGE_SHIFT, &val) && val == gpa)
 		return tee_release(v, gpa, NULL);
 	return 0;
 }

@@ -51,7 +51,7 @@ static int check_rmp(struct tee *t, struct tee_vm *v, const struct tee_access *a
 	if (pfn >= t->hv_frames)
 		return TEE_FAULT_RMP;   /* monitor memory: beyond what the RMP lets anyone use */
 	ra = tee_record_addr(t, pfn);
-	if (rec_read(t, pfn, &w0, NULL))
+	if (tee_rec_read(t, pfn, &w0, NULL))
 		return TEE_FAULT_RMP;
 	if (*nrefs < TEE_CHECK_MAX_REFS)
 		refs[*nrefs] = (struct tee_ref){ .pa = ra, .val = w0, .kind = TEE_REF_RMP };
@@ -73,7 +73,7 @@ static int check_gpt(struct tee *t, struct tee_vm *v, const struct tee_access *a
 
 	if (a->site != TEE_SITE_PHYS)
 		return TEE_OK;
-	gpi = gpt_lookup(t, a->pa, use_cache, refs, nrefs);
+	gpi = tee_gpt_lookup(t, a->pa, use_cache, refs, nrefs);
 	if (gpi == GPT_GPI_ANY || gpi == GPT_GPI_NS || (v && gpi == GPT_GPI_REALM))
 		return TEE_OK;
 	return TEE_FAULT_GPF;
@@ -85,7 +85,7 @@ static int check_tdx(struct tee *t, struct tee_vm *v, const struct tee_access *a
 
 	if (!v || a->site != TEE_SITE_PHYS || pfn >= t->hv_frames)
 		return TEE_OK;
-	if (rec_read(t, pfn, &w0, &w1))
+	if (tee_rec_read(t, pfn, &w0, &w1))
 		return TEE_OK;
 	return (w1 & REC1_POISON) && !a->write ? TEE_FAULT_POISON : TEE_OK;
 }

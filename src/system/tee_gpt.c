@@ -35,7 +35,7 @@ static uint64_t l1_desc_of(unsigned gpi)
 	return d;
 }
 
-int gpt_init(struct tee *t)
+int tee_gpt_init(struct tee *t)
 {
 	uint64_t bytes, npages, pfn;
 
@@ -57,12 +57,12 @@ int gpt_init(struct tee *t)
 		t->gcache = calloc(t->cfg.gpt_cache, sizeof *t->gcache);
 		if (!t->gcache)
 			return xlat_fail(-ENOMEM, "tee: out of memory");
-		gpt_cache_flush(t);
+		tee_gpt_cache_flush(t);
 	}
 	return 0;
 }
 
-void gpt_cache_flush(struct tee *t)
+void tee_gpt_cache_flush(struct tee *t)
 {
 	for (unsigned i = 0; i < t->cfg.gpt_cache && t->gcache; i++)
 		t->gcache[i] = (struct gpt_cache_entry){ .addr = TEE_MAP_EMPTY };
@@ -70,7 +70,7 @@ void gpt_cache_flush(struct tee *t)
 
 void tee_flush_caches(struct tee *t)
 {
-	gpt_cache_flush(t);
+	tee_gpt_cache_flush(t);
 }
 
 /* Reads the descriptor at addr as the GPC does: from the cache, or from
@@ -106,7 +106,7 @@ static uint64_t desc_read(struct tee *t, xlat_pa addr, uint8_t kind, bool use_ca
 	return val;
 }
 
-unsigned gpt_lookup(struct tee *t, xlat_pa pa, bool use_cache, struct tee_ref *refs, unsigned *nrefs)
+unsigned tee_gpt_lookup(struct tee *t, xlat_pa pa, bool use_cache, struct tee_ref *refs, unsigned *nrefs)
 {
 	uint64_t region = pa >> GPT_L0_SHIFT, e;
 
@@ -122,7 +122,7 @@ unsigned gpt_lookup(struct tee *t, xlat_pa pa, bool use_cache, struct tee_ref *r
 	return (unsigned)(e >> (4 * ((pa >> 12) & 0xf))) & 0xf;
 }
 
-int gpt_set(struct tee *t, uint64_t pfn, unsigned gpi)
+int tee_gpt_set(struct tee *t, uint64_t pfn, unsigned gpi)
 {
 	xlat_pa pa = pfn << XLAT_PAGE_SHIFT, l0a, l1a;
 	uint64_t region = pa >> GPT_L0_SHIFT, e, l1pfn;
@@ -157,6 +157,6 @@ int gpt_set(struct tee *t, uint64_t pfn, unsigned gpi)
 	e = (e & ~(0xfULL << sh)) | ((uint64_t)gpi << sh);
 	if ((rc = phys_write64(t->mem, l1a, e)))
 		return rc;
-	gpt_cache_flush(t);   /* the monitor's TLBI PAALL */
+	tee_gpt_cache_flush(t);   /* the monitor's TLBI PAALL */
 	return 0;
 }

@@ -114,16 +114,27 @@ static inline bool tee_mediated(const struct tee *t)
 }
 
 /* tee.c */
-int rec_read(struct tee *t, uint64_t pfn, uint64_t *w0, uint64_t *w1);
-int rec_write(struct tee *t, uint64_t pfn, uint64_t w0, uint64_t w1);
+int tee_rec_read(struct tee *t, uint64_t pfn, uint64_t *w0, uint64_t *w1);
+int tee_rec_write(struct tee *t, uint64_t pfn, uint64_t w0, uint64_t w1);
+/* gpa -> hpa through v's host dimension. 0 or -ENOENT. */
+int tee_host_lookup(struct tee_vm *v, uint64_t gpa, uint64_t *hpa);
+/* After the monitor's host dimension changed at gpa: its table pages are
+ * realm memory (gpt) and in v's third stage (stage3). */
+int tee_cover_tables(struct tee_vm *v, uint64_t gpa);
+int tee_s3_map(struct tee_vm *v, uint64_t hpa);
+int tee_s3_unmap(struct tee_vm *v, uint64_t hpa);
+/* Frame pfn leaves v: scrubbed unless shared, its record free. */
+int tee_frame_leave(struct tee_vm *v, uint64_t pfn, bool shared);
+/* The keystream word the model's cipher uses. */
+uint64_t tee_keystream(uint64_t key, uint64_t a, uint64_t b);
 
 /* tee_gpt.c */
-int gpt_init(struct tee *t);
+int tee_gpt_init(struct tee *t);
 /* The GPI of granule pfn, as the hardware finds it (refs filled when not NULL). */
-unsigned gpt_lookup(struct tee *t, xlat_pa pa, bool use_cache, struct tee_ref *refs, unsigned *nrefs);
+unsigned tee_gpt_lookup(struct tee *t, xlat_pa pa, bool use_cache, struct tee_ref *refs, unsigned *nrefs);
 /* Sets the GPI of granule pfn (shattering its region's block). 0 or -errno. */
-int gpt_set(struct tee *t, uint64_t pfn, unsigned gpi);
-void gpt_cache_flush(struct tee *t);
+int tee_gpt_set(struct tee *t, uint64_t pfn, unsigned gpi);
+void tee_gpt_cache_flush(struct tee *t);
 
 /* tee_check.c */
 int tee_check_quiet(struct tee *t, struct tee_vm *v, const struct tee_access *a, bool use_cache,
