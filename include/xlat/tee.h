@@ -45,7 +45,9 @@
 #define XLAT_TEE_H
 
 #include "xlat/base.h"
+#include "xlat/os.h"
 
+struct mmu;
 struct phys;
 struct pt;
 struct tee;
@@ -297,6 +299,56 @@ int tee_mig_import(struct tee_mig *m, const struct tee_blob *b, uint64_t hpa, ui
  * (forged token) / -ESTALE (a page missing, or not its latest copy). */
 int tee_mig_import_commit(struct tee_mig *m, const struct tee_mig_token *tok);
 void tee_mig_free(struct tee_mig *m);
+
+/* ---- running a confidential VM ------------------------------------------------------
+ *
+ * The hypervisor's side of a confidential VM, as the machine runs it: a
+ * guest OS (xlat/os.h) whose memory is tee_vm_gpa_space, the chain the
+ * hardware walks for it (guest stage, host dimension, and under stage3 the
+ * monitor's stage, all over machine memory), and the system layer that
+ * resolves its faults:
+ *   a guest #PF            -> the guest OS (no exit);
+ *   a host-dimension fault -> an exit: the hypervisor backs the GPA with a
+ *                             4 KiB frame of its own (tee_assign, or
+ *                             tee_share for a page the guest shares);
+ *                             under the mediated models a page that is
+ *                             backed but pending is the guest's #VE:
+ *                             it accepts it (or catches an attack);
+ *   a check fault          -> not validated: the guest's #VC, it validates
+ *                             (or catches an attack); any other verdict
+ *                             cannot be resolved: the access is dropped.
+ * Host pages are 4 KiB (the records are per 4 KiB frame). */
+
+struct tee_cvm_config {
+	uint64_t guest_ram;          /* bytes of guest-physical RAM */
+	unsigned guest_pa_bits;      /* guest-physical width */
+	unsigned vpid;               /* TLB tag (1..4095) */
+	struct os_config guest;      /* the guest OS */
+	unsigned exit_cycles;        /* one VM exit + entry (an unbacked GPA) */
+	unsigned host_fault_cycles;  /* the hypervisor backing a GPA */
+	unsigned accept_cycles;      /* the guest validating / accepting a page (#VC / #VE) */
+};
+
+struct tee_cvm_stats {
+	uint64_t exits;              /* host-dimension faults that went to the hypervisor */
+	uint64_t backed;             /* pages the hypervisor backed */
+	uint64_t accepts;            /* pages the guest validated / accepted on a fault */
+	uint64_t dropped;            /* accesses no one could resolve (denied or detected) */
+};
+
+struct tee_cvm;
+
+/* A confidential VM on monitor t. NULL + xlat_error() on failure. */
+struct tee_cvm *tee_cvm_create(struct tee *t, const struct tee_cvm_config *cfg);
+void tee_cvm_destroy(struct tee_cvm *c);
+/* Runs it on mmu (whose bottom space must be tee_machine): sets the chain,
+ * the system layer, and makes guest process 0 current. 0 or -errno. */
+int tee_cvm_attach(struct tee_cvm *c, struct mmu *mmu);
+struct os *tee_cvm_guest(struct tee_cvm *c);
+struct tee_vm *tee_cvm_vm(struct tee_cvm *c);
+/* rmp: the hypervisor's NPT (NULL for the other models). */
+struct pt *tee_cvm_npt(struct tee_cvm *c);
+const struct tee_cvm_stats *tee_cvm_get_stats(const struct tee_cvm *c);
 
 /* ---- trusted access, for tests and reports ------------------------------- */
 
