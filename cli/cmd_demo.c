@@ -3,11 +3,13 @@
  * measured on the spot by the library and printed with the one command that
  * reproduces it.
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "out.h"
 #include "xlat/explain.h"
 #include "xlat/parse.h"
 #include "xlat/cpu.h"
@@ -17,10 +19,12 @@
 #include <unistd.h>
 
 static const char usage[] =
-	"usage: xlat demo\n"
+	"usage: xlat demo [--help]\n"
 	"\n"
 	"Measures the seed's figures with the model (no arguments, built-in\n"
-	"defaults) and prints, beside each, the xlat command that reproduces it.\n";
+	"defaults) and prints, beside each, the xlat command that reproduces it.\n"
+	"\n"
+	"  -h, --help    this text\n";
 
 static void say(const char *claim, const char *measured, const char *cmd)
 {
@@ -30,7 +34,7 @@ static void say(const char *claim, const char *measured, const char *cmd)
 static int tables(uint64_t size, unsigned shift, int levels, struct ptsize_result *r)
 {
 	struct ptsize_region reg = { PTSIZE_DEFAULT_START, size, "map" };
-	return ptsize_build(&reg, 1, levels, shift, 0, r);
+	return ptsize_build(&reg, 1, levels, shift, PTSIZE_NO_LIMIT, r);
 }
 
 static int walk_refs(enum sim_mode mode, unsigned lg, unsigned lh, unsigned gs, unsigned hs, uint32_t *refs)
@@ -52,19 +56,33 @@ int cmd_demo(int argc, char **argv)
 {
 	struct ptsize_result r4k, r2m, r64, proc;
 	struct ptsize_region layout[PTSIZE_LAYOUT_MAX];
-	char a[64], b[64], m[256];
+	char a[64], b[64], m[256], c1[32], c2[48], c3[48], c4[48], c5[48];
 	uint32_t native, nested, nested55, nested45, huge, shadow;
 
-	if (argc > 1) {
-		if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+	static const struct option opts[] = {
+		{ "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
+		if (c == 'h') {
 			fputs(usage, stdout);
 			return 0;
 		}
-		return cli_fail(2, "demo", "takes no arguments (see xlat demo --help)");
+		if (c == 1)
+			return cli_fail(2, "demo", "unexpected argument '%s': demo takes none (see xlat demo --help)",
+					optarg);
+		return cli_fail(2, "demo", "unknown option '%s': demo takes only --help",
+				argv[optind - 1]);
 	}
+	if (optind < argc)
+		return cli_fail(2, "demo", "unexpected argument '%s': demo takes none (see xlat demo --help)",
+				argv[optind]);
 	size_t n = ptsize_layout_process(12, layout);
 	if (tables(64ULL << 20, 12, 4, &r64) || tables(256ULL << 20, 12, 4, &r4k) ||
-	    tables(256ULL << 20, 21, 4, &r2m) || ptsize_build(layout, n, 4, 12, 0, &proc) ||
+	    tables(256ULL << 20, 21, 4, &r2m) || ptsize_build(layout, n, 4, 12, PTSIZE_NO_LIMIT, &proc) ||
 	    walk_refs(SIM_NATIVE, 4, 4, 12, 12, &native) || walk_refs(SIM_NESTED, 4, 4, 12, 12, &nested) ||
 	    walk_refs(SIM_NESTED, 5, 5, 12, 12, &nested55) || walk_refs(SIM_NESTED, 4, 5, 12, 12, &nested45) ||
 	    walk_refs(SIM_NESTED, 4, 4, 21, 21, &huge) || walk_refs(SIM_SHADOW, 4, 4, 12, 12, &shadow))
@@ -75,15 +93,17 @@ int cmd_demo(int argc, char **argv)
 	printf("Page-table memory scales with what is used, not with the address space\n\n");
 	parse_size_str(r64.st.table_bytes, a, sizeof a);
 	parse_size_str(r64.flat_bytes, b, sizeof b);
-	snprintf(m, sizeof m, "%" PRIu64 " table pages = %s (flat table: %s)", r64.st.total_pages, a, b);
+	snprintf(m, sizeof m, "%s table pages = %s (flat table: %s)",
+		 out_fmt_count(c1, sizeof c1, r64.st.total_pages), a, b);
 	say("64 MiB in use, 4 KiB pages, 4 levels:", m, "xlat ptsize --map 64M");
 	uint64_t used = 0;
 	for (size_t i = 0; i < n; i++)
 		used += layout[i].size;
 	parse_size_str(proc.st.table_bytes, a, sizeof a);
 	parse_size_str(used, b, sizeof b);
-	snprintf(m, sizeof m, "%" PRIu64 " table pages = %s for %.0f MiB", proc.st.total_pages, a,
-		 (double)used / (1 << 20));
+	snprintf(m, sizeof m, "%s table pages = %s for %s MiB",
+		 out_fmt_count(c1, sizeof c1, proc.st.total_pages), a,
+		 out_fmt_ratio(c2, sizeof c2, (double)used / (1 << 20)));
 	say("a typical process spread over 128 TiB:", m, "xlat ptsize --layout process");
 	struct ptsize_proc self;
 	if (ptsize_pid(getpid(), 0, &self) == 0) {
@@ -130,10 +150,13 @@ int cmd_demo(int argc, char **argv)
 		    sim_run(&cfg, src, &res))
 			return cli_fail(1, "demo", "%s", xlat_error());
 		xlat_source_close(src);
-		snprintf(m, sizeof m, "%.3f misses/access, %.1f refs/walk, %.0f cycles/access, %" PRIu64 " exits",
-			 (double)res.mmu.tlb_misses / (double)res.mmu.pages,
-			 (double)res.mmu.walk_refs / (double)res.mmu.walks,
-			 (double)res.translation_cycles / (double)res.mmu.accesses, res.mmu.exits);
+		snprintf(m, sizeof m, "%s misses/access, %s refs/miss walk, %s translation + %s "
+			 "fault/exit cycles/access, %s exits",
+			 out_fmt_ratio(c2, sizeof c2, (double)res.mmu.tlb_misses / (double)res.mmu.pages),
+			 out_fmt_ratio(c3, sizeof c3, (double)res.mmu.walk_refs / (double)res.mmu.walks),
+			 out_fmt_ratio(c4, sizeof c4, (double)res.translation_cycles / (double)res.mmu.accesses),
+			 out_fmt_ratio(c5, sizeof c5, (double)res.fault_exit_cycles / (double)res.mmu.accesses),
+			 out_fmt_count(c1, sizeof c1, res.mmu.exits));
 		char claim[96], cmd[160];
 		snprintf(claim, sizeof claim, "random 8-byte reads over 1 GiB, %s:", sim_mode_name(modes[i]));
 		snprintf(cmd, sizeof cmd, "xlat sim --workload random --size 1g --count 1M --mode %s",

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +37,18 @@ static const char usage_text[] =
 	"  --page 4k|2m|1g     leaf size (default 4k); --map regions must be aligned\n"
 	"                      to it, --layout regions are rounded out to it\n"
 	"  --levels 4|5        4-level (48-bit) or 5-level (57-bit) paging (default 4)\n"
-	"  --max-tables SIZE   refuse to build more page tables than this (default 1G)\n"
+	"  --max-tables SIZE   refuse to build more page tables than SIZE (default 1G;\n"
+	"                      at least 4k, one table page)\n"
 	"\n"
-	"live processes (Linux, x86-64):\n"
+	"live processes (Linux, x86-64; their paging levels and page sizes are the\n"
+	"process's own, so --page, --levels and --max-tables do not apply):\n"
 	"  --pid PID           build the tables of PID's present/swapped pages and\n"
 	"                      huge mappings from /proc, compare with its VmPTE\n"
 	"  --all               the same for every readable process\n"
 	"  --no-scan           read pagemap instead of the PAGEMAP_SCAN ioctl\n"
 	"\n"
-	"  --json, --csv       machine-readable output\n"
+	"  --json, --csv       machine-readable output (CSV: the fields, then the\n"
+	"                      regions or processes as a block, one row each)\n"
 	"  -h, --help          this text\n"
 	"\n"
 	"Sizes and addresses are binary (k = 1024); hex takes no unit.\n";
@@ -60,13 +64,25 @@ struct opts {
 	int pid;
 	bool all, no_scan;
 	enum out_format fmt;
+	bool given[16];   /* by option id - O_MAP */
 };
 
-static int usage_fail(const char *fmt, const char *arg)
+__attribute__((format(printf, 1, 2)))
+static int usage_fail(const char *fmt, ...)
 {
-	char msg[256];
-	snprintf(msg, sizeof msg, fmt, arg);
-	return cli_fail(2, CMD, "%s (see xlat ptsize --help)", msg);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *msg = malloc(n > 0 ? (size_t)n + 1 : 1);
+	if (!msg)
+		return cli_fail(2, CMD, "out of memory");
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	int rc = cli_fail(2, CMD, "%s (see xlat ptsize --help)", msg);
+	free(msg);
+	return rc;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -99,6 +115,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c >= O_MAP && c <= O_CSV)
+			o->given[c - O_MAP] = true;
 		switch (c) {
 		case 'h':
 			fputs(usage_text, stdout);
@@ -144,6 +162,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_MAXT:
 			if (parse_size(optarg, &o->max_tables))
 				return cli_fail(2, CMD, "--max-tables: %s", xlat_error());
+			if (o->max_tables < XLAT_PAGE_SIZE)
+				return usage_fail("--max-tables %s: every build needs at least one 4 KiB "
+						  "table page (leave the option out for the 1 GiB default)", optarg);
 			break;
 		case O_PID:
 			if (parse_count(optarg, &v) || v == 0 || v > INT32_MAX ||
@@ -170,7 +191,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (optind < argc)
-		return usage_fail("unexpected argument '%s'", argv[optind]);
+		return usage_fail("unexpected argument '%s' (ptsize takes options only)", argv[optind]);
 	int modes = (o->nmaps || o->layout) + (o->pid > 0) + o->all;
 	if (modes == 0)
 		return cli_fail(2, CMD, "nothing to measure: give --map SIZE, --layout process, "
@@ -178,6 +199,21 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	if (modes > 1)
 		return cli_fail(2, CMD, "--map/--layout, --pid and --all are separate studies: "
 				"give one (see xlat ptsize --help)");
+	if (o->given[O_JSON - O_MAP] && o->given[O_CSV - O_MAP])
+		return cli_fail(2, CMD, "--json and --csv: choose one output format");
+	if (o->pid > 0 || o->all) {
+		static const struct { int id; const char *name; } synthetic_only[] = {
+			{ O_PAGE, "--page" }, { O_LEVELS, "--levels" }, { O_MAXT, "--max-tables" },
+		};
+		for (size_t i = 0; i < sizeof synthetic_only / sizeof synthetic_only[0]; i++)
+			if (o->given[synthetic_only[i].id - O_MAP])
+				return cli_fail(2, CMD, "%s applies to --map and --layout: a live process's "
+						"tables have its own levels and page sizes (%s)",
+						synthetic_only[i].name, o->all ? "--all" : "--pid");
+	} else if (o->no_scan) {
+		return cli_fail(2, CMD, "--no-scan applies to --pid and --all (how a live process's "
+				"pages are read), not to --map or --layout");
+	}
 	return 0;
 }
 
@@ -225,7 +261,7 @@ static int run_synthetic(struct opts *o)
 	out_u64(out, "levels", (uint64_t)res.levels, "paging levels");
 	out_u64(out, "page_bytes", 1ULL << res.page_shift, "page size (bytes)");
 	out_u64(out, "va_bits", res.va_bits, "virtual address bits");
-	if (o->fmt == OUT_JSON) {
+	if (o->fmt != OUT_TEXT) {
 		out_list_begin(out, "regions", NULL);
 		for (size_t i = 0; i < n; i++) {
 			char start[24];
@@ -272,7 +308,7 @@ static int run_synthetic(struct opts *o)
 
 static void proc_fields(struct out *out, const struct ptsize_proc *p, bool brief)
 {
-	out_u64(out, "pid", (uint64_t)p->pid, NULL);
+	out_id(out, "pid", (uint64_t)p->pid, NULL);
 	out_str(out, "comm", p->comm, NULL);
 	if (!brief) {
 		out_u64(out, "vmas", p->vmas, "VMAs");
@@ -301,6 +337,19 @@ static void proc_fields(struct out *out, const struct ptsize_proc *p, bool brief
 		out_str(out, "note", p->note, NULL);
 }
 
+/* A process names itself: no control bytes on the terminal. out holds
+ * sizeof(struct ptsize_proc.comm) bytes. */
+static const char *safe_comm(char *out, const char *comm)
+{
+	size_t k;
+	for (k = 0; comm[k] && k + 1 < sizeof ((struct ptsize_proc *)0)->comm; k++) {
+		unsigned char ch = (unsigned char)comm[k];
+		out[k] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+	}
+	out[k] = 0;
+	return out;
+}
+
 static int run_pid(struct opts *o)
 {
 	struct ptsize_proc p;
@@ -308,10 +357,10 @@ static int run_pid(struct opts *o)
 	if (rc)
 		return cli_fail(1, CMD, "%s", xlat_error());
 	struct out *out = out_begin(o->fmt, stdout);
-	char b1[48], b2[48];
-	out_text(out, "process %d (%s): %u VMAs, %" PRIu64 " 4K pages, %" PRIu64 " 2M leaves, %"
-		 PRIu64 " 1G leaves\n", p.pid, p.comm, p.vmas, p.pages_4k, p.leaves_2m,
-		 p.leaves_1g);
+	char b1[48], b2[48], b3[32], b4[32], b5[32], comm[sizeof p.comm];
+	out_text(out, "process %d (%s): %u VMAs, %s 4K pages, %s 2M leaves, %s 1G leaves\n",
+		 p.pid, safe_comm(comm, p.comm), p.vmas, out_fmt_count(b3, sizeof b3, p.pages_4k),
+		 out_fmt_count(b4, sizeof b4, p.leaves_2m), out_fmt_count(b5, sizeof b5, p.leaves_1g));
 	proc_fields(out, &p, false);
 	parse_size_str(p.computed_kernel_bytes, b1, sizeof b1);
 	parse_size_str(p.kernel_vmpte_bytes, b2, sizeof b2);
@@ -357,9 +406,9 @@ static int run_all(struct opts *o)
 	struct out *out = out_begin(o->fmt, stdout);
 	uint64_t matched = 0, total = 0, unreadable = 0, no_mm = 0;
 	uint64_t sum_tables = 0, sum_computed = 0, sum_vmpte = 0;
-	out_text(out, "%7s %-16s %12s %12s %12s  %s\n", "PID", "COMM", "XLAT", "COMPUTED",
+	out_text(out, "%7s %-16s %14s %14s %14s  %s\n", "PID", "COMM", "XLAT", "COMPUTED",
 		 "VmPTE", "RESULT");
-	if (o->fmt == OUT_JSON)
+	if (o->fmt != OUT_TEXT)
 		out_list_begin(out, "processes", NULL);
 	for (size_t i = 0; i < n; i++) {
 		struct ptsize_proc p;
@@ -377,17 +426,21 @@ static int run_all(struct opts *o)
 		sum_tables += p.st.table_bytes;
 		sum_computed += p.computed_kernel_bytes;
 		sum_vmpte += p.kernel_vmpte_bytes;
-		if (o->fmt == OUT_JSON) {
+		if (o->fmt != OUT_TEXT) {
 			out_item_begin(out);
 			proc_fields(out, &p, true);
 			out_item_end(out);
+		} else {
+			char b1[32], b2[32], b3[32], comm[sizeof p.comm];
+			out_text(out, "%7d %-16s %14s %14s %14s  %s%s%s\n", p.pid, safe_comm(comm, p.comm),
+				 out_fmt_count(b1, sizeof b1, p.st.table_bytes),
+				 out_fmt_count(b2, sizeof b2, p.computed_kernel_bytes),
+				 out_fmt_count(b3, sizeof b3, p.kernel_vmpte_bytes),
+				 p.match ? "match" : "MISMATCH", p.note[0] ? ": " : "", p.note);
 		}
-		out_text(out, "%7d %-16s %12" PRIu64 " %12" PRIu64 " %12" PRIu64 "  %s%s%s\n", p.pid,
-			 p.comm, p.st.table_bytes, p.computed_kernel_bytes, p.kernel_vmpte_bytes,
-			 p.match ? "match" : "MISMATCH", p.note[0] ? ": " : "", p.note);
 	}
 	free(pids);
-	if (o->fmt == OUT_JSON)
+	if (o->fmt != OUT_TEXT)
 		out_list_end(out);
 	out_u64(out, "processes_total", total, NULL);
 	out_u64(out, "processes_matched", matched, NULL);
@@ -396,7 +449,9 @@ static int run_all(struct opts *o)
 	out_u64(out, "table_bytes_total", sum_tables, NULL);
 	out_u64(out, "computed_kernel_bytes_total", sum_computed, NULL);
 	out_u64(out, "kernel_vmpte_bytes_total", sum_vmpte, NULL);
-	out_text(out, "%" PRIu64 " of %" PRIu64 " processes match\n", matched, total);
+	char m1[32], m2[32];
+	out_text(out, "%s of %s processes match\n", out_fmt_count(m1, sizeof m1, matched),
+		 out_fmt_count(m2, sizeof m2, total));
 	out_end(out);
 	return 0;
 }

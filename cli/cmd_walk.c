@@ -12,16 +12,31 @@
 #include "xlat/parse.h"
 
 static const char usage[] =
-	"usage: xlat walk [--mode native|nested|shadow] [--levels 4|5] [--host-levels 4|5]\n"
-	"                 [--guest-page 4k|2m|1g] [--host-page 4k|2m|1g] [--va ADDR]\n"
+	"usage: xlat walk [ADDR] [--va ADDR] [--mode native|nested|shadow] [--levels 4|5]\n"
+	"                 [--host-levels 4|5] [--guest-page 4k|2m|1g] [--host-page 4k|2m|1g]\n"
 	"                 [--write|--fetch] [--warm] [--explain] [--plot FILE.svg|.png]\n"
 	"                 [--json|--csv]\n"
 	"\n"
 	"Builds real page tables for one address (native, or a guest under nested or\n"
-	"shadow paging), walks it once with caches off (--warm: after one walk that\n"
-	"filled the paging-structure caches and the nested TLB), and prints every\n"
-	"memory reference in order. Nested walks are drawn as the 2D grid: guest\n"
-	"levels down, host (EPT) levels across.\n";
+	"shadow paging), walks it once with caches off, and prints every memory\n"
+	"reference in order. Nested walks are drawn as the 2D grid: guest levels\n"
+	"down, host (EPT) levels across. Options go before or after ADDR.\n"
+	"\n"
+	"  ADDR, --va ADDR       the virtual address walked (default 0x7f123456789a)\n"
+	"  --mode M              native (default), nested or shadow\n"
+	"  --levels 4|5          paging levels, native or the guest's (default 4)\n"
+	"  --host-levels 4|5     nested, shadow: levels of the EPT / memslot table\n"
+	"  --guest-page P        the page mapping ADDR: 4k (default), 2m or 1g (alias\n"
+	"                        --page)\n"
+	"  --host-page P         nested, shadow: the host page backing it\n"
+	"  --write, --fetch      walk for a write or an instruction fetch (default: a read)\n"
+	"  --warm                walk once first, so the paging-structure caches and the\n"
+	"                        nested TLB are warm for the walk shown\n"
+	"  --explain             text: every entry decoded, and how a 2D walk adds up\n"
+	"  --plot FILE           draw the walk: FILE.svg, or FILE.png (via rsvg-convert)\n"
+	"  --json, --csv         machine-readable output (CSV: the fields, then the steps\n"
+	"                        as a block with one row per reference)\n"
+	"  -h, --help            this text\n";
 
 static int page_shift(const char *s, unsigned *shift)
 {
@@ -80,76 +95,105 @@ static void print_grid(FILE *fp, const struct explain_result *r)
 
 int cmd_walk(int argc, char **argv)
 {
+	enum { O_MODE = 256, O_LEVELS, O_HOSTLEVELS, O_GUESTPAGE, O_HOSTPAGE, O_VA, O_WRITE, O_FETCH,
+	       O_WARM, O_EXPLAIN, O_PLOT, O_JSON, O_CSV, O_END };
 	static const struct option opts[] = {
-		{ "mode", required_argument, 0, 'm' },
-		{ "levels", required_argument, 0, 'l' },
-		{ "host-levels", required_argument, 0, 'L' },
-		{ "guest-page", required_argument, 0, 'g' },
-		{ "page", required_argument, 0, 'g' },
-		{ "host-page", required_argument, 0, 'p' },
-		{ "va", required_argument, 0, 'v' },
-		{ "write", no_argument, 0, 'w' },
-		{ "fetch", no_argument, 0, 'f' },
-		{ "warm", no_argument, 0, 'W' },
-		{ "explain", no_argument, 0, 'e' },
-		{ "plot", required_argument, 0, 'P' },
-		{ "json", no_argument, 0, 'j' },
-		{ "csv", no_argument, 0, 'c' },
+		{ "mode", required_argument, 0, O_MODE },
+		{ "levels", required_argument, 0, O_LEVELS },
+		{ "host-levels", required_argument, 0, O_HOSTLEVELS },
+		{ "guest-page", required_argument, 0, O_GUESTPAGE },
+		{ "page", required_argument, 0, O_GUESTPAGE },
+		{ "host-page", required_argument, 0, O_HOSTPAGE },
+		{ "va", required_argument, 0, O_VA },
+		{ "write", no_argument, 0, O_WRITE },
+		{ "fetch", no_argument, 0, O_FETCH },
+		{ "warm", no_argument, 0, O_WARM },
+		{ "explain", no_argument, 0, O_EXPLAIN },
+		{ "plot", required_argument, 0, O_PLOT },
+		{ "json", no_argument, 0, O_JSON },
+		{ "csv", no_argument, 0, O_CSV },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
 	struct explain_config cfg;
 	static struct explain_result res;
 	enum out_format fmt = OUT_TEXT;
-	const char *plot = NULL;
-	bool explain = false;
+	const char *plot = NULL, *va_arg = NULL;
+	bool explain = false, given[O_END] = { false };
 	int c;
 
 	explain_config_init(&cfg);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	/* "-": operands come back in order as code 1, wherever they are. */
+	while ((c = getopt_long(argc, argv, "-:h", opts, NULL)) != -1) {
 		uint64_t v;
+		if (c >= O_MODE && c < O_END)
+			given[c] = true;
 		switch (c) {
-		case 'm':
-			if (sim_mode_parse(optarg, &cfg.mode))
-				return cli_fail(2, "walk", "%s", xlat_error());
-			break;
-		case 'l':
-		case 'L':
-			if (strcmp(optarg, "4") && strcmp(optarg, "5"))
-				return cli_fail(2, "walk", "--%s takes 4 or 5, not '%s'",
-						c == 'l' ? "levels" : "host-levels", optarg);
-			*(c == 'l' ? &cfg.levels : &cfg.host_levels) = (unsigned)atoi(optarg);
-			break;
-		case 'g':
-		case 'p':
-			if (page_shift(optarg, c == 'g' ? &cfg.guest_shift : &cfg.host_shift))
-				return cli_fail(2, "walk", "--%s takes 4k, 2m or 1g, not '%s'",
-						c == 'g' ? "guest-page" : "host-page", optarg);
-			break;
-		case 'v':
+		case 1:
+		case O_VA:
+			if (va_arg)
+				return cli_fail(2, "walk", "one address at a time ('%s' and '%s')", va_arg, optarg);
+			va_arg = optarg;
 			if (parse_addr(optarg, &v))
-				return cli_fail(2, "walk", "--va: %s", xlat_error());
+				return cli_fail(2, "walk", "%s%s", c == O_VA ? "--va: " : "", xlat_error());
 			cfg.va = v;
 			break;
-		case 'w': cfg.kind = XLAT_WRITE; break;
-		case 'f': cfg.kind = XLAT_FETCH; break;
-		case 'W': cfg.warm = true; break;
-		case 'e': explain = true; break;
-		case 'P': plot = optarg; break;
-		case 'j': fmt = OUT_JSON; break;
-		case 'c': fmt = OUT_CSV; break;
+		case O_MODE:
+			if (sim_mode_parse(optarg, &cfg.mode))
+				return cli_fail(2, "walk", "--mode: %s", xlat_error());
+			break;
+		case O_LEVELS:
+		case O_HOSTLEVELS:
+			if (strcmp(optarg, "4") && strcmp(optarg, "5"))
+				return cli_fail(2, "walk", "--%s takes 4 or 5, not '%s'",
+						c == O_LEVELS ? "levels" : "host-levels", optarg);
+			*(c == O_LEVELS ? &cfg.levels : &cfg.host_levels) = (unsigned)atoi(optarg);
+			break;
+		case O_GUESTPAGE:
+		case O_HOSTPAGE:
+			if (page_shift(optarg, c == O_GUESTPAGE ? &cfg.guest_shift : &cfg.host_shift))
+				return cli_fail(2, "walk", "--%s takes 4k, 2m or 1g, not '%s'",
+						c == O_GUESTPAGE ? "guest-page" : "host-page", optarg);
+			break;
+		case O_WRITE: cfg.kind = XLAT_WRITE; break;
+		case O_FETCH: cfg.kind = XLAT_FETCH; break;
+		case O_WARM: cfg.warm = true; break;
+		case O_EXPLAIN: explain = true; break;
+		case O_PLOT: plot = optarg; break;
+		case O_JSON: fmt = OUT_JSON; break;
+		case O_CSV: fmt = OUT_CSV; break;
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
+		case ':':
+			return cli_fail(2, "walk", "option '%s' needs a value (see xlat walk --help)",
+					argv[optind - 1]);
 		default:
-			return cli_fail(2, "walk", "unknown or incomplete option '%s' (see xlat walk --help)",
+			return cli_fail(2, "walk", "unknown option '%s' (see xlat walk --help)",
 					argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return cli_fail(2, "walk", "unexpected argument '%s'", argv[optind]);
+	if (optind < argc) {   /* an operand after "--" */
+		if (va_arg || optind + 1 < argc)
+			return cli_fail(2, "walk", "one address at a time ('%s' and '%s')",
+					va_arg ? va_arg : argv[optind], argv[va_arg ? optind : optind + 1]);
+		uint64_t v;
+		if (parse_addr(argv[optind], &v))
+			return cli_fail(2, "walk", "%s", xlat_error());
+		cfg.va = v;
+	}
+	if (given[O_JSON] && given[O_CSV])
+		return cli_fail(2, "walk", "--json and --csv: choose one output format");
+	if (given[O_WRITE] && given[O_FETCH])
+		return cli_fail(2, "walk", "--write and --fetch: a walk is for one kind of access");
+	if (cfg.mode == SIM_NATIVE && (given[O_HOSTLEVELS] || given[O_HOSTPAGE]))
+		return cli_fail(2, "walk", "--%s applies to --mode nested or shadow, not to a native walk",
+				given[O_HOSTLEVELS] ? "host-levels" : "host-page");
+	if (explain && fmt != OUT_TEXT)
+		return cli_fail(2, "walk", "--explain adds prose to the text output; --json and --csv "
+				"already carry every step's meaning");
 
 	if (explain_walk(&cfg, &res))
 		return cli_fail(1, "walk", "%s", xlat_error());
@@ -160,8 +204,9 @@ int cmd_walk(int argc, char **argv)
 	snprintf(va, sizeof va, "%#" PRIx64, (uint64_t)cfg.va);
 	out_str(o, "va", va, "virtual address");
 	out_u64(o, "levels", cfg.levels, cfg.mode == SIM_NATIVE ? "paging levels" : "guest levels");
-	if (cfg.mode == SIM_NESTED)
-		out_u64(o, "host_levels", cfg.host_levels, "EPT levels");
+	if (cfg.mode != SIM_NATIVE)
+		out_u64(o, "host_levels", cfg.host_levels,
+			cfg.mode == SIM_NESTED ? "EPT levels" : "memslot table levels");
 	out_u64(o, "guest_page", 1ULL << cfg.guest_shift, cfg.mode == SIM_NATIVE ? "page bytes" : "guest page bytes");
 	if (cfg.mode != SIM_NATIVE)
 		out_u64(o, "host_page", 1ULL << cfg.host_shift, "host page bytes");

@@ -3,6 +3,7 @@
 #ifndef XLAT_CLI_COMMANDS_H
 #define XLAT_CLI_COMMANDS_H
 
+int cmd_calibrate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_ptsize(int argc, char **argv);
 int cmd_sim(int argc, char **argv);

@@ -71,8 +71,16 @@ grep -q '512 GiB' "$tmp/out" || fail "text output lacks the flat table's 512 GiB
 [ -s "$tmp/err" ] && fail "ptsize --map 64M wrote to stderr: $(cat "$tmp/err")"
 "$XLAT" ptsize --layout process --page 2m --json | python3 -c 'import json,sys; json.load(sys.stdin)' ||
 	fail "synthetic --json does not parse"
+# CSV: the fields' header and row, an empty line, then the regions block.
 "$XLAT" ptsize --layout process --csv >"$tmp/out" || fail "--csv failed"
-[ "$(wc -l <"$tmp/out")" = 2 ] || fail "--csv: want a header and one row"
+[ "$(sed -n 3p "$tmp/out")" = "" ] || fail "--csv: no empty line after the fields"
+[ "$(sed -n 4p "$tmp/out")" = "list,name,start,size" ] || fail "--csv: regions header '$(sed -n 4p "$tmp/out")'"
+[ "$(grep -c '^regions,' "$tmp/out")" = 6 ] || fail "--csv: want 6 region rows"
+grep -q '^regions,heap,0x555556000000,67108864$' "$tmp/out" || fail "--csv: heap row"
+# Text: counts grouped, no exponents.
+"$XLAT" ptsize --map 64M >"$tmp/out"
+grep -Eq '^  table bytes +143,360$' "$tmp/out" || fail "text: table bytes not '143,360'"
+grep -Eq '[0-9]e[+-][0-9]' "$tmp/out" && fail "text has an exponent"
 "$XLAT" ptsize --help >"$tmp/out" 2>&1 || fail "--help exit status"
 grep -q '^usage: xlat ptsize' "$tmp/out" || fail "--help lacks usage"
 
@@ -100,6 +108,14 @@ expect_error 2 "not aligned to the 4 KiB page" --map 4k --at 0x1001
 expect_error 2 "overlap" --map 4M --at 1g --map 4M --at 0x40100000
 expect_error 2 "more than the" --map 2T
 expect_error 2 "more than the" --map 64M --max-tables 100k
+expect_error 2 "at least one 4 KiB" --map 64M --max-tables 0
+expect_error 2 "at least one 4 KiB" --map 64M --max-tables 4095
+expect_field table_pages 35 --map 64M --max-tables 140k
+expect_error 2 "--levels applies to --map" --pid 1 --levels 5
+expect_error 2 "--page applies to --map" --all --page 2m
+expect_error 2 "--max-tables applies to --map" --pid 1 --max-tables 1g
+expect_error 2 "--no-scan applies to --pid" --map 64M --no-scan
+expect_error 2 "choose one" --map 64M --json --csv
 expect_error 2 "unknown option '--bogus'" --bogus
 expect_error 2 "unknown option '-x'" -x
 expect_error 2 "needs a value" --map
@@ -150,7 +166,7 @@ done
 "$XLAT" ptsize --pid "$sleeper" | grep -q ': match$' || fail "--pid text lacks ': match'"
 
 "$XLAT" ptsize --all >"$tmp/all" 2>"$tmp/err" || fail "--all failed: $(cat "$tmp/err")"
-tail -n 1 "$tmp/all" | grep -Eq '^[0-9]+ of [0-9]+ processes match$' ||
+tail -n 1 "$tmp/all" | grep -Eq '^[0-9,]+ of [0-9,]+ processes match$' ||
 	fail "--all: last line is '$(tail -n 1 "$tmp/all")'"
 grep -Eq "^ *$sleeper +sleep .* match$" "$tmp/all" || fail "--all does not list sleep $sleeper as a match"
 "$XLAT" ptsize --all --json >"$tmp/all.json" || fail "--all --json failed"
@@ -164,6 +180,18 @@ assert any(p["pid"] == int(sys.argv[2]) and p["match"] for p in procs)
 for p in procs:
     for k in ("table_pages", "table_bytes", "kernel_vmpte_bytes", "computed_kernel_bytes"):
         assert isinstance(p[k], int), (k, p)
+EOF
+
+# --all --csv: the totals, then one row per process (as JSON has them).
+"$XLAT" ptsize --all --csv >"$tmp/all.csv" || fail "--all --csv failed"
+python3 - "$tmp/all.csv" "$sleeper" <<'EOF' || fail "--all --csv is wrong"
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+totals = dict(zip(rows[0], rows[1]))
+assert rows[2] == [] and rows[3][:3] == ["list", "pid", "comm"], rows[:4]
+procs = [dict(zip(rows[3], r)) for r in rows[4:] if r and r[0] == "processes"]
+assert int(totals["processes_total"]) == len(procs) > 0, (totals, len(procs))
+assert any(p["pid"] == sys.argv[2] and p["match"] == "true" for p in procs)
 EOF
 
 if [ "$fails" != 0 ]; then

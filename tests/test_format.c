@@ -48,8 +48,10 @@ static void test_descriptors(void **state)
 	assert_true(fmt_x86_5.sign_extended);
 	assert_false(fmt_ept_4.sign_extended);
 	assert_false(fmt_ept_5.sign_extended);
-	assert_int_equal(fmt_x86_4.kind, FMT_X86);
-	assert_int_equal(fmt_ept_5.kind, FMT_EPT);
+	assert_int_equal(fmt_x86_4.ops->model, FMT_MODEL_PAGING);
+	assert_int_equal(fmt_x86_5.ops->model, FMT_MODEL_PAGING);
+	assert_int_equal(fmt_ept_4.ops->model, FMT_MODEL_EPT);
+	assert_int_equal(fmt_ept_5.ops->model, FMT_MODEL_EPT);
 
 	for (size_t i = 0; i < 2; i++) {
 		const struct xlat_format *x = x86_fmts[i], *e = ept_fmts[i];
@@ -753,14 +755,14 @@ static void test_ept_misconfig_rwx(void **state)
 		uint64_t pde2m = 0x1234000B0ULL | cases[i].rwx;
 		uint64_t table = 0x12345000ULL | cases[i].rwx;
 
-		assert_int_equal(fmt_ept_misconfig(fmt, 1, pte, 52, FMT_CTL_1G, true), cases[i].with_xo);
-		assert_int_equal(fmt_ept_misconfig(fmt, 1, pte, 52, FMT_CTL_1G, false), cases[i].without_xo);
-		assert_int_equal(fmt_ept_misconfig(fmt, 2, pde2m, 52, FMT_CTL_1G, true), cases[i].with_xo);
-		assert_int_equal(fmt_ept_misconfig(fmt, 2, pde2m, 52, FMT_CTL_1G, false), cases[i].without_xo);
+		assert_int_equal(fmt_misconfig(fmt, 1, pte, 52, FMT_CTL_1G, true), cases[i].with_xo);
+		assert_int_equal(fmt_misconfig(fmt, 1, pte, 52, FMT_CTL_1G, false), cases[i].without_xo);
+		assert_int_equal(fmt_misconfig(fmt, 2, pde2m, 52, FMT_CTL_1G, true), cases[i].with_xo);
+		assert_int_equal(fmt_misconfig(fmt, 2, pde2m, 52, FMT_CTL_1G, false), cases[i].without_xo);
 		for (int level = 2; level <= fmt->levels; level++) {
-			assert_int_equal(fmt_ept_misconfig(fmt, level, table, 52, FMT_CTL_1G, true),
+			assert_int_equal(fmt_misconfig(fmt, level, table, 52, FMT_CTL_1G, true),
 					 cases[i].with_xo);
-			assert_int_equal(fmt_ept_misconfig(fmt, level, table, 52, FMT_CTL_1G, false),
+			assert_int_equal(fmt_misconfig(fmt, level, table, 52, FMT_CTL_1G, false),
 					 cases[i].without_xo);
 		}
 	}
@@ -770,18 +772,18 @@ static void test_ept_misconfig_mbec(void **state)
 {
 	(void)state;
 	/* UX-only: not present without MBEC; execute-only with it. */
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345430ULL, 52, 0, false));
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345430ULL, 52, FMT_CTL_MBEC, true));
-	assert_true(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345430ULL, 52, FMT_CTL_MBEC, false));
+	assert_false(fmt_misconfig(&fmt_ept_4, 1, 0x12345430ULL, 52, 0, false));
+	assert_false(fmt_misconfig(&fmt_ept_4, 1, 0x12345430ULL, 52, FMT_CTL_MBEC, true));
+	assert_true(fmt_misconfig(&fmt_ept_4, 1, 0x12345430ULL, 52, FMT_CTL_MBEC, false));
 	/* Present via UX, then a reserved memory type counts. */
-	assert_true(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345410ULL, 52, FMT_CTL_MBEC, true));
+	assert_true(fmt_misconfig(&fmt_ept_4, 1, 0x12345410ULL, 52, FMT_CTL_MBEC, true));
 	/* R + UX is fine either way. */
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345431ULL, 52, FMT_CTL_MBEC, false));
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345431ULL, 52, 0, false));
+	assert_false(fmt_misconfig(&fmt_ept_4, 1, 0x12345431ULL, 52, FMT_CTL_MBEC, false));
+	assert_false(fmt_misconfig(&fmt_ept_4, 1, 0x12345431ULL, 52, 0, false));
 	/* X + UX without execute-only support: still execute-only. */
-	assert_true(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345434ULL, 52, FMT_CTL_MBEC, false));
+	assert_true(fmt_misconfig(&fmt_ept_4, 1, 0x12345434ULL, 52, FMT_CTL_MBEC, false));
 	/* Non-EPT formats have no misconfigurations. */
-	assert_false(fmt_ept_misconfig(&fmt_x86_4, 1, 0x2, 52, 0, false));
+	assert_false(fmt_misconfig(&fmt_x86_4, 1, 0x2, 52, 0, false));
 }
 
 static void test_ept_misconfig_memtype(void **state)
@@ -795,19 +797,19 @@ static void test_ept_misconfig_memtype(void **state)
 		const struct xlat_format *fmt = ept_fmts[f];
 		uint64_t bits = (t << 3) | (ipat ? 0x40ULL : 0) | 0x7;
 
-		assert_int_equal(fmt_ept_misconfig(fmt, 1, 0x12345000ULL | bits, 52, FMT_CTL_1G, true),
+		assert_int_equal(fmt_misconfig(fmt, 1, 0x12345000ULL | bits, 52, FMT_CTL_1G, true),
 				 reserved[t]);
-		assert_int_equal(fmt_ept_misconfig(fmt, 2, 0x123400080ULL | bits, 52, FMT_CTL_1G, true),
+		assert_int_equal(fmt_misconfig(fmt, 2, 0x123400080ULL | bits, 52, FMT_CTL_1G, true),
 				 reserved[t]);
-		assert_int_equal(fmt_ept_misconfig(fmt, 3, 0x1C0000080ULL | bits, 52, FMT_CTL_1G, true),
+		assert_int_equal(fmt_misconfig(fmt, 3, 0x1C0000080ULL | bits, 52, FMT_CTL_1G, true),
 				 reserved[t]);
 		/* In a table, bits 6:3 are reserved whatever they hold. */
 		for (int level = 2; level <= fmt->levels; level++)
-			assert_int_equal(fmt_ept_misconfig(fmt, level, 0x12345000ULL | bits, 52,
+			assert_int_equal(fmt_misconfig(fmt, level, 0x12345000ULL | bits, 52,
 							   FMT_CTL_1G, true), bits != 0x7);
 	}
 	/* Not present: the memory type is not looked at. */
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 1, 0x12345038ULL, 52, FMT_CTL_1G, true));
+	assert_false(fmt_misconfig(&fmt_ept_4, 1, 0x12345038ULL, 52, FMT_CTL_1G, true));
 }
 
 /* Flip every bit of a valid entry, one at a time, at every level. */
@@ -834,7 +836,7 @@ static void test_ept_misconfig_each_bit(void **state)
 	};
 	(void)state;
 	for (size_t i = 0; i < N(cases); i++) {
-		assert_false(fmt_ept_misconfig(&fmt_ept_5, cases[i].level, cases[i].base, 46,
+		assert_false(fmt_misconfig(&fmt_ept_5, cases[i].level, cases[i].base, 46,
 					       FMT_CTL_1G, false));
 		for (unsigned b = 0; b < 64; b++) {
 			uint64_t bit = 1ULL << b;
@@ -842,20 +844,20 @@ static void test_ept_misconfig_each_bit(void **state)
 
 			if (cases[i].skip & bit)
 				continue;
-			if (fmt_ept_misconfig(&fmt_ept_5, cases[i].level, cases[i].base ^ bit, 46,
+			if (fmt_misconfig(&fmt_ept_5, cases[i].level, cases[i].base ^ bit, 46,
 					      FMT_CTL_1G, false) != want)
 				fail_msg("level %d entry 0x%llx bit %u: misconfig should be %d",
 					 cases[i].level, (unsigned long long)cases[i].base, b, want);
 		}
 	}
 	/* 1G leaf without 1G support: PS itself is reserved. */
-	assert_true(fmt_ept_misconfig(&fmt_ept_4, 3, 0x00000001C00000B7ULL, 52, 0, true));
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 3, 0x00000001C00000B7ULL, 52, FMT_CTL_1G, true));
+	assert_true(fmt_misconfig(&fmt_ept_4, 3, 0x00000001C00000B7ULL, 52, 0, true));
+	assert_false(fmt_misconfig(&fmt_ept_4, 3, 0x00000001C00000B7ULL, 52, FMT_CTL_1G, true));
 	/* 2M leaves do not depend on the 1G capability. */
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 2, 0x00000001234000B7ULL, 52, 0, true));
+	assert_false(fmt_misconfig(&fmt_ept_4, 2, 0x00000001234000B7ULL, 52, 0, true));
 	/* Address beyond MAXPHYADDR: bit 45 fine at 46, bit 46 not. */
-	assert_false(fmt_ept_misconfig(&fmt_ept_4, 1, 0x0000200000000037ULL, 46, 0, true));
-	assert_true(fmt_ept_misconfig(&fmt_ept_4, 1, 0x0000400000000037ULL, 46, 0, true));
+	assert_false(fmt_misconfig(&fmt_ept_4, 1, 0x0000200000000037ULL, 46, 0, true));
+	assert_true(fmt_misconfig(&fmt_ept_4, 1, 0x0000400000000037ULL, 46, 0, true));
 }
 
 /* ---- describe ------------------------------------------------------------- */

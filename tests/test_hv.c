@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,21 +102,24 @@ static void test_shadow_walk_is_4_refs(void **state)
 	rig_down(&r);
 }
 
-/* Every mapped GVA translates, through the mode's own mechanism, to what
- * guest table o GPA map says. */
+/* Every GVA translates, through the mode's own mechanism, to what guest
+ * table o GPA map says, mapped or not: the mode's translation (which may
+ * fault and have the guest demand-map the page) comes first, and the
+ * reference is taken after it. A mode that still translates a page the
+ * guest unmapped (a stale shadow entry or TLB entry) gives an address where
+ * the reference has none; one that faults on a mapped page is caught too. */
 static void check_equivalence(struct rig *r, const uint64_t *vas, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		hpa_t want;
-		xlat_pa got;
-		int rc = vm_reference_translate(r->vm, vas[i], &want);
-		if (rc != 0)
-			continue;   /* not mapped in the guest now */
+		hpa_t want = 0;
+		xlat_pa got = 0;
 		int trc = mmu_translate(r->mmu, vas[i], XLAT_READ, false, &got);
-		if (trc != 0 || got != want)
-			fail_msg("va %#llx: mode translation %#llx (rc %d), reference %#llx",
+		assert_true(trc >= 0);
+		int rc = vm_reference_translate(r->vm, vas[i], &want);
+		if ((trc == 0) != (rc == 0) || (trc == 0 && got != want))
+			fail_msg("va %#llx: mode translation %#llx (rc %d), reference %#llx (rc %d)",
 				 (unsigned long long)vas[i], (unsigned long long)got, trc,
-				 (unsigned long long)want);
+				 (unsigned long long)want, rc);
 	}
 }
 
@@ -198,6 +202,107 @@ static void test_unsync_exits_fewer(void **state)
 	assert_true(exits[1] < exits[0]);
 }
 
+/* INVEPT (mmu_flush_nested) drops the nested TLB and the combined
+ * translations: the next access to a page misses the TLB and walks all 24
+ * references, every inner translation missing the nested TLB; flushing the
+ * TLB alone leaves the nested TLB to answer them (4 references). */
+static void test_flush_nested(void **state)
+{
+	struct mmu_config mc;
+	struct rig r;
+	(void)state;
+
+	test_mmu_config(&mc, 16, 0);
+	mc.ntlb_enabled = true;
+	struct vm_config vc = {
+		.mode = HV_NESTED, .ept_levels = 4, .host_policy = OS_PAGE_4K,
+		.guest_ram = 1ULL << 30, .guest_pa_bits = 40, .vpid = 1,
+		.exit_cycles = 2000, .host_fault_cycles = 500,
+		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .fault_cycles = 1000, .pcid = true },
+	};
+	r.host = phys_create(46, 0);
+	r.mmu = mmu_create(&mc, r.host);
+	assert_non_null(r.mmu);
+	r.vm = vm_create(r.host, &vc);
+	assert_non_null(r.vm);
+	assert_int_equal(vm_attach(r.vm, r.mmu), 0);
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);
+
+	const struct mmu_stats *st = mmu_get_stats(r.mmu);
+	const struct walk_stats *ws = &mmu_chain(r.mmu)->stats;
+	uint64_t misses = st->tlb_misses, refs = st->walk_refs, nm = ws->ntlb_misses;
+	rec(&r, XLAT_READ, 0x40000000, 8, 0, 0);
+	assert_int_equal(st->tlb_misses, misses);               /* a TLB hit */
+
+	mmu_flush_tag(r.mmu, mmu_tag(r.mmu), false);
+	rec(&r, XLAT_READ, 0x40000000, 8, 0, 0);
+	assert_int_equal(st->tlb_misses, misses + 1);
+	assert_int_equal(st->walk_refs - refs, 4);              /* EPT answered by the nested TLB */
+	assert_int_equal(ws->ntlb_misses, nm);
+
+	refs = st->walk_refs;
+	mmu_flush_nested(r.mmu);
+	rec(&r, XLAT_READ, 0x40000000, 8, 0, 0);
+	assert_int_equal(st->tlb_misses, misses + 2);           /* combined entries went too */
+	assert_int_equal(st->walk_refs - refs, 24);
+	assert_int_equal(ws->ntlb_misses - nm, 5);              /* 4 guest entries + the data */
+	rig_down(&r);
+}
+
+/* Dirty logging with EPT A/D: the guest's write sets the EPT D bit of its
+ * GPA; vm_clear_dirty reports it, and after the INVEPT it implies the next
+ * write sets it again. Shadow mode and nested without A/D refuse. */
+static int saw_gpa(const struct pt_leaf *leaf, void *priv)
+{
+	uint64_t *pages = priv;
+
+	*pages += 1ULL << (leaf->shift - 12);
+	return 0;
+}
+
+static void test_vm_clear_dirty(void **state)
+{
+	struct mmu_config mc;
+	struct rig r;
+	struct pt_leaf g, h;
+	uint64_t pages = 0;
+	(void)state;
+
+	test_mmu_config(&mc, 16, 0);
+	struct vm_config vc = {
+		.mode = HV_NESTED, .ept_levels = 4, .host_policy = OS_PAGE_4K,
+		.guest_ram = 1ULL << 30, .guest_pa_bits = 40, .vpid = 1, .ept_ad = true,
+		.exit_cycles = 2000, .host_fault_cycles = 500,
+		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .fault_cycles = 1000, .pcid = true },
+	};
+	r.host = phys_create(46, 0);
+	r.mmu = mmu_create(&mc, r.host);
+	r.vm = vm_create(r.host, &vc);
+	assert_non_null(r.vm);
+	assert_int_equal(vm_attach(r.vm, r.mmu), 0);
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);
+	assert_int_equal(pt_lookup(os_pt(vm_guest(r.vm)), 0x40000000, &g), 0);
+	assert_int_equal(pt_lookup(vm_gpa_map(r.vm), g.pa, &h), 0);
+	assert_true(h.dirty);
+
+	int64_t n = vm_clear_dirty(r.vm, 0, vc.guest_ram, saw_gpa, &pages);
+	assert_true(n >= 1);                         /* the data page, and the tables the walk wrote */
+	assert_int_equal(pages, (uint64_t)n);        /* 4 KiB host pages */
+	assert_int_equal(pt_lookup(vm_gpa_map(r.vm), g.pa, &h), 0);
+	assert_false(h.dirty);
+	rec(&r, XLAT_WRITE, 0x40000000, 8, 0, 0);
+	assert_int_equal(pt_lookup(vm_gpa_map(r.vm), g.pa, &h), 0);
+	assert_true(h.dirty);
+	rig_down(&r);
+
+	rig_up(&r, HV_NESTED, false, 16);            /* no EPT A/D */
+	assert_int_equal(vm_clear_dirty(r.vm, 0, 1ULL << 30, NULL, NULL), -EINVAL);
+	rig_down(&r);
+	rig_up(&r, HV_SHADOW, false, 16);
+	assert_int_equal(vm_clear_dirty(r.vm, 0, 1ULL << 30, NULL, NULL), -EINVAL);
+	rig_down(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +312,8 @@ int main(void)
 		cmocka_unit_test(test_shadow_unsync_equivalence),
 		cmocka_unit_test(test_nested_equivalence),
 		cmocka_unit_test(test_unsync_exits_fewer),
+		cmocka_unit_test(test_flush_nested),
+		cmocka_unit_test(test_vm_clear_dirty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -231,6 +231,61 @@ static void test_size_str(void **state)
 	assert_string_equal(small, "64 ");
 }
 
+/* Digits embedded in a larger grammar: stops at the first non-digit, and
+ * the bound is exact (max and max + 1), including bounds below 10. */
+static void test_digits(void **state)
+{
+	const char *s = "1536x12";
+	uint64_t v = 7;
+
+	(void)state;
+	assert_int_equal(parse_digits(&s, 65536, &v), 0);
+	assert_int_equal(v, 1536);
+	assert_string_equal(s, "x12");
+	s = "x12";
+	assert_int_equal(parse_digits(&s, 65536, &v), -EINVAL);
+	assert_string_equal(s, "x12");
+	s = "65536";
+	assert_int_equal(parse_digits(&s, 65536, &v), 0);
+	assert_int_equal(v, 65536);
+	s = "65537";
+	assert_int_equal(parse_digits(&s, 65536, &v), -ERANGE);
+	s = "5";
+	assert_int_equal(parse_digits(&s, 5, &v), 0);
+	s = "7";
+	assert_int_equal(parse_digits(&s, 5, &v), -ERANGE);
+	s = "18446744073709551615";
+	assert_int_equal(parse_digits(&s, UINT64_MAX, &v), 0);
+	assert_int_equal(v, UINT64_MAX);
+	s = "18446744073709551616";
+	assert_int_equal(parse_digits(&s, UINT64_MAX, &v), -ERANGE);
+}
+
+static void test_real(void **state)
+{
+	double d = -1;
+
+	(void)state;
+	assert_int_equal(parse_real("2.5", 1e12, &d), 0);
+	assert_true(d == 2.5);
+	assert_int_equal(parse_real(".5", 1e12, &d), 0);
+	assert_true(d == 0.5);
+	assert_int_equal(parse_real("1e3", 1e12, &d), 0);
+	assert_true(d == 1000);
+	assert_int_equal(parse_real("100", 100, &d), 0);
+	assert_int_equal(parse_real("100.5", 100, &d), -ERANGE);
+	assert_non_null(strstr(xlat_error(), "100.5"));
+	static const char *const bad[] = { "", "-1", "+1", " 1", "1 ", "inf", "nan", "0x10",
+					   "1.5k", "1,5", "e3", "." };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		d = 42;
+		if (parse_real(bad[i], 1e12, &d) != -EINVAL)
+			fail_msg("parse_real(\"%s\") accepted %g", bad[i], d);
+		assert_null(strchr(xlat_error(), '\n'));
+	}
+	assert_int_equal(parse_real(NULL, 1e12, &d), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -241,6 +296,8 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_size_str),
+		cmocka_unit_test(test_digits),
+		cmocka_unit_test(test_real),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -410,7 +410,7 @@ static void test_map_errors(void **state)
 	assert_int_equal(pt_unmap(&pt, 0, 100), -EINVAL);
 	assert_int_equal(pt_unmap(&pt, 0x0000800000000000ULL, 4 * KiB), -EINVAL);
 	assert_int_equal(pt_protect(&pt, 0x0000800000000000ULL, 4 * KiB, RO), -EINVAL);
-	assert_int_equal(pt_clear_ad(&pt, 0x0000800000000000ULL, 4 * KiB), -EINVAL);
+	assert_int_equal(pt_clear_ad(&pt, 0x0000800000000000ULL, 4 * KiB, NULL, NULL), -EINVAL);
 	struct pt_leaf l;
 	assert_int_equal(pt_lookup(&pt, 0x0000800000000000ULL, &l), -EINVAL);
 	/* the top page can be unmapped with va + size == 2^64 */
@@ -664,7 +664,7 @@ static void test_clear_ad(void **state)
 		assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | set[i].bits), 0);
 	}
 	/* Only leaves overlapping the range; the 2M leaf is cleared whole. */
-	assert_int_equal(pt_clear_ad(&pt, 8 * KiB, 3 * MiB - 8 * KiB), 2);
+	assert_int_equal(pt_clear_ad(&pt, 8 * KiB, 3 * MiB - 8 * KiB, NULL, NULL), 2);
 	struct pt_leaf l;
 	assert_int_equal(pt_lookup(&pt, 12 * KiB, &l), 0);
 	assert_false(l.dirty);
@@ -673,12 +673,73 @@ static void test_clear_ad(void **state)
 	assert_false(l.accessed);
 	assert_int_equal(pt_lookup(&pt, 4 * KiB, &l), 0);
 	assert_true(l.accessed && l.dirty);
-	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB), 1);
-	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB), 0);
+	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB, NULL, NULL), 1);
+	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB, NULL, NULL), 0);
 	assert_int_equal(pt_lookup(&pt, 0, &l), 0);
 	assert_false(l.accessed);
 	assert_int_equal(l.entry, fmt_make_leaf(&fmt_x86_4, 1, 0, RW));
-	assert_int_equal(pt_clear_ad(&pt, 0, 0), 0);
+	assert_int_equal(pt_clear_ad(&pt, 0, 0, NULL, NULL), 0);
+	pt_destroy(&pt);
+	phys_destroy(mem);
+}
+
+/* pt_clear_ad says which leaves were dirty, each as it was, once. */
+struct dirty_list {
+	unsigned n;
+	xlat_va va[8];
+	unsigned shift[8];
+};
+
+static int collect_dirty(const struct pt_leaf *leaf, void *priv)
+{
+	struct dirty_list *d = priv;
+
+	assert_true(leaf->dirty);
+	if (d->n < 8) {
+		d->va[d->n] = leaf->va;
+		d->shift[d->n] = leaf->shift;
+	}
+	d->n++;
+	return 0;
+}
+
+static int stop_at_once(const struct pt_leaf *leaf, void *priv)
+{
+	(void)leaf;
+	(void)priv;
+	return -EINTR;
+}
+
+static void test_clear_ad_reports_dirty(void **state)
+{
+	struct phys *mem = phys_create(40, 0);
+	struct pt pt;
+	struct dirty_list d = { 0 };
+	(void)state;
+
+	assert_int_equal(pt_init(&pt, mem, &fmt_x86_4, 40), 0);
+	assert_int_equal(pt_map(&pt, 0, 0, 16 * KiB, RW, PT_PAGE_4K), 0);
+	assert_int_equal(pt_map(&pt, 2 * MiB, 0, 2 * MiB, RW, PT_PAGE_2M), 0);
+	static const xlat_va dirty[] = { 4 * KiB, 12 * KiB, 2 * MiB };
+	for (size_t i = 0; i < 3; i++) {
+		struct pt_leaf l;
+		assert_int_equal(pt_lookup(&pt, dirty[i], &l), 0);
+		assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | X86_A | X86_D), 0);
+	}
+	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB, collect_dirty, &d), 3);
+	assert_int_equal(d.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(d.va[i], dirty[i]);
+		assert_int_equal(d.shift[i], i < 2 ? 12 : 21);
+	}
+	d.n = 0;
+	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB, collect_dirty, &d), 0);
+	assert_int_equal(d.n, 0);
+	/* A callback error stops the walk and is returned. */
+	struct pt_leaf l;
+	assert_int_equal(pt_lookup(&pt, 0, &l), 0);
+	assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | X86_D), 0);
+	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB, stop_at_once, NULL), -EINTR);
 	pt_destroy(&pt);
 	phys_destroy(mem);
 }
@@ -854,6 +915,7 @@ int main(void)
 		cmocka_unit_test(test_lookup_fields),
 		cmocka_unit_test(test_for_each),
 		cmocka_unit_test(test_clear_ad),
+		cmocka_unit_test(test_clear_ad_reports_dirty),
 		cmocka_unit_test(test_ept_tables),
 		cmocka_unit_test(test_backings_identical),
 		cmocka_unit_test(test_flat_and_valid_va),

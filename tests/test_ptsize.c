@@ -31,7 +31,7 @@
 static struct ptsize_result build(const struct ptsize_region *r, size_t n, int levels, unsigned shift)
 {
 	struct ptsize_result res;
-	int rc = ptsize_build(r, n, levels, shift, 0, &res);
+	int rc = ptsize_build(r, n, levels, shift, PTSIZE_NO_LIMIT, &res);
 	if (rc)
 		print_error("ptsize_build: %s\n", xlat_error());
 	assert_int_equal(rc, 0);
@@ -136,7 +136,7 @@ static void rejects(xlat_va start, uint64_t size, int levels, unsigned shift, in
 {
 	struct ptsize_region r = { start, size, "r" };
 	struct ptsize_result res;
-	int rc = ptsize_build(&r, 1, levels, shift, 0, &res);
+	int rc = ptsize_build(&r, 1, levels, shift, PTSIZE_NO_LIMIT, &res);
 	assert_int_equal(rc, err);
 	if (!strstr(xlat_error(), hint))
 		print_error("message \"%s\" lacks \"%s\"\n", xlat_error(), hint);
@@ -160,15 +160,17 @@ static void test_rejects(void **state)
 
 	struct ptsize_region two[2] = { { G1, 4 * MiB, "a" }, { G1 + 2 * MiB, 4 * MiB, "b" } };
 	struct ptsize_result res;
-	assert_int_equal(ptsize_build(two, 2, 4, 12, 0, &res), -EINVAL);
+	assert_int_equal(ptsize_build(two, 2, 4, 12, PTSIZE_NO_LIMIT, &res), -EINVAL);
 	assert_non_null(strstr(xlat_error(), "overlap"));
-	assert_int_equal(ptsize_build(two, 0, 4, 12, 0, &res), -EINVAL);
+	assert_int_equal(ptsize_build(two, 0, 4, 12, PTSIZE_NO_LIMIT, &res), -EINVAL);
 
 	/* The table-size limit: exactly enough passes, one byte less refuses. */
 	struct ptsize_region r = { G1, 64 * MiB, NULL };
 	assert_int_equal(ptsize_build(&r, 1, 4, 12, 143360, &res), 0);
 	assert_int_equal(ptsize_build(&r, 1, 4, 12, 143359, &res), -E2BIG);
 	assert_non_null(strstr(xlat_error(), "140 KiB"));
+	/* 0 is a limit of zero bytes, not "no limit". */
+	assert_int_equal(ptsize_build(&r, 1, 4, 12, 0, &res), -E2BIG);
 	/* Terabytes of 4 KiB pages are refused before a page is allocated. */
 	r.size = 2ULL << 40;
 	assert_int_equal(ptsize_build(&r, 1, 4, 12, GiB, &res), -E2BIG);

@@ -61,12 +61,12 @@ static void deepest_hit(void **state)
 		assert_true(pwc_lookup(p, 1, va, 4, &h));
 		assert_int_equal(h.level, 2);
 		assert_int_equal(h.table, 0x2000 + (va >> 21 << 20));
-		assert_int_equal(h.perms, 0x12);
+		assert_int_equal(h.rights, 0x12);
 		/* Same 1 GiB, other 2 MiB: the PDPTE entry is the deepest. */
 		assert_true(pwc_lookup(p, 1, va + M2, 4, &h));
 		assert_int_equal(h.level, 3);
 		assert_int_equal(h.table, 0x3000 + (va >> 30 << 20));
-		assert_int_equal(h.perms, 0x13);
+		assert_int_equal(h.rights, 0x13);
 		/* Same 512 GiB, other 1 GiB: PML4E. */
 		assert_true(pwc_lookup(p, 1, va + G1, 4, &h));
 		assert_int_equal(h.level, 4);
@@ -126,7 +126,7 @@ static void split_level_sizes_and_lru(void **state)
 	pwc_fill(p, 0, 5, 2, 0xabc000, 1);
 	assert_true(pwc_lookup(p, 0, 0, 4, &h));
 	assert_int_equal(h.table, 0xabc000);
-	assert_int_equal(h.perms, 1);
+	assert_int_equal(h.rights, 1);
 	for (unsigned i = 2; i <= 32; i++)
 		assert_true(pwc_lookup(p, 0, i * M2, 4, &h));
 	pwc_destroy(p);
@@ -255,7 +255,7 @@ static bool ref_lookup(struct ref_pwc *r, uint32_t tag, uint64_t va, int top, st
 		for (unsigned i = lo; a && i < hi; i++)
 			if (a[i].valid && a[i].tag == tag && a[i].level == l && a[i].prefix == prefix) {
 				a[i].used = ++r->now;
-				*h = (struct pwc_hit){ .level = l, .table = a[i].table, .perms = a[i].perms };
+				*h = (struct pwc_hit){ .level = l, .table = a[i].table, .rights = a[i].perms };
 				return true;
 			}
 	}
@@ -342,15 +342,15 @@ static void matches_reference(void **state)
 			struct pwc_hit h = { 0 }, g = { 0 };
 			bool hr = ref_lookup(&ref, tag, va, top, &h);
 			bool hp = pwc_lookup(p, tag, va, top, &g);
-			if (hr != hp || h.level != g.level || h.table != g.table || h.perms != g.perms)
-				print_error("config %zu step %d va 0x%llx tag %u: pwc %d L%d 0x%llx %x, reference %d L%d 0x%llx %x\n",
+			if (hr != hp || h.level != g.level || h.table != g.table || h.rights != g.rights)
+				print_error("config %zu step %d va 0x%llx tag %u: pwc %d L%d 0x%llx %llx, reference %d L%d 0x%llx %llx\n",
 					    k, n, (unsigned long long)va, tag, hp, g.level,
-					    (unsigned long long)g.table, g.perms, hr, h.level,
-					    (unsigned long long)h.table, h.perms);
+					    (unsigned long long)g.table, (unsigned long long)g.rights, hr, h.level,
+					    (unsigned long long)h.table, (unsigned long long)h.rights);
 			assert_int_equal(hp, hr);
 			assert_int_equal(g.level, h.level);
 			assert_int_equal(g.table, h.table);
-			assert_int_equal(g.perms, h.perms);
+			assert_int_equal(g.rights, h.rights);
 			/* The walk fills the levels below the hit. */
 			for (int l = hr ? h.level - 1 : top; l >= 2; l--) {
 				uint64_t table = (x * (uint64_t)l) & 0xfffffff000ULL;

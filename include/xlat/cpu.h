@@ -125,4 +125,64 @@ int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx);
  * that a preset does not describe (no_fetch) are left as they are. */
 void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg);
 
+/* ---- preset files (src/hardware/cpu_file.c) ---------------------------------
+ *
+ * A preset file is a built-in preset plus overrides, one per line, as
+ * `xlat calibrate --out FILE` writes it and `xlat sim --cpu-file FILE`
+ * reads it:
+ *
+ *   # source: measured by xlat calibrate on 2026-12-01, host1
+ *   base = sapphirerapids
+ *   # measured: L1 TLB reach
+ *   l1d.4k.entries = 96
+ *   walk_cycles = 120            # a comment may also end a line
+ *
+ * `base = NAME` (a built-in preset or alias) comes before any key; every
+ * other line is `KEY = VALUE` with a key cpu_override accepts, each key at
+ * most once, applied in order. '#' starts a comment at the start of a line
+ * or after a blank; blank lines are ignored. The first "# source:" comment
+ * becomes part of the loaded preset's source. A bad line is refused with
+ * "FILE:LINE: what is wrong".
+ */
+#define CPU_FILE_MAX_BYTES (1 << 20)
+
+/* Parses len bytes of text (no NUL needed) named `name` in messages. On
+ * success *out is a new preset (free it with cpu_file_free): the base
+ * with every line applied and checked (cpu_check), named after `name`'s
+ * last path component, its source naming the file and the base. Copies
+ * of *out stay valid until it is freed. 0 or -EINVAL. */
+int cpu_file_parse(const char *text, size_t len, const char *name, struct cpu_preset **out);
+/* Reads the file at path and parses it. 0, -EINVAL, or -errno. */
+int cpu_file_load(const char *path, struct cpu_preset **out);
+void cpu_file_free(struct cpu_preset *p);
+
+/* One `key = value` line of a file to write, with an optional comment
+ * written on the line above it. */
+struct cpu_file_line {
+	const char *key;
+	const char *value;
+	const char *comment;   /* or NULL */
+};
+
+/* The text of a preset file (malloc'd, in *out): `header` as comment lines
+ * (split at '\n'; start one with "source:" to name where the numbers come
+ * from), `base = BASE`, then the lines. The text is parsed back before it
+ * is returned, so what is written always loads. 0 or -EINVAL. */
+int cpu_file_format(const char *base, const char *header, const struct cpu_file_line *lines, size_t n,
+		    char **out);
+/* The same, written to path through a temporary file in its directory and
+ * rename(2). 0 or -errno. */
+int cpu_file_write(const char *path, const char *base, const char *header,
+		   const struct cpu_file_line *lines, size_t n);
+/* The lines that turn `base` into p: every parameter whose value differs,
+ * in listing order, key and value copied into store[i]. Fails (-EINVAL)
+ * when they would not rebuild p exactly (a TLB array added or removed),
+ * -ENOSPC beyond cap lines. 0 with *n lines. */
+int cpu_file_diff(const struct cpu_preset *base, const struct cpu_preset *p, struct cpu_file_line *lines,
+		  size_t cap, size_t *n, char (*store)[2][48]);
+/* 1 if a and b list the same value for every parameter (names, vendors and
+ * models aside), 0 if not (the first difference in what, if not NULL),
+ * or -errno. */
+int cpu_file_same(const struct cpu_preset *a, const struct cpu_preset *b, char *what, size_t len);
+
 #endif

@@ -31,7 +31,7 @@ struct explain_step {
 
 struct explain_result {
 	unsigned nsteps;
-	struct explain_step steps[WALK_MAX_REFS];
+	struct explain_step *steps;      /* nsteps, allocated: explain_result_free */
 	struct walk_result walk;
 	unsigned stages;
 	unsigned levels[WALK_MAX_STAGES];
@@ -42,7 +42,11 @@ struct explain_result {
 };
 
 void explain_config_init(struct explain_config *cfg);
-/* 0 or -errno (bad levels or page sizes: message in xlat_error()). */
+/* Fills *res (overwritten: free a previous result first). 0 or -errno (bad
+ * levels or page sizes, out of memory: message in xlat_error()); on failure
+ * nothing is left allocated. Reentrant: no state outside *res. */
 int explain_walk(const struct explain_config *cfg, struct explain_result *res);
+/* Frees what explain_walk allocated in *res (safe on a zeroed result). */
+void explain_result_free(struct explain_result *res);
 
 #endif

@@ -2,8 +2,12 @@
  * xlat/format.h — page-table entry formats, bit for bit.
  *
  * One descriptor per format so the table engine (pt) and the walker are
- * format-agnostic: levels, which levels may hold a leaf, and the encode /
- * decode / reserved-bit rules of the architecture.
+ * format-agnostic: levels, which levels may hold a leaf, where the bits the
+ * walker reads are, and an operations table (struct fmt_ops) with the
+ * encode / decode / reserved-bit / misconfiguration / describe rules of the
+ * architecture. Nothing outside a format's own source asks which format it
+ * is: adding a format (a secure monitor's stage, RISC-V Sv48, Arm64 stage 2)
+ * means adding a descriptor and its operations table.
  *
  *   x86-64 paging: Intel SDM vol. 3A ch. 4 (4.5 for 4- and 5-level paging,
  *                  tables 4-15..4-20 and 4-28 for the entry layouts).
@@ -77,11 +81,67 @@ enum ept_memtype { EPT_MT_UC = 0, EPT_MT_WC = 1, EPT_MT_WT = 4, EPT_MT_WP = 5, E
 #define XLAT_PKEY_SHIFT  12
 #define XLAT_PKEY(k)     (((uint32_t)(k) & 0xfu) << XLAT_PKEY_SHIFT)
 
-enum fmt_kind { FMT_X86, FMT_EPT };
+struct xlat_format;
+struct pte_fields;
+struct fmt_sb;
+
+/*
+ * How a stage of a format decides access rights and what it raises when it
+ * refuses: the two models the walker implements.
+ *   FMT_MODEL_PAGING  first-level paging (x86-64): user and supervisor pages,
+ *                     CR0.WP, SMEP, SMAP; a refusal or a reserved bit is a
+ *                     page fault (#PF; after stage 0, AMD's nested page
+ *                     fault). Tables of an OS.
+ *   FMT_MODEL_EPT     second-level translation (EPT): read / write / execute
+ *                     rights only; a refusal is an EPT violation, a malformed
+ *                     entry an EPT misconfiguration.
+ */
+enum fmt_model { FMT_MODEL_PAGING, FMT_MODEL_EPT };
+
+/* Where a present entry keeps the rights the walker reads (XLAT_R, W, X,
+ * U, UX), as masks: a level grants a right when its bit is set; 0 means the
+ * format has no such bit and every present entry grants the right (x86: R;
+ * EPT: U). A set `xd` bit takes execution (X and UX) away, under
+ * FMT_CTL_NXE only. With FMT_CTL_MBEC, `ux` is the user-mode execute bit;
+ * without it user-mode execution follows `x`. */
+struct fmt_perm_bits {
+	uint64_t r, w, x, u, ux;
+	uint64_t xd;             /* execute-disable, under FMT_CTL_NXE */
+	uint64_t g;              /* global (leaf) */
+};
+
+/* The operations of a format. Levels are validated by the callers
+ * (format_common.c); `ctl` is FMT_CTL_*. */
+struct fmt_ops {
+	enum fmt_model model;
+	/* Bits that must be zero in a present entry (see fmt_rsvd_mask). */
+	uint64_t (*rsvd_mask)(const struct xlat_format *fmt, int level, bool leaf,
+			      unsigned maxphyaddr, unsigned ctl);
+	/* Bits of a non-leaf entry granting everything (see fmt_make_table). */
+	uint64_t (*table_bits)(const struct xlat_format *fmt, bool accessed);
+	/* Bits of a leaf with generic perms, address and A/D aside. */
+	uint64_t (*leaf_bits)(const struct xlat_format *fmt, int level, uint32_t perms);
+	/* The bits leaf_bits may set (what fmt_set_perms replaces). */
+	uint64_t (*perm_bits)(const struct xlat_format *fmt, int level);
+	/* Present entry -> fields (out is zeroed and present set by the caller). */
+	void (*decode)(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		       struct pte_fields *out);
+	/* A malformed present entry beyond its reserved bits (see
+	 * fmt_misconfig); NULL when the format has no such rule. */
+	bool (*misconfig)(const struct xlat_format *fmt, int level, uint64_t e,
+			  unsigned maxphyaddr, unsigned ctl, bool exec_only_ok);
+	/* Appends what a present entry says to fmt_describe's line. */
+	void (*describe)(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+			 struct fmt_sb *sb);
+	/* SDM names by level ([0]: of a level the format does not have), and
+	 * of the table a non-leaf entry at a level points to. */
+	const char *const *level_names;
+	const char *const *table_names;
+};
 
 struct xlat_format {
 	const char *name;        /* "x86-64", "x86-64-la57", "ept", "ept5" */
-	enum fmt_kind kind;
+	const struct fmt_ops *ops;
 	uint8_t levels;          /* 4 or 5 */
 	uint8_t leaf_levels;     /* bit L set: level L may map a page (1, 2, 3) */
 	uint8_t va_bits;         /* input address width: 48 or 57 */
@@ -91,6 +151,14 @@ struct xlat_format {
 	                          * present too, see fmt_ept_misconfig) */
 	uint64_t ps_bit;         /* leaf flag at levels 2 and 3 */
 	uint64_t a_bit, d_bit;   /* accessed / dirty */
+	struct fmt_perm_bits perm;
+	/* With ops->misconfig: a present entry with every mc_safe bit set and,
+	 * in a leaf, a 3-bit type field at mc_type_shift whose value has its
+	 * bit set in mc_type_ok cannot be misconfigured beyond its reserved
+	 * bits, so the walker skips ops->misconfig for it (a fast path, not a
+	 * rule: ops->misconfig alone decides). */
+	uint64_t mc_safe;
+	uint8_t mc_type_shift, mc_type_ok;
 };
 
 extern const struct xlat_format fmt_x86_4;   /* 4-level paging, 48-bit VA */
@@ -170,13 +238,15 @@ void fmt_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned m
  * `e` must be a leaf (bug otherwise: bit 12 of a table is address). */
 uint64_t fmt_set_perms(const struct xlat_format *fmt, int level, uint64_t e, uint32_t perms);
 
-/* EPT misconfiguration (SDM 29.3.3.1) of a present entry: write without read,
- * execute-only without the capability (exec_only_ok; with FMT_CTL_MBEC a
- * UX-only entry counts as present and execute-only), a reserved memory type
- * (2, 3, 7) in a leaf, or reserved bits (fmt_rsvd_mask with ctl). False for
- * a non-present entry and for a non-EPT format. */
-bool fmt_ept_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
-		       unsigned maxphyaddr, unsigned ctl, bool exec_only_ok);
+/* Is the present entry malformed beyond what a right check can refuse (an
+ * EPT misconfiguration, SDM 29.3.3.1: write without read, execute-only
+ * without the capability exec_only_ok (with FMT_CTL_MBEC a UX-only entry
+ * counts as present and execute-only), a reserved memory type (2, 3, 7) in
+ * a leaf, or reserved bits (fmt_rsvd_mask with ctl))? False for a
+ * non-present entry and for a format without such a rule (x86 paging
+ * reports reserved bits as a page fault instead). */
+bool fmt_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
+		   unsigned maxphyaddr, unsigned ctl, bool exec_only_ok);
 
 /* One line describing an entry ("PDE  0x... P RW US A PS -> 2M page 0x..."),
  * for `xlat walk --explain`; ends with " RSVD=0x..." if bits are set that

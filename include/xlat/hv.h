@@ -78,7 +78,9 @@ struct vm_stats {
 
 struct vm;
 
-/* A VM whose memory is backed by frames of `host`. */
+/* A VM whose memory is backed by frames of `host`. NULL on failure, with
+ * xlat_error() and xlat_error_code() (-EINVAL: the configuration; -ENOMEM)
+ * saying why. */
 struct vm *vm_create(struct phys *host, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 
@@ -99,6 +101,20 @@ int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate);
  * composed in software from the guest's table and the GPA map, with no
  * caches, no A/D updates and no side effects. 0 or -ENOENT. */
 int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa);
+
+/*
+ * Dirty logging of guest memory with EPT accessed/dirty flags (nested
+ * paging with ept_ad, as KVM's EPT-D-bit logging): clears the A and D bits
+ * of the GPA map's leaves over [gpa, gpa + size) (a host huge page whole),
+ * calls fn (if not NULL) for each leaf that was dirty (va: its GPA; shift:
+ * its size), and if any was, invalidates what may cache its dirty
+ * translation, as INVEPT does (mmu_flush_nested: the combined TLB entries
+ * and the nested TLB), so that the guest's next write sets the EPT D bit
+ * again. Returns the number of dirty leaves, or -EINVAL without EPT A/D
+ * (the hardware never sets D then) or in shadow mode (whose dirty log is
+ * write protection, not modelled).
+ */
+int64_t vm_clear_dirty(struct vm *vm, gpa_t gpa, uint64_t size, pt_leaf_fn fn, void *priv);
 
 /* Shadow mode: the shadow table of the current guest process (NULL in
  * nested mode). */

@@ -10,7 +10,9 @@
  *      that missed;
  *   2. on a miss in the last level (one TLB miss, however many faults and
  *      retries follow), walk the chain (xlat/walk.h); each entry read costs
- *      what the page-table line cache model (xlat/cache.h) says;
+ *      what the page-table line cache model (xlat/cache.h) says; a hit
+ *      whose entry does not allow the access as it stands (a write to a
+ *      clean entry, a permission the entry lacks) walks too;
  *   3. a fault goes to the system layer's handler (the OS maps the page, the
  *      hypervisor backs the GPA, ...), which says what it cost; then the
  *      walk is retried.
@@ -55,6 +57,22 @@ struct mmu_config {
 	bool no_fetch;                               /* drop instruction fetches */
 };
 
+/* Why a walk ran (see struct mmu_stats). */
+enum mmu_walk_cause {
+	MMU_WALK_MISS,          /* the first walk after a miss in every TLB level */
+	MMU_WALK_FAULT_RETRY,   /* again, after the system resolved a fault */
+	MMU_WALK_DIRTY,         /* a write hit a clean entry: set D */
+	MMU_WALK_PERM,          /* a hit the permission check refused */
+	MMU_WALK_CAUSES
+};
+
+/* The walks of one cause. */
+struct mmu_walk_counts {
+	uint64_t walks;
+	uint64_t refs;                      /* entries read */
+	uint64_t hist[64];                  /* walks by entries read ([63]: 63 or more) */
+};
+
 /* Counters. "Pages touched" = accesses after splitting at page boundaries. */
 struct mmu_stats {
 	uint64_t accesses;                  /* records consumed (events excluded) */
@@ -65,12 +83,37 @@ struct mmu_stats {
 	uint64_t tlb_hits_by_size[2][MMU_MAX_TLB_LEVELS][3];
 	uint64_t tlb_misses;                /* lookups that missed every level */
 	uint64_t tlb_misses_side[2];
-	uint64_t dirty_walks;               /* write hits on a clean entry: a walk to set D */
-	uint64_t perm_walks;                /* hits that failed the permission check and walked */
-	uint64_t walks;                     /* walk_translate calls, retries included */
-	uint64_t walk_refs;                 /* entries read by those walks */
-	uint64_t refs_hist[64];             /* walks by reference count ([63]: 63 or more) */
-	uint64_t walk_start[XLAT_MAX_LEVELS + 1];  /* stage-0 walks by first level read */
+	/* Walks by cause, each with the entries it read and a histogram of
+	 * walks by reference count ([63]: 63 or more):
+	 *  - walks: the first walk after a lookup missed every TLB level;
+	 *  - fault_retry_walks: a walk again after the system resolved a fault
+	 *    (a demand fault's mapping, an EPT violation, a shadow fill), of
+	 *    any of these causes;
+	 *  - dirty_walks: the first walk after a write hit a clean entry that
+	 *    allows it (to set the D bit);
+	 *  - perm_walks: the first walk after a hit the permission check
+	 *    refused (the walk faults, or finds the entry changed).
+	 * Their sum is every walk_translate call; walk_cycles and ref_where
+	 * count all of them. by_cause[] is the same counters indexed by
+	 * enum mmu_walk_cause. */
+	union {
+		struct mmu_walk_counts by_cause[MMU_WALK_CAUSES];
+		struct {
+			uint64_t walks;
+			uint64_t walk_refs;
+			uint64_t refs_hist[64];
+			uint64_t fault_retry_walks;
+			uint64_t fault_retry_refs;
+			uint64_t fault_retry_hist[64];
+			uint64_t dirty_walks;
+			uint64_t dirty_walk_refs;
+			uint64_t dirty_walk_hist[64];
+			uint64_t perm_walks;
+			uint64_t perm_walk_refs;
+			uint64_t perm_walk_hist[64];
+		};
+	};
+	uint64_t walk_start[XLAT_MAX_LEVELS + 1];  /* stage-0 walks (every cause) by first level read */
 	uint64_t faults;                    /* faults handled by the system layer */
 	uint64_t faults_by_kind[WALK_BAD_ADDRESS + 1];
 	uint64_t unresolved;                /* accesses dropped: the system could not resolve the fault */
@@ -97,16 +140,43 @@ struct mmu_system {
 	void *ctx;
 };
 
-/* NULL + xlat_error() on a bad configuration. The chain is the mmu's own:
- * set it up with mmu_chain() before running. */
+/* Creates an mmu over the bottom space: 0 with *out set, or -EINVAL (a bad
+ * configuration: TLB levels, PWC, nested TLB or line-cache geometry) or
+ * -ENOMEM, with the reason in xlat_error(). Its chain is empty: the owners
+ * set their stages (mmu_set_stage) before running. */
+int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out);
+/* The same, NULL on failure (xlat_error() and xlat_error_code() say why). */
 struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom);
 void mmu_destroy(struct mmu *m);
 
-/* The chain the walker uses; the system layer sets stages, roots and tags
- * (the mmu attaches its PWCs and nested TLB to it). */
-struct walk_chain *mmu_chain(struct mmu *m);
-/* Call after changing the chain's stages: attaches caches to new stages. */
-void mmu_chain_changed(struct mmu *m);
+/*
+ * Stages with owners. The software that owns a stage sets it, and only it:
+ *   MMU_STAGE_OS       the OS's page table (CR3; under shadow paging the
+ *                      hypervisor's shadow of it, set through the OS's
+ *                      platform hooks when the guest loads CR3);
+ *   MMU_STAGE_HV       the hypervisor's second dimension (EPT / NPT);
+ *   MMU_STAGE_MONITOR  a secure monitor's stage below the hypervisor's.
+ * The walk chain is the owners' stages that are set, in this order (so a
+ * monitor under shadow paging is the chain's stage 1). Each owner's stage
+ * has its own paging-structure cache, and a chain of two stages or more the
+ * nested TLB (tagged by the chain's stage 1), attached by the mmu.
+ */
+enum mmu_stage_owner { MMU_STAGE_OS = 0, MMU_STAGE_HV, MMU_STAGE_MONITOR, MMU_STAGE_OWNERS };
+
+/* Sets the owner's stage (fmt, root, maxphyaddr, ctl, tag of *st; st->pwc
+ * is ignored: the mmu attaches its own). The translations cached in TLBs
+ * and PWCs stay: flushing is the owner's decision (mmu_flush_*). The
+ * walker checks the stage (levels, MAXPHYADDR, root) at the next walk.
+ * 0 or -EINVAL (no such owner, no format). */
+int mmu_set_stage(struct mmu *m, enum mmu_stage_owner who, const struct walk_stage *st);
+/* Removes the owner's stage (a hypervisor detaching, a monitor leaving). */
+void mmu_clear_stage(struct mmu *m, enum mmu_stage_owner who);
+/* The owner's stage as set, or NULL. */
+const struct walk_stage *mmu_stage(const struct mmu *m, enum mmu_stage_owner who);
+/* The chain the walker uses, read-only (a study may copy it and walk the
+ * copy without the mmu's caches). */
+const struct walk_chain *mmu_chain(const struct mmu *m);
+
 void mmu_set_system(struct mmu *m, const struct mmu_system *sys);
 /* Tag (VPID << 12 | PCID) of the current address space, for the TLBs. */
 void mmu_set_tag(struct mmu *m, uint32_t tag);
@@ -120,16 +190,37 @@ int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n);
 int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, xlat_pa *pa);
 
 /* TLB maintenance, as the OS / hypervisor issues it. */
-void mmu_invlpg(struct mmu *m, uint32_t tag, xlat_va va);   /* TLBs + PWCs of stage 0 */
+/* INVLPG: va's entries under tag in every TLB (globals too) and the OS
+ * stage's PWC entries of tag (SDM 4.10.4.1). */
+void mmu_invlpg(struct mmu *m, uint32_t tag, xlat_va va);
+/* Every TLB entry of tag (keep_global: but its global ones, as a CR3 load
+ * without PCID does) and the OS stage's PWC entries of tag. */
 void mmu_flush_tag(struct mmu *m, uint32_t tag, bool keep_global);
+/* Everything: every TLB, PWC and the nested TLB. */
 void mmu_flush_all(struct mmu *m);
-/* Nested TLB and stage >= 1 PWCs (the hypervisor changed the EPT). */
+/* INVEPT: the nested TLB, the PWCs of the stages after the OS's, and every
+ * TLB (their entries combine the EPT's translations, SDM 28.4.3.1). The OS
+ * stage's PWC stays: it caches guest-physical table addresses. */
 void mmu_flush_nested(struct mmu *m);
+
+/* Linux invalidates page by page up to this many pages and flushes the
+ * whole address space above (tlb_single_page_flush_ceiling,
+ * arch/x86/mm/tlb.c). */
+#define MMU_FLUSH_CEILING_PAGES 33
+/* A TLB shootdown of [start, end) (4 KiB aligned) under tag as Linux issues
+ * it: invlpg for each 4 KiB page up to MMU_FLUSH_CEILING_PAGES pages,
+ * flush_tag once above. The two operations are the caller's (natively the
+ * mmu's own, for a guest a trap to the hypervisor), called with ctx. */
+void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
+		   void (*invlpg)(void *ctx, struct mmu *m, uint32_t tag, xlat_va va),
+		   void (*flush_tag)(void *ctx, struct mmu *m, uint32_t tag), void *ctx);
 
 /* Cost charged by the system layer. */
 void mmu_charge_fault(struct mmu *m, uint64_t cycles);
 void mmu_charge_exit(struct mmu *m, uint64_t cycles);
 
+/* The counters, live: every field is current whenever it is read (the
+ * pointer stays valid until mmu_destroy). */
 const struct mmu_stats *mmu_get_stats(const struct mmu *m);
 const struct mmu_config *mmu_get_config(const struct mmu *m);
 const struct pcache_stats *mmu_cache_stats(const struct mmu *m);

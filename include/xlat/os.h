@@ -29,6 +29,15 @@ struct phys;
 
 enum os_page_policy { OS_PAGE_4K = 0, OS_PAGE_THP, OS_PAGE_1G };
 
+/* The largest page (its shift) the policy maps in a region; huge: the
+ * region may hold 1 GiB pages (os_region.huge; the hypervisor's guest
+ * memory always may). For pt_map_demand, which applies the rest of the
+ * policy, for the OS and the hypervisor alike. */
+static inline unsigned os_policy_max_shift(enum os_page_policy p, bool huge)
+{
+	return p == OS_PAGE_1G && huge ? 30 : p >= OS_PAGE_THP ? 21 : 12;
+}
+
 struct os_config {
 	const struct xlat_format *fmt;     /* fmt_x86_4 or fmt_x86_5 */
 	enum os_page_policy policy;
@@ -67,7 +76,8 @@ struct os_platform {
 	void *ctx;
 };
 
-/* An OS whose processes' tables and pages come from `mem`. */
+/* An OS whose processes' tables and pages come from `mem`. NULL on failure,
+ * with xlat_error() and xlat_error_code() saying why. */
 struct os *os_create(struct phys *mem, const struct os_config *cfg);
 void os_destroy(struct os *os);
 /* Runs the OS on a platform (NULL: natively). */
@@ -92,6 +102,22 @@ int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
 /* Applies an event record (map/unmap/protect/switch), shooting down TLB
  * entries through mmu (may be NULL). */
 int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev);
+
+/*
+ * Dirty tracking of process `asid`'s pages (Linux's clear_refs, soft-dirty):
+ * clears the accessed and dirty bits of every page of [va, va + size)
+ * (4 KiB aligned; a huge page whole), calls fn (if not NULL) for each page
+ * that was dirty with its leaf as it was (va, shift: which page and how
+ * large), and invalidates the TLB entries that may cache those pages'
+ * dirty translations, through the platform as any shootdown (per page up to
+ * MMU_FLUSH_CEILING_PAGES pages, the address space above), so that the next
+ * write walks and sets D again. Clearing A alone needs no invalidation (an
+ * x86 TLB entry does not hold A), as in Linux. mmu may be NULL (no TLBs to
+ * keep in step). Returns the number of dirty pages (leaves) or -errno
+ * (-ENOENT: no such process).
+ */
+int64_t os_clear_dirty(struct os *os, struct mmu *mmu, unsigned asid, xlat_va va, uint64_t size,
+		       pt_leaf_fn fn, void *priv);
 
 /* Installs the OS as the mmu's system layer (native runs). */
 void os_attach(struct os *os, struct mmu *mmu);

@@ -36,6 +36,16 @@ int parse_addr(const char *s, uint64_t *out);
 /* A count, decimal units. */
 int parse_count(const char *s, uint64_t *out);
 
+/* The digits of a decimal whole number at *s (no sign, no unit), at most
+ * max: sets *out and advances *s past them. For grammars that embed
+ * numbers ("1536x12:lru"). 0, -EINVAL (no digit at *s) or -ERANGE (above
+ * max), without a message: the caller names what it was reading. */
+int parse_digits(const char **s, uint64_t max, uint64_t *out);
+/* A non-negative real number in decimal ("2.5", "100", "1e3", ".5"), at
+ * most max. Signs, spaces, hex, "inf" and "nan" are rejected. 0, -EINVAL
+ * or -ERANGE, with a message. */
+int parse_real(const char *s, double max, double *out);
+
 /* Writes `bytes` exactly, in the largest binary unit that divides it
  * ("64 MiB", "524 KiB", "4097 B", "0 B"): exact, never rounded.
  * Returns the snprintf-style length. */

@@ -108,10 +108,15 @@ int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *
 bool pt_range_mapped(struct pt *pt, xlat_va start, xlat_va end);
 
 /* Clears the accessed and dirty bits of every leaf that overlaps
- * [va, va+size) (a huge leaf is cleared whole, not split); used by dirty
- * tracking. Entries are written only if they change. Returns the number of
- * leaves that had D set, or -errno. */
-int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size);
+ * [va, va+size) (a huge leaf is cleared whole, not split): the first step
+ * of dirty tracking. Entries are written only if they change. For each leaf
+ * that had D set, calls fn (if not NULL) with the leaf as it was before
+ * (its va, shift and pa say which page, and how large): 0 to go on, <0 to
+ * stop with that error (the leaves before it stay cleared). Returns the
+ * number of leaves that had D set, or -errno. Clearing bits does not touch
+ * any TLB: xlat/os.h and xlat/hv.h have the calls that also invalidate the
+ * cached dirty translations, so that the next write sets D again. */
+int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size, pt_leaf_fn fn, void *priv);
 
 struct pt_stats {
 	uint64_t table_pages[XLAT_MAX_LEVELS + 1];  /* per level, [levels] is the root's */
@@ -121,6 +126,23 @@ struct pt_stats {
 	uint64_t mapped_bytes;      /* sum of leaf sizes */
 };
 void pt_get_stats(const struct pt *pt, struct pt_stats *st);
+/* sum += one, field by field (accounting over several tables). */
+void pt_stats_add(struct pt_stats *sum, const struct pt_stats *one);
+
+/*
+ * The page-size policy of a first-touch fault, shared by the OS (a process's
+ * pages) and the hypervisor (host pages backing guest memory): maps the
+ * largest page of at most 2^max_shift bytes (30, 21 or 12) around `va`
+ * whose aligned block lies inside [lo, hi) with nothing of it mapped yet,
+ * as Linux THP does on an anonymous fault; a 4 KiB page needs neither.
+ * Frames come from the table's own space (pt->mem), naturally aligned;
+ * where no such block is free the next smaller size is tried. Returns the
+ * shift of the page mapped (*pa its first frame's address if pa is not
+ * NULL), or -errno: -ENOMEM when not even a 4 KiB frame is left, or
+ * pt_map's error (the frames are freed again).
+ */
+int pt_map_demand(struct pt *pt, xlat_va va, xlat_va lo, xlat_va hi, unsigned max_shift,
+		  uint32_t perms, xlat_pa *pa);
 
 /* Bytes a single flat (one-level) table would need to map every page of a
  * va_bits-wide space with entry_bytes-sized entries: the seed's "terabytes". */

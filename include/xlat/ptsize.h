@@ -44,12 +44,16 @@ struct ptsize_result {
  * rounded up to the page size. */
 #define PTSIZE_DEFAULT_START (1ULL << 30)
 
+/* No limit on the table bytes ptsize_build may build. */
+#define PTSIZE_NO_LIMIT UINT64_MAX
+
 /* Builds the tables for regions r[0..n) with leaves of 2^page_shift bytes
  * (12, 21 or 30) at `levels` (4 or 5) and fills *res.
  * Each region must be non-empty, aligned to the page size in start and size,
  * and canonical for the format; regions must not overlap. Refuses (-E2BIG)
- * to build tables larger than max_table_bytes (0: no limit) — see
- * ptsize_estimate. 0 or -errno with xlat_error() naming the bad region. */
+ * to build tables larger than max_table_bytes (PTSIZE_NO_LIMIT: no limit;
+ * 0 means zero bytes, so every build is refused) — see ptsize_estimate.
+ * 0 or -errno with xlat_error() naming the bad region. */
 int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned page_shift,
 		 uint64_t max_table_bytes, struct ptsize_result *res);
 

@@ -38,7 +38,9 @@ struct pwc_config {
 struct pwc_hit {
 	int level;               /* level of the cached entry (walk reads from level-1 on) */
 	xlat_pa table;           /* address of the level-1 table, in the stage's table space */
-	uint32_t perms;          /* XLAT_* accumulated from the top to `level` */
+	uint64_t rights;         /* rights accumulated from the top to `level`, in the
+	                          * walker's encoding (the AND of the entries read,
+	                          * execute-disable inverted); opaque here */
 };
 
 struct pwc_stats {
@@ -54,8 +56,8 @@ void pwc_destroy(struct pwc *p);
 
 /* Deepest cached entry for va under tag among levels [2, top_level]; true on a hit. */
 bool pwc_lookup(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct pwc_hit *hit);
-/* Caches the non-leaf entry at `level` for va: next table and accumulated perms. */
-void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table, uint32_t perms);
+/* Caches the non-leaf entry at `level` for va: next table and accumulated rights. */
+void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table, uint64_t rights);
 
 void pwc_flush_all(struct pwc *p);
 void pwc_flush_tag(struct pwc *p, uint32_t tag);

@@ -14,6 +14,16 @@
 
 enum sim_mode { SIM_NATIVE = 0, SIM_NESTED, SIM_SHADOW };
 
+#define SIM_NO_LIMIT UINT64_MAX
+/* 64 GiB: more than any run of the generators or the traces we know needs
+ * (so no figure changed when the bound came), small enough that a runaway
+ * input ends with a clear message instead of taking the machine's memory.
+ * Only table pages and touched frames cost real memory. */
+#define SIM_DEFAULT_HOST_RAM (64ULL << 30)
+/* Smallest RAM a machine may have: 1 MiB of firmware (reserved, as on a PC)
+ * and room for the first tables and pages. */
+#define SIM_MIN_RAM (2ULL << 20)
+
 struct sim_config {
 	enum sim_mode mode;
 	struct mmu_config mmu;
@@ -22,7 +32,18 @@ struct sim_config {
 	enum os_page_policy policy;      /* native / guest OS page policy */
 	enum os_page_policy host_policy; /* host pages backing guest memory */
 	unsigned host_pa_bits;           /* host MAXPHYADDR */
-	uint64_t guest_ram;              /* bytes (nested, shadow) */
+	uint64_t guest_ram;              /* bytes (nested, shadow); default 64 GiB */
+	uint64_t host_ram;               /* bytes of simulated RAM of a native run; default
+	                                    SIM_DEFAULT_HOST_RAM. (Under nested or shadow
+	                                    paging the host holds what guest_ram needs.) */
+	/* Records (accesses and events, as the input yields them) that warm the
+	 * TLBs, caches and page tables before counting starts, and records
+	 * counted after them (SIM_NO_LIMIT: to the end of the input). The
+	 * counters of the result cover the counted records only: for every
+	 * additive counter, a run with warmup = N equals a whole run minus a
+	 * run with limit = N. */
+	uint64_t warmup;
+	uint64_t limit;
 	bool pcid;                       /* processes tagged by PCID (no flush on switch) */
 	bool ept_ad;                     /* EPT A/D flags on */
 	bool unsync;                     /* shadow: KVM's unsync leaf pages */
@@ -31,8 +52,12 @@ struct sim_config {
 	void *progress_ctx;
 };
 
+/* Counters (mmu, cache, os, vm) cover the counted records (after warm-up);
+ * table statistics are the state at the end. */
 struct sim_result {
 	enum sim_mode mode;
+	uint64_t warmup_records;         /* records that warmed up (fewer than asked: the input ended) */
+	uint64_t records;                /* records counted */
 	struct mmu_stats mmu;
 	struct pcache_stats cache;
 	struct os_stats os;
@@ -40,9 +65,11 @@ struct sim_result {
 	struct pt_stats tables;          /* native or guest page tables (all processes) */
 	struct pt_stats gpa_map;         /* EPT / memslot table */
 	struct pt_stats shadow;          /* shadow tables */
-	uint64_t translation_cycles;     /* TLB + walks + faults + exits */
-	double base_cycles;              /* accesses * base_cycles_per_access */
-	double translation_share;        /* translation / (translation + base) */
+	uint64_t translation_cycles;     /* TLB hits beyond L1 + walks: the cost of translating */
+	uint64_t fault_exit_cycles;      /* faults (first touches, shadow fills) + VM exits */
+	uint64_t total_cycles;           /* translation_cycles + fault_exit_cycles */
+	double base_cycles;              /* pages * base_cycles_per_access */
+	double translation_share;        /* translation / (base + total) */
 	double seconds;                  /* translation_cycles / GHz */
 	uint64_t sim_host_bytes;         /* host memory the simulated spaces hold */
 };
@@ -62,10 +89,18 @@ void sim_machine_halt(struct sim_machine *mc);
 /* The OS that owns the walked tables: the native OS or the VM's guest. */
 struct os *sim_machine_os(struct sim_machine *mc);
 
-/* Fills cfg with defaults: native, 4 levels, 4K pages, the given mmu config. */
+/* Fills cfg with defaults: native, 4 levels, 4K pages, the given mmu config,
+ * 64 GiB of guest RAM, SIM_DEFAULT_HOST_RAM, no warm-up, no limit. */
 void sim_config_init(struct sim_config *cfg, const struct mmu_config *mmu);
 
-/* Runs the whole input. 0 or -errno (bad input, a failed handler). */
+/* Checks the machine's sizes (RAM a multiple of 4 KiB, at least
+ * SIM_MIN_RAM, within the physical address width). 0 or -EINVAL with a
+ * message naming the `xlat sim` option. */
+int sim_check_config(const struct sim_config *cfg);
+
+/* Runs the input (warm-up, then up to limit records). 0 or -errno (bad
+ * input, a failed handler; -ENOMEM with a message naming --host-ram or
+ * --guest-ram when the simulated RAM is full). */
 int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_result *res);
 
 const char *sim_mode_name(enum sim_mode m);

@@ -24,6 +24,19 @@
 
 enum tlb_repl { TLB_LRU = 0, TLB_PLRU, TLB_RANDOM };
 
+/* A tag: VPID in bits 31:12, PCID (AMD: ASID) in bits 11:0. Only these
+ * pack and unpack it. A PCID is 12 bits: an OS with more address spaces
+ * than that reuses PCIDs and must flush a reused one (os.c does). */
+#define TLB_PCID_BITS 12
+#define TLB_PCID_MASK ((1u << TLB_PCID_BITS) - 1)
+#define TLB_NPCIDS (1u << TLB_PCID_BITS)
+static inline uint32_t tlb_tag(unsigned vpid, unsigned pcid)
+{
+	return (uint32_t)vpid << TLB_PCID_BITS | (pcid & TLB_PCID_MASK);
+}
+static inline unsigned tlb_tag_vpid(uint32_t tag) { return tag >> TLB_PCID_BITS; }
+static inline unsigned tlb_tag_pcid(uint32_t tag) { return tag & TLB_PCID_MASK; }
+
 /* Page-size bits for tlb_array_config.sizes. */
 #define TLB_4K (1u << 0)
 #define TLB_2M (1u << 1)

@@ -142,6 +142,10 @@ struct walk_stats {
 	uint64_t faults[WALK_BAD_ADDRESS + 1];                    /* by kind; [WALK_OK]: successes */
 };
 
+/* Bits of an entry (cyclically adjacent) that may hold its rights. */
+#define WALK_RIGHTS_BITS   11
+#define WALK_RIGHTS_WINDOW (1u << WALK_RIGHTS_BITS)
+
 /* Private to walk.c: what the walker derives from a stage's fmt, maxphyaddr
  * and ctl, recomputed whenever one of the three changes, so owners may edit
  * stages in place. Zero-initialised is fine. One level's masks sit together,
@@ -157,9 +161,24 @@ struct walk_stage_priv {
 	unsigned maxphyaddr, ctl;
 	xlat_pa root;                             /* the root last validated */
 	unsigned fmt_ctl;                         /* FMT_CTL_* equivalent of ctl */
+	bool paging;                              /* fmt's model is FMT_MODEL_PAGING */
+	bool misconfig;                           /* fmt has a misconfiguration rule */
 	uint64_t present;                         /* entry present iff (e & present) */
-	uint64_t xd;                              /* X86_XD with NXE, else 0 */
+	uint64_t flip;                            /* fmt->perm.xd with NXE, else 0 */
+	uint64_t global;                          /* fmt->perm.g */
 	struct walk_level_priv lv[XLAT_MAX_LEVELS + 1];   /* by level */
+	/* Rights word -> XLAT_* (walk.c's rights_perms): the word rotated
+	 * left by rot brings every bit a right needs into the bits of mask
+	 * (at most WALK_RIGHTS_BITS of them: 4 for x86, 3 for EPT, 11 for
+	 * EPT with MBEC), which index the table. Built for the grant masks in
+	 * grant, and kept across refreshes that do not change them. */
+	struct {
+		bool valid;
+		uint64_t grant[5];
+		unsigned rot;
+		uint64_t mask;
+		uint8_t perms[WALK_RIGHTS_WINDOW];
+	} rights;
 };
 
 struct walk_chain {
@@ -184,6 +203,7 @@ struct walk_result {
 				 * a stage without WALK_SET_AD counts as dirty */
 	bool global;            /* stage-0 leaf has G (and CR4.PGE is assumed on) */
 	uint32_t refs;          /* entries read by this walk */
+	uint8_t start_level;    /* the first level stage 0 read (below a PWC hit), 0 if none */
 	struct walk_fault fault;  /* on success only fault.kind (WALK_OK) is written */
 	/* Optional traces: the first refs_cap references, in architectural
 	 * order, in full to refs_out and as bottom-space addresses only to
@@ -199,6 +219,10 @@ struct walk_result {
 void walk_chain_init(struct walk_chain *c, struct phys *mem);
 /* Appends a stage; returns its index or -EINVAL (too many stages). */
 int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
+/* The most references one walk of the chain can make: the product over its
+ * stages of (levels + 1), minus 1 (4 for one 4-level stage, 24 for 4 + 4);
+ * what a refs_out or ref_addrs buffer needs to hold every reference. */
+uint32_t walk_chain_max_refs(const struct walk_chain *c);
 
 /* Translates req->va. Returns 0 with res->fault.kind == WALK_OK, or 0 with a
  * fault recorded (the fault is the architectural outcome, not an error), or

@@ -73,7 +73,6 @@
  *  [BARR10] Barr, Cox, Rixner, "Translation Caching: Skip, Don't Walk (the
  *           Page Table)", ISCA 2010: split vs unified translation caches.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -656,8 +655,6 @@ static const struct { const char *key; const char *alias; int side, level; const
 	{ "l2i", NULL, 1, 1, "L2 ITLB" },
 };
 
-static const char *const size_name[3] = { "4k", "2m", "1g" };
-
 /* A resolved key. */
 struct pref {
 	const struct scalar *s;         /* scalar, or NULL for a TLB key */
@@ -721,7 +718,7 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 	r->size = -1;
 	if (n == 3) {
 		for (int s = 0; s < 3; s++)
-			if (!strcasecmp(tok[1], size_name[s]))
+			if (!strcasecmp(tok[1], xlat_psize_name((unsigned)s)))
 				r->size = s;
 		if (r->size < 0)
 			return xlat_fail(-EINVAL, "parameter '%s': unknown page size '%s' (4k, 2m or 1g)", key, tok[1]);
@@ -745,7 +742,7 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 		r->array = r->size >= 0 ? array_holding(&sd->level[r->level], r->size) : 0;
 	return 0;
 unknown:
-	return xlat_fail(-EINVAL, "unknown parameter '%s' (see `xlat sim --cpu-params` or docs/presets.md)", key);
+	return xlat_fail(-EINVAL, "unknown parameter '%s' (see `xlat sim --list-params` or docs/presets.md)", key);
 }
 
 /* ---- value formatting and parsing --------------------------------------- */
@@ -756,7 +753,7 @@ static void fmt_sizes(unsigned sizes, char *buf, size_t len)
 	buf[0] = 0;
 	for (int s = 0; s < 3; s++)
 		if (sizes & (1u << s))
-			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "+" : "", size_name[s]);
+			n += (size_t)snprintf(buf + n, n < len ? len - n : 0, "%s%s", n ? "+" : "", xlat_psize_name((unsigned)s));
 	if (!n)
 		snprintf(buf, len, "none");
 }
@@ -802,7 +799,7 @@ static int parse_sizes(const char *key, const char *v, unsigned *out)
 	for (char *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
 		int s = -1;
 		for (int i = 0; i < 3; i++)
-			if (!strcasecmp(t, size_name[i]))
+			if (!strcasecmp(t, xlat_psize_name((unsigned)i)))
 				s = i;
 		if (s < 0)
 			return xlat_fail(-EINVAL, "%s: unknown page size '%s' in '%s' (4k, 2m, 1g joined by +, or all)",
@@ -828,15 +825,10 @@ static int parse_repl(const char *key, const char *v, enum tlb_repl *out)
 
 static int parse_double(const char *key, const char *v, double *out)
 {
-	char *end;
-	double d;
-	if (!v || !*v || isspace((unsigned char)*v))
+	if (!v || !*v)
 		return xlat_fail(-EINVAL, "%s: expected a number", key);
-	errno = 0;
-	d = strtod(v, &end);
-	if (*end || errno || d != d || d < 0 || d > 1e12)
+	if (parse_real(v, 1e12, out))
 		return xlat_fail(-EINVAL, "%s: '%s' is not a non-negative number", key, v);
-	*out = d;
 	return 0;
 }
 
@@ -956,7 +948,7 @@ static int set_tlb(struct cpu_preset *p, const struct pref *r, const char *key, 
 			return xlat_fail(-EINVAL, "%s: %s has no %s level (set %s.entries to add one)",
 					 key, p->name, r->lkey, r->lkey);
 		return xlat_fail(-EINVAL, "%s: no %s array holds %s pages (set %s.%s.entries to add one)",
-				 key, r->lkey, size_name[r->size], r->lkey, size_name[r->size]);
+				 key, r->lkey, xlat_psize_name((unsigned)r->size), r->lkey, xlat_psize_name((unsigned)r->size));
 	}
 
 	struct tlb_array_config *a = r->array >= 0 ? &sd->level[r->level].array[r->array] : NULL;
@@ -1064,7 +1056,7 @@ int cpu_get(const struct cpu_preset *p, const char *key, char *buf, size_t len)
 	if ((unsigned)r.level >= cside_of(p, r.side)->nlevels)
 		return xlat_fail(-EINVAL, "%s: %s has no %s level", key, p->name, r.lkey);
 	if (r.field != F_LATENCY && r.array < 0)
-		return xlat_fail(-EINVAL, "%s: no %s array holds %s pages", key, r.lkey, size_name[r.size]);
+		return xlat_fail(-EINVAL, "%s: no %s array holds %s pages", key, r.lkey, xlat_psize_name((unsigned)r.size));
 	fmt_tlb(p, &r, buf, len);
 	return 0;
 }
@@ -1072,9 +1064,7 @@ int cpu_get(const struct cpu_preset *p, const char *key, char *buf, size_t len)
 /* Re-prefixes the current error with `what`. */
 static int refail(int rc, const char *what)
 {
-	char msg[256];
-	snprintf(msg, sizeof msg, "%s", xlat_error());
-	return xlat_fail(rc, "%s: %s", what, msg);
+	return xlat_fail(rc, "%s: %s", what, xlat_error());
 }
 
 int cpu_check(const struct cpu_preset *p)
@@ -1179,7 +1169,7 @@ int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx)
 					int small = 0;
 					while (small < 2 && !(c->array[a].sizes & (1u << small)))
 						small++;
-					snprintf(prefix, sizeof prefix, "%s.%s", lk, size_name[small]);
+					snprintf(prefix, sizeof prefix, "%s.%s", lk, xlat_psize_name((unsigned)small));
 				} else {
 					snprintf(prefix, sizeof prefix, "%s", lk);
 				}

@@ -9,6 +9,8 @@
  * dropped whenever that side's L1 changes (fill, flush, invlpg, new tag).
  */
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,10 +42,11 @@ struct mmu {
 	unsigned nlev[2];
 	struct tlb *owned[2 * MMU_MAX_TLB_LEVELS];
 	unsigned nowned;
-	struct pwc *pwc[WALK_MAX_STAGES];
+	struct pwc *pwc[MMU_STAGE_OWNERS];         /* by owner, NULL without PWCs */
 	struct tlb *ntlb;
 	struct pcache *cache;
-	struct walk_chain chain;
+	struct walk_stage stage[MMU_STAGE_OWNERS]; /* by owner; fmt NULL: not set */
+	struct walk_chain chain;                   /* the set stages, in owner order */
 	struct mmu_system sys;
 	uint32_t tag;
 	struct mmu_stats st;
@@ -56,15 +59,21 @@ struct mmu {
 	unsigned ok_ctl;
 };
 
-static unsigned size_idx(unsigned shift)
+/* The error a constructor that returned NULL recorded, prefixed with what
+ * the mmu was building. */
+static int creation_failed(const char *what)
 {
-	return shift >= 30 ? 2 : shift >= 21 ? 1 : 0;
+	int err = xlat_error_code() ? xlat_error_code() : -EINVAL;
+	char why[200];
+
+	snprintf(why, sizeof why, "%s", xlat_error());
+	return xlat_fail(err, "mmu: %s: %s", what, why);
 }
 
 static int build_side(struct mmu *m, unsigned s, unsigned n, const struct tlb_config *cfg)
 {
 	if (n == 0 || n > MMU_MAX_TLB_LEVELS)
-		return xlat_fail(-EINVAL, "%s side needs 1 to %d TLB levels, got %u",
+		return xlat_fail(-EINVAL, "mmu: the %s side needs 1 to %d TLB levels, got %u",
 				 s ? "instruction" : "data", MMU_MAX_TLB_LEVELS, n);
 	for (unsigned l = 0; l < n; l++) {
 		if (s == SIDE_FETCH && l >= m->cfg.shared_from && l < m->nlev[SIDE_DATA]) {
@@ -73,7 +82,7 @@ static int build_side(struct mmu *m, unsigned s, unsigned n, const struct tlb_co
 		}
 		struct tlb *t = tlb_create(&cfg[l]);
 		if (!t)
-			return -EINVAL;
+			return creation_failed(s ? "instruction TLB" : "data TLB");
 		m->owned[m->nowned++] = t;
 		m->side[s][l] = t;
 	}
@@ -81,29 +90,55 @@ static int build_side(struct mmu *m, unsigned s, unsigned n, const struct tlb_co
 	return 0;
 }
 
-struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom)
+int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 {
-	struct mmu *m = calloc(1, sizeof *m);
-	if (!m) {
-		xlat_fail(-ENOMEM, "mmu: out of memory");
-		return NULL;
-	}
+	struct mmu *m;
+	int rc;
+
+	*out = NULL;
+	if (!cfg || !bottom)
+		return xlat_fail(-EINVAL, "mmu: no configuration or no bottom space");
+	m = calloc(1, sizeof *m);
+	if (!m)
+		return xlat_fail(-ENOMEM, "mmu: out of memory (%zu bytes)", sizeof *m);
 	m->cfg = *cfg;
 	m->ref_addrs = calloc(WALK_MAX_REFS, sizeof *m->ref_addrs);
-	if (!m->ref_addrs)
+	if (!m->ref_addrs) {
+		rc = xlat_fail(-ENOMEM, "mmu: out of memory for the walk trace");
 		goto fail;
-	if (build_side(m, SIDE_DATA, cfg->ndtlb, cfg->dtlb) ||
-	    build_side(m, SIDE_FETCH, cfg->nitlb, cfg->itlb))
+	}
+	if ((rc = build_side(m, SIDE_DATA, cfg->ndtlb, cfg->dtlb)) ||
+	    (rc = build_side(m, SIDE_FETCH, cfg->nitlb, cfg->itlb)))
 		goto fail;
-	if (cfg->ntlb_enabled && !(m->ntlb = tlb_create(&cfg->ntlb)))
+	/* Every owner's PWC now, so that a bad configuration is refused here
+	 * rather than leaving a run without PWCs. */
+	for (unsigned s = 0; cfg->pwc.style != PWC_NONE && s < MMU_STAGE_OWNERS; s++)
+		if (!(m->pwc[s] = pwc_create(&cfg->pwc))) {
+			rc = creation_failed("paging-structure cache");
+			goto fail;
+		}
+	if (cfg->ntlb_enabled && !(m->ntlb = tlb_create(&cfg->ntlb))) {
+		rc = creation_failed("nested TLB");
 		goto fail;
-	if (cfg->cache_enabled && !(m->cache = pcache_create(&cfg->cache)))
+	}
+	if (cfg->cache_enabled && !(m->cache = pcache_create(&cfg->cache))) {
+		rc = creation_failed("page-table line cache");
 		goto fail;
+	}
 	walk_chain_init(&m->chain, bottom);
-	return m;
+	*out = m;
+	return 0;
 fail:
 	mmu_destroy(m);
-	return NULL;
+	return rc;
+}
+
+struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom)
+{
+	struct mmu *m;
+
+	mmu_new(cfg, bottom, &m);
+	return m;
 }
 
 void mmu_destroy(struct mmu *m)
@@ -112,7 +147,7 @@ void mmu_destroy(struct mmu *m)
 		return;
 	for (unsigned i = 0; i < m->nowned; i++)
 		tlb_destroy(m->owned[i]);
-	for (unsigned s = 0; s < WALK_MAX_STAGES; s++)
+	for (unsigned s = 0; s < MMU_STAGE_OWNERS; s++)
 		pwc_destroy(m->pwc[s]);
 	tlb_destroy(m->ntlb);
 	pcache_destroy(m->cache);
@@ -120,20 +155,53 @@ void mmu_destroy(struct mmu *m)
 	free(m);
 }
 
-struct walk_chain *mmu_chain(struct mmu *m)
+const struct walk_chain *mmu_chain(const struct mmu *m)
 {
 	return &m->chain;
 }
 
-void mmu_chain_changed(struct mmu *m)
+/* The walk chain from the owners' stages: those set, in owner order, each
+ * with its owner's PWC; the nested TLB for two stages or more. The walker
+ * re-derives a chain position's masks when its stage changes (walk.c). */
+static void chain_rebuild(struct mmu *m)
 {
-	for (unsigned s = 0; s < m->chain.n; s++) {
-		if (!m->pwc[s] && m->cfg.pwc.style != PWC_NONE)
-			m->pwc[s] = pwc_create(&m->cfg.pwc);
-		m->chain.stage[s].pwc = m->pwc[s];
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < MMU_STAGE_OWNERS; s++) {
+		if (!m->stage[s].fmt)
+			continue;
+		m->chain.stage[n] = m->stage[s];
+		m->chain.stage[n].pwc = m->pwc[s];
+		n++;
 	}
-	m->chain.ntlb = m->chain.n >= 2 ? m->ntlb : NULL;
+	m->chain.n = n;
+	m->chain.ntlb = n >= 2 ? m->ntlb : NULL;
 	m->last[0] = m->last[1] = NO_LAST;
+}
+
+int mmu_set_stage(struct mmu *m, enum mmu_stage_owner who, const struct walk_stage *st)
+{
+	if ((unsigned)who >= MMU_STAGE_OWNERS)
+		return xlat_fail(-EINVAL, "mmu_set_stage: no stage owner %d", (int)who);
+	if (!st || !st->fmt)
+		return xlat_fail(-EINVAL, "mmu_set_stage: a stage needs a format");
+	m->stage[who] = *st;
+	m->stage[who].pwc = NULL;
+	chain_rebuild(m);
+	return 0;
+}
+
+void mmu_clear_stage(struct mmu *m, enum mmu_stage_owner who)
+{
+	if ((unsigned)who >= MMU_STAGE_OWNERS || !m->stage[who].fmt)
+		return;
+	memset(&m->stage[who], 0, sizeof m->stage[who]);
+	chain_rebuild(m);
+}
+
+const struct walk_stage *mmu_stage(const struct mmu *m, enum mmu_stage_owner who)
+{
+	return (unsigned)who < MMU_STAGE_OWNERS && m->stage[who].fmt ? &m->stage[who] : NULL;
 }
 
 void mmu_set_system(struct mmu *m, const struct mmu_system *sys)
@@ -154,14 +222,33 @@ uint32_t mmu_tag(const struct mmu *m)
 
 /* ---- the cost of a walk ------------------------------------------------ */
 
-static void charge_walk(struct mmu *m, const struct walk_result *res)
+_Static_assert(sizeof(((struct mmu_stats *)0)->by_cause) ==
+	       offsetof(struct mmu_stats, perm_walk_hist) + sizeof(((struct mmu_stats *)0)->perm_walk_hist) -
+	       offsetof(struct mmu_stats, walks), "by_cause[] and the named walk counters differ");
+_Static_assert(offsetof(struct mmu_stats, by_cause[MMU_WALK_DIRTY].walks) ==
+	       offsetof(struct mmu_stats, dirty_walks), "by_cause[] out of order");
+
+static void charge_walk(struct mmu *m, const struct walk_result *res, enum mmu_walk_cause cause)
 {
 	uint64_t cyc = m->cfg.costs.walk_overhead_cycles;
 	uint32_t n = res->refs;
+	unsigned bucket = n < 63 ? n : 63;
 
-	m->st.walks++;
-	m->st.walk_refs += n;
-	m->st.refs_hist[n < 63 ? n : 63]++;
+	/* Most walks follow misses: their counters at fixed places, the rest
+	 * indexed (measured: indexing every walk cost ~1 % of a miss-heavy
+	 * run's instructions). */
+	if (__builtin_expect(cause == MMU_WALK_MISS, 1)) {
+		m->st.walks++;
+		m->st.walk_refs += n;
+		m->st.refs_hist[bucket]++;
+	} else {
+		struct mmu_walk_counts *w = &m->st.by_cause[cause];
+		w->walks++;
+		w->refs += n;
+		w->hist[bucket]++;
+	}
+	if (res->start_level)
+		m->st.walk_start[res->start_level]++;
 	if (m->cache) {
 		uint32_t rec = n < res->refs_cap ? n : res->refs_cap;
 		for (uint32_t i = 0; i < rec; i++) {
@@ -231,7 +318,7 @@ static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_
 	l->mask = (1ULL << x->shift) - 1;
 	l->base = va & ~l->mask;
 	l->ok = ok;
-	l->size_idx = (uint8_t)size_idx(x->shift);
+	l->size_idx = (uint8_t)xlat_shift_psize(x->shift);
 }
 
 static void fill(struct mmu *m, unsigned side, unsigned upto, xlat_va va, const struct tlb_xlat *x)
@@ -245,20 +332,21 @@ static void fill(struct mmu *m, unsigned side, unsigned upto, xlat_va va, const 
 /* ---- translation --------------------------------------------------------- */
 
 /* Walks until the translation succeeds or the system gives up, then fills
- * every TLB level of the side. 0, 1 (dropped) or -errno. */
+ * every TLB level of the side. `cause`: why the first walk runs; the others
+ * are retries. 0, 1 (dropped) or -errno. */
 static int walk_and_fill(struct mmu *m, const struct walk_req *req, unsigned side,
-			 struct tlb_xlat *out)
+			 enum mmu_walk_cause cause, struct tlb_xlat *out)
 {
 	struct walk_result res;
 
 	res.refs_out = NULL;
 	res.ref_addrs = m->cache ? m->ref_addrs : NULL;
 	res.refs_cap = WALK_MAX_REFS;
-	for (unsigned tries = 0;; tries++) {
+	for (unsigned tries = 0;; tries++, cause = MMU_WALK_FAULT_RETRY) {
 		int rc = walk_translate(&m->chain, req, &res);
 		if (rc < 0)
 			return rc;
-		charge_walk(m, &res);
+		charge_walk(m, &res, cause);
 		if (res.fault.kind == WALK_OK)
 			break;
 		m->st.faults++;
@@ -294,6 +382,7 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 	struct walk_req req = { .va = va, .kind = (uint8_t)kind, .supervisor = sup };
 	struct tlb_xlat x;
 	unsigned l, n = m->nlev[side];
+	enum mmu_walk_cause cause = MMU_WALK_MISS;
 	int rc;
 
 	for (l = 0; l < n; l++)
@@ -302,7 +391,7 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 
 	if (l < n) {
 		m->st.tlb_hits[side][l]++;
-		m->st.tlb_hits_by_size[side][l][size_idx(x.shift)]++;
+		m->st.tlb_hits_by_size[side][l][xlat_shift_psize(x.shift)]++;
 		m->st.tlb_cycles += m->cfg.costs.tlb_hit_cycles[l];
 		fill(m, side, l, va, &x);
 		uint8_t ok = ok_bits(m, va, &x);
@@ -312,15 +401,15 @@ static int access_slow(struct mmu *m, xlat_va va, unsigned kind, bool sup, xlat_
 		}
 		/* A walk: to set D (a write the entry allows), or to fault. */
 		if (kind == XLAT_WRITE && !x.dirty && walk_perm_ok(x.perms, &req, m->chain.stage[0].ctl))
-			m->st.dirty_walks++;
+			cause = MMU_WALK_DIRTY;
 		else
-			m->st.perm_walks++;
+			cause = MMU_WALK_PERM;
 	} else {
 		m->st.tlb_misses++;
 		m->st.tlb_misses_side[side]++;
 	}
 
-	rc = walk_and_fill(m, &req, side, &x);
+	rc = walk_and_fill(m, &req, side, cause, &x);
 	if (rc)
 		return rc;
 	remember(m, side, va, &x, ok_bits(m, va, &x));
@@ -448,8 +537,8 @@ void mmu_invlpg(struct mmu *m, uint32_t tag, xlat_va va)
 	struct tlb *t;
 	FOR_EACH_TLB(m, t)
 		tlb_invlpg(t, tag, va);
-	if (m->pwc[0])
-		pwc_invlpg(m->pwc[0], tag, va);
+	if (m->pwc[MMU_STAGE_OS])
+		pwc_invlpg(m->pwc[MMU_STAGE_OS], tag, va);
 	m->last[0] = m->last[1] = NO_LAST;
 }
 
@@ -458,8 +547,8 @@ void mmu_flush_tag(struct mmu *m, uint32_t tag, bool keep_global)
 	struct tlb *t;
 	FOR_EACH_TLB(m, t)
 		tlb_flush_tag(t, tag, keep_global);
-	if (m->pwc[0])
-		pwc_flush_tag(m->pwc[0], tag);
+	if (m->pwc[MMU_STAGE_OS])
+		pwc_flush_tag(m->pwc[MMU_STAGE_OS], tag);
 	m->last[0] = m->last[1] = NO_LAST;
 }
 
@@ -468,7 +557,7 @@ void mmu_flush_all(struct mmu *m)
 	struct tlb *t;
 	FOR_EACH_TLB(m, t)
 		tlb_flush_all(t);
-	for (unsigned s = 0; s < WALK_MAX_STAGES; s++)
+	for (unsigned s = 0; s < MMU_STAGE_OWNERS; s++)
 		if (m->pwc[s])
 			pwc_flush_all(m->pwc[s]);
 	if (m->ntlb)
@@ -483,12 +572,24 @@ void mmu_flush_nested(struct mmu *m)
 	struct tlb *t;
 	FOR_EACH_TLB(m, t)
 		tlb_flush_all(t);
-	for (unsigned s = 1; s < WALK_MAX_STAGES; s++)
+	for (unsigned s = MMU_STAGE_OS + 1; s < MMU_STAGE_OWNERS; s++)
 		if (m->pwc[s])
 			pwc_flush_all(m->pwc[s]);
 	if (m->ntlb)
 		tlb_flush_all(m->ntlb);
 	m->last[0] = m->last[1] = NO_LAST;
+}
+
+void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
+		   void (*invlpg)(void *ctx, struct mmu *m, uint32_t tag, xlat_va va),
+		   void (*flush_tag)(void *ctx, struct mmu *m, uint32_t tag), void *ctx)
+{
+	if ((end - start) >> XLAT_PAGE_SHIFT > MMU_FLUSH_CEILING_PAGES) {
+		flush_tag(ctx, m, tag);
+		return;
+	}
+	for (xlat_va va = start; va < end; va += XLAT_PAGE_SIZE)
+		invlpg(ctx, m, tag, va);
 }
 
 void mmu_charge_fault(struct mmu *m, uint64_t cycles)
@@ -504,8 +605,6 @@ void mmu_charge_exit(struct mmu *m, uint64_t cycles)
 
 const struct mmu_stats *mmu_get_stats(const struct mmu *m)
 {
-	struct mmu *mm = (struct mmu *)m;
-	memcpy(mm->st.walk_start, m->chain.stats.start_level, sizeof mm->st.walk_start);
 	return &m->st;
 }
 

@@ -161,9 +161,9 @@ bool pwc_lookup(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct p
 	return pwc_lookup_inline(p, tag, va, top_level, hit);
 }
 
-void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table, uint32_t perms)
+void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table, uint64_t rights)
 {
-	pwc_fill_inline(p, tag, va, level, table, perms);
+	pwc_fill_inline(p, tag, va, level, table, rights);
 }
 
 /* Invalidates every entry (all) or those of one tag; an invalidated entry

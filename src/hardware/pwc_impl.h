@@ -13,8 +13,8 @@
 struct pwc_entry {
 	uint64_t key;           /* prefix << 3 | level; 0 = invalid (levels are >= 2) */
 	xlat_pa table;
+	uint64_t rights;        /* the walker's rights word (xlat/pwc.h) */
 	uint32_t tag;
-	uint32_t perms;
 	uint32_t next, prev;    /* neighbours in the bucket's chain, or PWC_NIL */
 	uint32_t newer, older;  /* neighbours in the set's recency list, or PWC_NIL */
 	uint32_t set;
@@ -157,7 +157,7 @@ pwc_lookup_inline(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct
 		if (hit) {
 			hit->level = l;
 			hit->table = a->e[i].table;
-			hit->perms = a->e[i].perms;
+			hit->rights = a->e[i].rights;
 		}
 		return true;
 	}
@@ -173,7 +173,7 @@ miss:
 
 /* pwc_fill (xlat/pwc.h) is this, inline. */
 static inline __attribute__((always_inline)) void
-pwc_fill_inline(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table, uint32_t perms)
+pwc_fill_inline(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table, uint64_t rights)
 {
 	if (!p || p->cfg.style == PWC_NONE)
 		return;
@@ -201,7 +201,7 @@ pwc_fill_inline(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa tabl
 		*b = i;
 	}
 	a->e[i].table = table;
-	a->e[i].perms = perms;
+	a->e[i].rights = rights;
 	pwc_to_mru(a, i);
 	p->st.fills++;
 }

@@ -62,6 +62,7 @@
 #include <string.h>
 
 #include "hardware/tlb_impl.h"
+#include "xlat/parse.h"
 
 /* Bits of a vpn: va is 64 bits and pages are at least 4 KiB. */
 #define VPN_BITS 52
@@ -314,7 +315,7 @@ static bool drop_tag(const struct tlb_entry *e, uint32_t tag, bool keep_global)
 
 static bool drop_vpid(const struct tlb_entry *e, uint32_t vpid, bool unused)
 {
-	return e->tag >> 12 == vpid;
+	return tlb_tag_vpid(e->tag) == vpid;
 }
 
 void tlb_flush_tag(struct tlb *t, uint32_t tag, bool keep_global)
@@ -380,22 +381,15 @@ unsigned tlb_live(const struct tlb *t)
 
 /* ---- the --tlb syntax ---------------------------------------------------- */
 
-/* Reads a decimal unsigned in [1, TLB_MAX_ENTRIES] at *p, advancing it. */
+/* Reads a decimal unsigned in [0, TLB_MAX_ENTRIES] at *p, advancing it. */
 static int read_uint(const char **p, unsigned *out)
 {
-	uint64_t v = 0;
-	const char *s = *p;
+	uint64_t v;
+	int rc = parse_digits(p, TLB_MAX_ENTRIES, &v);
 
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	for (; *s >= '0' && *s <= '9'; s++) {
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > TLB_MAX_ENTRIES)
-			return -ERANGE;
-	}
-	*p = s;
-	*out = (unsigned)v;
-	return 0;
+	if (rc == 0)
+		*out = (unsigned)v;
+	return rc;
 }
 
 int tlb_parse_level(const char *spec, struct tlb_config *cfg)

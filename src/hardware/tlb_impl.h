@@ -28,7 +28,7 @@ struct tlb_lru_ends {
 struct tlb_entry {
 	xlat_pa pa;             /* page base */
 	uint32_t tag;           /* VPID << 12 | PCID */
-	uint32_t tagmask;       /* bits of tag compared: ~0, or ~0xfff for a global entry */
+	uint32_t tagmask;       /* bits of tag compared: ~0, or ~TLB_PCID_MASK for a global entry */
 	uint32_t perms;
 	uint8_t global, dirty;  /* (the size is in the key) */
 };
@@ -362,10 +362,10 @@ static inline unsigned tlb_fill_way(struct tlb *t, struct tlb_array *a, unsigned
 static inline __attribute__((always_inline)) void
 tlb_insert_inline(struct tlb *t, uint32_t tag, xlat_va va, const struct tlb_xlat *x)
 {
-	unsigned xszi = x->shift == 12 ? 0 : x->shift == 21 ? 1 : x->shift == 30 ? 2 : 3;
-	uint32_t mask = x->global ? ~0xfffu : ~0u;
+	unsigned xszi = xlat_shift_psize_exact(x->shift);
+	uint32_t mask = x->global ? ~TLB_PCID_MASK : ~0u;
 
-	if (xszi > 2)
+	if (xszi >= XLAT_NPSIZES)
 		XLAT_BUG("page shift %u is not 12, 21 or 30", x->shift);
 	const struct tlb_fill *f = &t->fill[xszi];
 	struct tlb_array *a = f->a;

@@ -28,6 +28,7 @@
  * units that succeeded keep theirs). See docs/walker.md for the SDM rules.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "xlat/phys.h"
@@ -49,6 +50,7 @@ struct wctx {
 	xlat_pa *addrs;             /* ref_addrs, or NULL */
 	uint32_t cap;               /* refs_cap, or 0 without either */
 	uint32_t nrefs;             /* entries read so far */
+	uint8_t start_level;        /* stage 0's first level read, 0 before */
 	bool user;                  /* stage 0 sees a user-mode access */
 	bool ac_ok;                 /* SMAP override: EFLAGS.AC and explicit */
 	bool table_write;           /* some stage > 0 counts table reads as writes */
@@ -75,26 +77,92 @@ struct wout {
 
 /* ---- stage setup ---------------------------------------------------------- */
 
+static inline uint64_t rotl64(uint64_t x, unsigned k)
+{
+	return (x << (k & 63)) | (x >> ((64 - k) & 63));
+}
+
+/* A table of what each value of the rights bits grants, indexed by the
+ * word rotated so that they fall in bits 10:0 (x86: XD, R/W, U/S; EPT:
+ * bits 10:0). */
+static void rights_build(struct walk_stage_priv *sp, const struct xlat_format *fmt,
+			 const uint64_t grant[5])
+{
+	const uint64_t used = grant[0] | grant[1] | grant[2] | grant[3] | grant[4];
+	unsigned rot = 0, width = 65;
+
+	/* The rotation that packs the bits into the fewest low bits. */
+	for (unsigned k = 0; k < 64; k++) {
+		uint64_t r = rotl64(used, k);
+		unsigned w = r ? 64u - (unsigned)__builtin_clzll(r) : 0;
+
+		if (w < width) {
+			width = w;
+			rot = k;
+		}
+	}
+	if (width > WALK_RIGHTS_BITS)
+		XLAT_BUG("%s: rights bits %#llx span more than %u bits", fmt->name,
+			 (unsigned long long)used, WALK_RIGHTS_BITS);
+	const uint64_t u = rotl64(used, rot);
+
+	/* Only the bits of u matter: a value with others has the entry of its
+	 * part in u, which is smaller and so already filled. */
+	for (uint64_t v = 0; v < 1ULL << width; v++) {
+		uint8_t p = 0;
+
+		if (v & ~u) {
+			sp->rights.perms[v] = sp->rights.perms[v & u];
+			continue;
+		}
+		for (unsigned i = 0; i < 5; i++) {
+			uint64_t g = rotl64(grant[i], rot);
+
+			if ((v & g) == g)
+				p |= (uint8_t)(1u << i);
+		}
+		sp->rights.perms[v] = p;
+	}
+	memcpy(sp->rights.grant, grant, sizeof sp->rights.grant);
+	sp->rights.rot = rot;
+	sp->rights.mask = (1ULL << width) - 1;
+	sp->rights.valid = true;
+}
+
 static void stage_refresh(struct walk_stage_priv *sp, const struct walk_stage *st)
 {
 	const struct xlat_format *fmt = st->fmt;
-	bool ept = fmt->kind == FMT_EPT;
+	const struct fmt_perm_bits *pb = &fmt->perm;
+	bool mbec = (st->ctl & WALK_MBEC) && pb->ux;
 	unsigned fctl = 0;
 
 	if (st->ctl & WALK_NXE)
 		fctl |= FMT_CTL_NXE;
 	if (st->ctl & WALK_1G)
 		fctl |= FMT_CTL_1G;
-	if (ept && (st->ctl & WALK_MBEC))
+	if (mbec)
 		fctl |= FMT_CTL_MBEC;
 
-	memset(sp, 0, sizeof *sp);
+	memset(sp, 0, offsetof(struct walk_stage_priv, rights));   /* the table may stay */
 	sp->fmt = fmt;
 	sp->maxphyaddr = st->maxphyaddr;
 	sp->ctl = st->ctl;
 	sp->fmt_ctl = fctl;
-	sp->present = fmt->present_mask | (ept && (st->ctl & WALK_MBEC) ? EPT_UX : 0);
-	sp->xd = !ept && (st->ctl & WALK_NXE) ? X86_XD : 0;
+	sp->paging = fmt->ops->model == FMT_MODEL_PAGING;
+	sp->misconfig = fmt->ops->misconfig != NULL;
+	/* With MBEC a user-execute-only entry is present (SDM 29.3.2). */
+	sp->present = fmt->present_mask | (mbec ? pb->ux : 0);
+	/* The rights word of a walk is the AND of its entries with the
+	 * execute-disable bit inverted: a right is granted when the word has
+	 * every bit of its grant mask (an empty mask: always). */
+	sp->flip = (st->ctl & WALK_NXE) ? pb->xd : 0;
+	const uint64_t grant[5] = {
+		pb->r, pb->w, pb->x | sp->flip, pb->u,
+		(mbec ? pb->ux : pb->x) | sp->flip,   /* without MBEC, user execution is X */
+	};
+	if (!sp->rights.valid || memcmp(sp->rights.grant, grant, sizeof grant))
+		rights_build(sp, fmt, grant);
+	sp->global = pb->g;
 	for (int l = 1; l <= fmt->levels; l++) {
 		struct walk_level_priv *lp = &sp->lv[l];
 		bool leaf_ok = l == 1 || ((fmt->leaf_levels >> l) & 1u);
@@ -165,6 +233,15 @@ int walk_chain_push(struct walk_chain *c, const struct walk_stage *st)
 	return (int)c->n++;
 }
 
+uint32_t walk_chain_max_refs(const struct walk_chain *c)
+{
+	uint32_t n = 1;
+
+	for (unsigned j = 0; j < c->n; j++)
+		n *= c->stage[j].fmt ? c->stage[j].fmt->levels + 1u : XLAT_MAX_LEVELS + 1u;
+	return n - 1;
+}
+
 /* ---- faults ---------------------------------------------------------------- */
 
 /* Is `in` an address the stage's format can translate? x86: canonical;
@@ -176,6 +253,15 @@ static inline bool input_ok(const struct xlat_format *fmt, xlat_va in)
 	if (fmt->sign_extended)
 		return (xlat_va)((int64_t)(in << unused) >> unused) == in;
 	return (in >> fmt->va_bits) == 0;
+}
+
+/* The rights (walk_perm.h's word) a stage's rights word grants: the AND,
+ * over the entries read, of each entry with sp->flip inverted. The format
+ * says which bits grant what (stage_refresh's masks); a walk reads the word
+ * once, at its leaf. */
+static inline uint32_t rights_perms(const struct walk_stage_priv *sp, uint64_t r)
+{
+	return sp->rights.perms[rotl64(r, sp->rights.rot) & sp->rights.mask];
 }
 
 /* Records a fault and returns false, so callers write `return fault(...)`. */
@@ -190,7 +276,8 @@ static bool fault(struct wctx *w, enum walk_fault_kind kind, unsigned j, int lev
 
 /*
  * A fault of stage j caused by the access itself (not-present entry, or
- * permissions): a #PF for an x86 stage, an EPT violation for an EPT stage.
+ * permissions): a #PF for a paging-model stage, an EPT violation for an
+ * EPT-model stage.
  * kind: the access as stage j sees it; perms: what the translation allowed
  * (0 for a not-present entry); present: P=1 in the error code.
  */
@@ -200,7 +287,7 @@ static bool fault_access(struct wctx *w, unsigned j, int level, xlat_va in, uint
 	const struct walk_stage *st = &w->c->stage[j];
 	struct walk_fault *f = w->fault;
 
-	if (st->fmt->kind == FMT_EPT) {
+	if (!w->c->priv[j].paging) {
 		fault(w, WALK_EPT_VIOLATION, j, level, in, e);
 		f->exit_qual = walk_eptq_access(kind, table, st->ctl & WALK_SET_AD) |
 			       walk_eptq_perms(present ? perms : 0, st->ctl & WALK_MBEC);
@@ -220,19 +307,11 @@ static bool fault_access(struct wctx *w, unsigned j, int level, xlat_va in, uint
 	return false;
 }
 
-/* The level whose leaf maps a page of 2^shift bytes. */
-static inline int level_of_shift(unsigned shift)
-{
-	return shift >= 30 ? 3 : shift >= 21 ? 2 : 1;
-}
-
 /* A present entry with reserved bits: #PF with P|RSVD, or EPT misconfiguration. */
 static bool fault_rsvd(struct wctx *w, unsigned j, int level, xlat_va in, uint64_t e,
 		       unsigned kind, bool table)
 {
-	const struct walk_stage *st = &w->c->stage[j];
-
-	if (st->fmt->kind == FMT_EPT)
+	if (!w->c->priv[j].paging)
 		return fault(w, WALK_EPT_MISCONFIG, j, level, in, e);
 	fault_access(w, j, level, in, e, kind, table, true, 0);
 	w->fault->error_code |= PF_RSVD;
@@ -294,7 +373,7 @@ struct wlevel {
 	xlat_va in;                 /* entry address in the stage's table space */
 	xlat_pa pa;                 /* ... in the bottom space */
 	uint64_t e;                 /* the entry */
-	uint32_t acc;               /* perms ANDed from the top down to this level */
+	uint64_t acc;               /* rights word from the top down to this level */
 	uint32_t ip;                /* the later stages' perms for the entry (!last) */
 	uint8_t sh;                 /* ... and their page shift */
 };
@@ -321,7 +400,7 @@ set_accessed_dirty(struct wctx *w, unsigned j, const struct wlevel *lv, int top,
 		if (l == level && kind == XLAT_WRITE && !(lv[l].e & fmt->d_bit))
 			need[l] |= fmt->d_bit;
 		if (need[l] && !last && !(lv[l].ip & XLAT_W))
-			return fault_access(w, j + 1, level_of_shift(lv[l].sh), lv[l].in, 0,
+			return fault_access(w, j + 1, xlat_shift_level(lv[l].sh), lv[l].in, 0,
 					    XLAT_WRITE, true, true, lv[l].ip);
 		any |= need[l] != 0;
 	}
@@ -360,14 +439,16 @@ static inline void record(struct wctx *w, unsigned j, int level, unsigned fs, un
 
 /*
  * Translates `in`, an input address of stage j, through stages j..n-1.
- * True with *o filled, or false with w->fault filled. ept and last (stage j
- * is the chain's last) are constants in each of the four copies the
- * compiler makes below, so the common native walk carries no branch for
- * the features it does not use.
+ * True with *o filled, or false with w->fault filled. paging (stage j's
+ * format has the paging model, not the EPT one) and last (stage j is the
+ * chain's last) are constants in each of the four copies the compiler makes
+ * below, so the common native walk carries no branch for the features it
+ * does not use. Where a format keeps its bits comes from the stage's masks
+ * (walk_stage_priv), never from the format's name.
  */
 static inline __attribute__((always_inline)) bool
 walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, struct wout *o,
-		const bool ept, const bool last)
+		const bool paging, const bool last)
 {
 	struct walk_chain *c = w->c;
 	const struct walk_stage *st = &c->stage[j];
@@ -380,8 +461,10 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	struct wlevel lv[XLAT_MAX_LEVELS + 1];  /* what was read, by level */
 	int level = fmt->levels, top;
 	xlat_pa table = st->root;
-	uint32_t perms = WALK_PERM_ALL;
-	uint64_t e, all = ~0ULL;                /* AND of the entries read: are all A set? */
+	/* The rights word (rights_perms): the AND of the entries read, XD
+	 * inverted, so its A bit also says whether every entry has A set. */
+	uint64_t rights = ~0ULL;
+	uint64_t e;
 
 	if (!input_ok(fmt, in))
 		return fault(w, WALK_BAD_ADDRESS, j, level, in, 0);
@@ -394,14 +477,16 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 				XLAT_BUG("pwc hit at level %d of a %d-level stage", hit.level, level);
 			level = hit.level - 1;
 			table = hit.table;
-			perms = hit.perms;
+			rights = hit.rights;
 			c->stats.pwc_hits[j]++;
 		} else {
 			c->stats.pwc_misses[j]++;
 		}
 	}
-	if (j == 0)
+	if (j == 0) {
 		c->stats.start_level[level]++;
+		w->start_level = (uint8_t)level;
+	}
 	top = level;
 
 	for (;;) {
@@ -435,22 +520,21 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 		leaf = (e & lp->leaf_bit) != 0;
 		if (e & lp->rsvd[leaf])
 			return fault_rsvd(w, j, level, in, e, kind, job->table);
-		if (ept) {
-			/* Fast path: a readable entry with a valid memory type
-			 * cannot be misconfigured beyond its reserved bits. */
-			if ((!(e & EPT_R) || (leaf && !((0x73u >> ((e >> 3) & 7u)) & 1u))) &&
-			    fmt_ept_misconfig(fmt, level, e, st->maxphyaddr, sp->fmt_ctl,
-					      st->ctl & WALK_EXEC_ONLY))
-				return fault(w, WALK_EPT_MISCONFIG, j, level, in, e);
-			perms &= walk_ept_entry_perms(e, st->ctl & WALK_MBEC);
-		} else {
-			perms &= walk_x86_entry_perms(e, sp->xd);
-		}
+		/* Misconfigurations belong to the EPT model (a paging-model
+		 * stage reports reserved bits as a #PF). Fast path (fmt->mc_*):
+		 * an entry with the safe bits and, for a leaf, a valid type
+		 * cannot be misconfigured beyond its reserved bits. */
+		if (!paging && sp->misconfig &&
+		    ((e & fmt->mc_safe) != fmt->mc_safe ||
+		     (leaf && !((fmt->mc_type_ok >> ((e >> fmt->mc_type_shift) & 7u)) & 1u))) &&
+		    fmt->ops->misconfig(fmt, level, e, st->maxphyaddr, sp->fmt_ctl,
+					st->ctl & WALK_EXEC_ONLY))
+			return fault(w, WALK_EPT_MISCONFIG, j, level, in, e);
+		rights &= e ^ sp->flip;
 		r->in = ea;
 		r->pa = ba;
 		r->e = e;
-		r->acc = perms;
-		all &= e;
+		r->acc = rights;
 		if (leaf)
 			break;
 		table = e & lp->addr[0];
@@ -459,9 +543,10 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 
 	/* Permissions: only once the whole stage is walked, so a reserved bit
 	 * or a not-present entry below a denying level wins (SDM 4.7). */
-	bool ok = ept ? (perms & walk_ept_need(kind, job->user_la)) != 0
-		      : walk_x86_allowed(perms, kind, j == 0 ? w->user : true,
-					 j == 0 && w->ac_ok, st->ctl);
+	const uint32_t perms = rights_perms(sp, rights);
+	bool ok = !paging ? (perms & walk_ept_need(kind, job->user_la)) != 0
+			  : walk_x86_allowed(perms, kind, j == 0 ? w->user : true,
+					     j == 0 && w->ac_ok, st->ctl);
 	if (!ok)
 		return fault_access(w, j, level, in, e, kind, job->table, true, perms);
 
@@ -473,7 +558,7 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 
 	if (!last) {
 		struct wjob fj = { .kind = job->kind, .table = job->table,
-				   .user_la = j == 0 && !ept ? (perms & XLAT_U) != 0 : job->user_la,
+				   .user_la = j == 0 && paging ? (perms & XLAT_U) != 0 : job->user_la,
 				   .for_stage = (uint8_t)j, .for_level = 0 };
 
 		if (!inner(w, j + 1, out, &fj, &fo))
@@ -482,12 +567,13 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 
 	/* Success: A in every entry read, D in the leaf for a write (SDM 4.8,
 	 * 29.3.5), written only where they change. */
-	if (set_ad && (!(all & fmt->a_bit) || (kind == XLAT_WRITE && !(e & fmt->d_bit))) &&
+	if (set_ad && (!(rights & fmt->a_bit) || (kind == XLAT_WRITE && !(e & fmt->d_bit))) &&
 	    !set_accessed_dirty(w, j, lv, top, level, kind, last))
 		return false;
 	if (st->pwc)
 		for (int l = top; l > level; l--)
-			pwc_fill_inline(st->pwc, st->tag, in, l, lv[l].e & sp->lv[l].addr[0], lv[l].acc);
+			pwc_fill_inline(st->pwc, st->tag, in, l, lv[l].e & sp->lv[l].addr[0],
+					lv[l].acc | fmt->a_bit);   /* A is set now */
 
 	o->pa = fo.pa;
 	o->shift = shift < fo.shift ? shift : fo.shift;
@@ -495,32 +581,32 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	o->inner = fo.perms;
 	o->perms = perms & fo.perms;
 	o->dirty = fo.dirty && (!set_ad || kind == XLAT_WRITE || (e & fmt->d_bit));
-	o->global = !ept && (e & X86_G);
+	o->global = (e & sp->global) != 0;
 	return true;
 }
 
-static bool walk_x86_last(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
-			  struct wout *o)
+static bool walk_paging_last(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+			     struct wout *o)
 {
-	return walk_stage_body(w, j, in, job, o, false, true);
+	return walk_stage_body(w, j, in, job, o, true, true);
 }
 
-static bool walk_x86_inner(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
-			   struct wout *o)
+static bool walk_paging_inner(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
+			      struct wout *o)
 {
-	return walk_stage_body(w, j, in, job, o, false, false);
+	return walk_stage_body(w, j, in, job, o, true, false);
 }
 
 static bool walk_ept_last(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
 			  struct wout *o)
 {
-	return walk_stage_body(w, j, in, job, o, true, true);
+	return walk_stage_body(w, j, in, job, o, false, true);
 }
 
 static bool walk_ept_inner(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
 			   struct wout *o)
 {
-	return walk_stage_body(w, j, in, job, o, true, false);
+	return walk_stage_body(w, j, in, job, o, false, false);
 }
 
 static bool walk_stage(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
@@ -528,9 +614,9 @@ static bool walk_stage(struct wctx *w, unsigned j, xlat_va in, const struct wjob
 {
 	bool last = j + 1 == w->c->n;
 
-	if (w->c->stage[j].fmt->kind == FMT_EPT)
-		return last ? walk_ept_last(w, j, in, job, o) : walk_ept_inner(w, j, in, job, o);
-	return last ? walk_x86_last(w, j, in, job, o) : walk_x86_inner(w, j, in, job, o);
+	if (w->c->priv[j].paging)
+		return last ? walk_paging_last(w, j, in, job, o) : walk_paging_inner(w, j, in, job, o);
+	return last ? walk_ept_last(w, j, in, job, o) : walk_ept_inner(w, j, in, job, o);
 }
 
 /* ---- the entry point -------------------------------------------------------- */
@@ -540,7 +626,7 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	struct wctx w;
 	struct wjob job;
 	struct wout o;
-	bool ept0;
+	bool paging0;
 
 	if (!c || !req || !res)
 		return xlat_fail(-EINVAL, "walk_translate: NULL argument");
@@ -568,13 +654,14 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	w.addrs = res->ref_addrs;
 	w.cap = res->refs_out || res->ref_addrs ? res->refs_cap : 0;
 	w.nrefs = 0;
+	w.start_level = 0;
 	w.user = !req->supervisor && !req->implicit;
 	w.ac_ok = req->ac && !req->implicit;
 
-	ept0 = c->stage[0].fmt->kind == FMT_EPT;
+	paging0 = c->priv[0].paging;
 	job.kind = req->kind;
 	job.table = false;
-	job.user_la = !req->supervisor;   /* an EPT stage 0 has no U/S of its own */
+	job.user_la = !req->supervisor;   /* an EPT-model stage 0 has no U/S of its own */
 	job.for_stage = 0;
 	job.for_level = 0;
 
@@ -589,12 +676,12 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	if (walk_stage(&w, 0, req->va, &job, &o)) {
 		/* Stage 0's U/S decides which execute right of an MBEC EPT
 		 * applies; the result carries the one that does. */
-		bool user_page = ept0 ? !req->supervisor : (o.own & XLAT_U) != 0;
+		bool user_page = !paging0 ? !req->supervisor : (o.own & XLAT_U) != 0;
 		uint32_t p = o.perms & (XLAT_R | XLAT_W);
 
 		if (o.perms & (user_page ? XLAT_UX : XLAT_X))
 			p |= XLAT_X;
-		if (!ept0)
+		if (paging0)
 			p |= o.own & XLAT_U;
 		if (o.inner & XLAT_W)
 			p |= WALK_PERM_LOWER_W;
@@ -605,6 +692,7 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 		res->global = o.global;
 	}
 	res->refs = w.nrefs;
+	res->start_level = w.start_level;
 	c->stats.refs += w.nrefs;
 	c->stats.faults[res->fault.kind]++;
 	return 0;

@@ -3,7 +3,9 @@
  *
  * Internal to walk.c and walk_perm.c. Permissions travel as a word of
  * XLAT_* bits (format.h) ANDed over the levels of a stage and over the
- * stages of a chain:
+ * stages of a chain. Which entry bit grants which right is the format's
+ * (struct fmt_perm_bits; walk.c's entry_perms reads it); for the two
+ * formats there are:
  *
  *   XLAT_R   readable        x86: always;       EPT: bit 0
  *   XLAT_W   writable        x86: R/W (bit 1);  EPT: bit 1
@@ -26,28 +28,6 @@
 #include "xlat/walk.h"
 
 #define WALK_PERM_ALL (XLAT_R | XLAT_W | XLAT_X | XLAT_U | XLAT_UX)
-
-/* Perms granted by one present x86 entry. xd: X86_XD when NXE is on, else 0
- * (then bit 63 is reserved and never gets here set). */
-static inline uint32_t walk_x86_entry_perms(uint64_t e, uint64_t xd)
-{
-	uint32_t p = XLAT_R;
-
-	p |= (uint32_t)(e & X86_RW) ? XLAT_W : 0;     /* bit 1 */
-	p |= (uint32_t)(e & X86_US) ? XLAT_U : 0;     /* bit 2 */
-	p |= (e & xd) ? 0 : (XLAT_X | XLAT_UX);
-	return p;
-}
-
-/* Perms granted by one present EPT entry. */
-static inline uint32_t walk_ept_entry_perms(uint64_t e, bool mbec)
-{
-	uint32_t p = (uint32_t)(e & (EPT_R | EPT_W | EPT_X)) | XLAT_U; /* same bit positions */
-
-	if (mbec ? (e & EPT_UX) : (e & EPT_X))
-		p |= XLAT_UX;
-	return p;
-}
 
 /*
  * Does an x86 stage allow an access, given the perms ANDed over its levels?

@@ -5,6 +5,7 @@
  * walked once more with the walker, caches detached unless warm.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xlat/explain.h"
@@ -31,16 +32,19 @@ void explain_config_init(struct explain_config *cfg)
 
 static int policy_of(unsigned shift, enum os_page_policy *p, const char *what)
 {
-	switch (shift) {
-	case 12: *p = OS_PAGE_4K; return 0;
-	case 21: *p = OS_PAGE_THP; return 0;
-	case 30: *p = OS_PAGE_1G; return 0;
-	default:
+	static const enum os_page_policy by_psize[XLAT_NPSIZES] = {
+		[XLAT_PSIZE_4K] = OS_PAGE_4K, [XLAT_PSIZE_2M] = OS_PAGE_THP, [XLAT_PSIZE_1G] = OS_PAGE_1G,
+	};
+
+	if (!xlat_page_shift_ok(shift))
 		return xlat_fail(-EINVAL, "%s page must be 4k, 2m or 1g", what);
-	}
+	*p = by_psize[xlat_shift_psize(shift)];
+	return 0;
 }
 
-static void fill_result(struct explain_result *res, const struct walk_chain *c)
+/* The steps from the references the walk recorded (at most cap). */
+static int fill_result(struct explain_result *res, const struct walk_chain *c,
+		       const struct walk_ref *refs, uint32_t cap)
 {
 	res->stages = c->n;
 	for (unsigned s = 0; s < c->n; s++) {
@@ -48,15 +52,27 @@ static void fill_result(struct explain_result *res, const struct walk_chain *c)
 		res->fmts[s] = c->stage[s].fmt;
 		res->root[s] = c->stage[s].root;
 	}
-	res->nsteps = res->walk.refs < WALK_MAX_REFS ? res->walk.refs : WALK_MAX_REFS;
+	res->nsteps = res->walk.refs < cap ? res->walk.refs : cap;
+	res->steps = calloc(res->nsteps ? res->nsteps : 1, sizeof *res->steps);
+	if (!res->steps)
+		return xlat_fail(-ENOMEM, "explain: out of memory for %u steps", res->nsteps);
 	for (unsigned i = 0; i < res->nsteps; i++) {
 		struct explain_step *st = &res->steps[i];
+		st->ref = refs[i];
 		const struct walk_stage *stage = &c->stage[st->ref.stage];
 		st->fmt = stage->fmt;
 		fmt_describe(stage->fmt, st->ref.level, st->ref.entry, stage->maxphyaddr,
 			     st->meaning, sizeof st->meaning);
 	}
 	res->stats = c->stats;
+	return 0;
+}
+
+void explain_result_free(struct explain_result *res)
+{
+	free(res->steps);
+	res->steps = NULL;
+	res->nsteps = 0;
 }
 
 int explain_walk(const struct explain_config *cfg, struct explain_result *res)
@@ -97,6 +113,8 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 	if (rc)
 		return rc;
 	struct mmu *m = box.mmu;
+	struct walk_chain *c = NULL;
+	struct walk_ref *refs = NULL;
 
 	/* Touch: demand-maps the page in every dimension and warms the caches. */
 	xlat_pa pa;
@@ -111,27 +129,41 @@ int explain_walk(const struct explain_config *cfg, struct explain_result *res)
 			res->gpa = leaf.pa + (cfg->va - leaf.va);
 	}
 
-	struct walk_chain c = *mmu_chain(m);
-	if (!cfg->warm) {
-		for (unsigned s = 0; s < c.n; s++)
-			c.stage[s].pwc = NULL;
-		c.ntlb = NULL;
+	/* A copy of the chain (about 9 KiB), walked without the mmu's caches
+	 * unless warm. */
+	c = malloc(sizeof *c);
+	if (!c) {
+		rc = xlat_fail(-ENOMEM, "explain: out of memory");
+		goto out;
 	}
-	memset(&c.stats, 0, sizeof c.stats);
+	*c = *mmu_chain(m);
+	if (!cfg->warm) {
+		for (unsigned s = 0; s < c->n; s++)
+			c->stage[s].pwc = NULL;
+		c->ntlb = NULL;
+	}
+	memset(&c->stats, 0, sizeof c->stats);
+	uint32_t cap = walk_chain_max_refs(c);
+	refs = calloc(cap ? cap : 1, sizeof *refs);
+	if (!refs) {
+		rc = xlat_fail(-ENOMEM, "explain: out of memory for %u references", cap);
+		goto out;
+	}
 	struct walk_req req = { .va = cfg->va, .kind = (uint8_t)cfg->kind };
-	static struct walk_ref refs[WALK_MAX_REFS];
 	res->walk.refs_out = refs;
-	res->walk.refs_cap = WALK_MAX_REFS;
-	rc = walk_translate(&c, &req, &res->walk);
+	res->walk.refs_cap = cap;
+	rc = walk_translate(c, &req, &res->walk);
+	res->walk.refs_out = NULL;
 	if (rc)
 		goto out;
-	for (unsigned i = 0; i < res->walk.refs && i < WALK_MAX_REFS; i++)
-		res->steps[i].ref = refs[i];
-	res->walk.refs_out = NULL;
-	fill_result(res, &c);
-	if (res->walk.fault.kind != WALK_OK)
+	rc = fill_result(res, c, refs, cap);
+	if (rc == 0 && res->walk.fault.kind != WALK_OK)
 		rc = xlat_fail(-EFAULT, "the walk faulted (kind %d)", res->walk.fault.kind);
 out:
+	if (rc)
+		explain_result_free(res);
+	free(refs);
+	free(c);
 	sim_machine_halt(&box);
 	return rc;
 }

@@ -186,7 +186,7 @@ int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned p
 	free(s);
 
 	uint64_t est = ptsize_estimate(r, n, levels, page_shift);
-	if (max_table_bytes && est > max_table_bytes / XLAT_PAGE_SIZE) {
+	if (max_table_bytes != PTSIZE_NO_LIMIT && est > max_table_bytes / XLAT_PAGE_SIZE) {
 		char need[48], lim[48];
 		parse_size_str(est * XLAT_PAGE_SIZE, need, sizeof need);
 		parse_size_str(max_table_bytes, lim, sizeof lim);
@@ -199,10 +199,8 @@ int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned p
 	for (size_t i = 0; i < n; i++) {
 		rc = ptsize_model_map(&m, r[i].start, r[i].size, page_shift);
 		if (rc) {
-			char why[160];
-			snprintf(why, sizeof why, "%s", xlat_error());
 			xlat_fail(rc, "mapping region %zu (0x%llx+0x%llx): %s", i + 1,
-				  (unsigned long long)r[i].start, (unsigned long long)r[i].size, why);
+				  (unsigned long long)r[i].start, (unsigned long long)r[i].size, xlat_error());
 			ptsize_model_destroy(&m);
 			return rc;
 		}

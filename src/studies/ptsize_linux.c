@@ -500,10 +500,8 @@ static void count_and_build(struct snapshot *s, struct ptsize_proc *out, int *rc
 		const struct run *r = &s->runs[i];
 		*rc = ptsize_model_map(&m, r->start, r->end - r->start, r->shift);
 		if (*rc) {
-			char why[160];
-			snprintf(why, sizeof why, "%s", xlat_error());
 			xlat_fail(*rc, "building tables for 0x%llx-0x%llx: %s",
-				  (unsigned long long)r->start, (unsigned long long)r->end, why);
+				  (unsigned long long)r->start, (unsigned long long)r->end, xlat_error());
 		}
 	}
 	if (!*rc) {

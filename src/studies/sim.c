@@ -3,10 +3,13 @@
  * nested / shadow) a VM together, run every record, collect the counters.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "xlat/parse.h"
 #include "xlat/phys.h"
 #include "xlat/sim.h"
 
@@ -60,24 +63,151 @@ void sim_config_init(struct sim_config *cfg, const struct mmu_config *mmu)
 	cfg->host_policy = OS_PAGE_4K;
 	cfg->host_pa_bits = 46;
 	cfg->guest_ram = 64ULL << 30;
+	cfg->host_ram = SIM_DEFAULT_HOST_RAM;
+	cfg->warmup = 0;
+	cfg->limit = SIM_NO_LIMIT;
 	cfg->pcid = true;
 	cfg->ept_ad = false;
 	cfg->unsync = true;
 }
 
-static int run_source(struct mmu *m, struct xlat_source *src, const struct sim_config *cfg)
+/* One RAM size: a multiple of 4 KiB, at least SIM_MIN_RAM, at most the
+ * physical address space. */
+static int check_ram(uint64_t bytes, const char *what, const char *opt, unsigned pa_bits)
+{
+	char b[48], lim[48];
+	parse_size_str(bytes, b, sizeof b);
+	if (!xlat_aligned(bytes, XLAT_PAGE_SIZE))
+		return xlat_fail(-EINVAL, "%s (%s) of %" PRIu64 " bytes is not a multiple of 4 KiB",
+				 what, opt, bytes);
+	if (bytes < SIM_MIN_RAM) {
+		parse_size_str(SIM_MIN_RAM, lim, sizeof lim);
+		return xlat_fail(-EINVAL, "%s (%s) of %s is too small: at least %s (the first 1 MiB "
+				 "is firmware's, as on a PC)", what, opt, b, lim);
+	}
+	if (pa_bits < 64 && bytes > (1ULL << pa_bits)) {
+		parse_size_str(1ULL << pa_bits, lim, sizeof lim);
+		return xlat_fail(-EINVAL, "%s (%s) of %s is too large: at most %s (%u-bit physical "
+				 "addresses)", what, opt, b, lim, pa_bits);
+	}
+	return 0;
+}
+
+int sim_check_config(const struct sim_config *cfg)
+{
+	if (cfg->mode == SIM_NATIVE)
+		return check_ram(cfg->host_ram, "simulated RAM", "--host-ram", cfg->host_pa_bits);
+	return check_ram(cfg->guest_ram, "guest RAM", "--guest-ram", cfg->host_pa_bits);
+}
+
+/* Every counter the result carries, as taken at one moment: the end of
+ * warm-up is subtracted from the end of the run. */
+struct counters {
+	struct mmu_stats mmu;
+	struct pcache_stats cache;
+	struct os_stats os;
+	struct vm_stats vm;
+};
+
+static void take_counters(struct sim_machine *mc, struct counters *c)
+{
+	const struct pcache_stats *cs = mmu_cache_stats(mc->mmu);
+
+	memset(c, 0, sizeof *c);
+	c->mmu = *mmu_get_stats(mc->mmu);
+	if (cs)
+		c->cache = *cs;
+	c->os = *os_get_stats(sim_machine_os(mc));
+	if (mc->vm)
+		c->vm = *vm_get_stats(mc->vm);
+}
+
+/* a -= b over a struct made only of uint64_t counters. */
+static void sub_u64(void *a, const void *b, size_t bytes)
+{
+	uint64_t *x = a;
+	const uint64_t *y = b;
+	for (size_t i = 0; i < bytes / sizeof *x; i++)
+		x[i] -= y[i];
+}
+
+_Static_assert(sizeof(struct mmu_stats) % sizeof(uint64_t) == 0, "mmu_stats: counters only");
+_Static_assert(sizeof(struct pcache_stats) % sizeof(uint64_t) == 0, "pcache_stats: counters only");
+_Static_assert(sizeof(struct os_stats) % sizeof(uint64_t) == 0, "os_stats: counters only");
+_Static_assert(sizeof(struct vm_stats) % sizeof(uint64_t) == 0, "vm_stats: counters only");
+
+static void sub_counters(struct counters *end, const struct counters *warm)
+{
+	uint64_t protected_now = end->vm.protected_pages;   /* a level, not a count */
+
+	sub_u64(&end->mmu, &warm->mmu, sizeof end->mmu);
+	sub_u64(&end->cache, &warm->cache, sizeof end->cache);
+	sub_u64(&end->os, &warm->os, sizeof end->os);
+	sub_u64(&end->vm, &warm->vm, sizeof end->vm);
+	end->vm.protected_pages = protected_now;
+}
+
+/* Is this simulated RAM full? A failed allocation leaves fewer free frames
+ * than one fault needs (a page and a table per level). */
+static bool ram_full(struct phys *space)
+{
+	struct phys_stats ps;
+	phys_get_stats(space, &ps);
+	uint64_t used = ps.allocated_frames + ps.reserved_frames;
+	return used + 2 * XLAT_MAX_LEVELS + 1 >= ps.ram_frames;
+}
+
+/* Turns an -ENOMEM of the run into one line that says which RAM is full
+ * and which option sizes it. records: those run before the failing batch
+ * of `batch` records. */
+static int explain_enomem(struct sim_machine *mc, const struct sim_config *cfg, uint64_t records,
+			  uint64_t batch)
+{
+	char size[48], n[64];
+	/* mmu_run stops inside its batch without saying where. */
+	snprintf(n, sizeof n, "records %" PRIu64 "-%" PRIu64, records + 1, records + batch);
+	if (mc->vm && ram_full(vm_gpa_space(mc->vm))) {
+		parse_size_str(cfg->guest_ram, size, sizeof size);
+		return xlat_fail(-ENOMEM, "guest RAM is full: all %s (--guest-ram) in use while running "
+				 "%s; give the guest more", size, n);
+	}
+	if (!mc->vm && ram_full(mc->host)) {
+		parse_size_str(cfg->host_ram, size, sizeof size);
+		return xlat_fail(-ENOMEM, "simulated RAM is full: all %s (--host-ram) in use while running "
+				 "%s; give the machine more", size, n);
+	}
+	return xlat_fail(-ENOMEM, "out of memory while running %s: %s", n, xlat_error());
+}
+
+/* Runs warm-up then counted records; at the end of warm-up the counters
+ * are taken into *warm (left zero without warm-up). */
+static int run_source(struct sim_machine *mc, struct xlat_source *src, const struct sim_config *cfg,
+		      struct sim_result *res, struct counters *warm)
 {
 	struct xlat_access *buf = malloc(SIM_BATCH * sizeof *buf);
-	uint64_t batches = 0, done, total;
-	int64_t n;
+	uint64_t batches = 0, done, total, records = 0;
+	uint64_t end = cfg->limit > UINT64_MAX - cfg->warmup ? UINT64_MAX : cfg->warmup + cfg->limit;
+	bool warmed = cfg->warmup == 0;
+	int64_t n = 0;
 	int rc = 0;
 
+	memset(warm, 0, sizeof *warm);
 	if (!buf)
 		return xlat_fail(-ENOMEM, "sim: out of memory");
-	while ((n = xlat_source_next(src, buf, SIM_BATCH)) > 0) {
-		rc = mmu_run(m, buf, (size_t)n);
+	while (records < end) {
+		uint64_t stop = warmed ? end : cfg->warmup;
+		size_t want = stop - records < SIM_BATCH ? (size_t)(stop - records) : SIM_BATCH;
+		n = xlat_source_next(src, buf, want);
+		if (n <= 0)
+			break;
+		rc = mmu_run(mc->mmu, buf, (size_t)n);
 		if (rc)
 			break;
+		records += (uint64_t)n;
+		if (!warmed && records == cfg->warmup) {
+			take_counters(mc, warm);
+			warmed = true;
+		}
 		if (cfg->progress && ++batches % PROGRESS_EVERY == 0) {
 			xlat_source_progress(src, &done, &total);
 			cfg->progress(cfg->progress_ctx, done, total);
@@ -85,6 +215,12 @@ static int run_source(struct mmu *m, struct xlat_source *src, const struct sim_c
 	}
 	if (n < 0)
 		rc = (int)n;
+	if (rc == -ENOMEM)
+		rc = explain_enomem(mc, cfg, records, n > 0 ? (uint64_t)n : 0);
+	if (!warmed)   /* the input ended during warm-up: nothing counted */
+		take_counters(mc, warm);
+	res->warmup_records = records < cfg->warmup ? records : cfg->warmup;
+	res->records = records - res->warmup_records;
 	if (cfg->progress && rc == 0) {
 		xlat_source_progress(src, &done, &total);
 		cfg->progress(cfg->progress_ctx, total ? total : done, total ? total : done);
@@ -93,22 +229,27 @@ static int run_source(struct mmu *m, struct xlat_source *src, const struct sim_c
 	return rc;
 }
 
-static void finish(struct sim_result *res, struct mmu *m, const struct sim_config *cfg,
-		   struct phys *host)
+static void finish(struct sim_result *res, struct sim_machine *mc, const struct sim_config *cfg,
+		   const struct counters *warm)
 {
 	const struct mmu_costs *c = &cfg->mmu.costs;
-	const struct pcache_stats *cs = mmu_cache_stats(m);
+	struct counters now;
 	struct phys_stats ps;
 
-	res->mmu = *mmu_get_stats(m);
-	if (cs)
-		res->cache = *cs;
-	res->translation_cycles = mmu_translation_cycles(m);
+	take_counters(mc, &now);
+	sub_counters(&now, warm);
+	res->mmu = now.mmu;
+	res->cache = now.cache;
+	res->os = now.os;
+	res->vm = now.vm;
+	res->translation_cycles = res->mmu.tlb_cycles + res->mmu.walk_cycles;
+	res->fault_exit_cycles = res->mmu.fault_cycles + res->mmu.exit_cycles;
+	res->total_cycles = res->translation_cycles + res->fault_exit_cycles;
 	res->base_cycles = (double)res->mmu.pages * c->base_cycles_per_access;
-	double all = res->base_cycles + (double)res->translation_cycles;
+	double all = res->base_cycles + (double)res->total_cycles;
 	res->translation_share = all > 0 ? (double)res->translation_cycles / all : 0;
 	res->seconds = c->ghz > 0 ? (double)res->translation_cycles / (c->ghz * 1e9) : 0;
-	phys_get_stats(host, &ps);
+	phys_get_stats(mc->host, &ps);
 	res->sim_host_bytes = ps.host_bytes;
 }
 
@@ -125,7 +266,11 @@ int sim_machine_boot(struct sim_machine *mc, const struct sim_config *cfg)
 	memset(mc, 0, sizeof *mc);
 	if (!oc.fmt)
 		return xlat_fail(-EINVAL, "sim: paging has 4 or 5 levels, not %u", cfg->levels);
-	mc->host = phys_create(cfg->host_pa_bits, 0);
+	if ((rc = sim_check_config(cfg)) != 0)
+		return rc;
+	/* A native machine has host_ram; a VM host is bounded by what backing
+	 * guest_ram takes. */
+	mc->host = phys_create(cfg->host_pa_bits, cfg->mode == SIM_NATIVE ? cfg->host_ram : 0);
 	if (!mc->host)
 		return -ENOMEM;
 	phys_reserve(mc->host, 0, 1ULL << 20);   /* firmware's low memory, as on a PC */
@@ -190,12 +335,11 @@ int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_re
 	rc = sim_machine_boot(&mc, cfg);
 	if (rc)
 		return rc;
-	rc = run_source(mc.mmu, src, cfg);
+	struct counters warm;
+	rc = run_source(&mc, src, cfg, res, &warm);
 	if (rc == 0) {
-		finish(res, mc.mmu, cfg, mc.host);
-		res->os = *os_get_stats(sim_machine_os(&mc));
+		finish(res, &mc, cfg, &warm);
 		if (mc.vm) {
-			res->vm = *vm_get_stats(mc.vm);
 			vm_table_stats(mc.vm, &res->tables, &res->gpa_map, &res->shadow);
 		} else {
 			os_table_stats(mc.os, &res->tables);

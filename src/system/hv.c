@@ -36,33 +36,21 @@ void vm_charge_exit(struct vm *vm, enum vm_exit why)
  * whose aligned block lies in guest RAM with nothing of it backed yet. */
 static int back_gpa(struct vm *vm, gpa_t gpa)
 {
-	static const unsigned shifts[] = { 30, 21, 12 };
-	unsigned first = vm->cfg.host_policy == OS_PAGE_1G ? 0 :
-			 vm->cfg.host_policy == OS_PAGE_THP ? 1 : 2;
+	const uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(EPT_MT_WB);
 
 	if (gpa >= vm->cfg.guest_ram)
 		return xlat_fail(-EFAULT, "vm: guest-physical address %#llx is outside guest RAM (%llu bytes)",
 				 (unsigned long long)gpa, (unsigned long long)vm->cfg.guest_ram);
-	for (unsigned i = first; i < 3; i++) {
-		uint64_t size = 1ULL << shifts[i], npages = size >> 12, pfn;
-		gpa_t base = xlat_align_down(gpa, size);
-		if (i < 2 && (base + size > vm->cfg.guest_ram ||
-			      pt_range_mapped(&vm->map, base, base + size)))
-			continue;
-		if (phys_alloc(vm->host, npages, npages, &pfn))
-			continue;
-		uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(EPT_MT_WB);
-		int rc = pt_map(&vm->map, base, pfn << 12, size, perms, shifts[i]);
-		if (rc) {
-			phys_free(vm->host, pfn, npages);
-			return rc;
-		}
-		vm->st.host_backed[2 - i]++;
-		if (vm->mmu)
-			mmu_charge_fault(vm->mmu, vm->cfg.host_fault_cycles);
-		return 0;
-	}
-	return xlat_fail(-ENOMEM, "vm: host out of memory backing GPA %#llx", (unsigned long long)gpa);
+	int shift = pt_map_demand(&vm->map, gpa, 0, vm->cfg.guest_ram,
+				  os_policy_max_shift(vm->cfg.host_policy, true), perms, NULL);
+	if (shift == -ENOMEM)
+		return xlat_fail(-ENOMEM, "vm: host out of memory backing GPA %#llx", (unsigned long long)gpa);
+	if (shift < 0)
+		return shift;
+	vm->st.host_backed[xlat_shift_psize((unsigned)shift)]++;
+	if (vm->mmu)
+		mmu_charge_fault(vm->mmu, vm->cfg.host_fault_cycles);
+	return 0;
 }
 
 int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate)
@@ -91,9 +79,11 @@ static int resolve_gpa(void *ctx, xlat_pa gpa, bool write, uint64_t *lower_pfn)
 	struct vm *vm = ctx;
 	hpa_t hpa;
 
-	if (write && vm->cfg.mode == HV_SHADOW && !vm->in_hv)
-		shadow_guest_write(vm, gpa);
-	int rc = vm_gpa_to_hpa(vm, gpa, &hpa, true);
+	int rc;
+
+	if (write && vm->cfg.mode == HV_SHADOW && !vm->in_hv && (rc = shadow_guest_write(vm, gpa)))
+		return rc;
+	rc = vm_gpa_to_hpa(vm, gpa, &hpa, true);
 	if (rc)
 		return rc;
 	*lower_pfn = hpa >> 12;
@@ -130,8 +120,8 @@ struct vm *vm_create(struct phys *host, const struct vm_config *cfg)
 	if (!vm->gpa)
 		goto fail_map;
 	/* The guest's first megabyte is firmware's (real mode, BIOS), as on a PC. */
-	if (cfg->guest_ram > GUEST_LOW_RESERVED)
-		phys_reserve(vm->gpa, 0, GUEST_LOW_RESERVED);
+	if (cfg->guest_ram > GUEST_LOW_RESERVED && phys_reserve(vm->gpa, 0, GUEST_LOW_RESERVED))
+		goto fail_gpa;
 	vm->guest = os_create(vm->gpa, &vm->cfg.guest);
 	if (!vm->guest)
 		goto fail_gpa;
@@ -172,7 +162,9 @@ void vm_destroy(struct vm *vm)
 		shadow_destroy(vm);
 	os_destroy(vm->guest);
 	phys_destroy(vm->gpa);
-	pt_for_each(&vm->map, 0, vm->cfg.guest_ram, free_backing, vm);
+	/* The map is ours, in host memory: a failure to read it is a bug. */
+	if (pt_for_each(&vm->map, 0, vm->cfg.guest_ram, free_backing, vm) < 0)
+		XLAT_BUG("cannot walk the GPA map to free guest memory: %s", xlat_error());
 	pt_destroy(&vm->map);
 	free(vm);
 }
@@ -213,17 +205,19 @@ static int guest_event(void *ctx, struct mmu *m, const struct xlat_access *ev)
 
 static int nested_attach(struct vm *vm, struct mmu *mmu)
 {
-	struct walk_chain *c = mmu_chain(mmu);
-	struct walk_stage *ept = &c->stage[1];
+	/* The hypervisor's stage; the guest OS sets its own at the CR3 load
+	 * below. */
+	struct walk_stage ept = {
+		.fmt = vm->map.fmt,
+		.root = vm->map.root,
+		.maxphyaddr = phys_pa_bits(vm->host),
+		.ctl = WALK_EPT_DEFAULT | (vm->cfg.ept_ad ? WALK_SET_AD : 0),
+		.tag = tlb_tag(vm->cfg.vpid, 0),
+	};
+	int rc = mmu_set_stage(mmu, MMU_STAGE_HV, &ept);
 
-	memset(c->stage, 0, sizeof c->stage);
-	c->n = 2;
-	c->stage[0].ctl = WALK_X86_DEFAULT;
-	ept->fmt = vm->map.fmt;
-	ept->root = vm->map.root;
-	ept->maxphyaddr = phys_pa_bits(vm->host);
-	ept->ctl = WALK_EPT_DEFAULT | (vm->cfg.ept_ad ? WALK_SET_AD : 0);
-	ept->tag = vm->cfg.vpid << 12;
+	if (rc)
+		return rc;
 	struct mmu_system sys = { nested_fault, guest_event, vm };
 	mmu_set_system(mmu, &sys);
 	os_set_platform(vm->guest, NULL);   /* CR3 loads and INVLPG run without exits */
@@ -261,6 +255,18 @@ const struct vm_stats *vm_get_stats(const struct vm *vm)
 	return &vm->st;
 }
 
+int64_t vm_clear_dirty(struct vm *vm, gpa_t gpa, uint64_t size, pt_leaf_fn fn, void *priv)
+{
+	int64_t n;
+
+	if (vm->cfg.mode != HV_NESTED || !vm->cfg.ept_ad)
+		return xlat_fail(-EINVAL, "vm: dirty logging by EPT D bits needs nested paging with EPT A/D (ept_ad)");
+	n = pt_clear_ad(&vm->map, gpa, size, fn, priv);
+	if (n > 0 && vm->mmu)
+		mmu_flush_nested(vm->mmu);
+	return n;
+}
+
 int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa)
 {
 	struct pt *gpt = os_pt(vm->guest);
@@ -287,13 +293,7 @@ void vm_table_stats(const struct vm *vm, struct pt_stats *guest, struct pt_stats
 		for (size_t i = 0; i < vm->nroots; i++) {
 			struct pt_stats one;
 			pt_get_stats(&vm->roots[i].spt, &one);
-			for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
-				shadow->table_pages[l] += one.table_pages[l];
-				shadow->leaves[l] += one.leaves[l];
-			}
-			shadow->total_pages += one.total_pages;
-			shadow->table_bytes += one.table_bytes;
-			shadow->mapped_bytes += one.mapped_bytes;
+			pt_stats_add(shadow, &one);
 		}
 	}
 }

@@ -40,6 +40,8 @@ struct vm {
 	size_t nroots, cap_roots;
 	size_t cur_root;
 	struct walk_chain soft;    /* [guest x86, memslot] for the hypervisor's own walks */
+	struct walk_ref *soft_refs;   /* what a soft walk read: walk_chain_max_refs(&soft) */
+	uint32_t soft_cap;
 	struct rmap_entry *rmap;
 	size_t nrmap, cap_rmap;
 	int32_t *rmap_head;        /* hash: gpfn -> first entry, -1 empty */
@@ -54,7 +56,8 @@ void vm_charge_exit(struct vm *vm, enum vm_exit why);
 int shadow_init(struct vm *vm);
 void shadow_destroy(struct vm *vm);
 int shadow_attach(struct vm *vm, struct mmu *mmu);
-/* A guest write to guest-physical `gpa` (from the view's resolve hook). */
-void shadow_guest_write(struct vm *vm, gpa_t gpa);
+/* A guest write to guest-physical `gpa` (from the view's resolve hook).
+ * 0 or -ENOMEM. */
+int shadow_guest_write(struct vm *vm, gpa_t gpa);
 
 #endif

@@ -11,10 +11,6 @@
 #include "xlat/os.h"
 #include "xlat/phys.h"
 
-/* Linux flushes the whole address space rather than page by page above this
- * many pages (tlb_single_page_flush_ceiling, arch/x86/mm/tlb.c). */
-#define FLUSH_CEILING_PAGES 33
-
 struct proc {
 	unsigned asid;
 	struct pt pt;
@@ -26,8 +22,18 @@ struct proc {
 struct os {
 	struct phys *mem;
 	struct os_config cfg;
-	struct proc **procs;
+	struct proc **procs;          /* in creation order */
 	size_t nprocs, cap;
+	/* asid -> process: open addressing, slot = index in procs + 1, 0
+	 * empty; at most half full. */
+	uint32_t *slot;
+	size_t slot_mask;
+	/* With PCIDs: the process whose translations each PCID tags now. A
+	 * PCID is 12 bits, so address spaces 4096 apart share one; the OS
+	 * flushes a PCID it hands to another process, as Linux does when it
+	 * reassigns one of its few dynamic ASIDs (arch/x86/mm/tlb.c,
+	 * choose_new_asid). */
+	struct proc **pcid_owner;
 	struct proc *cur;
 	struct os_stats st;
 	struct os_platform plat;
@@ -38,18 +44,20 @@ struct os {
 static int native_load_cr3(void *ctx, struct mmu *mmu, xlat_pa root, uint32_t tag, bool flush)
 {
 	struct os *os = ctx;
-	struct walk_chain *c = mmu_chain(mmu);
-	struct walk_stage *s = &c->stage[0];
+	const struct walk_stage *cur = mmu_stage(mmu, MMU_STAGE_OS);
+	/* CR0, CR4 and EFER are the machine's: keep the control bits the
+	 * stage has, the usual ones for a first load. */
+	struct walk_stage s = {
+		.fmt = os->cfg.fmt,
+		.root = root,
+		.maxphyaddr = phys_pa_bits(os->mem),
+		.ctl = cur && cur->ctl ? cur->ctl : WALK_X86_DEFAULT,
+		.tag = tag,
+	};
+	int rc = mmu_set_stage(mmu, MMU_STAGE_OS, &s);
 
-	s->fmt = os->cfg.fmt;
-	s->root = root;
-	s->maxphyaddr = phys_pa_bits(os->mem);
-	if (!s->ctl)
-		s->ctl = WALK_X86_DEFAULT;
-	s->tag = tag;
-	if (c->n == 0)
-		c->n = 1;
-	mmu_chain_changed(mmu);
+	if (rc)
+		return rc;
 	if (flush)
 		mmu_flush_tag(mmu, tag, true);
 	mmu_set_tag(mmu, tag);
@@ -79,8 +87,9 @@ void os_set_platform(struct os *os, const struct os_platform *plat)
 
 struct os *os_create(struct phys *mem, const struct os_config *cfg)
 {
-	if (!cfg->fmt || cfg->fmt->kind != FMT_X86) {
-		xlat_fail(-EINVAL, "os: the process page-table format must be x86");
+	if (!cfg->fmt || cfg->fmt->ops->model != FMT_MODEL_PAGING) {
+		xlat_fail(-EINVAL, "os: the process page-table format must be a paging format (x86-64), not %s",
+			  cfg->fmt ? cfg->fmt->name : "none");
 		return NULL;
 	}
 	struct os *os = calloc(1, sizeof *os);
@@ -90,6 +99,11 @@ struct os *os_create(struct phys *mem, const struct os_config *cfg)
 	}
 	os->mem = mem;
 	os->cfg = *cfg;
+	if (cfg->pcid && !(os->pcid_owner = calloc(TLB_NPCIDS, sizeof *os->pcid_owner))) {
+		free(os);
+		xlat_fail(-ENOMEM, "os: out of memory");
+		return NULL;
+	}
 	os_set_platform(os, NULL);
 	return os;
 }
@@ -108,18 +122,40 @@ void os_destroy(struct os *os)
 		free(p);
 	}
 	free(os->procs);
+	free(os->slot);
+	free(os->pcid_owner);
 	free(os);
 }
 
+static size_t asid_hash(unsigned asid)
+{
+	return (size_t)(((uint64_t)asid * 0x9E3779B97F4A7C15ull) >> 32);
+}
+
+/* The process of asid, or NULL: O(1). */
 static struct proc *find_proc(struct os *os, unsigned asid)
 {
-	for (size_t i = 0; i < os->nprocs; i++)
-		if (os->procs[i]->asid == asid)
-			return os->procs[i];
+	if (!os->slot)
+		return NULL;
+	for (size_t i = asid_hash(asid) & os->slot_mask; os->slot[i]; i = (i + 1) & os->slot_mask) {
+		struct proc *p = os->procs[os->slot[i] - 1];
+		if (p->asid == asid)
+			return p;
+	}
 	return NULL;
 }
 
-static int new_proc(struct os *os, unsigned asid, struct proc **out)
+static void slot_put(uint32_t *slot, size_t mask, const struct proc *p, uint32_t idx)
+{
+	size_t i = asid_hash(p->asid) & mask;
+
+	while (slot[i])
+		i = (i + 1) & mask;
+	slot[i] = idx + 1;
+}
+
+/* Room for one more process in procs and in the index. */
+static int reserve_proc(struct os *os)
 {
 	if (os->nprocs == os->cap) {
 		size_t cap = os->cap ? 2 * os->cap : 8;
@@ -129,6 +165,25 @@ static int new_proc(struct os *os, unsigned asid, struct proc **out)
 		os->procs = np;
 		os->cap = cap;
 	}
+	if (2 * (os->nprocs + 1) > (os->slot ? os->slot_mask + 1 : 0)) {
+		size_t n = os->slot ? 2 * (os->slot_mask + 1) : 16;
+		uint32_t *s = calloc(n, sizeof *s);
+		if (!s)
+			return xlat_fail(-ENOMEM, "os: out of memory");
+		for (size_t i = 0; i < os->nprocs; i++)
+			slot_put(s, n - 1, os->procs[i], (uint32_t)i);
+		free(os->slot);
+		os->slot = s;
+		os->slot_mask = n - 1;
+	}
+	return 0;
+}
+
+static int new_proc(struct os *os, unsigned asid, struct proc **out)
+{
+	int err = reserve_proc(os);
+	if (err)
+		return err;
 	struct proc *p = calloc(1, sizeof *p);
 	if (!p)
 		return xlat_fail(-ENOMEM, "os: out of memory");
@@ -139,6 +194,7 @@ static int new_proc(struct os *os, unsigned asid, struct proc **out)
 		return rc;
 	}
 	p->pt.ctl |= FMT_CTL_1G;
+	slot_put(os->slot, os->slot_mask, p, (uint32_t)os->nprocs);
 	os->procs[os->nprocs++] = p;
 	os->st.procs++;
 	*out = p;
@@ -147,7 +203,7 @@ static int new_proc(struct os *os, unsigned asid, struct proc **out)
 
 static uint32_t proc_tag(const struct os *os, const struct proc *p)
 {
-	return (uint32_t)os->cfg.vpid << 12 | (os->cfg.pcid ? (p->asid & 0xfffu) : 0);
+	return tlb_tag(os->cfg.vpid, os->cfg.pcid ? p->asid : 0);
 }
 
 int os_switch(struct os *os, struct mmu *mmu, unsigned asid)
@@ -163,8 +219,27 @@ int os_switch(struct os *os, struct mmu *mmu, unsigned asid)
 	os->cur = p;
 	if (!mmu)
 		return 0;
-	/* MOV CR3 without PCID flushes the non-global entries. */
-	return os->plat.load_cr3(os->plat.ctx, mmu, p->pt.root, proc_tag(os, p), !os->cfg.pcid);
+	/* MOV CR3 without PCID flushes the non-global entries; with PCID, so
+	 * does the load that gives a PCID to another process than the one
+	 * whose translations it tags. */
+	uint32_t tag = proc_tag(os, p);
+	bool flush = !os->cfg.pcid;
+	if (os->cfg.pcid) {
+		struct proc **owner = &os->pcid_owner[tlb_tag_pcid(tag)];
+		flush = *owner && *owner != p;
+		*owner = p;
+	}
+	return os->plat.load_cr3(os->plat.ctx, mmu, p->pt.root, tag, flush);
+}
+
+/* May the TLBs hold translations of p? Not when its PCID tags another
+ * process's now (p's went when that one took the PCID). */
+static bool proc_cached(const struct os *os, const struct proc *p)
+{
+	if (!os->cfg.pcid)
+		return true;
+	const struct proc *owner = os->pcid_owner[tlb_tag_pcid(proc_tag(os, p))];
+	return !owner || owner == p;
 }
 
 struct pt *os_pt(struct os *os)
@@ -234,6 +309,60 @@ static int cut_regions(struct proc *p, xlat_va start, xlat_va end)
 	return 0;
 }
 
+/* The region a process that never declared any has: its whole lower half,
+ * every right, 1 GiB pages allowed. */
+static struct os_region implicit_region(const struct os *os)
+{
+	return (struct os_region){
+		.start = 0,
+		.end = 1ULL << (os->cfg.fmt->va_bits - 1),
+		.perms = XLAT_R | XLAT_W | XLAT_X | XLAT_U,
+		.huge = true,
+	};
+}
+
+/* Before an unmap or protect event changes part of a process that never
+ * declared regions: from now on its implicit region is a declared one that
+ * can be split. */
+static int declare_implicit(struct os *os, struct proc *p)
+{
+	if (p->declared)
+		return 0;
+	struct os_region all = implicit_region(os);
+	return add_region(p, &all);
+}
+
+/* Splits the region that holds addr strictly inside it in two at addr, as
+ * mprotect and munmap split a VMA: the parts keep its rights. */
+static int split_at(struct proc *p, xlat_va addr)
+{
+	for (size_t i = 0; i < p->nregions; i++) {
+		struct os_region *r = &p->regions[i];
+		if (r->start < addr && addr < r->end) {
+			struct os_region tail = *r;
+			tail.start = addr;
+			r->end = addr;
+			return add_region(p, &tail);
+		}
+	}
+	return 0;
+}
+
+/* New rights for [start, end) of the process's regions (holes stay holes):
+ * regions straddling either end are split first. */
+static int protect_regions(struct os *os, struct proc *p, xlat_va start, xlat_va end, uint32_t perms)
+{
+	int rc = declare_implicit(os, p);
+	if (rc || (rc = split_at(p, start)) || (rc = split_at(p, end)))
+		return rc;
+	for (size_t i = 0; i < p->nregions; i++) {
+		struct os_region *r = &p->regions[i];
+		if (r->start >= start && r->end <= end)
+			r->perms = perms;
+	}
+	return 0;
+}
+
 int os_add_region(struct os *os, const struct os_region *r)
 {
 	if (!os->cur)
@@ -249,10 +378,7 @@ int os_add_region(struct os *os, const struct os_region *r)
 static bool region_of(struct os *os, struct proc *p, xlat_va va, struct os_region *out)
 {
 	if (!p->declared) {
-		out->start = 0;
-		out->end = 1ULL << (os->cfg.fmt->va_bits - 1);
-		out->perms = XLAT_R | XLAT_W | XLAT_X | XLAT_U;
-		out->huge = true;
+		*out = implicit_region(os);
 		return va < out->end;
 	}
 	size_t lo = 0, hi = p->nregions;
@@ -272,40 +398,17 @@ static bool region_of(struct os *os, struct proc *p, xlat_va va, struct os_regio
 
 /* ---- faults -------------------------------------------------------------- */
 
-/* Can a page of 2^shift bytes around va be mapped: inside the region and
- * nothing mapped in it yet? */
-static bool fits(struct proc *p, const struct os_region *r, xlat_va va, unsigned shift)
-{
-	xlat_va base = xlat_align_down(va, 1ULL << shift);
-	if (base < r->start || base + (1ULL << shift) > r->end)
-		return false;
-	return !pt_range_mapped(&p->pt, base, base + (1ULL << shift));
-}
-
 static int map_page(struct os *os, struct proc *p, const struct os_region *r, xlat_va va)
 {
-	static const unsigned shifts[] = { 30, 21, 12 };
-	unsigned first = os->cfg.policy == OS_PAGE_1G && r->huge ? 0 :
-			 os->cfg.policy >= OS_PAGE_THP ? 1 : 2;
+	int shift = pt_map_demand(&p->pt, va, r->start, r->end,
+				  os_policy_max_shift(os->cfg.policy, r->huge), r->perms, NULL);
 
-	for (unsigned i = first; i < 3; i++) {
-		unsigned shift = shifts[i];
-		uint64_t npages = 1ULL << (shift - 12);
-		uint64_t pfn;
-		if (shift > 12 && !fits(p, r, va, shift))
-			continue;
-		if (phys_alloc(os->mem, npages, npages, &pfn))
-			continue;   /* no contiguous block: try a smaller page */
-		xlat_va base = xlat_align_down(va, 1ULL << shift);
-		int rc = pt_map(&p->pt, base, pfn << 12, 1ULL << shift, r->perms, shift);
-		if (rc) {
-			phys_free(os->mem, pfn, npages);
-			return rc;
-		}
-		os->st.mapped[2 - i]++;
-		return 0;
-	}
-	return xlat_fail(-ENOMEM, "os: out of physical memory mapping %#llx", (unsigned long long)va);
+	if (shift == -ENOMEM)
+		return xlat_fail(-ENOMEM, "os: out of physical memory mapping %#llx", (unsigned long long)va);
+	if (shift < 0)
+		return shift;
+	os->st.mapped[xlat_shift_psize((unsigned)shift)]++;
+	return 0;
 }
 
 int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
@@ -373,20 +476,17 @@ static void proc_free_pages(struct os *os, struct proc *p)
 {
 	xlat_va top = 1ULL << (os->cfg.fmt->va_bits - 1);
 	struct free_ctx fc = { os, 0, top, 0 };
-	pt_for_each(&p->pt, 0, top, free_leaf_frames, &fc);
+	/* The table is ours: a failure to read it is a bug. */
+	if (pt_for_each(&p->pt, 0, top, free_leaf_frames, &fc) < 0)
+		XLAT_BUG("cannot walk process %u's table to free its pages: %s", p->asid, xlat_error());
 }
 
 static void shootdown(struct os *os, struct mmu *mmu, struct proc *p, xlat_va start, xlat_va end)
 {
-	if (!mmu)
+	if (!mmu || !proc_cached(os, p))
 		return;
-	uint32_t tag = proc_tag(os, p);
-	if ((end - start) >> 12 > FLUSH_CEILING_PAGES) {
-		os->plat.flush_tag(os->plat.ctx, mmu, tag);
-		return;
-	}
-	for (xlat_va va = start; va < end; va += XLAT_PAGE_SIZE)
-		os->plat.invlpg(os->plat.ctx, mmu, tag, va);
+	mmu_shootdown(mmu, proc_tag(os, p), start, end, os->plat.invlpg, os->plat.flush_tag,
+		      os->plat.ctx);
 }
 
 int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev)
@@ -418,23 +518,72 @@ int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev
 		if (rc)
 			return rc;
 		shootdown(os, mmu, p, start, end);
+		if ((rc = declare_implicit(os, p)))
+			return rc;
 		return cut_regions(p, start, end);
 	}
 	case XLAT_EV_PROTECT: {
+		/* The pages mapped now get the rights, and so do the regions, so
+		 * that a page of the range mapped later on first touch has them
+		 * too (a partial protect splits regions). */
 		int rc = pt_protect(&p->pt, start, end - start, perms);
 		if (rc)
 			return rc;
-		for (size_t i = 0; i < p->nregions; i++) {
-			struct os_region *r = &p->regions[i];
-			if (r->start >= start && r->end <= end)
-				r->perms = perms;
-		}
+		rc = protect_regions(os, p, start, end, perms);
 		shootdown(os, mmu, p, start, end);
-		return 0;
+		return rc;
 	}
 	default:
 		return xlat_fail(-EINVAL, "os: unknown event kind %u", ev->kind);
 	}
+}
+
+/* ---- dirty tracking ------------------------------------------------------- */
+
+/* The dirty pages found so far, to invalidate once the walk is done: their
+ * 4 KiB pages one by one up to the ceiling, the address space above. */
+struct dirty_ctx {
+	pt_leaf_fn fn;
+	void *priv;
+	uint64_t pages;                        /* 4 KiB pages in the dirty leaves */
+	xlat_va va[MMU_FLUSH_CEILING_PAGES];   /* their leaves while pages <= the ceiling */
+	unsigned shift[MMU_FLUSH_CEILING_PAGES];
+	unsigned n;
+};
+
+static int note_dirty(const struct pt_leaf *leaf, void *priv)
+{
+	struct dirty_ctx *d = priv;
+
+	d->pages += 1ULL << (leaf->shift - XLAT_PAGE_SHIFT);
+	if (d->pages <= MMU_FLUSH_CEILING_PAGES) {
+		d->va[d->n] = leaf->va;
+		d->shift[d->n++] = leaf->shift;
+	}
+	return d->fn ? d->fn(leaf, d->priv) : 0;
+}
+
+int64_t os_clear_dirty(struct os *os, struct mmu *mmu, unsigned asid, xlat_va va, uint64_t size,
+		       pt_leaf_fn fn, void *priv)
+{
+	struct proc *p = find_proc(os, asid);
+	struct dirty_ctx d = { .fn = fn, .priv = priv };
+	int64_t n;
+
+	if (!p)
+		return xlat_fail(-ENOENT, "os: no process %u to clear dirty bits of", asid);
+	n = pt_clear_ad(&p->pt, va, size, note_dirty, &d);
+	if (n <= 0 || !mmu || !proc_cached(os, p))
+		return n;
+	uint32_t tag = proc_tag(os, p);
+	if (d.pages > MMU_FLUSH_CEILING_PAGES) {
+		os->plat.flush_tag(os->plat.ctx, mmu, tag);
+		return n;
+	}
+	for (unsigned i = 0; i < d.n; i++)
+		mmu_shootdown(mmu, tag, d.va[i], d.va[i] + (1ULL << d.shift[i]), os->plat.invlpg,
+			      os->plat.flush_tag, os->plat.ctx);
+	return n;
 }
 
 /* ---- native system layer ------------------------------------------------- */
@@ -469,12 +618,6 @@ void os_table_stats(const struct os *os, struct pt_stats *st)
 	for (size_t i = 0; i < os->nprocs; i++) {
 		struct pt_stats one;
 		pt_get_stats(&os->procs[i]->pt, &one);
-		for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
-			st->table_pages[l] += one.table_pages[l];
-			st->leaves[l] += one.leaves[l];
-		}
-		st->total_pages += one.total_pages;
-		st->table_bytes += one.table_bytes;
-		st->mapped_bytes += one.mapped_bytes;
+		pt_stats_add(st, &one);
 	}
 }

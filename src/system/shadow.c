@@ -16,7 +16,6 @@
 #include "hv_int.h"
 #include "xlat/phys.h"
 
-#define FLUSH_CEILING_PAGES 33
 #define MAX_SOFT_RETRIES 4
 
 /* ---- reverse map: guest page-table page -> shadow ranges ------------------ */
@@ -102,6 +101,40 @@ static int find_root(struct vm *vm, gpa_t guest_root, size_t *idx)
 	return 0;
 }
 
+/* The hypervisor's own invalidations of a shadow root's TLB entries: its
+ * global entries too, since the shadow entries themselves went. */
+static void zap_invlpg(void *ctx, struct mmu *m, uint32_t tag, xlat_va va)
+{
+	(void)ctx;
+	mmu_invlpg(m, tag, va);
+}
+
+static void zap_flush(void *ctx, struct mmu *m, uint32_t tag)
+{
+	(void)ctx;
+	mmu_flush_tag(m, tag, false);
+}
+
+/* Unmaps [va, va + size) from a shadow table. Unmapping part of a huge
+ * shadow leaf splits it, which needs a frame; without one the whole leaf
+ * goes instead (dropping more of a shadow is always correct: it refaults).
+ * True if anything was unmapped. */
+static bool shadow_unmap(struct pt *spt, xlat_va va, uint64_t size)
+{
+	struct pt_leaf leaf;
+
+	if (pt_unmap(spt, va, size) == 0)
+		return true;
+	for (xlat_va a = va; a - va < size; a += XLAT_PAGE_SIZE) {
+		if (pt_lookup(spt, a, &leaf))
+			continue;
+		if (pt_unmap(spt, leaf.va, 1ULL << leaf.shift))
+			XLAT_BUG("unmapping a whole shadow leaf at %#llx failed: %s",
+				 (unsigned long long)leaf.va, xlat_error());
+	}
+	return true;
+}
+
 /* Removes the shadow's translations of [va, va + size) in root idx and the
  * TLB entries that cached them. A range the shadow does not map has no TLB
  * entries either (they went when its translations were zapped), which is
@@ -112,27 +145,21 @@ static void zap(struct vm *vm, size_t idx, xlat_va va, uint64_t size)
 	struct shadow_root *r = &vm->roots[idx];
 	if (!pt_range_mapped(&r->spt, va, va + size))
 		return;
-	if (pt_unmap(&r->spt, va, size) == 0)
+	if (shadow_unmap(&r->spt, va, size))
 		vm->st.shadow_zaps++;
-	if (!vm->mmu)
-		return;
-	if (size / XLAT_PAGE_SIZE > FLUSH_CEILING_PAGES) {
-		mmu_flush_tag(vm->mmu, r->tag, false);
-		return;
-	}
-	for (xlat_va a = va; a < va + size; a += XLAT_PAGE_SIZE)
-		mmu_invlpg(vm->mmu, r->tag, a);
+	if (vm->mmu)
+		mmu_shootdown(vm->mmu, r->tag, va, va + size, zap_invlpg, zap_flush, NULL);
 }
 
 /* ---- guest writes to its page tables ----------------------------------- */
 
-void shadow_guest_write(struct vm *vm, gpa_t gpa)
+int shadow_guest_write(struct vm *vm, gpa_t gpa)
 {
 	uint64_t gpfn = gpa >> 12;
 	bool trapped = false;
 
 	if (!vm->rmap_head)
-		return;
+		return 0;
 	for (int32_t i = vm->rmap_head[rmap_hash(vm, gpfn)]; i >= 0; i = vm->rmap[i].next) {
 		struct rmap_entry *e = &vm->rmap[i];
 		if (e->gpfn != gpfn)
@@ -145,7 +172,7 @@ void shadow_guest_write(struct vm *vm, gpa_t gpa)
 					size_t cap = vm->cap_unsync_dirty ? 2 * vm->cap_unsync_dirty : 64;
 					int32_t *n = realloc(vm->unsync_dirty, cap * sizeof *n);
 					if (!n)
-						XLAT_BUG("out of memory tracking unsync pages");
+						return xlat_fail(-ENOMEM, "shadow: out of memory tracking unsync pages");
 					vm->unsync_dirty = n;
 					vm->cap_unsync_dirty = cap;
 				}
@@ -163,6 +190,7 @@ void shadow_guest_write(struct vm *vm, gpa_t gpa)
 		xlat_va va = e->va_base + ((gpa & (XLAT_PAGE_SIZE - 1)) / 8) * size;
 		zap(vm, e->root_idx, va, size);
 	}
+	return 0;
 }
 
 /* Brings the shadow of every unsync leaf table written since the last
@@ -184,9 +212,11 @@ static void resync(struct vm *vm)
 			uint64_t ge = 0;
 			struct pte_fields g;
 			hpa_t hpa = 0;
-			phys_read64(vm->gpa, (e->gpfn << 12) + idx * 8, &ge);
+			/* An entry that cannot be read is not the same: its
+			 * shadow goes and the next access refaults. */
+			bool readable = phys_read64(vm->gpa, (e->gpfn << 12) + idx * 8, &ge) == 0;
 			fmt_decode(fmt, 1, ge, vm->cfg.guest_pa_bits, &g);
-			bool same = g.present && vm_gpa_to_hpa(vm, g.addr, &hpa, false) == 0 &&
+			bool same = readable && g.present && vm_gpa_to_hpa(vm, g.addr, &hpa, false) == 0 &&
 				    hpa == sl.pa + (va - sl.va) &&
 				    (sl.perms & ~g.perms & (XLAT_W | XLAT_U | XLAT_X)) == 0;
 			if (!same)
@@ -229,7 +259,7 @@ static int shadow_fill(struct vm *vm, const struct walk_req *req, const struct w
 		perms &= ~XLAT_W;
 	if (g->global)
 		perms |= XLAT_G;
-	pt_unmap(spt, va, size);     /* an older (read-only) version, if any */
+	shadow_unmap(spt, va, size);   /* an older (read-only) version, if any */
 	int rc = pt_map(spt, va, g->pa & ~(size - 1), size, perms, g->shift);
 	if (rc)
 		return rc;
@@ -241,7 +271,7 @@ static int shadow_fault(void *ctx, struct mmu *m, const struct walk_req *req,
 			const struct walk_result *res)
 {
 	struct vm *vm = ctx;
-	static struct walk_ref refs[WALK_MAX_REFS];
+	struct walk_ref *refs = vm->soft_refs;
 	struct walk_result g;
 
 	if (res->fault.kind != WALK_PAGE_FAULT)
@@ -254,14 +284,14 @@ static int shadow_fault(void *ctx, struct mmu *m, const struct walk_req *req,
 		uint64_t ad_before = vm->soft.stats.ad_writes;
 		memset(&g, 0, sizeof g);
 		g.refs_out = refs;
-		g.refs_cap = WALK_MAX_REFS;
+		g.refs_cap = vm->soft_cap;
 		int rc = walk_translate(&vm->soft, req, &g);
 		if (rc)
 			return rc;
 		vm->st.ad_propagated += vm->soft.stats.ad_writes - ad_before;
 		switch (g.fault.kind) {
 		case WALK_OK:
-			rc = track_tables(vm, refs, g.refs < WALK_MAX_REFS ? g.refs : WALK_MAX_REFS, req->va);
+			rc = track_tables(vm, refs, g.refs < vm->soft_cap ? g.refs : vm->soft_cap, req->va);
 			return rc ? rc : shadow_fill(vm, req, &g);
 		case WALK_EPT_VIOLATION: {  /* guest memory not yet backed in the host */
 			hpa_t hpa;
@@ -296,14 +326,18 @@ static int shadow_load_cr3(void *ctx, struct mmu *mmu, xlat_pa root, uint32_t ta
 		return rc;
 	vm->cur_root = idx;
 	vm->roots[idx].tag = tag;
-	struct walk_chain *c = mmu_chain(mmu);
-	c->n = 1;
-	c->stage[0].fmt = vm->cfg.guest.fmt;
-	c->stage[0].root = vm->roots[idx].spt.root;
-	c->stage[0].maxphyaddr = phys_pa_bits(vm->host);
-	c->stage[0].ctl = WALK_X86_DEFAULT;
-	c->stage[0].tag = tag;
-	mmu_chain_changed(mmu);
+	/* The guest's CR3 load installs the shadow of its table in the OS's
+	 * stage: GVA -> HPA in one stage. */
+	struct walk_stage s = {
+		.fmt = vm->cfg.guest.fmt,
+		.root = vm->roots[idx].spt.root,
+		.maxphyaddr = phys_pa_bits(vm->host),
+		.ctl = WALK_X86_DEFAULT,
+		.tag = tag,
+	};
+	rc = mmu_set_stage(mmu, MMU_STAGE_OS, &s);
+	if (rc)
+		return rc;
 	if (flush)
 		mmu_flush_tag(mmu, tag, true);
 	mmu_set_tag(mmu, tag);
@@ -316,7 +350,7 @@ static void shadow_invlpg(void *ctx, struct mmu *mmu, uint32_t tag, xlat_va va)
 	vm_charge_exit(vm, VM_EXIT_INVLPG);
 	resync(vm);
 	xlat_va page = xlat_align_down(va, XLAT_PAGE_SIZE);
-	if (pt_unmap(&vm->roots[vm->cur_root].spt, page, XLAT_PAGE_SIZE) == 0)
+	if (shadow_unmap(&vm->roots[vm->cur_root].spt, page, XLAT_PAGE_SIZE))
 		vm->st.shadow_zaps++;
 	mmu_invlpg(mmu, tag, va);
 }
@@ -351,6 +385,10 @@ int shadow_init(struct vm *vm)
 	};
 	if (walk_chain_push(&vm->soft, &g) < 0 || walk_chain_push(&vm->soft, &slot) < 0)
 		return xlat_fail(-EINVAL, "shadow: cannot build the soft-walk chain");
+	vm->soft_cap = walk_chain_max_refs(&vm->soft);
+	vm->soft_refs = calloc(vm->soft_cap, sizeof *vm->soft_refs);
+	if (!vm->soft_refs)
+		return xlat_fail(-ENOMEM, "shadow: out of memory");
 	return rmap_grow_buckets(vm);
 }
 
@@ -362,6 +400,8 @@ void shadow_destroy(struct vm *vm)
 	free(vm->rmap);
 	free(vm->rmap_head);
 	free(vm->unsync_dirty);
+	free(vm->soft_refs);
+	vm->soft_refs = NULL;
 	vm->roots = NULL;
 	vm->nroots = 0;
 }
@@ -372,10 +412,9 @@ int shadow_attach(struct vm *vm, struct mmu *mmu)
 		shadow_load_cr3, shadow_invlpg, shadow_flush_tag, NULL,
 	};
 	struct os_platform plat = plat_template;
-	struct walk_chain *c = mmu_chain(mmu);
 
-	memset(c->stage, 0, sizeof c->stage);
-	c->n = 1;
+	/* Shadow paging has no hardware second dimension. */
+	mmu_clear_stage(mmu, MMU_STAGE_HV);
 	plat.ctx = vm;
 	struct mmu_system sys = { shadow_fault, shadow_event, vm };
 	mmu_set_system(mmu, &sys);

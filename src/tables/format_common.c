@@ -1,6 +1,7 @@
 /*
- * tables/format_common.c — the four format descriptors and the public
- * entry points of xlat/format.h, dispatching to format_x86.c / format_ept.c.
+ * tables/format_common.c — the public entry points of xlat/format.h: they
+ * check their arguments and call the format's operations table (struct
+ * fmt_ops, in format_x86.c / format_ept.c beside the descriptors).
  *
  * Misuse by the caller (a level the format does not have, a table at level 1,
  * a misaligned address handed to a make function) is a bug and aborts; entry
@@ -11,63 +12,7 @@
 
 #include "tables/format_int.h"
 
-#define LEAF_LEVELS_1_2_3 ((1u << 1) | (1u << 2) | (1u << 3))
-
-const struct xlat_format fmt_x86_4 = {
-	.name = "x86-64",
-	.kind = FMT_X86,
-	.levels = 4,
-	.leaf_levels = LEAF_LEVELS_1_2_3,
-	.va_bits = 48,
-	.sign_extended = true,
-	.present_mask = X86_P,
-	.ps_bit = X86_PS,
-	.a_bit = X86_A,
-	.d_bit = X86_D,
-};
-
-const struct xlat_format fmt_x86_5 = {
-	.name = "x86-64-la57",
-	.kind = FMT_X86,
-	.levels = 5,
-	.leaf_levels = LEAF_LEVELS_1_2_3,
-	.va_bits = 57,
-	.sign_extended = true,
-	.present_mask = X86_P,
-	.ps_bit = X86_PS,
-	.a_bit = X86_A,
-	.d_bit = X86_D,
-};
-
-/* EPT: an entry is present iff any of R/W/X (bits 2:0) is set (SDM 29.3.2).
- * With MBEC a UX-only entry is present too; the static mask cannot know the
- * control, so fmt_ept_misconfig and the walker handle that case. */
-const struct xlat_format fmt_ept_4 = {
-	.name = "ept",
-	.kind = FMT_EPT,
-	.levels = 4,
-	.leaf_levels = LEAF_LEVELS_1_2_3,
-	.va_bits = 48,
-	.sign_extended = false,
-	.present_mask = EPT_R | EPT_W | EPT_X,
-	.ps_bit = EPT_PS,
-	.a_bit = EPT_A,
-	.d_bit = EPT_D,
-};
-
-const struct xlat_format fmt_ept_5 = {
-	.name = "ept5",
-	.kind = FMT_EPT,
-	.levels = 5,
-	.leaf_levels = LEAF_LEVELS_1_2_3,
-	.va_bits = 57,
-	.sign_extended = false,
-	.present_mask = EPT_R | EPT_W | EPT_X,
-	.ps_bit = EPT_PS,
-	.a_bit = EPT_A,
-	.d_bit = EPT_D,
-};
-
+/* Every format, for fmt_by_name. A new format adds itself here. */
 static const struct xlat_format *const all_formats[] = {
 	&fmt_x86_4, &fmt_x86_5, &fmt_ept_4, &fmt_ept_5,
 };
@@ -115,9 +60,7 @@ uint64_t fmt_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
 	check_level(__func__, fmt, level);
 	if (level == 1)
 		leaf = true;
-	if (fmt->kind == FMT_EPT)
-		return ept_rsvd_mask(fmt, level, leaf, maxphyaddr, ctl);
-	return x86_rsvd_mask(fmt, level, leaf, maxphyaddr, ctl);
+	return fmt->ops->rsvd_mask(fmt, level, leaf, maxphyaddr, ctl);
 }
 
 uint64_t fmt_make_table(const struct xlat_format *fmt, int level, xlat_pa table, bool accessed)
@@ -128,9 +71,7 @@ uint64_t fmt_make_table(const struct xlat_format *fmt, int level, xlat_pa table,
 	if (table & ~fmt_addr_mask(1, false, XLAT_MAX_PA_BITS))
 		XLAT_BUG("table address 0x%llx is not a 4K-aligned 52-bit address",
 			 (unsigned long long)table);
-	if (fmt->kind == FMT_EPT)
-		return table | ept_table_bits(accessed);
-	return table | x86_table_bits(accessed);
+	return table | fmt->ops->table_bits(fmt, accessed);
 }
 
 uint64_t fmt_make_leaf(const struct xlat_format *fmt, int level, xlat_pa page, uint32_t perms)
@@ -141,9 +82,7 @@ uint64_t fmt_make_leaf(const struct xlat_format *fmt, int level, xlat_pa page, u
 	if (page & ~fmt_addr_mask(level, true, XLAT_MAX_PA_BITS))
 		XLAT_BUG("page 0x%llx is not a %s-aligned 52-bit address",
 			 (unsigned long long)page, fmt_page_name(level));
-	if (fmt->kind == FMT_EPT)
-		return page | ept_leaf_bits(level, perms);
-	return page | x86_leaf_bits(level, perms);
+	return page | fmt->ops->leaf_bits(fmt, level, perms);
 }
 
 void fmt_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
@@ -153,10 +92,9 @@ void fmt_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned m
 	memset(out, 0, sizeof *out);
 	if (!fmt_present(fmt, e))
 		return;
-	if (fmt->kind == FMT_EPT)
-		ept_decode(fmt, level, e, maxphyaddr, out);
-	else
-		x86_decode(fmt, level, e, maxphyaddr, out);
+	out->present = true;
+	out->leaf = fmt_entry_leaf(fmt, level, e);
+	fmt->ops->decode(fmt, level, e, maxphyaddr, out);
 }
 
 uint64_t fmt_set_perms(const struct xlat_format *fmt, int level, uint64_t e, uint32_t perms)
@@ -168,25 +106,33 @@ uint64_t fmt_set_perms(const struct xlat_format *fmt, int level, uint64_t e, uin
 	if (!fmt_entry_leaf(fmt, level, e))
 		XLAT_BUG("%s 0x%llx is not a leaf", fmt_level_name(fmt, level),
 			 (unsigned long long)e);
-	if (fmt->kind == FMT_EPT) {
-		mask = ept_perm_bits(level);
-		bits = ept_leaf_bits(level, perms);
-	} else {
-		mask = x86_perm_bits(level);
-		bits = x86_leaf_bits(level, perms);
-	}
+	mask = fmt->ops->perm_bits(fmt, level);
+	bits = fmt->ops->leaf_bits(fmt, level, perms);
 	return (e & ~mask) | (bits & mask);
 }
 
 const char *fmt_level_name(const struct xlat_format *fmt, int level)
 {
-	static const char *const x86[] = { "?", "PTE", "PDE", "PDPTE", "PML4E", "PML5E" };
-	static const char *const ept[] = { "EPT ?", "EPT PTE", "EPT PDE", "EPT PDPTE",
-					   "EPT PML4E", "EPT PML5E" };
+	if (!fmt)
+		return "?";
+	if (level < 1 || level > fmt->levels)
+		return fmt->ops->level_names[0];
+	return fmt->ops->level_names[level];
+}
 
-	if (!fmt || level < 1 || level > fmt->levels)
-		return fmt && fmt->kind == FMT_EPT ? ept[0] : x86[0];
-	return fmt->kind == FMT_EPT ? ept[level] : x86[level];
+const char *fmt_table_name(const struct xlat_format *fmt, int level)
+{
+	return level >= 2 && level <= fmt->levels ? fmt->ops->table_names[level]
+						   : fmt->ops->table_names[0];
+}
+
+bool fmt_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
+		   unsigned maxphyaddr, unsigned ctl, bool exec_only_ok)
+{
+	if (!fmt || !fmt->ops->misconfig)
+		return false;
+	check_level(__func__, fmt, level);
+	return fmt->ops->misconfig(fmt, level, e, maxphyaddr, ctl, exec_only_ok);
 }
 
 const char *fmt_page_name(int level)
@@ -223,9 +169,6 @@ int fmt_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned 
 		fmt_sb_printf(&sb, " not present");
 		return sb.n;
 	}
-	if (fmt->kind == FMT_EPT)
-		ept_describe(fmt, level, e, maxphyaddr, &sb);
-	else
-		x86_describe(fmt, level, e, maxphyaddr, &sb);
+	fmt->ops->describe(fmt, level, e, maxphyaddr, &sb);
 	return sb.n;
 }

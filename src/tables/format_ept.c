@@ -18,9 +18,12 @@
 #include "tables/format_int.h"
 
 #define EPT_PERM_MASK (EPT_R | EPT_W | EPT_X)
+/* The memory types a leaf may hold, a bit each: UC, WC, WT, WP, WB. */
+#define EPT_MT_VALID ((1u << EPT_MT_UC) | (1u << EPT_MT_WC) | (1u << EPT_MT_WT) | \
+		      (1u << EPT_MT_WP) | (1u << EPT_MT_WB))
 
-uint64_t ept_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
-		       unsigned maxphyaddr, unsigned ctl)
+static uint64_t ept_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
+			      unsigned maxphyaddr, unsigned ctl)
 {
 	uint64_t m = fmt_rsvd_phys(maxphyaddr);
 
@@ -36,8 +39,9 @@ uint64_t ept_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
 	return m;
 }
 
-uint64_t ept_table_bits(bool accessed)
+static uint64_t ept_table_bits(const struct xlat_format *fmt, bool accessed)
 {
+	(void)fmt;
 	/* UX is ignored without MBEC, so granting it unconditionally is safe
 	 * and lets the leaf alone decide user-mode execution with MBEC. */
 	return EPT_R | EPT_W | EPT_X | EPT_UX | (accessed ? EPT_A : 0);
@@ -65,7 +69,7 @@ static unsigned cache_of_memtype(unsigned mt)
 	return mt;
 }
 
-uint64_t ept_leaf_bits(int level, uint32_t perms)
+static uint64_t ept_leaf_bits(const struct xlat_format *fmt, int level, uint32_t perms)
 {
 	unsigned cache = XLAT_CACHE_OF(perms);
 	uint64_t e = (uint64_t)memtype_of_cache(cache) << EPT_MT_SHIFT;
@@ -82,23 +86,24 @@ uint64_t ept_leaf_bits(int level, uint32_t perms)
 		e |= EPT_IPAT;
 	if (level > 1)
 		e |= EPT_PS;
+	(void)fmt;
 	return e;
 }
 
-uint64_t ept_perm_bits(int level)
+static uint64_t ept_perm_bits(const struct xlat_format *fmt, int level)
 {
+	(void)fmt;
 	(void)level;
 	return EPT_PERM_MASK | EPT_UX | EPT_MT_MASK | EPT_IPAT;
 }
 
-void ept_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		struct pte_fields *out)
+static void ept_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		       struct pte_fields *out)
 {
-	bool leaf = fmt_entry_leaf(fmt, level, e);
+	bool leaf = out->leaf;
 	uint32_t p = 0;
 
-	out->present = true;
-	out->leaf = leaf;
+	(void)fmt;
 	out->addr = e & fmt_addr_mask(level, leaf, maxphyaddr);
 	if (e & EPT_R)
 		p |= XLAT_R;
@@ -120,17 +125,13 @@ void ept_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned m
 	out->dirty = leaf && (e & EPT_D);
 }
 
-bool fmt_ept_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
-		       unsigned maxphyaddr, unsigned ctl, bool exec_only_ok)
+static bool ept_misconfig(const struct xlat_format *fmt, int level, uint64_t e,
+			 unsigned maxphyaddr, unsigned ctl, bool exec_only_ok)
 {
 	uint64_t rwx = e & EPT_PERM_MASK;
 	bool ux = (ctl & FMT_CTL_MBEC) && (e & EPT_UX);
 	bool leaf;
 
-	if (!fmt || fmt->kind != FMT_EPT)
-		return false;
-	if (level < 1 || level > fmt->levels)
-		XLAT_BUG("level %d outside 1..%u of %s", level, fmt->levels, fmt->name);
 	if (!rwx && !ux)
 		return false;                   /* not present: a violation, not a misconfig */
 	if ((e & EPT_W) && !(e & EPT_R))
@@ -154,15 +155,8 @@ static const char *memtype_name(unsigned mt)
 	return names[mt & 7u];
 }
 
-static const char *next_table_name(int level)
-{
-	static const char *const names[] = { "?", "?", "EPT PT", "EPT PD", "EPT PDPT", "EPT PML4" };
-
-	return level >= 2 && level <= 5 ? names[level] : names[0];
-}
-
-void ept_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		  struct fmt_sb *sb)
+static void ept_describe(const struct xlat_format *fmt, int level, uint64_t e,
+			 unsigned maxphyaddr, struct fmt_sb *sb)
 {
 	bool leaf = fmt_entry_leaf(fmt, level, e);
 	uint64_t rsvd;
@@ -186,7 +180,7 @@ void ept_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned
 		fmt_sb_printf(sb, " -> %s page 0x%llx", fmt_page_name(level),
 			      (unsigned long long)(e & fmt_addr_mask(level, true, maxphyaddr)));
 	} else {
-		fmt_sb_printf(sb, " -> %s 0x%llx", next_table_name(level),
+		fmt_sb_printf(sb, " -> %s 0x%llx", fmt_table_name(fmt, level),
 			      (unsigned long long)(e & fmt_addr_mask(level, false, maxphyaddr)));
 	}
 	if ((e & EPT_W) && !(e & EPT_R))
@@ -196,3 +190,38 @@ void ept_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned
 	if (rsvd)
 		fmt_sb_printf(sb, " RSVD=0x%llx", (unsigned long long)rsvd);
 }
+
+static const char *const ept_level_names[] = { "EPT ?", "EPT PTE", "EPT PDE", "EPT PDPTE",
+					       "EPT PML4E", "EPT PML5E" };
+static const char *const ept_table_names[] = { "?", "?", "EPT PT", "EPT PD", "EPT PDPT", "EPT PML4" };
+
+const struct fmt_ops fmt_ept_ops = {
+	.model = FMT_MODEL_EPT,
+	.rsvd_mask = ept_rsvd_mask,
+	.table_bits = ept_table_bits,
+	.leaf_bits = ept_leaf_bits,
+	.perm_bits = ept_perm_bits,
+	.decode = ept_decode,
+	.misconfig = ept_misconfig,
+	.describe = ept_describe,
+	.level_names = ept_level_names,
+	.table_names = ept_table_names,
+};
+
+/* Rights (SDM 29.3.3.2): R, W, X bits; no user/supervisor distinction (every
+ * entry grants U); with MBEC, bit 10 for user-mode linear addresses. */
+#define EPT_PERM_BITS { .r = EPT_R, .w = EPT_W, .x = EPT_X, .ux = EPT_UX }
+
+/* An entry is present iff any of R/W/X (bits 2:0) is set (SDM 29.3.2).
+ * With MBEC a UX-only entry is present too; the walker adds perm.ux to the
+ * mask under that control, and ept_misconfig handles it. */
+#define EPT_FORMAT(name_, levels_, va_bits_) {                                   \
+	.name = name_, .ops = &fmt_ept_ops, .levels = levels_,                  \
+	.leaf_levels = FMT_LEAF_LEVELS_1_2_3, .va_bits = va_bits_,              \
+	.sign_extended = false, .present_mask = EPT_PERM_MASK, .ps_bit = EPT_PS, \
+	.a_bit = EPT_A, .d_bit = EPT_D, .perm = EPT_PERM_BITS,                  \
+	.mc_safe = EPT_R, .mc_type_shift = EPT_MT_SHIFT, .mc_type_ok = EPT_MT_VALID, \
+}
+
+const struct xlat_format fmt_ept_4 = EPT_FORMAT("ept", 4, 48);              /* 4-level EPT */
+const struct xlat_format fmt_ept_5 = EPT_FORMAT("ept5", 5, 57);             /* 5-level EPT */

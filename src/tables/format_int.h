@@ -1,9 +1,10 @@
 /*
  * tables/format_int.h — internals shared by the format sources.
  *
- * format_common.c holds the descriptors and the public entry points, which
- * dispatch on fmt->kind to the per-architecture halves in format_x86.c and
- * format_ept.c. Nothing here is API.
+ * format_common.c holds the public entry points, which check their
+ * arguments and call the format's operations table; each architecture's
+ * source (format_x86.c, format_ept.c) holds its descriptors and its table.
+ * Nothing here is API.
  */
 #ifndef XLAT_TABLES_FORMAT_INT_H
 #define XLAT_TABLES_FORMAT_INT_H
@@ -49,6 +50,9 @@ static inline bool fmt_entry_leaf(const struct xlat_format *fmt, int level, uint
 	return level == 1 || (fmt_leaf_level(fmt, level) && (e & fmt->ps_bit));
 }
 
+/* Levels 1, 2 and 3 may map a page (4K, 2M, 1G). */
+#define FMT_LEAF_LEVELS_1_2_3 ((1u << 1) | (1u << 2) | (1u << 3))
+
 /* A bounded, snprintf-style string builder for fmt_describe. */
 struct fmt_sb {
 	char *buf;
@@ -59,27 +63,11 @@ void fmt_sb_printf(struct fmt_sb *sb, const char *f, ...) __attribute__((format(
 
 /* Page-size word for a leaf at level: "4K", "2M", "1G". */
 const char *fmt_page_name(int level);
+/* What a non-leaf entry at `level` points to ("PT", "EPT PD", ...). */
+const char *fmt_table_name(const struct xlat_format *fmt, int level);
 
-/* x86-64 half (format_x86.c). Levels are already validated. */
-uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
-		       unsigned maxphyaddr, unsigned ctl);
-uint64_t x86_table_bits(bool accessed);
-uint64_t x86_leaf_bits(int level, uint32_t perms);
-uint64_t x86_perm_bits(int level);
-void x86_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		struct pte_fields *out);
-void x86_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		  struct fmt_sb *sb);
-
-/* EPT half (format_ept.c). */
-uint64_t ept_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
-		       unsigned maxphyaddr, unsigned ctl);
-uint64_t ept_table_bits(bool accessed);
-uint64_t ept_leaf_bits(int level, uint32_t perms);
-uint64_t ept_perm_bits(int level);
-void ept_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		struct pte_fields *out);
-void ept_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		  struct fmt_sb *sb);
+/* The operations tables (format_x86.c, format_ept.c). */
+extern const struct fmt_ops fmt_x86_ops;
+extern const struct fmt_ops fmt_ept_ops;
 
 #endif

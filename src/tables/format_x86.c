@@ -20,8 +20,8 @@
 
 #define X86_PKEY_MASK (0xfULL << X86_PKEY_SHIFT)
 
-uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
-		       unsigned maxphyaddr, unsigned ctl)
+static uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
+			      unsigned maxphyaddr, unsigned ctl)
 {
 	uint64_t m = fmt_rsvd_phys(maxphyaddr);
 
@@ -39,8 +39,9 @@ uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
 	return m;
 }
 
-uint64_t x86_table_bits(bool accessed)
+static uint64_t x86_table_bits(const struct xlat_format *fmt, bool accessed)
 {
+	(void)fmt;
 	return X86_P | X86_RW | X86_US | (accessed ? X86_A : 0);
 }
 
@@ -50,7 +51,7 @@ static uint64_t pat_bit(int level)
 	return level == 1 ? X86_PAT_4K : X86_PAT_HUGE;
 }
 
-uint64_t x86_leaf_bits(int level, uint32_t perms)
+static uint64_t x86_leaf_bits(const struct xlat_format *fmt, int level, uint32_t perms)
 {
 	unsigned pat_index = XLAT_CACHE_OF(perms) & 7u;
 	uint64_t e = X86_P;
@@ -72,24 +73,25 @@ uint64_t x86_leaf_bits(int level, uint32_t perms)
 	if (level > 1)
 		e |= X86_PS;
 	e |= (uint64_t)((perms >> XLAT_PKEY_SHIFT) & 0xfu) << X86_PKEY_SHIFT;
+	(void)fmt;
 	return e;
 }
 
-uint64_t x86_perm_bits(int level)
+static uint64_t x86_perm_bits(const struct xlat_format *fmt, int level)
 {
+	(void)fmt;
 	return X86_RW | X86_US | X86_PWT | X86_PCD | pat_bit(level) | X86_G | X86_XD |
 	       X86_PKEY_MASK;
 }
 
-void x86_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		struct pte_fields *out)
+static void x86_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
+		       struct pte_fields *out)
 {
-	bool leaf = fmt_entry_leaf(fmt, level, e);
+	bool leaf = out->leaf;
 	uint32_t p = XLAT_R;
 	unsigned cache = 0;
 
-	out->present = true;
-	out->leaf = leaf;
+	(void)fmt;
 	out->addr = e & fmt_addr_mask(level, leaf, maxphyaddr);
 	if (e & X86_RW)
 		p |= XLAT_W;
@@ -113,16 +115,8 @@ void x86_decode(const struct xlat_format *fmt, int level, uint64_t e, unsigned m
 	out->dirty = leaf && (e & X86_D);
 }
 
-/* What a level-L table entry points to. */
-static const char *next_table_name(int level)
-{
-	static const char *const names[] = { "?", "?", "PT", "PD", "PDPT", "PML4" };
-
-	return level >= 2 && level <= 5 ? names[level] : names[0];
-}
-
-void x86_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned maxphyaddr,
-		  struct fmt_sb *sb)
+static void x86_describe(const struct xlat_format *fmt, int level, uint64_t e,
+			 unsigned maxphyaddr, struct fmt_sb *sb)
 {
 	bool leaf = fmt_entry_leaf(fmt, level, e);
 	uint64_t rsvd;
@@ -150,10 +144,41 @@ void x86_describe(const struct xlat_format *fmt, int level, uint64_t e, unsigned
 		fmt_sb_printf(sb, " -> %s page 0x%llx", fmt_page_name(level),
 			      (unsigned long long)(e & fmt_addr_mask(level, true, maxphyaddr)));
 	else
-		fmt_sb_printf(sb, " -> %s 0x%llx", next_table_name(level),
+		fmt_sb_printf(sb, " -> %s 0x%llx", fmt_table_name(fmt, level),
 			      (unsigned long long)(e & fmt_addr_mask(level, false, maxphyaddr)));
 	/* With the usual controls (NXE, 1G pages): bits a CPU would fault on. */
 	rsvd = e & x86_rsvd_mask(fmt, level, leaf || (e & X86_PS), maxphyaddr, FMT_CTL_DEFAULT);
 	if (rsvd)
 		fmt_sb_printf(sb, " RSVD=0x%llx", (unsigned long long)rsvd);
 }
+
+static const char *const x86_level_names[] = { "?", "PTE", "PDE", "PDPTE", "PML4E", "PML5E" };
+static const char *const x86_table_names[] = { "?", "?", "PT", "PD", "PDPT", "PML4" };
+
+const struct fmt_ops fmt_x86_ops = {
+	.model = FMT_MODEL_PAGING,
+	.rsvd_mask = x86_rsvd_mask,
+	.table_bits = x86_table_bits,
+	.leaf_bits = x86_leaf_bits,
+	.perm_bits = x86_perm_bits,
+	.decode = x86_decode,
+	.misconfig = NULL,          /* reserved bits are a #PF with RSVD */
+	.describe = x86_describe,
+	.level_names = x86_level_names,
+	.table_names = x86_table_names,
+};
+
+/* Rights (SDM 4.6): every present entry is readable and executable; R/W
+ * grants writes, U/S user access; XD (with NXE) takes execution away. */
+#define X86_PERM_BITS { .w = X86_RW, .u = X86_US, .xd = X86_XD, .g = X86_G }
+
+/* The 4- and 5-level formats differ in depth and input width only. */
+#define X86_FORMAT(name_, levels_, va_bits_) {                                   \
+	.name = name_, .ops = &fmt_x86_ops, .levels = levels_,                  \
+	.leaf_levels = FMT_LEAF_LEVELS_1_2_3, .va_bits = va_bits_,              \
+	.sign_extended = true, .present_mask = X86_P, .ps_bit = X86_PS,         \
+	.a_bit = X86_A, .d_bit = X86_D, .perm = X86_PERM_BITS,                  \
+}
+
+const struct xlat_format fmt_x86_4 = X86_FORMAT("x86-64", 4, 48);           /* 4-level paging */
+const struct xlat_format fmt_x86_5 = X86_FORMAT("x86-64-la57", 5, 57);      /* 5-level paging (LA57) */

@@ -426,7 +426,7 @@ int pt_map(struct pt *pt, xlat_va va, xlat_pa pa, uint64_t size, uint32_t perms,
 
 	if (page != PT_PAGE_LARGEST && page != PT_PAGE_4K && page != PT_PAGE_2M && page != PT_PAGE_1G)
 		return xlat_fail(-EINVAL, "pt_map: page shift %u is not 0, 12, 21 or 30", page);
-	if (page && !leaf_allowed(pt, (int)(page - XLAT_PAGE_SHIFT) / 9 + 1))
+	if (page && !leaf_allowed(pt, xlat_shift_level(page)))
 		return xlat_fail(-EINVAL, "pt_map: %s (ctl %#x) cannot map %llu KiB pages", pt->fmt->name,
 				 pt->ctl, (unsigned long long)(1ULL << page) >> 10);
 	uint64_t unit = page ? 1ULL << page : XLAT_PAGE_SIZE;
@@ -592,6 +592,8 @@ int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *
 struct clear_ad_ctx {
 	struct pt *pt;
 	int64_t dirty;
+	pt_leaf_fn fn;
+	void *priv;
 };
 
 static int clear_ad_leaf(const struct pt_leaf *leaf, void *priv)
@@ -599,21 +601,26 @@ static int clear_ad_leaf(const struct pt_leaf *leaf, void *priv)
 	struct clear_ad_ctx *c = priv;
 	const struct xlat_format *fmt = c->pt->fmt;
 	uint64_t ne = leaf->entry & ~(fmt->a_bit | fmt->d_bit);
-	if (leaf->entry & fmt->d_bit)
-		c->dirty++;
-	if (ne == leaf->entry)
+	int err;
+
+	if (ne != leaf->entry && (err = wr(c->pt, leaf->entry_pa, ne)))
+		return err;
+	if (!(leaf->entry & fmt->d_bit))
 		return 0;
-	return wr(c->pt, leaf->entry_pa, ne);
+	c->dirty++;
+	if (c->fn && (err = c->fn(leaf, c->priv)) != 0)
+		return err > 0 ? xlat_fail(-EINVAL, "pt_clear_ad: the callback returned %d", err) : err;
+	return 0;
 }
 
-int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size)
+int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size, pt_leaf_fn fn, void *priv)
 {
 	if (size == 0)
 		return 0;
 	int err = check_range_4k(pt, "pt_clear_ad", va, size);
 	if (err)
 		return err;
-	struct clear_ad_ctx c = { .pt = pt };
+	struct clear_ad_ctx c = { .pt = pt, .fn = fn, .priv = priv };
 	err = visit_range(pt, va, va + size - 1, clear_ad_leaf, &c);
 	return err ? err : c.dirty;
 }
@@ -631,6 +638,41 @@ void pt_get_stats(const struct pt *pt, struct pt_stats *st)
 			st->mapped_bytes += pt->leaves[l] * xlat_level_size(l);
 	}
 	st->table_bytes = st->total_pages * XLAT_PAGE_SIZE;
+}
+
+void pt_stats_add(struct pt_stats *sum, const struct pt_stats *one)
+{
+	for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
+		sum->table_pages[l] += one->table_pages[l];
+		sum->leaves[l] += one->leaves[l];
+	}
+	sum->total_pages += one->total_pages;
+	sum->table_bytes += one->table_bytes;
+	sum->mapped_bytes += one->mapped_bytes;
+}
+
+int pt_map_demand(struct pt *pt, xlat_va va, xlat_va lo, xlat_va hi, unsigned max_shift,
+		  uint32_t perms, xlat_pa *pa)
+{
+	for (int level = xlat_shift_level(max_shift); level >= 1; level--) {
+		unsigned shift = xlat_level_shift(level);
+		uint64_t size = 1ULL << shift, npages = size >> XLAT_PAGE_SHIFT, pfn;
+		xlat_va base = xlat_align_down(va, size);
+
+		if (level > 1 && (base < lo || base + size > hi || pt_range_mapped(pt, base, base + size)))
+			continue;
+		if (phys_alloc(pt->mem, npages, npages, &pfn))
+			continue;   /* no free block that large: a smaller page */
+		int rc = pt_map(pt, base, pfn << XLAT_PAGE_SHIFT, size, perms, shift);
+		if (rc) {
+			phys_free(pt->mem, pfn, npages);
+			return rc;
+		}
+		if (pa)
+			*pa = pfn << XLAT_PAGE_SHIFT;
+		return (int)shift;
+	}
+	return xlat_fail(-ENOMEM, "pt: out of frames mapping %#llx", (unsigned long long)va);
 }
 
 uint64_t pt_flat_table_bytes(unsigned va_bits, unsigned page_shift, unsigned entry_bytes)

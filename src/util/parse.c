@@ -3,6 +3,7 @@
  * 2^64-1, all of which we must reject. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "xlat/parse.h"
@@ -54,6 +55,49 @@ static const char *quote(const char *s, char *buf, size_t len)
 	return buf;
 }
 
+int parse_digits(const char **s, uint64_t max, uint64_t *out)
+{
+	const char *p = *s;
+	uint64_t v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		uint64_t d = (uint64_t)(*p - '0');
+		if (d > max || v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*s = p;
+	*out = v;
+	return 0;
+}
+
+int parse_real(const char *in, double max, double *out)
+{
+	char qbuf[80];
+	const char *s = in ? quote(in, qbuf, sizeof qbuf) : "";
+	char *end;
+	double d;
+
+	if (!in || !*in)
+		return xlat_fail(-EINVAL, "empty number");
+	/* strtod would take signs, spaces, "inf", "nan" and hex: not numbers
+	 * a user writes for a latency or a clock. */
+	if ((*in < '0' || *in > '9') && *in != '.')
+		return xlat_fail(-EINVAL, "bad number '%s': must start with a digit", s);
+	if (strpbrk(in, "xX"))
+		return xlat_fail(-EINVAL, "bad number '%s': hex is not allowed here", s);
+	errno = 0;
+	d = strtod(in, &end);
+	if (*end || end == in)
+		return xlat_fail(-EINVAL, "bad number '%s'", s);
+	if (errno || d > max)
+		return xlat_fail(-ERANGE, "number '%s' is too large (max %g)", s, max);
+	*out = d;
+	return 0;
+}
+
 /* Shared by all three parsers; `what` names the value in messages. */
 static int parse_number(const char *in, uint64_t *out, enum base base, const char *what)
 {
@@ -85,13 +129,11 @@ static int parse_number(const char *in, uint64_t *out, enum base base, const cha
 		return 0;
 	}
 
-	if (*p < '0' || *p > '9')
+	int rc = parse_digits(&p, UINT64_MAX, &v);
+	if (rc == -ERANGE)
+		return xlat_fail(-ERANGE, "%s '%s' is too large (max 2^64-1)", what, s);
+	if (rc)
 		return xlat_fail(-EINVAL, "bad %s '%s': must start with a digit", what, s);
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (!mul_ok(v, 10, &v) || v > UINT64_MAX - (uint64_t)(*p - '0'))
-			return xlat_fail(-ERANGE, "%s '%s' is too large (max 2^64-1)", what, s);
-		v += (uint64_t)(*p - '0');
-	}
 	if (!*p) {
 		*out = v;
 		return 0;

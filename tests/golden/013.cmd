@@ -1,1 +1,1 @@
-sim --workload sparse --size 64m --count 50k --levels 5 --host-levels 5 --mode native
+sim --workload sparse --size 64m --count 50k --levels 5 --mode native

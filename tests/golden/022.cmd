@@ -1,1 +1,1 @@
-sim --workload stride --size 128m --count 50k --write 1 --ept-ad --mode native
+sim --workload stride --size 128m --count 50k --write 1 --mode native

@@ -1,1 +1,1 @@
-sim --workload random --size 64m --count 50k --tlb 64x4,1536x12:plru --host-page-policy thp --mode native
+sim --workload random --size 64m --count 50k --tlb 64x4,1536x12:plru --mode native

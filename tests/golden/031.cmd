@@ -1,1 +1,1 @@
-sim --workload zipf --size 256m --count 50k --cpu zen2 --pwc split --no-unsync --mode native
+sim --workload zipf --size 256m --count 50k --cpu zen2 --pwc split --mode native

@@ -1,1 +1,1 @@
-walk --mode native --guest-page 4k --host-page 4k
+walk --mode native --guest-page 4k

@@ -1,1 +1,1 @@
-walk --mode native --guest-page 2m --host-page 1g --warm
+walk --mode native --guest-page 2m --warm

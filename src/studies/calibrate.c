@@ -1,0 +1,1355 @@
+/*
+ * The calibration study (xlat/calibrate.h): what to measure and in which
+ * order, what the measurements say (knees, plateaus, verdicts), and the fit
+ * of a preset whose predictions come from the model itself. The host
+ * benchmarks are in calibrate_host.c; docs/calibrate.md explains it all
+ * for users.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "studies/calibrate_int.h"
+#include "xlat/parse.h"
+#include "xlat/sim.h"
+#include "xlat/workload.h"
+
+#define KiB (1ULL << 10)
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+
+#define DEFAULT_MAX_MEM (4 * GiB)
+#define QUICK_MAX_MEM (64 * MiB)
+#define SERIES_MIN_PAGES 16            /* 64 KiB */
+#define REACH_MIN_PAGES 8
+#define REACH_MAX_PAGES 32768          /* 128 MiB: 16x any 4 KiB STLB reach we know */
+#define QUICK_REACH_MAX_PAGES 4096
+#define LAT_K 32                       /* lines per page in the latency chase */
+#define LAT_MIN_SPAN (16 * KiB)
+#define LAT_MAX_SPAN (512 * MiB)
+#define WARM_MAX (4ULL << 20)          /* loads */
+#define MAP_BUDGET_S 10.0             /* seconds to fault in the big region, unless --max-mem */
+#define FIT_MIN_CYCLES 1.0             /* measured translation cost below this is noise, not fitted */
+
+static const char *const backing_names[] = { "4k", "thp" };
+
+const char *cal_backing_name(enum cal_backing b)
+{
+	return (unsigned)b < CAL_BACKINGS ? backing_names[b] : "?";
+}
+
+void calibrate_options_init(struct cal_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->cpu = -1;
+	o->seed = 1;
+}
+
+static void note(struct cal_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct cal_result *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nnotes == CAL_MAX_NOTES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], CAL_NOTE_LEN, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- measuring ------------------------------------------------------------------ */
+
+struct run {
+	struct cal_result *r;
+	const struct cal_options *o;
+	unsigned reps;
+	double series_ns, reach_ns, lat_ns;   /* target time of one repetition */
+	uint64_t region;                      /* bytes of the big region */
+	uint64_t series_max, reach_max;       /* pages */
+	double reach_step;
+	uint64_t lat_max;                     /* bytes of span */
+	unsigned done, total;                 /* progress, in points */
+};
+
+static void progress(struct run *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(struct run *u, const char *fmt, ...)
+{
+	char what[128];
+	va_list ap;
+
+	if (!u->o->progress)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	u->o->progress(u->o->progress_ctx, what, u->done, u->total);
+}
+
+/* One chase chain, warmed and repeated: cycles per load. */
+static void chase_stat(struct run *u, void *start, uint64_t n, double target_ns, struct cal_stat *out)
+{
+	double v[CAL_MAX_REPS];
+	void *p = start;
+	uint64_t warm = n < 4096 ? 4096 : n > WARM_MAX ? WARM_MAX : n;
+	double ns = calh_chase(&p, warm) / (double)((warm + 15) & ~15ULL);
+	uint64_t steps = ns > 0 ? (uint64_t)(target_ns / ns) : 65536;
+
+	if (steps < 2048)
+		steps = 2048;
+	if (steps > (1ULL << 26))
+		steps = 1ULL << 26;
+	steps = (steps + 15) & ~15ULL;
+	for (unsigned i = 0; i < u->reps; i++)
+		v[i] = calh_chase(&p, steps) / (double)steps * u->r->ghz;
+	calh_stat(out, v, u->reps);
+}
+
+/* (a) n lines one per page of A against (b) n lines packed in B. */
+static int chase_pair(struct run *u, char *a, char *b, uint64_t n, double target_ns,
+		      struct cal_stat *sa, struct cal_stat *sb, struct cal_stat *d)
+{
+	uint64_t seed = u->o->seed + n;
+	void *pa = calh_build_spread(a, n, seed), *pb;
+
+	if (!pa)
+		return xlat_fail(-ENOMEM, "calibrate: out of memory building a chase of %llu lines",
+				 (unsigned long long)n);
+	chase_stat(u, pa, n, target_ns, sa);
+	pb = calh_build_packed(b, n, seed ^ 0x55);
+	if (!pb)
+		return xlat_fail(-ENOMEM, "calibrate: out of memory building a chase of %llu lines",
+				 (unsigned long long)n);
+	chase_stat(u, pb, n, target_ns, sb);
+	calh_stat_diff(d, sa, sb);
+	return 0;
+}
+
+static int measure_reach(struct run *u, char *a, char *b, enum cal_backing bk)
+{
+	struct cal_reach *rc = &u->r->reach[bk];
+	uint64_t last = 0;
+	int rc_ = 0;
+
+	rc->n = 0;
+	for (double x = REACH_MIN_PAGES; x <= (double)u->reach_max * 1.0001 && rc->n < CAL_MAX_REACH; x *= u->reach_step) {
+		uint64_t p = (uint64_t)(x + 0.5);
+		struct cal_stat sa, sb;
+		if (p == last)
+			continue;
+		last = p;
+		progress(u, "TLB reach, %s pages: %llu pages", cal_backing_name(bk), (unsigned long long)p);
+		if ((rc_ = chase_pair(u, a, b, p, u->reach_ns, &sa, &sb, &rc->xlat[rc->n])))
+			return rc_;
+		rc->pages[rc->n++] = p;
+		u->done++;
+	}
+	calibrate_find_knees(rc);
+	return 0;
+}
+
+static int measure_series(struct run *u, char *a, char *b, enum cal_backing bk)
+{
+	struct cal_series *s = &u->r->series[bk];
+	char sz[32];
+	int rc;
+
+	s->n = 0;
+	for (uint64_t p = SERIES_MIN_PAGES; p <= u->series_max && s->n < CAL_MAX_SIZES; p *= 2) {
+		struct cal_point *pt = &s->pt[s->n];
+		parse_size_str(p * XLAT_PAGE_SIZE, sz, sizeof sz);
+		progress(u, "chase, %s pages: %s", cal_backing_name(bk), sz);
+		memset(pt, 0, sizeof *pt);
+		pt->pages = p;
+		if ((rc = chase_pair(u, a, b, p, u->series_ns, &pt->spread, &pt->packed, &pt->xlat)))
+			return rc;
+		for (int i = 0; i < 2; i++)
+			pt->pred[i] = pt->pred_miss[i] = -1;
+		s->n++;
+		u->done++;
+	}
+	return 0;
+}
+
+/* Load latency against the span of the chased pages (LAT_K lines of each). */
+struct lat_curve {
+	unsigned n;
+	uint64_t span[40];
+	struct cal_stat lat[40];
+	enum cal_backing backing;
+};
+
+static int measure_latency(struct run *u, char *a, struct lat_curve *c, enum cal_backing bk)
+{
+	c->n = 0;
+	c->backing = bk;
+	for (double s = LAT_MIN_SPAN; s <= (double)u->lat_max * 1.0001 && c->n < 40; s *= M_SQRT2) {
+		uint64_t pages = (uint64_t)(s / XLAT_PAGE_SIZE + 0.5);
+		char sz[32];
+		if (pages < 2)
+			continue;
+		parse_size_str(pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+		progress(u, "cache latency: %s of pages", sz);
+		void *p = calh_build_pagewise(a, pages, LAT_K, u->o->seed + pages);
+		if (!p)
+			return xlat_fail(-ENOMEM, "calibrate: out of memory building a latency chase");
+		chase_stat(u, p, pages * LAT_K, u->lat_ns, &c->lat[c->n]);
+		c->span[c->n++] = pages * XLAT_PAGE_SIZE;
+		u->done++;
+	}
+	return 0;
+}
+
+static int measure_faults(struct run *u)
+{
+	struct cal_result *r = u->r;
+	unsigned n = u->reps;
+	double v[CAL_MAX_REPS], hf = 0;
+	const size_t small = u->o->quick ? 4 * MiB : 8 * MiB;     /* 4 KiB pages */
+	const size_t huge = u->o->quick ? 8 * MiB : 16 * MiB;     /* THPs */
+	struct calh_region g;
+	int rc;
+
+	progress(u, "first-touch faults, 4 KiB pages");
+	for (unsigned i = 0; i < n; i++) {
+		if ((rc = calh_region_map(&g, small, false, false, 0)))
+			return rc;
+		v[i] = g.touch_ns / (double)(small / XLAT_PAGE_SIZE) * r->ghz;
+		calh_region_unmap(&g);
+	}
+	calh_stat(&r->fault[0], v, n);
+	u->done++;
+	if (!r->thp_measured)
+		return 0;
+	progress(u, "first-touch faults, THP");
+	for (unsigned i = 0; i < n; i++) {
+		if ((rc = calh_region_map(&g, huge, true, false, 0)))
+			return rc;
+		v[i] = g.touch_ns / (double)(huge / XLAT_SIZE_2M) * r->ghz;
+		hf += g.huge_fraction > 0 ? g.huge_fraction : 0;
+		calh_region_unmap(&g);
+	}
+	calh_stat(&r->fault[1], v, n);
+	r->fault_huge_fraction = hf / n;
+	u->done++;
+	return 0;
+}
+
+/* ---- analysis ---------------------------------------------------------------------- */
+
+/*
+ * A rising staircase y(x), x increasing: level[0] is where it starts; a
+ * step begins at the first point above the current level by more than
+ * max(abs, rel x level), confirmed by the next point; it ends where the
+ * rise flattens (the next point rises by less than rel/4 x y + abs/4), and
+ * the new level is the median of the three points from there. The knee is
+ * where y crosses half-way between the two levels, interpolated in log x
+ * (for a TLB: the entries an LRU array of the same reach would have).
+ * from[k] is the first point of level k. Returns the number of steps.
+ */
+static unsigned staircase(const double *x, const double *y, unsigned n, double abs_jump, double rel_jump,
+			  unsigned max, double *knee, double *level, unsigned *from)
+{
+	double t[3] = { 0 }, lvl;
+	unsigned k = 0, i;
+
+	if (n == 0)
+		return 0;
+	for (i = 0; i < 3 && i < n; i++)
+		t[i] = y[i];
+	if (i == 3) {
+		double a = t[0], b = t[1], c = t[2];
+		lvl = a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+	} else {
+		lvl = t[0];
+	}
+	level[0] = lvl;
+	from[0] = 0;
+	for (i = 1; i < n && k < max;) {
+		double thr = lvl + fmax(abs_jump, rel_jump * fabs(lvl));
+		if (!(y[i] > thr && (i + 1 == n || y[i + 1] > thr))) {
+			i++;
+			continue;
+		}
+		unsigned j = i;
+		while (j + 1 < n && y[j + 1] > y[j] * (1 + rel_jump / 4) + abs_jump / 4)
+			j++;
+		double nl;
+		if (j + 2 < n) {
+			double a = y[j], b = y[j + 1], c = y[j + 2];
+			nl = a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+		} else {
+			nl = y[j];
+		}
+		if (nl < y[i])
+			nl = y[i];
+		double mid = (lvl + nl) / 2;
+		double kx = x[i];
+		for (unsigned m = i; m >= 1 && m <= j; m++)
+			if (y[m - 1] < mid && y[m] >= mid) {
+				double f = (mid - y[m - 1]) / (y[m] - y[m - 1]);
+				kx = exp(log(x[m - 1]) + f * (log(x[m]) - log(x[m - 1])));
+				break;
+			}
+		knee[k] = kx;
+		level[k + 1] = nl;
+		from[k + 1] = j;
+		k++;
+		lvl = nl;
+		i = j + 1;
+	}
+	return k;
+}
+
+void calibrate_find_knees(struct cal_reach *rc)
+{
+	double x[CAL_MAX_REACH], y[CAL_MAX_REACH], knee[2] = { 0 }, level[3] = { 0 };
+	unsigned from[3];
+
+	for (unsigned i = 0; i < rc->n; i++) {
+		x[i] = (double)rc->pages[i];
+		y[i] = rc->xlat[i].median;
+	}
+	/* An STLB hit costs 5 or more cycles on every part we know, a walk
+	 * more: steps of 2.5 cycles and 50 % are real. */
+	unsigned k = staircase(x, y, rc->n, 2.5, 0.5, 2, knee, level, from);
+	rc->knee[0] = k > 0 ? (uint64_t)(knee[0] + 0.5) : 0;
+	rc->knee[1] = k > 1 ? (uint64_t)(knee[1] + 0.5) : 0;
+	for (unsigned i = 0; i < 3; i++)
+		rc->level[i] = i <= k ? level[i] : 0;
+}
+
+enum cal_huge_reach calibrate_huge_reach(const struct cal_reach *r4k, const struct cal_reach *rthp, double huge_fraction)
+{
+	/* With 2 MiB reach the THP sweep's first step comes 512x later than
+	 * the 4 KiB one's (or not in the sweep at all); without it, at the
+	 * same place. Only a clear answer either way is an answer. */
+	if (!r4k->knee[0] || !rthp->n || huge_fraction < 0.9)
+		return CAL_HUGE_UNKNOWN;
+	if (rthp->knee[0] && rthp->knee[0] <= 2 * r4k->knee[0])
+		return CAL_HUGE_NO;
+	if (!rthp->knee[0] || rthp->knee[0] >= 4 * r4k->knee[0])
+		return CAL_HUGE_YES;
+	return CAL_HUGE_UNKNOWN;
+}
+
+/* Translation cycles per load of a series at `pages`, interpolated in log
+ * pages; -1 outside the series. */
+static double series_at(const struct cal_series *s, double pages)
+{
+	for (unsigned i = 0; i + 1 < s->n; i++)
+		if (s->pt[i].pages <= pages && pages <= s->pt[i + 1].pages) {
+			double f = log(pages / (double)s->pt[i].pages) / log((double)s->pt[i + 1].pages / (double)s->pt[i].pages);
+			double v = s->pt[i].xlat.median + f * (s->pt[i + 1].xlat.median - s->pt[i].xlat.median);
+			return v > 0 ? v : 0;
+		}
+	return -1;
+}
+
+/* The point of c[lo, hi) whose latency is the median of theirs; -1 if
+ * the range is empty. */
+static int median_point(const struct lat_curve *c, unsigned lo, unsigned hi)
+{
+	int best = -1;
+	for (unsigned i = lo; i < hi; i++) {
+		unsigned below = 0, above = 0;
+		for (unsigned j = lo; j < hi; j++) {
+			below += c->lat[j].median < c->lat[i].median;
+			above += c->lat[j].median > c->lat[i].median;
+		}
+		if (2 * below <= hi - lo && 2 * above <= hi - lo) {
+			best = (int)i;
+			break;
+		}
+	}
+	return best;
+}
+
+static void take_latency(struct cal_result *r, const struct lat_curve *c, int level, int i)
+{
+	if (i < 0)
+		return;
+	r->lat[level] = c->lat[i];
+	r->lat_bytes[level] = c->span[i];
+	/* One load in LAT_K starts a page: take away that share of the
+	 * translation cost the series measured at the same span. */
+	double w = series_at(&r->series[c->backing], (double)(c->span[i] / XLAT_PAGE_SIZE));
+	if (w > 0) {
+		r->lat_walk_share[level] = w / LAT_K;
+		r->lat[level].median -= w / LAT_K;
+		r->lat[level].lo -= w / LAT_K;
+		r->lat[level].hi -= w / LAT_K;
+	}
+}
+
+/*
+ * Latencies from the sweep, anchored on the sizes the OS reports (which
+ * are right for L1 and L2; the L3 a VM's thread gets may not be): L1D is
+ * the median of the points within it, L2 of those well past L1D and well
+ * within L2; past twice the L2 the curve is a plateau (L3) and one step
+ * (memory), whose half-way point is the L3 capacity this thread gets.
+ * The spans are of pages with half their lines loaded, one of each
+ * 128-byte pair: an adjacent-line prefetcher (Intel) fills the other half,
+ * so a span equals the bytes the caches hold.
+ */
+static void analyse_latency(struct cal_result *r, const struct lat_curve *c)
+{
+	uint64_t l1 = r->host.cache_bytes[0] ? r->host.cache_bytes[0] : 32 * KiB;
+	uint64_t l2 = r->host.cache_bytes[1] ? r->host.cache_bytes[1] : 512 * KiB;
+	uint64_t l3 = r->host.cache_bytes[2] ? r->host.cache_bytes[2] : 32 * MiB;
+	unsigned a = 0, b, from = c->n;
+	char x[32], y[32];
+
+	while (a < c->n && c->span[a] <= l1)
+		a++;
+	take_latency(r, c, 0, median_point(c, 0, a));
+	for (a = 0; a < c->n && c->span[a] < 4 * l1; a++)
+		;
+	for (b = a; b < c->n && c->span[b] <= l2 / 2; b++)
+		;
+	take_latency(r, c, 1, median_point(c, a, b));
+
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->span[i] >= 2 * l2) {
+			from = i;
+			break;
+		}
+	if (from + 3 > c->n) {
+		note(r, "The latency sweep stopped before twice the L2: L3 and memory latency keep the base "
+		     "preset's values.");
+		return;
+	}
+	double xs[40], ys[40], knee[1] = { 0 }, level[2] = { 0 };
+	unsigned lfrom[2], n = c->n - from;
+	for (unsigned i = 0; i < n; i++) {
+		xs[i] = (double)c->span[from + i];
+		ys[i] = c->lat[from + i].median;
+	}
+	if (staircase(xs, ys, n, 3.0, 0.5, 1, knee, level, lfrom)) {
+		/* The L3 plateau: its points within 25 % of its level. */
+		unsigned end = from;
+		while (end < from + lfrom[1] && fabs(c->lat[end].median - level[0]) <= 0.25 * level[0])
+			end++;
+		take_latency(r, c, 2, median_point(c, from, end > from ? end : from + 1));
+		take_latency(r, c, 3, median_point(c, from + lfrom[1], c->n));
+		r->llc_knee = (uint64_t)knee[0];
+		if (r->host.cache_bytes[2] && r->llc_knee * 2 < r->host.cache_bytes[2])
+			note(r, "The OS reports a %s L3, but loads reach memory latency beyond about %s of pages: this "
+			     "thread gets only part of the L3 (other tenants, or cache partitioning). The calibrated "
+			     "preset uses the measured size.", (parse_size_str(l3, x, sizeof x), x),
+			     (parse_size_str(xlat_align_down(r->llc_knee, MiB) ? xlat_align_down(r->llc_knee, MiB) : r->llc_knee,
+					     y, sizeof y), y));
+	} else if (c->span[c->n - 1] >= 4 * l3) {
+		/* One plateau reaching far past the L3: memory all along (an
+		 * L3 this thread does not get, or none). */
+		for (a = from; a < c->n && c->span[a] < 2 * l3; a++)
+			;
+		take_latency(r, c, 3, median_point(c, a, c->n));
+		note(r, "Past the L2, loads cost the same up to %s of pages: no L3 was seen. Its latency keeps the "
+		     "base preset's value.", (parse_size_str(c->span[c->n - 1], x, sizeof x), x));
+	} else {
+		take_latency(r, c, 2, median_point(c, from, c->n));
+		note(r, "The latency sweep ended at %s of pages without reaching memory: memory latency keeps the "
+		     "base preset's value.", (parse_size_str(c->span[c->n - 1], x, sizeof x), x));
+	}
+}
+
+static void analyse(struct run *u, const struct lat_curve *lc)
+{
+	struct cal_result *r = u->r;
+	const struct cal_reach *r4 = &r->reach[CAL_4K], *rh = &r->reach[CAL_THP];
+	const struct cal_host *h = &r->host;
+
+	if (lc->n)
+		analyse_latency(r, lc);
+
+	if (h->is_vm) {
+		char sig[160] = "";
+		size_t n = 0;
+		if (h->hypervisor)
+			n += (size_t)snprintf(sig + n, sizeof sig - n, "the CPUID hypervisor bit%s%s%s",
+					      h->hv_signature[0] ? " with signature '" : "", h->hv_signature,
+					      h->hv_signature[0] ? "'" : "");
+		if (h->cpuinfo_hypervisor && n < sizeof sig)
+			n += (size_t)snprintf(sig + n, sizeof sig - n, "%sthe hypervisor flag in /proc/cpuinfo", n ? ", " : "");
+		if ((h->dmi_vendor[0] || h->dmi_product[0]) && n < sizeof sig)
+			snprintf(sig + n, sizeof sig - n, "%sDMI '%s %s'", n ? ", " : "", h->dmi_vendor, h->dmi_product);
+		note(r, "This machine is a virtual machine (%s). A TLB miss here walks the guest's tables and the "
+		     "hypervisor's, and a first touch may include the hypervisor's own fault: the figures and the "
+		     "calibrated preset describe this VM, not the bare CPU.", sig);
+	}
+
+	/* Do 2 MiB pages give 2 MiB reach? With it, the THP sweep's first step
+	 * comes 512x later (or not at all in the sweep); without it, where the
+	 * 4 KiB one's does. */
+	r->huge_reach = CAL_HUGE_UNKNOWN;
+	if (r->thp_measured && r4->knee[0]) {
+		double hf = r->series[CAL_THP].huge_fraction;
+		r->huge_reach = calibrate_huge_reach(r4, rh, hf);
+		const struct cal_series *s4 = &r->series[CAL_4K], *sh = &r->series[CAL_THP];
+		char thp_effect[160] = "";
+		if (s4->n && sh->n) {
+			/* The largest footprint measured stably with both backings. */
+			unsigned i = s4->n < sh->n ? s4->n - 1 : sh->n - 1;
+			while (i > 0 && !(cal_stable(&s4->pt[i].xlat) && cal_stable(&sh->pt[i].xlat)))
+				i--;
+			const struct cal_point *p4 = &s4->pt[i], *ph = &sh->pt[i];
+			char sz[32];
+			parse_size_str(p4->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+			if (p4->pages == ph->pages && p4->xlat.median > 0)
+				snprintf(thp_effect, sizeof thp_effect,
+					 " At %s, translation costs %.0f cycles per load with THP against %.0f with 4 KiB "
+					 "pages (%+.0f %%).", sz, ph->xlat.median, p4->xlat.median,
+					 100.0 * (ph->xlat.median / p4->xlat.median - 1));
+		}
+		if (r->huge_reach == CAL_HUGE_NO)
+			note(r, "2 MiB pages do NOT give 2 MiB TLB reach here: with THP (AnonHugePages %.0f %% of the "
+			     "chased memory) the reach sweep steps up at %llu and %llu 4 KiB pages, as with 4 KiB pages "
+			     "(%llu and %llu).%s%s", 100 * hf,
+			     (unsigned long long)rh->knee[0], (unsigned long long)rh->knee[1],
+			     (unsigned long long)r4->knee[0], (unsigned long long)r4->knee[1],
+			     h->is_vm ? " The hypervisor maps this guest's memory with 4 KiB pages, so the TLB holds 4 KiB "
+					"pieces of each 2 MiB guest page; THP only shortens the walk. The calibrated model "
+					"is nested paging with 4 KiB host pages (--mode nested --host-page-policy 4k)."
+				      : " This host is not a VM as far as it can tell, so the reason is unknown.",
+			     thp_effect);
+		else if (r->huge_reach == CAL_HUGE_YES)
+			note(r, "2 MiB pages give 2 MiB TLB reach here: with THP the reach sweep %s.%s",
+			     rh->knee[0] ? "steps up far later than with 4 KiB pages" : "shows no step at all", thp_effect);
+		else
+			note(r, "Whether 2 MiB pages give 2 MiB TLB reach here is unclear (THP sweep steps at %llu pages, "
+			     "4 KiB at %llu; AnonHugePages %.0f %%).", (unsigned long long)rh->knee[0],
+			     (unsigned long long)r4->knee[0], 100 * hf);
+	}
+
+	unsigned unstable = 0, all = 0;
+	for (int b = 0; b < CAL_BACKINGS; b++)
+		for (unsigned i = 0; i < r->series[b].n; i++) {
+			const struct cal_stat *s = &r->series[b].pt[i].xlat;
+			if (fabs(s->median) < FIT_MIN_CYCLES)
+				continue;
+			all++;
+			unstable += !cal_stable(s);
+		}
+	if (unstable)
+		note(r, "%u of %u chase points with a measurable translation cost were unstable (spread >= %.0f %%): "
+		     "the machine was busy or the point sits on a knee. They are shown, not fitted.",
+		     unstable, all, 100 * CAL_UNSTABLE);
+	if (r->clock_imul > 0 && fabs(r->clock_imul / r->ghz - 1) > 0.1)
+		note(r, "The add chain (%.2f GHz) and the multiply chain (%.2f GHz) disagree: cycle figures are "
+		     "uncertain by that much.", r->ghz, r->clock_imul);
+}
+
+int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
+{
+#if !defined(__x86_64__) || !defined(__linux__)
+	(void)opts;
+	memset(res, 0, sizeof *res);
+	return xlat_fail(-ENOTSUP, "calibrate: the microbenchmarks need Linux on x86-64");
+#else
+	struct cal_options def;
+	struct run u = { 0 };
+	struct lat_curve *lc = calloc(1, sizeof *lc);
+	struct calh_region A = { 0 }, B = { 0 };
+	struct timespec w0, w1;
+	double g[CAL_MAX_REPS], gi[CAL_MAX_REPS];
+	int rc = 0;
+
+	if (!lc)
+		return xlat_fail(-ENOMEM, "calibrate: out of memory");
+	if (!opts) {
+		calibrate_options_init(&def);
+		opts = &def;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &w0);
+	memset(res, 0, sizeof *res);
+	res->opts = *opts;
+	res->opts.progress = NULL;
+	res->opts.progress_ctx = NULL;
+	res->huge_reach = CAL_HUGE_UNKNOWN;
+	calh_host_info(&res->host);
+	u.r = res;
+	u.o = opts;
+	u.reps = opts->reps ? opts->reps : opts->quick ? 3 : 5;
+	if (u.reps > CAL_MAX_REPS)
+		u.reps = CAL_MAX_REPS;
+	if (u.reps < 3)
+		u.reps = 3;
+	u.series_ns = opts->quick ? 0.4e6 : 2e6;
+	u.reach_ns = opts->quick ? 0.2e6 : 0.8e6;
+	u.lat_ns = opts->quick ? 0.3e6 : 1.5e6;
+	u.reach_step = opts->quick ? M_SQRT2 : pow(2, 0.25);
+	uint64_t max = opts->max_mem;
+	if (!max) {
+		max = opts->quick ? QUICK_MAX_MEM : DEFAULT_MAX_MEM;
+		if (res->host.mem_available && max > res->host.mem_available / 4)
+			max = res->host.mem_available / 4;
+	}
+	if (opts->max_mem && res->host.mem_available && max > res->host.mem_available / 10 * 8) {
+		char a[32], b[32];
+		parse_size_str(max, a, sizeof a);
+		parse_size_str(res->host.mem_available, b, sizeof b);
+		rc = xlat_fail(-EINVAL, "calibrate: --max-mem %s is more than 80 %% of MemAvailable (%s): the "
+			       "chase regions would push the machine into reclaim or the OOM killer", a, b);
+		goto out;
+	}
+	if (max < 4 * MiB) {
+		rc = xlat_fail(-EINVAL, "calibrate: --max-mem of %llu bytes is too small (at least 4 MiB)",
+			       (unsigned long long)max);
+		goto out;
+	}
+	u.series_max = 1;
+	while (u.series_max * 2 * XLAT_PAGE_SIZE <= max)
+		u.series_max *= 2;
+	u.reach_max = opts->quick ? QUICK_REACH_MAX_PAGES : REACH_MAX_PAGES;
+	while (u.reach_max * XLAT_PAGE_SIZE > max)
+		u.reach_max /= 2;
+	u.region = u.series_max * XLAT_PAGE_SIZE;
+	if (u.reach_max * XLAT_PAGE_SIZE > u.region)
+		u.region = u.reach_max * XLAT_PAGE_SIZE;
+	u.lat_max = opts->quick ? 32 * MiB : LAT_MAX_SPAN;
+	if (u.lat_max > u.region)
+		u.lat_max = u.region;
+	if (!opts->max_mem && res->host.mem_available && max < (opts->quick ? QUICK_MAX_MEM : DEFAULT_MAX_MEM)) {
+		char a[32], b[32];
+		parse_size_str(u.region, a, sizeof a);
+		parse_size_str(res->host.mem_available, b, sizeof b);
+		note(res, "Footprints stop at %s: a quarter of MemAvailable (%s).", a, b);
+	}
+
+	bool thp_ok = !opts->no_thp && strcmp(res->host.thp_enabled, "never") && res->host.thp_enabled[0] &&
+		      strcmp(res->host.thp_enabled, "unknown");
+	if (!opts->no_thp && !thp_ok)
+		note(res, "THP could not be obtained: /sys/kernel/mm/transparent_hugepage/enabled is '%s'. Only 4 KiB "
+		     "pages were measured.", res->host.thp_enabled[0] ? res->host.thp_enabled : "missing");
+
+	/* Points, for the progress line. */
+	unsigned nreach = 0, nseries = 0, nlat = 0;
+	for (double x = REACH_MIN_PAGES, last = 0; x <= (double)u.reach_max * 1.0001; x *= u.reach_step)
+		if ((uint64_t)(x + 0.5) != (uint64_t)(last + 0.5))
+			nreach++, last = x;
+	for (uint64_t p = SERIES_MIN_PAGES; p <= u.series_max; p *= 2)
+		nseries++;
+	for (double s = LAT_MIN_SPAN; s <= (double)u.lat_max * 1.0001; s *= M_SQRT2)
+		nlat++;
+	u.total = 1 + (nreach + nseries) * (thp_ok ? 2 : 1) + nlat + (thp_ok ? 2 : 1);
+
+	rc = calh_pin(opts->cpu);
+	if (rc < 0)
+		goto out;
+	res->host.cpu = rc;
+	rc = 0;
+
+	/* The clock: spin first, so a core that boosts has boosted. */
+	progress(&u, "core clock");
+	for (double t0 = calh_now_ns(); calh_now_ns() - t0 < 30e6;)
+		calh_clock_once(20000, NULL);
+	for (unsigned i = 0; i < u.reps + 2 && i < CAL_MAX_REPS; i++)
+		g[i] = calh_clock_once(40000, &gi[i]);
+	calh_stat(&res->clock, g, u.reps + 2);
+	{
+		struct cal_stat si;
+		calh_stat(&si, gi, u.reps + 2);
+		res->clock_imul = si.median;
+	}
+	res->ghz = res->clock.median;
+	if (!(res->ghz > 0.1)) {
+		rc = xlat_fail(-EIO, "calibrate: the clock measurement failed (%.3g GHz)", res->ghz);
+		goto out;
+	}
+	u.done++;
+
+	/* THP first: what munmap frees is then reused by the 4 KiB pass while
+	 * it is still backed by the hypervisor (a VM that hands free memory
+	 * back, by free page reporting, pays its host faults only once). */
+	static const enum cal_backing order[] = { CAL_THP, CAL_4K };
+	for (int oi = 0; oi < CAL_BACKINGS; oi++) {
+		enum cal_backing bk = order[oi];
+		bool thp = bk == CAL_THP;
+		if (thp && !thp_ok)
+			continue;
+		progress(&u, "mapping %s pages", cal_backing_name(bk));
+		if ((rc = calh_region_map(&B, xlat_align_up(u.region / CAL_LINES_PER_PAGE, XLAT_SIZE_2M), thp, true, 0)) ||
+		    (rc = calh_region_map(&A, u.region, thp, true, opts->max_mem ? 0 : MAP_BUDGET_S)))
+			goto out;
+		if (A.bytes < u.region) {
+			/* Faulting in ran out of time: stop the series where it did. */
+			char a[32], b[32];
+			parse_size_str(u.region, a, sizeof a);
+			while (u.series_max > SERIES_MIN_PAGES && u.series_max * XLAT_PAGE_SIZE > A.bytes)
+				u.series_max /= 2;
+			while (u.reach_max > REACH_MIN_PAGES && u.reach_max * XLAT_PAGE_SIZE > A.bytes)
+				u.reach_max /= 2;
+			if (u.lat_max > A.bytes)
+				u.lat_max = A.bytes;
+			u.region = u.series_max * XLAT_PAGE_SIZE > u.reach_max * XLAT_PAGE_SIZE ?
+				   u.series_max * XLAT_PAGE_SIZE : u.reach_max * XLAT_PAGE_SIZE;
+			parse_size_str(u.region, b, sizeof b);
+			note(res, "Faulting in %s of %s pages took more than %.0f s (the hypervisor backing each page "
+			     "afresh?): footprints stop at %s. Give --max-mem to insist.", a, cal_backing_name(bk),
+			     MAP_BUDGET_S, b);
+		}
+		double hf = fmin(A.huge_fraction, B.huge_fraction);
+		res->series[bk].huge_fraction = hf > 0 ? hf : 0;
+		if (!thp && A.huge_fraction > 0.01)
+			note(res, "The 4 KiB-page regions were %.0f %% huge pages despite MADV_NOHUGEPAGE: the 4 KiB "
+			     "figures are mixed.", 100 * A.huge_fraction);
+		if (thp && hf < 0.5) {
+			note(res, "THP could not be obtained: AnonHugePages covered %s of the memory asked for with "
+			     "MADV_HUGEPAGE (enabled '%s', defrag '%s'). Only 4 KiB pages were measured.",
+			     hf < 0 ? "an unknown share (no /proc/self/smaps)" : hf < 0.005 ? "none" : "too little",
+			     res->host.thp_enabled, res->host.thp_defrag);
+			calh_region_unmap(&A);
+			calh_region_unmap(&B);
+			u.done += nreach + nseries;
+			continue;
+		}
+		if (thp)
+			res->thp_measured = true;
+		if ((rc = measure_reach(&u, A.base, B.base, bk)) ||
+		    (rc = measure_series(&u, A.base, B.base, bk)))
+			goto out;
+		/* The latency sweep on the backing with the fewest walks per page
+		 * change: THP when there is THP. */
+		if (thp || !res->thp_measured) {
+			if ((rc = measure_latency(&u, A.base, lc, bk)))
+				goto out;
+		}
+		calh_region_unmap(&A);
+		calh_region_unmap(&B);
+	}
+	if ((rc = measure_faults(&u)))
+		goto out;
+	analyse(&u, lc);
+	u.done = u.total;
+	progress(&u, "done");
+out:
+	calh_region_unmap(&A);
+	calh_region_unmap(&B);
+	calh_unpin();
+	free(lc);
+	clock_gettime(CLOCK_MONOTONIC, &w1);
+	res->seconds = (double)(w1.tv_sec - w0.tv_sec) + (double)(w1.tv_nsec - w0.tv_nsec) / 1e9;
+	return rc;
+#endif
+}
+
+int calibrate_run(const struct cal_options *opts, struct cal_result *res)
+{
+	int rc = calibrate_measure(opts, res);
+	return rc ? rc : calibrate_fit(res, opts);
+}
+
+/* ---- the closest built-in preset ------------------------------------------------------ */
+
+/* CPUID display family/model -> preset. Sources: Intel SDM vol. 4 table
+ * 2-1 (CPUID signatures of each microarchitecture); AMD's family
+ * numbering (17h Zen-Zen 2, 19h Zen 3-Zen 4, 1Ah Zen 5) from the AMD
+ * Software Optimization Guides and Processor Programming References. */
+static const struct cpu_map {
+	const char *vendor;
+	unsigned family, lo, hi;        /* model range, inclusive */
+	const char *preset, *fallback;  /* fallback: when the preset is not built in */
+	const char *what;
+} cpu_map[] = {
+	{ "GenuineIntel", 6, 0x4e, 0x4e, "skylake", NULL, "Skylake client" },
+	{ "GenuineIntel", 6, 0x5e, 0x5e, "skylake", NULL, "Skylake client" },
+	{ "GenuineIntel", 6, 0x8e, 0x8e, "skylake", NULL, "Kaby/Coffee/Whiskey Lake (Skylake core)" },
+	{ "GenuineIntel", 6, 0x9e, 0x9e, "skylake", NULL, "Kaby/Coffee Lake (Skylake core)" },
+	{ "GenuineIntel", 6, 0xa5, 0xa6, "skylake", NULL, "Comet Lake (Skylake core)" },
+	{ "GenuineIntel", 6, 0x55, 0x55, "skylake-sp", NULL, "Skylake-SP / Cascade Lake / Cooper Lake" },
+	{ "GenuineIntel", 6, 0x6a, 0x6c, "icelake", NULL, "Ice Lake server (Sunny Cove)" },
+	{ "GenuineIntel", 6, 0x7d, 0x7e, "icelake", NULL, "Ice Lake client (Sunny Cove)" },
+	{ "GenuineIntel", 6, 0x8c, 0x8d, "icelake", NULL, "Tiger Lake (Willow Cove, Sunny Cove's TLBs)" },
+	{ "GenuineIntel", 6, 0x8f, 0x8f, "sapphirerapids", NULL, "Sapphire Rapids (Golden Cove)" },
+	{ "GenuineIntel", 6, 0xcf, 0xcf, "sapphirerapids", NULL, "Emerald Rapids (Raptor Cove, Golden Cove's TLBs)" },
+	{ "GenuineIntel", 6, 0x97, 0x9a, "sapphirerapids", NULL, "Alder Lake (Golden Cove P-cores)" },
+	{ "GenuineIntel", 6, 0xb7, 0xb7, "sapphirerapids", NULL, "Raptor Lake (Raptor Cove P-cores)" },
+	{ "GenuineIntel", 6, 0xba, 0xba, "sapphirerapids", NULL, "Raptor Lake (Raptor Cove P-cores)" },
+	{ "GenuineIntel", 6, 0xbf, 0xbf, "sapphirerapids", NULL, "Raptor Lake (Raptor Cove P-cores)" },
+	{ "GenuineIntel", 6, 0xad, 0xae, "sapphirerapids", NULL, "Granite Rapids (Redwood Cove; no closer preset)" },
+	{ "AuthenticAMD", 0x17, 0x00, 0xff, "zen2", NULL, "family 17h (Zen, Zen+, Zen 2)" },
+	{ "AuthenticAMD", 0x19, 0x10, 0x1f, "zen4", NULL, "family 19h Zen 4 (Genoa, Raphael)" },
+	{ "AuthenticAMD", 0x19, 0x60, 0x7f, "zen4", NULL, "family 19h Zen 4 (Raphael, Phoenix)" },
+	{ "AuthenticAMD", 0x19, 0xa0, 0xaf, "zen4", NULL, "family 19h Zen 4 (Bergamo, Siena)" },
+	{ "AuthenticAMD", 0x19, 0x00, 0xff, "zen3", NULL, "family 19h Zen 3" },
+	{ "AuthenticAMD", 0x1a, 0x00, 0xff, "zen5", "zen4", "family 1Ah (Zen 5)" },
+};
+
+const struct cpu_preset *calibrate_closest_preset(const struct cal_host *h, char *why, size_t len)
+{
+	const struct cpu_preset *p;
+	char err[256];
+
+	snprintf(err, sizeof err, "%s", xlat_error());   /* lookups below may overwrite it */
+	for (size_t i = 0; i < sizeof cpu_map / sizeof cpu_map[0]; i++) {
+		const struct cpu_map *m = &cpu_map[i];
+		if (strcmp(h->vendor, m->vendor) || h->family != m->family || h->model < m->lo || h->model > m->hi)
+			continue;
+		p = cpu_preset_by_name(m->preset);
+		if (!p && m->fallback) {
+			p = cpu_preset_by_name(m->fallback);
+			if (p && why)
+				snprintf(why, len, "CPUID family %#x model %#x: %s; no %s preset yet, %s is the closest",
+					 h->family, h->model, m->what, m->preset, p->name);
+		} else if (p && why) {
+			snprintf(why, len, "CPUID family %#x model %#x: %s", h->family, h->model, m->what);
+		}
+		if (p) {
+			xlat_fail(0, "%s", err);
+			return p;
+		}
+	}
+	/* Unknown models: the newest preset of the vendor. */
+	if (!strcmp(h->vendor, "AuthenticAMD") && h->family >= 0x1a)
+		p = cpu_preset_by_name("zen5") ? cpu_preset_by_name("zen5") : cpu_preset_by_name("zen4");
+	else if (!strcmp(h->vendor, "AuthenticAMD"))
+		p = cpu_preset_by_name("zen4");
+	else if (!strcmp(h->vendor, "GenuineIntel"))
+		p = cpu_preset_by_name("sapphirerapids");
+	else
+		p = NULL;
+	if (!p)
+		p = cpu_preset_default();
+	if (why)
+		snprintf(why, len, "CPUID %s family %#x model %#x is not in the table: %s", h->vendor[0] ? h->vendor : "(no vendor)",
+			 h->family, h->model, p->name);
+	xlat_fail(0, "%s", err);
+	return p;
+}
+
+/* ---- the model's predictions ------------------------------------------------------------ */
+
+/* The model's loads for a chase over n elements: warm = one whole cycle
+ * (every page faulted in, the TLBs and caches in their steady state),
+ * then whole cycles up to 16k loads, or 64k loads of a longer cycle. */
+static void model_counts(uint64_t n, uint64_t *warm, uint64_t *meas)
+{
+	*warm = n;
+	if (n <= 16384)
+		*meas = n * ((16384 + n - 1) / n);
+	else
+		*meas = n < 65536 ? n : 65536;
+}
+
+static int feed(struct sim_machine *m, struct xlat_source *src, struct xlat_access *buf, uint64_t n)
+{
+	while (n) {
+		int64_t got = xlat_source_next(src, buf, n < 4096 ? n : 4096);
+		if (got <= 0)
+			return got < 0 ? (int)got : xlat_fail(-EIO, "calibrate: the chase generator ended early");
+		int rc = mmu_run(m->mmu, buf, (size_t)got);
+		if (rc)
+			return rc;
+		n -= (uint64_t)got;
+	}
+	return 0;
+}
+
+int cal_model_point(const struct cpu_preset *cpu, bool nested, enum cal_backing bk, bool spread,
+		    uint64_t pages, struct cal_pred *out)
+{
+	struct mmu_config mc;
+	struct sim_config cfg;
+	struct sim_machine m;
+	struct xlat_workload w;
+	struct xlat_source *src = NULL;
+	struct xlat_access *buf = NULL;
+	struct mmu_stats s0, s1;
+	uint64_t warm, meas;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	memset(&mc, 0, sizeof mc);
+	sim_config_init(&cfg, &mc);
+	cpu_mmu_config(cpu, &cfg.mmu);
+	cfg.mmu.no_fetch = true;
+	cfg.mode = nested ? SIM_NESTED : SIM_NATIVE;
+	cfg.policy = bk == CAL_THP ? OS_PAGE_THP : OS_PAGE_4K;
+	cfg.host_policy = OS_PAGE_4K;
+	model_counts(pages, &warm, &meas);
+	if ((rc = xlat_workload_init(&w, "chase")))
+		return rc;
+	w.unit = spread ? XLAT_PAGE_SIZE : CAL_LINE;
+	w.size = pages * w.unit;
+	w.count = warm + meas;
+	w.seed = 1;
+	if ((rc = xlat_workload_open(&src, &w)))
+		return rc;
+	buf = malloc(4096 * sizeof *buf);
+	if (!buf) {
+		xlat_source_close(src);
+		return xlat_fail(-ENOMEM, "calibrate: out of memory");
+	}
+	if ((rc = sim_machine_boot(&m, &cfg))) {
+		free(buf);
+		xlat_source_close(src);
+		return rc;
+	}
+	rc = feed(&m, src, buf, warm);
+	s0 = *mmu_get_stats(m.mmu);
+	if (!rc)
+		rc = feed(&m, src, buf, meas);
+	s1 = *mmu_get_stats(m.mmu);
+	if (!rc) {
+		double loads = (double)(s1.accesses - s0.accesses);
+		out->cycles = (double)((s1.tlb_cycles - s0.tlb_cycles) + (s1.walk_cycles - s0.walk_cycles)) / loads;
+		out->walks = (double)(s1.walks - s0.walks) / loads;
+		out->refs = (double)(s1.walk_refs - s0.walk_refs) / loads;
+		out->misses = (double)(s1.tlb_misses - s0.tlb_misses) / loads;
+		out->tlb2 = (double)(s1.tlb_hits[0][1] - s0.tlb_hits[0][1]) / loads;
+		for (int i = 0; i <= PCACHE_LEVELS; i++)
+			out->where[i] = (double)(s1.ref_where[i] - s0.ref_where[i]) / loads;
+		if (s1.faults != s0.faults)
+			XLAT_BUG("a chase faulted after its warm-up cycle (%llu faults)",
+				 (unsigned long long)(s1.faults - s0.faults));
+	}
+	sim_machine_halt(&m);
+	free(buf);
+	xlat_source_close(src);
+	return rc;
+}
+
+/* ---- the fit table -----------------------------------------------------------------------
+ *
+ * One row per preset parameter the calibration sets. A MEASURED or
+ * REPORTED row takes its value from the measurements (or from what the OS
+ * reports); a FITTED row is chosen so that the model's predictions match
+ * the measured translation cost, through `coef`: the cycles per load the
+ * parameter adds per unit of its value, read off the model's counters
+ * (every cost parameter of the model enters its cycles linearly). To fit
+ * a new parameter, add a row.
+ */
+enum fit_how { FIT_MEASURED, FIT_REPORTED, FIT_FITTED };
+static const char *const how_name[] = { "measured", "reported", "fitted" };
+
+struct fit_ctx {
+	const struct cal_result *r;
+	const struct cpu_preset *cpu;   /* the preset so far */
+};
+
+struct fit_row {
+	const char *key;
+	enum fit_how how;
+	/* MEASURED, REPORTED: the value (as cpu_override takes it) and where
+	 * it came from; false when there is nothing (the base's value stays). */
+	bool (*get)(const struct fit_ctx *c, const char *key, char *val, size_t vlen, char *note, size_t nlen);
+	/* FITTED: cycles per load per unit of the value; its bounds. */
+	double (*coef)(const struct cal_pred *p);
+	double lo, hi;
+};
+
+/* Rounds v to a whole number of the array's ways (entries must divide). */
+static unsigned round_ways(const struct cpu_preset *cpu, const char *entries_key, double v)
+{
+	char wk[64], wv[32];
+	unsigned ways = 0;
+	snprintf(wk, sizeof wk, "%.*sways", (int)(strlen(entries_key) - strlen("entries")), entries_key);
+	if (!cpu_get(cpu, wk, wv, sizeof wv))
+		ways = (unsigned)strtoul(wv, NULL, 10);
+	if (ways <= 1)
+		return (unsigned)(v + 0.5);
+	unsigned n = (unsigned)(v / ways + 0.5);
+	return (n ? n : 1) * ways;
+}
+
+static bool get_ghz(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	(void)key;
+	if (!(c->r->ghz > 0))
+		return false;
+	snprintf(val, vl, "%.2f", c->r->ghz);
+	snprintf(note, nl, "core clock: dependent register-add chain, spread %.0f %%", 100 * c->r->clock.spread);
+	return true;
+}
+
+static bool get_tlb_entries(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	int lvl = !strncmp(key, "stlb", 4);
+	uint64_t knee = c->r->reach[CAL_4K].knee[lvl];
+	if (!knee)
+		return false;
+	snprintf(val, vl, "%u", round_ways(c->cpu, key, (double)knee));
+	snprintf(note, nl, "%s TLB reach: the 4 KiB sweep steps up half-way at %llu pages", lvl ? "L2" : "L1",
+		 (unsigned long long)knee);
+	return true;
+}
+
+static bool get_stlb_latency(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	(void)key;
+	const struct cal_reach *rc = &c->r->reach[CAL_4K];
+	if (!rc->knee[0] || !rc->knee[1] || rc->level[1] <= 0)
+		return false;
+	snprintf(val, vl, "%.0f", rc->level[1]);
+	snprintf(note, nl, "cost of an L1 TLB miss that hits the L2 TLB: the sweep between its steps");
+	return true;
+}
+
+static int cache_level(const char *key)
+{
+	return !strncmp(key, "cache.l1d.", 10) ? 0 : !strncmp(key, "cache.l2.", 9) ? 1 : !strncmp(key, "cache.llc.", 10) ? 2 : 3;
+}
+
+static bool get_latency(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	static const char *const lname[] = { "L1D", "L2", "L3", "memory" };
+	int l = cache_level(key);
+	const struct cal_stat *s = &c->r->lat[l];
+	char sz[32];
+	if (!s->reps || s->median <= 0)
+		return false;
+	snprintf(val, vl, "%.0f", s->median);
+	parse_size_str(c->r->lat_bytes[l], sz, sizeof sz);
+	snprintf(note, nl, "%s load-to-use: chase over %s of pages, spread %.0f %%", lname[l], sz, 100 * s->spread);
+	return true;
+}
+
+/* The size a cache level's `size` key gets: the measured capacity for the
+ * L3 (what this thread gets), what the OS reports for L1D and L2. */
+static bool get_cache_size(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	const struct cal_host *h = &c->r->host;
+	int l = cache_level(key);
+	uint64_t bytes = h->cache_bytes[l];
+	unsigned ways = 0;
+	char sz[32], wk[32], wv[32];
+
+	/* The ways the preset has by now (the table sets ways before sizes). */
+	snprintf(wk, sizeof wk, "%.*sways", (int)(strlen(key) - 4), key);
+	if (!cpu_get(c->cpu, wk, wv, sizeof wv))
+		ways = (unsigned)strtoul(wv, NULL, 10);
+	if (!ways)
+		return false;
+	if (l == 2 && c->r->llc_knee) {
+		uint64_t unit = (uint64_t)ways * CAL_LINE * 1024;     /* whole multiples of 1024 sets */
+		bytes = (c->r->llc_knee + unit / 2) / unit * unit;
+		if (!bytes)
+			bytes = unit;
+		snprintf(sz, sizeof sz, "%.1f MiB", (double)c->r->llc_knee / MiB);
+		snprintf(note, nl, "the latency sweep is half-way from L3 to memory at %s of chased pages", sz);
+	} else {
+		if (!bytes || bytes % ((uint64_t)ways * CAL_LINE))
+			return false;
+		snprintf(note, nl, "as the OS says (/sys/devices/system/cpu/cpu0/cache)");
+	}
+	parse_size_str(bytes, val, vl);
+	/* "48 KiB" -> "48KiB": cpu_override takes no blank */
+	char *sp = strchr(val, ' ');
+	if (sp)
+		memmove(sp, sp + 1, strlen(sp));
+	return true;
+}
+
+static bool get_cache_ways(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	int l = cache_level(key);
+	unsigned ways = c->r->host.cache_ways[l];
+	uint64_t bytes = c->r->host.cache_bytes[l];
+	if (!ways || !bytes || bytes % ((uint64_t)ways * CAL_LINE))
+		return false;
+	snprintf(val, vl, "%u", ways);
+	snprintf(note, nl, "as the OS says (/sys/devices/system/cpu/cpu0/cache)");
+	return true;
+}
+
+static bool get_fault(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	(void)key;
+	const struct cal_stat *s = &c->r->fault[0];
+	if (!s->reps || s->median <= 0)
+		return false;
+	snprintf(val, vl, "%.0f", s->median);
+	snprintf(note, nl, "first touch of a 4 KiB page (fault, zeroing%s), spread %.0f %%",
+		 c->r->host.is_vm ? ", the hypervisor's part" : "", 100 * s->spread);
+	return true;
+}
+
+static double coef_walks(const struct cal_pred *p)
+{
+	return p->walks;
+}
+
+static const struct fit_row fit_table[] = {
+	{ "ghz", FIT_MEASURED, get_ghz, NULL, 0, 0 },
+	{ "l1d.4k.entries", FIT_MEASURED, get_tlb_entries, NULL, 0, 0 },
+	{ "stlb.4k.entries", FIT_MEASURED, get_tlb_entries, NULL, 0, 0 },
+	{ "stlb.latency", FIT_MEASURED, get_stlb_latency, NULL, 0, 0 },
+	{ "cache.l1d.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
+	{ "cache.l1d.size", FIT_REPORTED, get_cache_size, NULL, 0, 0 },
+	{ "cache.l1d.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
+	{ "cache.l2.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
+	{ "cache.l2.size", FIT_REPORTED, get_cache_size, NULL, 0, 0 },
+	{ "cache.l2.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
+	{ "cache.llc.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
+	{ "cache.llc.size", FIT_MEASURED, get_cache_size, NULL, 0, 0 },
+	{ "cache.llc.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
+	{ "mem_latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
+	{ "fault_cycles", FIT_MEASURED, get_fault, NULL, 0, 0 },
+	{ "walk_cycles", FIT_FITTED, NULL, coef_walks, 0, 5000 },
+};
+#define NFIT (sizeof fit_table / sizeof fit_table[0])
+_Static_assert(NFIT <= CAL_MAX_PARAMS, "the fit table outgrew struct cal_fit");
+
+/* The points the fit may use: stable, and a translation cost above noise. */
+static bool usable(const struct cal_point *p)
+{
+	return cal_stable(&p->xlat) && p->xlat.median >= FIT_MIN_CYCLES;
+}
+
+static double err_ratio(double pred, double meas)
+{
+	double p = pred > 0.01 ? pred : 0.01;
+	return p > meas ? p / meas : meas / p;
+}
+
+/* The model's (a) - (b) prediction for every series point. pa/pb, when
+ * not NULL, receive each point's pattern predictions ([backing][point]). */
+static int predict_all(struct cal_result *r, const struct cal_options *o, const struct cpu_preset *cpu, bool nested,
+		       int which, struct cal_pred (*pa)[CAL_MAX_SIZES], struct cal_pred (*pb)[CAL_MAX_SIZES])
+{
+	unsigned done = 0, total = 0;
+	for (int b = 0; b < CAL_BACKINGS; b++)
+		total += r->series[b].n;
+	for (int b = 0; b < CAL_BACKINGS; b++)
+		for (unsigned i = 0; i < r->series[b].n; i++) {
+			struct cal_point *pt = &r->series[b].pt[i];
+			struct cal_pred a, p;
+			char sz[32];
+			int rc;
+			parse_size_str(pt->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+			if (o && o->progress) {
+				char what[128];
+				snprintf(what, sizeof what, "model (%s%s): chase, %s pages: %s", cpu->name,
+					 nested ? ", nested" : "", cal_backing_name(b), sz);
+				o->progress(o->progress_ctx, what, done, total);
+			}
+			if ((rc = cal_model_point(cpu, nested, b, true, pt->pages, &a)) ||
+			    (rc = cal_model_point(cpu, nested, b, false, pt->pages, &p)))
+				return rc;
+			if (pa)
+				pa[b][i] = a;
+			if (pb)
+				pb[b][i] = p;
+			if (which >= 0) {
+				pt->pred[which] = a.cycles - p.cycles;
+				pt->pred_miss[which] = a.misses;
+			}
+			done++;
+		}
+	return 0;
+}
+
+static void fit_errors(struct cal_result *r, int which)
+{
+	double lsum = 0, worst = 1;
+	unsigned n = 0;
+	for (int b = 0; b < CAL_BACKINGS; b++)
+		for (unsigned i = 0; i < r->series[b].n; i++) {
+			const struct cal_point *pt = &r->series[b].pt[i];
+			if (!usable(pt) || pt->pred[which] < -0.5)
+				continue;
+			double e = err_ratio(pt->pred[which], pt->xlat.median);
+			lsum += log(e);
+			worst = fmax(worst, e);
+			n++;
+		}
+	r->fit.used = n;
+	r->fit.gm_error[which] = n ? exp(lsum / n) : 0;
+	r->fit.worst_error[which] = n ? worst : 0;
+}
+
+int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
+{
+	struct cal_fit *f = &r->fit;
+	struct cal_pred (*pa)[CAL_MAX_SIZES] = NULL, (*pb)[CAL_MAX_SIZES] = NULL;
+	const char *base_name = opts && opts->base ? opts->base : r->opts.base;
+	double v[NFIT] = { 0 };
+	int rc = 0;
+
+	memset(f, 0, sizeof *f);
+	if (base_name) {
+		f->base = cpu_preset_by_name(base_name);
+		if (!f->base)
+			return -EINVAL;
+		snprintf(f->base_why, sizeof f->base_why, "chosen by the user");
+	} else {
+		f->base = calibrate_closest_preset(&r->host, f->base_why, sizeof f->base_why);
+	}
+	f->cpu = *f->base;
+	f->nested = r->huge_reach == CAL_HUGE_NO && r->host.is_vm;
+
+	/* Measured and reported rows, in table order; fitted rows start at 0. */
+	struct fit_ctx c = { r, &f->cpu };
+	for (unsigned i = 0; i < NFIT; i++) {
+		const struct fit_row *row = &fit_table[i];
+		struct cal_param *p = &f->param[f->nparams++];
+		p->key = row->key;
+		if (cpu_get(f->base, row->key, p->base_value, sizeof p->base_value))
+			snprintf(p->base_value, sizeof p->base_value, "-");
+		if (row->how == FIT_FITTED) {
+			p->how = how_name[FIT_FITTED];
+			if (cpu_override(&f->cpu, row->key, "0"))
+				return -EINVAL;
+			continue;
+		}
+		char val[32];
+		if (row->get(&c, row->key, val, sizeof val, p->note, sizeof p->note) && !cpu_override(&f->cpu, row->key, val)) {
+			p->how = how_name[row->how];
+			snprintf(p->value, sizeof p->value, "%s", val);
+		} else {
+			p->how = "base";
+			memcpy(p->value, p->base_value, sizeof p->value);
+			if (!p->note[0])
+				snprintf(p->note, sizeof p->note, "not measured: the base preset's value");
+		}
+	}
+	/* A measured value the model cannot take (a geometry that does not
+	 * divide into sets): back to the base's value, last rows first, until
+	 * the preset is valid, saying which. */
+	for (int i = (int)f->nparams - 1; i >= 0 && cpu_check(&f->cpu); i--) {
+		struct cal_param *p = &f->param[i];
+		char msg[96];
+		if (strcmp(p->how, how_name[FIT_MEASURED]) && strcmp(p->how, how_name[FIT_REPORTED]))
+			continue;
+		snprintf(msg, sizeof msg, "%s", xlat_error());
+		if (cpu_override(&f->cpu, p->key, p->base_value))
+			continue;
+		if (cpu_check(&f->cpu)) {           /* not this one: put it back */
+			cpu_override(&f->cpu, p->key, p->value);
+			continue;
+		}
+		char note[sizeof p->note + 64];
+		snprintf(note, sizeof note, "the model refused the %s value %s (%s)", p->how, p->value, msg);
+		snprintf(p->note, sizeof p->note, "%.*s", (int)sizeof p->note - 1, note);
+		p->how = "base";
+		memcpy(p->value, p->base_value, sizeof p->value);
+	}
+	if (cpu_check(&f->cpu))
+		return xlat_fail(-EINVAL, "calibrate: the measured preset is not valid: %s", xlat_error());
+
+	pa = calloc(CAL_BACKINGS, sizeof *pa);
+	pb = calloc(CAL_BACKINGS, sizeof *pb);
+	if (!pa || !pb) {
+		rc = xlat_fail(-ENOMEM, "calibrate: out of memory");
+		goto out;
+	}
+	/* The model's counters with the measured structure. */
+	if ((rc = predict_all(r, opts, &f->cpu, f->nested, -1, pa, pb)))
+		goto out;
+
+	/* Weighted least squares on the relative error, by coordinate descent
+	 * within each row's bounds (the objective is a convex quadratic). */
+	for (unsigned sweep = 0; sweep < 200; sweep++) {
+		double moved = 0;
+		for (unsigned j = 0; j < NFIT; j++) {
+			const struct fit_row *row = &fit_table[j];
+			double num = 0, den = 0;
+			if (row->how != FIT_FITTED)
+				continue;
+			for (int b = 0; b < CAL_BACKINGS; b++)
+				for (unsigned i = 0; i < r->series[b].n; i++) {
+					const struct cal_point *pt = &r->series[b].pt[i];
+					if (!usable(pt))
+						continue;
+					double m = pt->xlat.median, w = 1 / (m * m);
+					double pred = pa[b][i].cycles - pb[b][i].cycles;
+					for (unsigned l = 0; l < NFIT; l++)
+						if (l != j && fit_table[l].how == FIT_FITTED)
+							pred += v[l] * (fit_table[l].coef(&pa[b][i]) - fit_table[l].coef(&pb[b][i]));
+					double k = row->coef(&pa[b][i]) - row->coef(&pb[b][i]);
+					num += w * k * (m - pred);
+					den += w * k * k;
+				}
+			double nv = den > 0 ? num / den : v[j];
+			nv = fmin(fmax(nv, row->lo), row->hi);
+			moved = fmax(moved, fabs(nv - v[j]));
+			v[j] = nv;
+		}
+		if (moved < 1e-9)
+			break;
+	}
+	for (unsigned j = 0; j < NFIT; j++) {
+		const struct fit_row *row = &fit_table[j];
+		struct cal_param *p = &f->param[j];
+		if (row->how != FIT_FITTED)
+			continue;
+		snprintf(p->value, sizeof p->value, "%.0f", v[j]);
+		if (cpu_override(&f->cpu, row->key, p->value)) {
+			rc = -EINVAL;
+			goto out;
+		}
+		snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured, least squares of the relative error");
+	}
+	if (cpu_check(&f->cpu)) {
+		rc = xlat_fail(-EINVAL, "calibrate: the fitted preset is not valid: %s", xlat_error());
+		goto out;
+	}
+
+	/* The calibrated predictions: the model's counters of the run above
+	 * with the fitted values. Exact, not an approximation: a fitted row's
+	 * parameter is a cost, and costs do not change what the model does
+	 * (test_calibrate checks this against a run with the fitted preset). */
+	for (int b = 0; b < CAL_BACKINGS; b++)
+		for (unsigned i = 0; i < r->series[b].n; i++) {
+			struct cal_point *pt = &r->series[b].pt[i];
+			double pred = pa[b][i].cycles - pb[b][i].cycles;
+			for (unsigned j = 0; j < NFIT; j++)
+				if (fit_table[j].how == FIT_FITTED)
+					pred += strtod(f->param[j].value, NULL) *
+						(fit_table[j].coef(&pa[b][i]) - fit_table[j].coef(&pb[b][i]));
+			pt->pred[1] = pred;
+			pt->pred_miss[1] = pa[b][i].misses;
+		}
+	/* The base preset as a user gets it (native), from its own runs. */
+	if ((rc = predict_all(r, opts, f->base, false, 0, NULL, NULL)))
+		goto out;
+	fit_errors(r, 0);
+	fit_errors(r, 1);
+	f->done = true;
+out:
+	free(pa);
+	free(pb);
+	return rc;
+}
+
+/* ---- the preset file ---------------------------------------------------------------------- */
+
+int calibrate_write_preset(const struct cal_result *r, const char *path)
+{
+	const struct cal_fit *f = &r->fit;
+	struct cpu_file_line lines[CAL_MAX_PARAMS];
+	char comments[CAL_MAX_PARAMS][192], header[1024];
+	size_t n = 0, h = 0;
+
+	if (!f->done)
+		return xlat_fail(-EINVAL, "calibrate: nothing fitted to write");
+	for (unsigned i = 0; i < f->nparams; i++) {
+		const struct cal_param *p = &f->param[i];
+		if (!strcmp(p->how, "base"))
+			continue;
+		snprintf(comments[n], sizeof comments[n], "%s: %s (base %s)", p->how, p->note, p->base_value);
+		lines[n] = (struct cpu_file_line){ p->key, p->value, comments[n] };
+		n++;
+	}
+	h += (size_t)snprintf(header + h, sizeof header - h,
+			      "source: measured by xlat calibrate on %s, %s (%s%s%s)\n", r->host.date, r->host.hostname,
+			      r->host.brand[0] ? r->host.brand : r->host.vendor, r->host.is_vm ? ", a virtual machine" : "",
+			      r->opts.quick ? ", --quick" : "");
+	h += (size_t)snprintf(header + h, sizeof header - h, "base %s: %s\n", f->base->name, f->base_why);
+	if (h < sizeof header)
+		h += (size_t)snprintf(header + h, sizeof header - h,
+				      "fit: %u stable points; predicted/measured translation cycles within %.2fx "
+				      "(geometric mean), worst %.2fx; the base preset: %.2fx, worst %.2fx\n",
+				      f->used, f->gm_error[1], f->worst_error[1], f->gm_error[0], f->worst_error[0]);
+	if (f->nested && h < sizeof header)
+		snprintf(header + h, sizeof header - h,
+			 "this host maps guest memory with 4 KiB pages (2 MiB pages gave no 2 MiB TLB reach):\n"
+			 "model it with --mode nested --host-page-policy 4k");
+	return cpu_file_write(path, f->base->name, header, lines, n);
+}
