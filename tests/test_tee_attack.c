@@ -22,7 +22,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "tee_rig.h"
+#include "xlat/mmu.h"
+#include "xlat/os.h"
 
 #define VA_SECRET 0x7f0000100000ULL
 #define VA_OTHER  0x7f0000200000ULL
@@ -285,16 +288,36 @@ static void attack_own_space(void **state)
 	assert_int_equal(walk_translate(&c, &req, &res), 0);
 	assert_int_equal(res.fault.kind, WALK_OK);
 	assert_int_equal(res.pa, s.hpa);
-	/* The translation exists; the accesses through it are the
-	 * hypervisor's, and the model's hardware treats them as such. */
-	rc = phys_read(s.host, res.pa, seen, sizeof seen);
+	xlat_pa mapped = res.pa;
+	/* With the model's hardware beside the walker: rmp lets a read
+	 * through (it will see ciphertext) and faults a write; gpt faults
+	 * both; the other models have nothing to check there. */
+	c.check = tee_host_check(s.r.t);
+	assert_int_equal(walk_translate(&c, &req, &res), 0);
+	if (s.r.model == TEE_GPT) {
+		assert_int_equal(res.fault.kind, WALK_CHECK_FAULT);
+		assert_int_equal(res.fault.error_code, TEE_FAULT_GPF);
+	} else {
+		assert_int_equal(res.fault.kind, WALK_OK);
+	}
+	req.kind = XLAT_WRITE;
+	assert_int_equal(walk_translate(&c, &req, &res), 0);
+	if (s.r.model == TEE_GPT || s.r.model == TEE_RMP) {
+		assert_int_equal(res.fault.kind, WALK_CHECK_FAULT);
+		assert_int_equal(res.fault.error_code, s.r.model == TEE_GPT ? TEE_FAULT_GPF : TEE_FAULT_RMP);
+	} else {
+		assert_int_equal(res.fault.kind, WALK_OK);
+	}
+	/* Without the check, or where the translation exists, the accesses
+	 * through it are the hypervisor's, and its view treats them as such. */
+	rc = phys_read(s.host, mapped, seen, sizeof seen);
 	if (rc == 0)
 		for (unsigned i = 0; i < sizeof seen; i += 8)
 			assert_memory_not_equal(seen + i, s.orig + i, 8);
 	else
 		assert_int_equal(rc, -EACCES);
 	memset(evil, 0xee, sizeof evil);
-	rc = phys_write(s.host, res.pa, evil, sizeof evil);
+	rc = phys_write(s.host, mapped, evil, sizeof evil);
 	assert_true(rc == 0 ? s.r.model == TEE_TDX : rc == -EACCES);
 	frame_intact(&s, s.hpa, s.orig);
 	rc = guest_sees(&s, 0, s.gpa, s.orig);
@@ -396,6 +419,84 @@ static void attack_released(void **state)
 	scene_down(&s);
 }
 
+/* 10. The same remaps, seen by the guest's next access through the mmu:
+ * the walk (and the model's check beside it) refuses or the guest detects,
+ * and no translation ever ends at the hypervisor's frame. */
+static void attack_remap_mmu(void **state)
+{
+	enum tee_model model = *(enum tee_model *)*state;
+	struct tee_config tc;
+	struct mmu_config mc;
+	struct tee_cvm_config cc = {
+		.guest_ram = 1ULL << 30, .guest_pa_bits = 40, .vpid = 1,
+		.guest = { .fmt = &fmt_x86_4, .policy = OS_PAGE_4K, .fault_cycles = 1000, .pcid = true },
+		.exit_cycles = 2000, .host_fault_cycles = 500, .accept_cycles = 300,
+	};
+	const xlat_va va = 0x10000000, va2 = 0x10001000;
+	struct tee *t;
+	struct mmu *m;
+	struct tee_cvm *c;
+	struct tee_vm *v;
+	struct pt_leaf leaf;
+	xlat_pa pa, pa2, evil;
+	uint64_t gpa, gpa2, pfn, dropped;
+
+	tee_config_init(&tc, model);
+	assert_non_null(t = tee_create(&tc));
+	test_mmu_config(&mc, 16, 0);
+	mc.ntlb_enabled = true;
+	assert_non_null(m = mmu_create(&mc, tee_machine(t)));
+	assert_non_null(c = tee_cvm_create(t, &cc));
+	assert_int_equal(tee_cvm_attach(c, m), 0);
+	v = tee_cvm_vm(c);
+	assert_int_equal(mmu_translate(m, va, XLAT_WRITE, false, &pa), 0);
+	assert_int_equal(mmu_translate(m, va2, XLAT_WRITE, false, &pa2), 0);
+	assert_int_equal(pt_lookup(os_pt(tee_cvm_guest(c)), va, &leaf), 0);
+	gpa = leaf.pa;
+	assert_int_equal(pt_lookup(os_pt(tee_cvm_guest(c)), va2, &leaf), 0);
+	gpa2 = leaf.pa;
+	assert_int_equal(phys_alloc(tee_host_space(t), 1, 1, &pfn), 0);
+	evil = pfn << 12;
+
+	/* Swap the two pages (rmp: in the NPT; the others: through the
+	 * monitor, the only way), remap the first to the hypervisor's frame. */
+	if (model == TEE_RMP) {
+		struct pt *npt = tee_cvm_npt(c);
+		assert_int_equal(pt_unmap(npt, gpa, 4096), 0);
+		assert_int_equal(pt_unmap(npt, gpa2, 4096), 0);
+		assert_int_equal(pt_map(npt, gpa, pa2 & ~4095ULL, 4096, XLAT_RWX, PT_PAGE_4K), 0);
+		assert_int_equal(pt_map(npt, gpa2, pa & ~4095ULL, 4096, XLAT_RWX, PT_PAGE_4K), 0);
+	} else {
+		assert_int_equal(tee_release(v, gpa, NULL), 0);
+		assert_int_equal(tee_release(v, gpa2, NULL), 0);
+		assert_int_equal(tee_assign(v, gpa, pa2 & ~4095ULL), 0);
+		assert_int_equal(tee_assign(v, gpa2, pa & ~4095ULL), 0);
+	}
+	mmu_flush_all(m);
+	dropped = mmu_get_stats(m)->unresolved;
+	assert_int_equal(mmu_translate(m, va, XLAT_READ, false, &pa), 1);
+	assert_int_equal(mmu_translate(m, va2, XLAT_READ, false, &pa2), 1);
+	assert_int_equal(mmu_get_stats(m)->unresolved, dropped + 2);
+	if (model == TEE_RMP) {
+		/* RMP violations: each frame is validated at the other GPA. */
+		assert_int_equal(tee_get_stats(t)->check_faults[TEE_FAULT_RMP], 2);
+		/* Now the hypervisor's own frame, handed to the guest there. */
+		struct pt *npt = tee_cvm_npt(c);
+		assert_int_equal(pt_unmap(npt, gpa, 4096), 0);
+		assert_int_equal(pt_map(npt, gpa, evil, 4096, XLAT_RWX, PT_PAGE_4K), 0);
+		assert_int_equal(tee_assign(v, gpa, evil), 0);
+		mmu_flush_all(m);
+		assert_int_equal(mmu_translate(m, va, XLAT_READ, false, &pa), 1);
+	}
+	/* Detected: the guest had accepted these GPAs. */
+	assert_true(tee_get_stats(t)->integrity_faults >= (model == TEE_RMP ? 1u : 2u));
+	assert_true(tee_cvm_get_stats(c)->dropped >= 2);
+
+	tee_cvm_destroy(c);
+	mmu_destroy(m);
+	tee_destroy(t);
+}
+
 /* ---- the table of attacks x models ------------------------------------------------------ */
 
 static enum tee_model models[TEE_MODEL_COUNT] = { TEE_FOLD, TEE_STAGE3, TEE_RMP, TEE_GPT, TEE_TDX };
@@ -417,6 +518,7 @@ int main(void)
 		FOR_MODELS(attack_replay),
 		FOR_MODELS(attack_other_vm),
 		FOR_MODELS(attack_released),
+		FOR_MODELS(attack_remap_mmu),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,6 +46,7 @@
 
 #include "xlat/base.h"
 #include "xlat/os.h"
+#include "xlat/walk.h"
 
 struct mmu;
 struct phys;
@@ -246,6 +247,15 @@ const char *tee_fault_name(int f);
  * with no refs. use_cache: consult and fill the GPT cache. */
 int tee_check(struct tee *t, struct tee_vm *v, const struct tee_access *a, bool use_cache,
 	      struct tee_ref *refs, unsigned *nrefs);
+/* The model's physical-access check for the hypervisor's own walks (its
+ * page tables in tee_host_space, over machine memory): rmp checks its
+ * writes against the RMP, gpt every access against the GPT (normal world);
+ * NULL for the other models, whose hypervisor reaches a VM's frames through
+ * no translation the monitor allows. */
+const struct walk_check *tee_host_check(struct tee *t);
+/* One line saying what a check's read found, for `xlat walk --explain`
+ * (kind: enum tee_ref_kind). Returns the line's length, like snprintf. */
+int tee_describe_ref(struct tee *t, unsigned kind, xlat_pa pa, uint64_t val, char *buf, size_t len);
 /* Empties the GPT cache (TLBI PAALL). */
 void tee_flush_caches(struct tee *t);
 
@@ -349,6 +359,10 @@ struct tee_vm *tee_cvm_vm(struct tee_cvm *c);
 /* rmp: the hypervisor's NPT (NULL for the other models). */
 struct pt *tee_cvm_npt(struct tee_cvm *c);
 const struct tee_cvm_stats *tee_cvm_get_stats(const struct tee_cvm *c);
+/* The model's physical-access check for this VM's walks (xlat/walk.h), as
+ * attached (warm: with its caches) or for a cold walk; NULL for fold and
+ * stage3, whose tables are the check. */
+const struct walk_check *tee_cvm_check(const struct tee_cvm *c, bool warm);
 
 /* ---- trusted access, for tests and reports ------------------------------- */
 

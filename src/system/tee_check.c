@@ -25,6 +25,8 @@
  *  fold, stage3   Nothing beyond the walk: the monitor's tables are the
  *        check, and every change to them was checked at mapping time.
  */
+#include <stdio.h>
+
 #include "tee_int.h"
 
 static const char *const fault_names[TEE_FAULT_COUNT] = {
@@ -115,4 +117,76 @@ int tee_check(struct tee *t, struct tee_vm *v, const struct tee_access *a, bool 
 	t->st.check_refs += *nrefs;
 	t->st.check_faults[rc]++;
 	return rc;
+}
+
+static const char *gpi_name(unsigned gpi)
+{
+	switch (gpi) {
+	case GPT_GPI_NO_ACCESS: return "no access";
+	case GPT_GPI_SECURE: return "secure";
+	case GPT_GPI_NS: return "non-secure";
+	case GPT_GPI_ROOT: return "root";
+	case GPT_GPI_REALM: return "realm";
+	case GPT_GPI_ANY: return "any";
+	default: return "reserved";
+	}
+}
+
+int tee_describe_ref(struct tee *t, unsigned kind, xlat_pa pa, uint64_t val, char *buf, size_t len)
+{
+	switch (kind) {
+	case TEE_REF_RMP: {
+		uint64_t pfn = (pa - t->rec_base) / REC_BYTES;
+		if (!(val & REC_ASSIGNED))
+			return snprintf(buf, len, "RMP entry of frame %#llx: the hypervisor's",
+					(unsigned long long)(pfn << XLAT_PAGE_SHIFT));
+		return snprintf(buf, len, "RMP entry of frame %#llx: ASID %llu, GPA %#llx, %s",
+				(unsigned long long)(pfn << XLAT_PAGE_SHIFT),
+				(unsigned long long)((val & REC_ASID_MASK) >> REC_ASID_SHIFT),
+				(unsigned long long)(val & REC_GPA_MASK),
+				(val & REC_VALIDATED) ? "validated" : "not validated");
+	}
+	case TEE_REF_GPT_L0: {
+		uint64_t region = (pa - t->gpt_l0) / 8;
+		if ((val & 0xf) == GPT_TYPE_BLOCK)
+			return snprintf(buf, len, "GPT level 0, 1 GiB region %#llx: block, %s",
+					(unsigned long long)(region << GPT_L0_SHIFT), gpi_name((unsigned)(val >> 4) & 0xf));
+		return snprintf(buf, len, "GPT level 0, 1 GiB region %#llx: table -> level 1 at %#llx",
+				(unsigned long long)(region << GPT_L0_SHIFT),
+				(unsigned long long)(val & (0xffffffffffULL << 12)));
+	}
+	case TEE_REF_GPT_L1:
+		return snprintf(buf, len, "GPT level 1 entry at %#llx: 16 granules' GPIs %016llx",
+				(unsigned long long)pa, (unsigned long long)val);
+	default:
+		return snprintf(buf, len, "?");
+	}
+}
+
+/* The hypervisor's own walks: its accesses as the normal world / the
+ * hypervisor (tee_host_check). */
+static int host_check_fn(void *ctx, struct walk_check_call *call, struct walk_check_site *s)
+{
+	struct tee *t = ctx;
+	struct tee_ref refs[TEE_CHECK_MAX_REFS];
+	unsigned n;
+	struct tee_access a = { .write = s->write, .pa = s->pa, .gpa = s->in };
+	int rc;
+
+	a.site = s->site == WALK_CHECK_OUTPUT && t->cfg.model == TEE_RMP ? TEE_SITE_GPA : TEE_SITE_PHYS;
+	rc = tee_check(t, NULL, &a, s->use_cache, refs, &n);
+	for (unsigned i = 0; i < n && i < TEE_CHECK_MAX_REFS; i++)
+		walk_check_ref(call, refs[i].pa, refs[i].val, (uint8_t)(refs[i].kind + 1));
+	if (s->site == WALK_CHECK_OUTPUT)
+		s->max_shift = XLAT_PAGE_SHIFT;
+	return rc;
+}
+
+const struct walk_check *tee_host_check(struct tee *t)
+{
+	if (t->cfg.model != TEE_RMP && t->cfg.model != TEE_GPT)
+		return NULL;
+	t->host_check = (struct walk_check){ .fn = host_check_fn, .ctx = t, .use_cache = true,
+					    .max_refs = TEE_CHECK_MAX_REFS };
+	return &t->host_check;
 }

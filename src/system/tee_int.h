@@ -7,6 +7,7 @@
 
 #include "xlat/pt.h"
 #include "xlat/tee.h"
+#include "xlat/walk.h"
 
 /*
  * An ownership record: 16 bytes per 4 KiB frame of [0, hv_bytes), at
@@ -91,6 +92,7 @@ struct tee {
 	struct gpt_cache_entry *gcache;
 	uint64_t gcache_clock;
 	struct tee_vm *vms[TEE_MAX_VMS + 1];
+	struct walk_check host_check;   /* tee_host_check */
 	struct tee_stats st;
 };
 

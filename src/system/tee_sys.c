@@ -25,8 +25,34 @@ struct tee_cvm {
 	bool npt_up;
 	struct os *guest;
 	struct mmu *mmu;             /* attached mmu, or NULL */
+	struct walk_check check[2];  /* the model's hardware beside the walker: [0] cold, [1] warm */
 	struct tee_cvm_stats st;
 };
+
+/*
+ * The physical-access check (xlat/walk.h) of a confidential VM's walks:
+ * under rmp the RMP entry at the end of each guest-physical translation,
+ * under gpt the GPT for every access, under tdx the poison bit. What the
+ * check read becomes references of the walk. rmp and gpt entries are per
+ * 4 KiB, so a checked translation is cached at 4 KiB.
+ */
+static int cvm_check(void *ctx, struct walk_check_call *call, struct walk_check_site *s)
+{
+	struct tee_cvm *c = ctx;
+	struct tee *t = c->t;
+	struct tee_ref refs[TEE_CHECK_MAX_REFS];
+	unsigned n;
+	struct tee_access a = { .write = s->write, .pa = s->pa, .gpa = s->in };
+	int rc;
+
+	a.site = s->site == WALK_CHECK_OUTPUT && t->cfg.model == TEE_RMP ? TEE_SITE_GPA : TEE_SITE_PHYS;
+	rc = tee_check(t, c->v, &a, s->use_cache, refs, &n);
+	for (unsigned i = 0; i < n && i < TEE_CHECK_MAX_REFS; i++)
+		walk_check_ref(call, refs[i].pa, refs[i].val, (uint8_t)(refs[i].kind + 1));
+	if (s->site == WALK_CHECK_OUTPUT && (t->cfg.model == TEE_RMP || t->cfg.model == TEE_GPT))
+		s->max_shift = XLAT_PAGE_SHIFT;
+	return rc;
+}
 
 /* The hypervisor backs a guest page: a frame of its own, its NPT (rmp),
  * then the monitor call. */
@@ -85,6 +111,9 @@ struct tee_cvm *tee_cvm_create(struct tee *t, const struct tee_cvm_config *cfg)
 	c->t = t;
 	c->cfg = *cfg;
 	vc.hv.ctx = c;
+	for (int i = 0; i < 2; i++)
+		c->check[i] = (struct walk_check){ .fn = cvm_check, .ctx = c, .use_cache = i == 1,
+						   .max_refs = TEE_CHECK_MAX_REFS };
 	if (t->cfg.model == TEE_RMP) {
 		if (pt_init(&c->npt, tee_host_space(t), fmt_ept((int)t->cfg.host_levels), t->cfg.pa_bits))
 			goto fail;
@@ -140,6 +169,18 @@ const struct tee_cvm_stats *tee_cvm_get_stats(const struct tee_cvm *c)
 	return &c->st;
 }
 
+const struct walk_check *tee_cvm_check(const struct tee_cvm *c, bool warm)
+{
+	switch (c->t->cfg.model) {
+	case TEE_RMP:
+	case TEE_GPT:
+	case TEE_TDX:
+		return &c->check[warm];
+	default:
+		return NULL;   /* fold, stage3: the monitor's tables are the check */
+	}
+}
+
 /* The guest is told gpa is not validated / pending: it accepts the page
  * (0: retry) or refuses it (1: the access is dropped). */
 static int guest_accept(struct tee_cvm *c, struct mmu *m, uint64_t gpa)
@@ -187,6 +228,8 @@ static int cvm_fault(void *ctx, struct mmu *m, const struct walk_req *req, const
 		return os_handle_fault(c->guest, m, req, f);
 	if ((f->kind == WALK_EPT_VIOLATION || f->kind == WALK_PAGE_FAULT) && f->stage == 1)
 		return host_fault(c, m, f->addr);
+	if (f->kind == WALK_CHECK_FAULT && f->error_code == TEE_FAULT_NOT_VALIDATED)
+		return guest_accept(c, m, f->addr);   /* #VC: the guest validates, or refuses */
 	c->st.dropped++;
 	return 1;
 }
@@ -200,25 +243,33 @@ static int cvm_event(void *ctx, struct mmu *m, const struct xlat_access *ev)
 
 int tee_cvm_attach(struct tee_cvm *c, struct mmu *mmu)
 {
-	struct walk_chain *ch = mmu_chain(mmu);
 	struct pt *host = tee_vm_host_table(c->v), *s3 = tee_vm_stage3(c->v);
 	struct mmu_system sys = { cvm_fault, cvm_event, c };
-
-	if (ch->mem != c->t->mem)
-		return xlat_fail(-EINVAL, "tee: the mmu's bottom space must be the monitor's machine memory");
-	c->mmu = mmu;
-	memset(ch->stage, 0, sizeof ch->stage);
-	ch->n = s3 ? 3 : 2;
-	ch->stage[0].ctl = WALK_X86_DEFAULT;
-	ch->stage[1] = (struct walk_stage){
+	/* The hypervisor's stage is the host dimension (the hypervisor's NPT
+	 * under rmp, the monitor's table otherwise); the monitor's stage is
+	 * stage3's third. */
+	struct walk_stage hs = {
 		.fmt = host->fmt, .root = host->root, .maxphyaddr = c->t->cfg.pa_bits,
 		.ctl = WALK_EPT_DEFAULT, .tag = c->cfg.vpid << 12,
 	};
-	if (s3)
-		ch->stage[2] = (struct walk_stage){
+	int rc;
+
+	if (mmu_chain(mmu)->mem != c->t->mem)
+		return xlat_fail(-EINVAL, "tee: the mmu's bottom space must be the monitor's machine memory");
+	c->mmu = mmu;
+	if ((rc = mmu_set_stage(mmu, MMU_STAGE_HV, &hs)))
+		return rc;
+	if (s3) {
+		struct walk_stage ms = {
 			.fmt = s3->fmt, .root = s3->root, .maxphyaddr = c->t->cfg.pa_bits,
 			.ctl = WALK_EPT_DEFAULT, .tag = c->cfg.vpid << 12,
 		};
+		if ((rc = mmu_set_stage(mmu, MMU_STAGE_MONITOR, &ms)))
+			return rc;
+	} else {
+		mmu_clear_stage(mmu, MMU_STAGE_MONITOR);
+	}
+	mmu_set_check(mmu, tee_cvm_check(c, true));
 	mmu_set_system(mmu, &sys);
 	os_set_platform(c->guest, NULL);   /* CR3 loads and INVLPG run without exits */
 	return os_switch(c->guest, mmu, os_current_asid(c->guest));
