@@ -304,6 +304,7 @@ static int resolve_host(void *ctx, xlat_pa pa, bool write, uint64_t *lower_pfn)
 			 * can then never read either. */
 			if ((rc = tee_rec_write(t, pfn, w0, w1 | REC1_POISON)))
 				return rc;
+			t->any_poison = true;
 			t->st.host_poisoned++;
 			*lower_pfn = t->sink_pfn;
 			return 0;

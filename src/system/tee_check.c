@@ -85,7 +85,7 @@ static int check_tdx(struct tee *t, struct tee_vm *v, const struct tee_access *a
 {
 	uint64_t pfn = a->pa >> XLAT_PAGE_SHIFT, w0, w1;
 
-	if (!v || a->site != TEE_SITE_PHYS || pfn >= t->hv_frames)
+	if (!t->any_poison || !v || a->site != TEE_SITE_PHYS || pfn >= t->hv_frames)
 		return TEE_OK;
 	if (tee_rec_read(t, pfn, &w0, &w1))
 		return TEE_OK;

@@ -93,6 +93,8 @@ struct tee {
 	uint64_t gcache_clock;
 	struct tee_vm *vms[TEE_MAX_VMS + 1];
 	struct walk_check host_check;   /* tee_host_check */
+	bool any_poison;            /* tdx: some hypervisor write ever poisoned a line (until then
+				     * the poison check has nothing to find) */
 	struct tee_stats st;
 };
 
