@@ -20,9 +20,10 @@
 static const char usage_head[] =
 	"usage: xlat sim (TRACE | --trace FILE [--format F] | --workload NAME [--size S] [--count N]\n"
 	"                 [--seed N] [--write F] [--wl-opt K=V,...]) [--warmup N] [--limit N]\n"
-	"                [--mode native|nested|shadow] [--levels 4|5] [--page-policy 4k|thp|1g]\n"
+	"                [--mode native|nested|shadow|secure] [--levels 4|5] [--page-policy 4k|thp|1g]\n"
 	"                [--host-ram SIZE] [--guest-ram SIZE] [--host-levels 4|5]\n"
 	"                [--host-page-policy 4k|thp|1g] [--no-pcid] [--ept-ad] [--no-unsync]\n"
+	"                [--tee fold|stage3|rmp|gpt|tdx] [--monitor-levels 4|5]\n"
 	"                [--cpu NAME | --cpu-file FILE] [--set KEY=VALUE ...] [--tlb SPEC]\n"
 	"                [--itlb SPEC] [--pwc none|split|unified] [--no-fetch] [--quiet] [--json|--csv]\n"
 	"       xlat sim --list-cpus\n"
@@ -54,17 +55,23 @@ static const char usage_tail[] =
 	"  --limit N            count at most N records after warm-up (ChampSim's -i)\n"
 	"\n"
 	"machine:\n"
-	"  --mode M             [mode] native (default), nested (a guest under EPT), shadow\n"
+	"  --mode M             [mode] native (default), nested (a guest under EPT), shadow,\n"
+	"                       or secure (a confidential VM under a secure monitor)\n"
 	"  --levels 4|5         [levels] paging levels, native or the guest's (default 4)\n"
 	"  --page-policy P      [page_policy] pages the OS maps: 4k (default), thp (2 MiB where it\n"
 	"                       fits, as Linux's THP), 1g (1 GiB where it fits)\n"
 	"  --host-ram SIZE      [host_ram] native: simulated RAM (default 64 GiB); a run\n"
 	"                       that fills it stops with a message\n"
-	"  --guest-ram SIZE     [guest_ram] nested, shadow: the guest's RAM (default 64 GiB)\n"
-	"  --host-levels 4|5    [host_levels] nested, shadow: levels of the EPT / memslot table\n"
+	"  --guest-ram SIZE     [guest_ram] nested, shadow, secure: the guest's RAM (default\n"
+	"                       64 GiB)\n"
+	"  --host-levels 4|5    [host_levels] nested, shadow, secure: levels of the EPT /\n"
+	"                       memslot table / host dimension\n"
 	"  --host-page-policy P [host_page_policy] nested, shadow: host pages backing guest memory\n"
 	"  --no-pcid            [pcid=0] processes untagged: a switch flushes the TLBs\n"
 	"  --ept-ad             [ept_ad=1] nested: EPT accessed/dirty flags on (the walker sets them)\n"
+	"  --tee MODEL          [tee] secure: fold, stage3, rmp (AMD SEV-SNP, default), gpt\n"
+	"                       (Arm CCA) or tdx (Intel TDX); docs/tee.md\n"
+	"  --monitor-levels 4|5 [monitor_levels] secure, --tee stage3: the monitor's stage\n"
 	"  --no-unsync          [unsync=0] shadow: write-protect every guest table page (no unsync\n"
 	"                       leaf pages, as KVM without them)\n"
 	"\n"
@@ -111,7 +118,7 @@ enum {
 	O_TRACE = 256, O_FORMAT, O_WORKLOAD, O_SIZE, O_COUNT, O_SEED, O_WRITE, O_WLOPT, O_WARMUP,
 	O_LIMIT, O_MODE, O_CPU, O_CPUPARAM, O_TLB, O_ITLB, O_PWC, O_NOFETCH, O_PAGEPOL, O_HOSTPOL,
 	O_LEVELS, O_HOSTLEVELS, O_GUESTRAM, O_HOSTRAM, O_NOPCID, O_EPTAD, O_NOUNSYNC, O_QUIET,
-	O_JSON, O_CSV, O_LISTCPUS, O_LISTPARAMS, O_CPUFILE, O_END
+	O_JSON, O_CSV, O_LISTCPUS, O_LISTPARAMS, O_CPUFILE, O_TEE, O_MONLEVELS, O_END
 };
 
 static const struct option opts[] = {
@@ -143,6 +150,8 @@ static const struct option opts[] = {
 	{ "no-pcid", no_argument, 0, O_NOPCID },
 	{ "ept-ad", no_argument, 0, O_EPTAD },
 	{ "no-unsync", no_argument, 0, O_NOUNSYNC },
+	{ "tee", required_argument, 0, O_TEE },
+	{ "monitor-levels", required_argument, 0, O_MONLEVELS },
 	{ "quiet", no_argument, 0, O_QUIET },
 	{ "json", no_argument, 0, O_JSON },
 	{ "csv", no_argument, 0, O_CSV },
@@ -299,7 +308,7 @@ static int parse_records(const char *opt, const char *arg, uint64_t *out)
  * --set mode=M. */
 static const int flag_ids[] = {
 	O_MODE, O_LEVELS, O_PAGEPOL, O_HOSTRAM, O_GUESTRAM, O_HOSTLEVELS, O_HOSTPOL, O_NOPCID,
-	O_EPTAD, O_NOUNSYNC, O_TLB, O_ITLB, O_PWC, O_NOFETCH,
+	O_EPTAD, O_NOUNSYNC, O_TLB, O_ITLB, O_PWC, O_NOFETCH, O_TEE, O_MONLEVELS,
 };
 static const struct cli_key_option flag_keys[] = {
 	{ "mode", "mode", NULL },
@@ -316,6 +325,8 @@ static const struct cli_key_option flag_keys[] = {
 	{ "itlb", "itlb", NULL },
 	{ "pwc", "pwc.style", NULL },
 	{ "no-fetch", "fetch", "0" },
+	{ "tee", "tee", NULL },
+	{ "monitor-levels", "monitor_levels", NULL },
 };
 
 #define NFLAGS (sizeof flag_keys / sizeof flag_keys[0])
@@ -348,14 +359,21 @@ static int check_applicable(const struct sim_opts *so, const struct sim_config *
 				return cli_fail(2, CMD, "--list-params shows the machine's parameters and runs "
 						"nothing: --%s does not apply", opt_name(input_opts[i]));
 	}
+	if (mode != MACHINE_SECURE && (g[O_TEE] || g[O_MONLEVELS]))
+		return cli_fail(2, CMD, "--%s applies to --mode secure (a confidential VM)",
+				g[O_TEE] ? "tee" : "monitor-levels");
 	if (mode == MACHINE_NATIVE)
 		for (size_t i = 0; i < sizeof not_native / sizeof not_native[0]; i++)
 			if (g[not_native[i]])
-				return cli_fail(2, CMD, "--%s applies to --mode nested or shadow, not to a "
-						"native run", opt_name(not_native[i]));
+				return cli_fail(2, CMD, "--%s applies to --mode nested, shadow or secure, not "
+						"to a native run", opt_name(not_native[i]));
 	if (mode != MACHINE_NATIVE && g[O_HOSTRAM])
 		return cli_fail(2, CMD, "--host-ram sizes a native machine; a VM's memory is its "
 				"--guest-ram (the host backs what the guest uses)");
+	if (mode == MACHINE_SECURE && (g[O_HOSTPOL] || g[O_EPTAD] || g[O_NOUNSYNC]))
+		return cli_fail(2, CMD, "--%s does not apply to --mode secure (host pages are 4k, the "
+				"monitor's records are per 4 KiB frame)", g[O_HOSTPOL] ? "host-page-policy" :
+				g[O_EPTAD] ? "ept-ad" : "no-unsync");
 	if (mode == MACHINE_SHADOW && g[O_EPTAD])
 		return cli_fail(2, CMD, "--ept-ad applies to --mode nested: under shadow paging the "
 				"walker does not walk the EPT");

@@ -12,27 +12,35 @@
 #include "xlat/parse.h"
 
 static const char usage[] =
-	"usage: xlat walk [ADDR] [--va ADDR] [--mode native|nested|shadow] [--levels 4|5]\n"
+	"usage: xlat walk [ADDR] [--va ADDR] [--mode native|nested|shadow|secure] [--levels 4|5]\n"
 	"                 [--host-levels 4|5] [--guest-page 4k|2m|1g] [--host-page 4k|2m|1g]\n"
+	"                 [--tee fold|stage3|rmp|gpt|tdx] [--monitor-levels 4|5]\n"
 	"                 [--write|--fetch] [--warm] [--explain] [--plot FILE.svg|.png]\n"
 	"                 [--json|--csv]\n"
 	"\n"
 	"Builds real page tables for one address (native, or a guest under nested or\n"
-	"shadow paging), walks it once with caches off, and prints every memory\n"
-	"reference in order. Nested walks are drawn as the 2D grid: guest levels\n"
-	"down, host (EPT) levels across. Options go before or after ADDR.\n"
+	"shadow paging, or a confidential VM under a secure monitor), walks it once\n"
+	"with caches off, and prints every memory reference in order, whose\n"
+	"structure it reads and why. Nested walks are drawn as the 2D grid: guest\n"
+	"levels down, host (EPT) levels across. Options go before or after ADDR.\n"
 	"\n"
 	"  ADDR, --va ADDR       the virtual address walked (default 0x7f123456789a)\n"
-	"  --mode M              native (default), nested or shadow\n"
+	"  --mode M              native (default), nested, shadow or secure\n"
 	"  --levels 4|5          paging levels, native or the guest's (default 4)\n"
 	"  --host-levels 4|5     nested, shadow: levels of the EPT / memslot table\n"
 	"  --guest-page P        the page mapping ADDR: 4k (default), 2m or 1g (alias\n"
 	"                        --page)\n"
-	"  --host-page P         nested, shadow: the host page backing it\n"
+	"  --host-page P         nested, shadow: the host page backing it (secure: 4k)\n"
+	"  --tee MODEL           secure: the hardware model (docs/tee.md): fold (one\n"
+	"                        monitor level on top of the host dimension), stage3 (a\n"
+	"                        full HPA -> MPA stage), rmp (AMD SEV-SNP), gpt (Arm CCA),\n"
+	"                        tdx (Intel TDX); default rmp\n"
+	"  --monitor-levels 4|5  secure, --tee stage3: levels of the monitor's stage\n"
 	"  --write, --fetch      walk for a write or an instruction fetch (default: a read)\n"
 	"  --warm                walk once first, so the paging-structure caches and the\n"
 	"                        nested TLB are warm for the walk shown\n"
-	"  --explain             text: every entry decoded, and how a 2D walk adds up\n"
+	"  --explain             text: every entry decoded, whose structure it is and why\n"
+	"                        it is read, and how a 2D walk adds up\n"
 	"  --plot FILE           draw the walk: FILE.svg, or FILE.png (via rsvg-convert)\n"
 	"  --json, --csv         machine-readable output (CSV: the fields, then the steps\n"
 	"                        as a block with one row per reference)\n"
@@ -96,7 +104,7 @@ static void print_grid(FILE *fp, const struct explain_result *r)
 int cmd_walk(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_LEVELS, O_HOSTLEVELS, O_GUESTPAGE, O_HOSTPAGE, O_VA, O_WRITE, O_FETCH,
-	       O_WARM, O_EXPLAIN, O_PLOT, O_JSON, O_CSV, O_END };
+	       O_WARM, O_EXPLAIN, O_PLOT, O_JSON, O_CSV, O_TEE, O_MONLEVELS, O_END };
 	static const struct option opts[] = {
 		{ "mode", required_argument, 0, O_MODE },
 		{ "levels", required_argument, 0, O_LEVELS },
@@ -105,6 +113,8 @@ int cmd_walk(int argc, char **argv)
 		{ "page", required_argument, 0, O_GUESTPAGE },
 		{ "host-page", required_argument, 0, O_HOSTPAGE },
 		{ "va", required_argument, 0, O_VA },
+		{ "tee", required_argument, 0, O_TEE },
+		{ "monitor-levels", required_argument, 0, O_MONLEVELS },
 		{ "write", no_argument, 0, O_WRITE },
 		{ "fetch", no_argument, 0, O_FETCH },
 		{ "warm", no_argument, 0, O_WARM },
@@ -157,6 +167,16 @@ int cmd_walk(int argc, char **argv)
 				return cli_fail(2, "walk", "--%s takes 4k, 2m or 1g, not '%s'",
 						c == O_GUESTPAGE ? "guest-page" : "host-page", optarg);
 			break;
+		case O_TEE:
+			if (tee_model_parse(optarg, &cfg.tee))
+				return cli_fail(2, "walk", "--tee: unknown model '%s' (fold, stage3, rmp, gpt or tdx)",
+						optarg);
+			break;
+		case O_MONLEVELS:
+			if (strcmp(optarg, "4") && strcmp(optarg, "5"))
+				return cli_fail(2, "walk", "--monitor-levels takes 4 or 5, not '%s'", optarg);
+			cfg.monitor_levels = (unsigned)atoi(optarg);
+			break;
 		case O_WRITE: cfg.kind = XLAT_WRITE; break;
 		case O_FETCH: cfg.kind = XLAT_FETCH; break;
 		case O_WARM: cfg.warm = true; break;
@@ -189,8 +209,16 @@ int cmd_walk(int argc, char **argv)
 	if (given[O_WRITE] && given[O_FETCH])
 		return cli_fail(2, "walk", "--write and --fetch: a walk is for one kind of access");
 	if (cfg.mode == MACHINE_NATIVE && (given[O_HOSTLEVELS] || given[O_HOSTPAGE]))
-		return cli_fail(2, "walk", "--%s applies to --mode nested or shadow, not to a native walk",
+		return cli_fail(2, "walk", "--%s applies to --mode nested, shadow or secure, not to a native walk",
 				given[O_HOSTLEVELS] ? "host-levels" : "host-page");
+	if (cfg.mode != MACHINE_SECURE && (given[O_TEE] || given[O_MONLEVELS]))
+		return cli_fail(2, "walk", "--%s applies to --mode secure", given[O_TEE] ? "tee" : "monitor-levels");
+	if (given[O_MONLEVELS] && cfg.tee != TEE_STAGE3)
+		return cli_fail(2, "walk", "--monitor-levels applies to --tee stage3 (the other models have no "
+				"monitor stage)");
+	if (cfg.mode == MACHINE_SECURE && cfg.host_shift != XLAT_PAGE_SHIFT)
+		return cli_fail(2, "walk", "--host-page: a confidential VM's host pages are 4k (the monitor "
+				"keeps one record per 4 KiB frame)");
 	if (explain && fmt != OUT_TEXT)
 		return cli_fail(2, "walk", "--explain adds prose to the text output; --json and --csv "
 				"already carry every step's meaning");
@@ -203,31 +231,40 @@ int cmd_walk(int argc, char **argv)
 	char va[32];
 	snprintf(va, sizeof va, "%#" PRIx64, (uint64_t)cfg.va);
 	out_str(o, "va", va, "virtual address");
+	if (res.secure)
+		out_str(o, "tee", tee_model_name(res.tee), "confidential-computing model");
 	out_u64(o, "levels", cfg.levels, cfg.mode == MACHINE_NATIVE ? "paging levels" : "guest levels");
 	if (cfg.mode != MACHINE_NATIVE)
 		out_u64(o, "host_levels", cfg.host_levels,
-			cfg.mode == MACHINE_NESTED ? "EPT levels" : "memslot table levels");
+			cfg.mode == MACHINE_NESTED ? "EPT levels" : cfg.mode == MACHINE_SHADOW ?
+			"memslot table levels" : "host-dimension levels");
+	if (res.secure && res.tee == TEE_STAGE3)
+		out_u64(o, "monitor_levels", res.levels[2], "monitor stage levels");
 	out_u64(o, "guest_page", 1ULL << cfg.guest_shift, cfg.mode == MACHINE_NATIVE ? "page bytes" : "guest page bytes");
 	if (cfg.mode != MACHINE_NATIVE)
 		out_u64(o, "host_page", 1ULL << cfg.host_shift, "host page bytes");
 	out_bool(o, "warm", cfg.warm, "caches warm");
 	out_u64(o, "refs", res.walk.refs, "memory references");
+	if (res.secure)
+		out_u64(o, "check_refs", res.check_refs, "  of which the model's checks (RMP / GPT reads)");
 	char pa[32];
 	snprintf(pa, sizeof pa, "%#" PRIx64, (uint64_t)res.walk.pa);
 	out_str(o, "pa", pa, cfg.mode == MACHINE_NATIVE ? "physical address" : "host-physical address");
-	if (cfg.mode == MACHINE_NESTED) {
+	if (cfg.mode == MACHINE_NESTED || res.secure) {
 		char gpa[32];
 		snprintf(gpa, sizeof gpa, "%#" PRIx64, (uint64_t)res.gpa);
 		out_str(o, "gpa", gpa, "guest-physical address");
 	}
 	out_u64(o, "page_bytes", 1ULL << res.walk.shift, "translation page bytes");
-	if (res.stages == 2 && fmt == OUT_TEXT)
+	/* The grid fits two stages without checks between their reads. */
+	if (res.stages == 2 && res.check_refs == 0 && fmt == OUT_TEXT)
 		print_grid(stdout, &res);
 
 	if (fmt == OUT_TEXT) {
 		/* A table a person can read; JSON and CSV get the list below. */
 		printf("\n  %3s  %-6s %-10s %-20s %-18s %s\n", "#", "dim", "entry",
-		       res.stages > 1 ? "read at (gpa > hpa)" : "read at", "value", explain ? "meaning" : "");
+		       res.stages > 1 ? "read at (gpa > hpa)" : "read at", "value",
+		       explain ? "structure: why; meaning" : "");
 		for (unsigned i = 0; i < res.nsteps; i++) {
 			const struct explain_step *s = &res.steps[i];
 			char at[48];
@@ -237,9 +274,14 @@ int cmd_walk(int argc, char **argv)
 			else
 				snprintf(at, sizeof at, "%#" PRIx64, (uint64_t)s->ref.addr);
 			const char *meaning = strstr(s->meaning, "->");
-			printf("  %3u  %-6s %-10s %-20s %#018" PRIx64 " %s\n", i + 1,
-			       dim_name(&res, s->ref.stage, cfg.mode), fmt_level_name(s->fmt, s->ref.level), at,
-			       s->ref.entry, explain ? s->meaning : meaning ? meaning : "");
+			const char *entry = s->fmt ? fmt_level_name(s->fmt, s->ref.level) : s->structure;
+			const char *dim = s->fmt ? dim_name(&res, s->ref.stage, cfg.mode) : "check";
+			if (explain)
+				printf("  %3u  %-6s %-10s %-20s %#018" PRIx64 " %s: %s; %s\n", i + 1, dim, entry,
+				       at, s->ref.entry, s->structure, s->why, s->meaning);
+			else
+				printf("  %3u  %-6s %-10s %-20s %#018" PRIx64 " %s\n", i + 1, dim, entry, at,
+				       s->ref.entry, s->fmt ? (meaning ? meaning : "") : s->meaning);
 		}
 	} else {
 		out_list_begin(o, "steps", "references in order");
@@ -251,14 +293,17 @@ int cmd_walk(int argc, char **argv)
 			snprintf(entry, sizeof entry, "%#018" PRIx64, s->ref.entry);
 			out_item_begin(o);
 			out_u64(o, "n", i + 1, NULL);
-			out_str(o, "dim", dim_name(&res, s->ref.stage, cfg.mode), NULL);
-			out_str(o, "entry_name", fmt_level_name(s->fmt, s->ref.level), NULL);
+			out_str(o, "dim", s->fmt ? dim_name(&res, s->ref.stage, cfg.mode) : "check", NULL);
+			out_str(o, "entry_name", s->fmt ? fmt_level_name(s->fmt, s->ref.level) : s->structure, NULL);
+			out_u64(o, "stage", s->ref.stage, NULL);
 			out_u64(o, "level", s->ref.level, NULL);
 			out_u64(o, "for_level", s->ref.for_level, NULL);
 			out_str(o, "in_addr", in, NULL);
 			out_str(o, "addr", addr, NULL);
 			out_str(o, "value", entry, NULL);
 			out_str(o, "meaning", s->meaning, NULL);
+			out_str(o, "structure", s->structure ? s->structure : "", NULL);
+			out_str(o, "why", s->why, NULL);
 			out_item_end(o);
 		}
 		out_list_end(o);
@@ -271,6 +316,10 @@ int cmd_walk(int argc, char **argv)
 				    "  final GPA is translated once more: (%u+1)(%u+1)-1 = %u references with caches off.\n",
 				 res.levels[1], res.levels[0], res.levels[1],
 				 (res.levels[0] + 1) * (res.levels[1] + 1) - 1);
+		if (res.secure)
+			out_text(o, "  Secure (%s): see docs/tee.md for what each model reads and why; %u of the %u\n"
+				    "  references are the model's checks.\n", tee_model_name(res.tee), res.check_refs,
+				 res.walk.refs);
 	}
 	out_end(o);
 

@@ -18,19 +18,20 @@ command -v python3 >/dev/null || { echo "skip: python3 is needed to read JSON"; 
 "$XLAT" sim --list-params --json >"$tmp/native.json" || fail "list-params native"
 "$XLAT" sim --list-params --json --mode nested >"$tmp/nested.json" || fail "list-params nested"
 "$XLAT" sim --list-params --json --mode shadow >"$tmp/shadow.json" || fail "list-params shadow"
+"$XLAT" sim --list-params --json --mode secure --tee stage3 >"$tmp/secure.json" || fail "list-params secure"
 python3 - "$tmp" <<'PY' || fail "flags and keys"
 import json, re, sys
 tmp = sys.argv[1]
 help_text = open(f"{tmp}/help").read()
 listed = set()
-for m in ("native", "nested", "shadow"):
+for m in ("native", "nested", "shadow", "secure"):
     listed |= {p["key"] for p in json.load(open(f"{tmp}/{m}.json"))["params"]}
 part = help_text[help_text.index("machine:"):help_text.index("output:")]
 flags = re.findall(r"^  (--[a-z-]+)[^\n]*?\[([a-z_.]+)(?:=[0-9])?\]", part, re.M)
 bad = 0
 want = {"--mode", "--levels", "--page-policy", "--host-ram", "--guest-ram", "--host-levels",
         "--host-page-policy", "--no-pcid", "--ept-ad", "--no-unsync", "--cpu", "--tlb",
-        "--itlb", "--pwc", "--no-fetch"}
+        "--itlb", "--pwc", "--no-fetch", "--tee", "--monitor-levels"}
 seen = {f for f, _ in flags}
 for f in sorted(want - seen):
     print(f"{f}: no [key] in --help"); bad += 1
@@ -89,8 +90,8 @@ bad_says() {
 }
 bad_says "NO_SUCH_KEY" --workload random --set NO_SUCH_KEY=1
 bad_says "l1d.4k.entries: '-3'" --workload random --set l1d.4k.entries=-3
-bad_says "host_levels does not apply to native" --workload random --set host_levels=5
-bad_says "ept_ad does not apply to shadow" --workload random --mode shadow --set ept_ad=1
+bad_says "host_levels: does not apply to native" --workload random --set host_levels=5
+bad_says "ept_ad: does not apply to shadow" --workload random --mode shadow --set ept_ad=1
 bad_says "levels: 4 or 5" --workload random --set levels=6
 bad_says "pcid: 'maybe' is not a boolean" --workload random --set pcid=maybe
 bad_says "choose the preset before" --workload random --set stlb.entries=512 --set cpu=zen4

@@ -76,13 +76,13 @@ static int set_back(void *ctx, const char *key, const char *value, const char *s
 
 static void test_listing_round_trips(void **state)
 {
-	static const char *const modes[] = { "native", "nested", "shadow" };
+	static const char *const modes[] = { "native", "nested", "shadow", "secure" };
 	size_t np;
 	const struct cpu_preset *presets = cpu_preset_list(&np);
 	(void)state;
 
 	for (size_t p = 0; p < np; p++)
-		for (unsigned m = 0; m < 3; m++) {
+		for (unsigned m = 0; m < 4; m++) {
 			struct machine_config c;
 			machine_config_init(&c);
 			assert_int_equal(machine_config_set(&c, "cpu", presets[p].name), 0);
@@ -191,7 +191,7 @@ static void test_keys_refused(void **state)
 	/* A key for another mode is refused by the check, naming it. */
 	assert_int_equal(machine_config_set(&c, "ept_ad", "1"), 0);
 	assert_int_equal(machine_config_check(&c), -EINVAL);
-	assert_non_null(strstr(xlat_error(), "ept_ad does not apply to native"));
+	assert_non_null(strstr(xlat_error(), "ept_ad: does not apply to native"));
 	assert_int_equal(machine_config_set(&c, "mode", "nested"), 0);
 	assert_int_equal(machine_config_check(&c), 0);
 	struct machine *m;
@@ -204,10 +204,10 @@ static void test_keys_refused(void **state)
 
 static void test_steps_add_up(void **state)
 {
-	static const char *const modes[] = { "native", "nested", "shadow" };
+	static const char *const modes[] = { "native", "nested", "shadow", "secure" };
 	(void)state;
 
-	for (unsigned i = 0; i < 3; i++) {
+	for (unsigned i = 0; i < 4; i++) {
 		const char *kv[] = { "mode", modes[i], NULL };
 		const char *wl = "size=64m,count=60k,seed=3,write=0.3";
 		struct machine_result whole, part;

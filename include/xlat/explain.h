@@ -8,6 +8,7 @@
 #define XLAT_EXPLAIN_H
 
 #include "xlat/machine.h"
+#include "xlat/tee.h"
 #include "xlat/walk.h"
 
 XLAT_API_BEGIN
@@ -21,14 +22,18 @@ struct explain_config {
 	xlat_va va;               /* the address walked */
 	unsigned kind;            /* XLAT_READ / WRITE / FETCH */
 	bool warm;                /* walk once first so PWCs and the nested TLB are warm */
+	enum tee_model tee;       /* mode secure: the hardware model */
+	unsigned monitor_levels;  /* secure, stage3: the monitor's stage, 4 or 5 */
 	struct pwc_config pwc;    /* caches used when warm */
 	struct tlb_config ntlb;
 };
 
 struct explain_step {
 	struct walk_ref ref;      /* what the walker recorded */
-	const struct xlat_format *fmt;  /* format of the entry read */
-	char meaning[160];        /* fmt_describe of the entry */
+	const struct xlat_format *fmt;  /* format of the entry read (NULL: a check's read) */
+	char meaning[160];        /* fmt_describe of the entry, or what the check read */
+	const char *structure;    /* whose structure: "guest page table", "EPT", "RMP", ... */
+	char why[96];             /* what the read is for */
 };
 
 struct explain_result {
@@ -39,7 +44,10 @@ struct explain_result {
 	unsigned levels[WALK_MAX_STAGES];
 	const struct xlat_format *fmts[WALK_MAX_STAGES];
 	xlat_pa root[WALK_MAX_STAGES];   /* CR3 (GPA when nested) and EPTP / shadow root */
-	xlat_pa gpa;                     /* nested: the data's guest-physical address */
+	xlat_pa gpa;                     /* nested, secure: the data's guest-physical address */
+	bool secure;                     /* a secure walk, of model tee */
+	enum tee_model tee;
+	unsigned check_refs;             /* references made by the model's check (RMP, GPT) */
 	struct walk_stats stats;
 };
 

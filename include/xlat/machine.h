@@ -39,11 +39,15 @@
 #include "xlat/hv.h"
 #include "xlat/mmu.h"
 #include "xlat/os.h"
+#include "xlat/tee.h"
 #include "xlat/trace.h"
 
 XLAT_API_BEGIN
 
-enum machine_mode { MACHINE_NATIVE = 0, MACHINE_NESTED, MACHINE_SHADOW };
+/* native: an OS on the host; nested, shadow: a guest OS in a VM; secure:
+ * a guest OS in a confidential VM whose memory a secure monitor owns
+ * (xlat/tee.h; `tee` says which hardware model). */
+enum machine_mode { MACHINE_NATIVE = 0, MACHINE_NESTED, MACHINE_SHADOW, MACHINE_SECURE };
 
 /* Smallest RAM a machine may have: 1 MiB of firmware (reserved, as on a PC)
  * and room for the first tables and pages. */
@@ -65,6 +69,8 @@ struct machine_config {
 	bool ept_ad;                       /* EPT accessed/dirty flags */
 	bool unsync;                       /* shadow: KVM's unsync leaf shadow pages */
 	bool fetch;                        /* instruction fetches are translated */
+	enum tee_model tee;                /* secure: the confidential-computing hardware */
+	unsigned monitor_levels;           /* secure, stage3: the monitor's stage, 4 or 5 */
 	bool itlb_shared_said;             /* the itlb spec ended ",shared" (internal) */
 	uint64_t set;                      /* machine keys the user set (bit per key; internal) */
 };
@@ -147,7 +153,9 @@ int machine_event(struct machine *m, const struct xlat_access *ev);
 const struct machine_config *machine_get_config(const struct machine *m);
 struct mmu *machine_mmu(struct machine *m);
 struct os *machine_os(struct machine *m);       /* native OS or the VM's guest OS */
-struct vm *machine_vm(struct machine *m);       /* NULL natively */
+struct vm *machine_vm(struct machine *m);       /* nested and shadow; else NULL */
+struct tee *machine_tee(struct machine *m);     /* secure: the monitor; else NULL */
+struct tee_cvm *machine_cvm(struct machine *m); /* secure: the confidential VM; else NULL */
 struct phys *machine_host(struct machine *m);
 
 /* ---- results -------------------------------------------------------------- */
@@ -167,10 +175,13 @@ struct machine_result {
 	struct pcache_stats cache;
 	struct os_stats os;
 	struct vm_stats vm;
+	struct tee_stats tee;            /* secure: the monitor */
+	struct tee_cvm_stats cvm;        /* secure: the hypervisor's side of the VM */
+	enum tee_model tee_model;
 	/* state at collection */
 	struct pt_stats tables;          /* native or guest page tables (all processes) */
 	struct pt_stats gpa_map;         /* EPT / memslot table */
-	struct pt_stats shadow;          /* shadow tables */
+	struct pt_stats shadow;          /* shadow tables; secure, stage3: the monitor's stage */
 	uint64_t sim_host_bytes;         /* host memory the simulated spaces hold */
 };
 

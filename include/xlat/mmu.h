@@ -118,7 +118,7 @@ struct mmu_stats {
 	};
 	uint64_t walk_start[XLAT_MAX_LEVELS + 1];  /* stage-0 walks (every cause) by first level read */
 	uint64_t faults;                    /* faults handled by the system layer */
-	uint64_t faults_by_kind[WALK_BAD_ADDRESS + 1];
+	uint64_t faults_by_kind[WALK_FAULT_KINDS];
 	uint64_t unresolved;                /* accesses dropped: the system could not resolve the fault */
 	uint64_t exits;                     /* VM exits charged by the system layer */
 	/* cycles */
@@ -180,6 +180,10 @@ const struct walk_stage *mmu_stage(const struct mmu *m, enum mmu_stage_owner who
  * copy without the mmu's caches). */
 const struct walk_chain *mmu_chain(const struct mmu *m);
 
+/* Installs the chain's physical-access check (xlat/walk.h; NULL: none), a
+ * secure monitor's hardware beside the walker. The check stays the
+ * caller's and must outlive its use. */
+void mmu_set_check(struct mmu *m, const struct walk_check *check);
 void mmu_set_system(struct mmu *m, const struct mmu_system *sys);
 /* Tag (VPID << 12 | PCID) of the current address space, for the TLBs. */
 void mmu_set_tag(struct mmu *m, uint32_t tag);

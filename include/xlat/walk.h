@@ -107,7 +107,10 @@ enum walk_fault_kind {
 	WALK_EPT_VIOLATION,     /* EPT stage: permission or not-present */
 	WALK_EPT_MISCONFIG,     /* EPT stage: reserved bits / bad memory type / W without R */
 	WALK_BAD_ADDRESS,       /* an address beyond the bottom space or a view that cannot resolve */
+	WALK_CHECK_FAULT,       /* the chain's physical-access check refused an access
+				 * (error_code: its verdict; addr: the site's address) */
 };
+#define WALK_FAULT_KINDS (WALK_CHECK_FAULT + 1)
 
 struct walk_fault {
 	enum walk_fault_kind kind;
@@ -130,6 +133,9 @@ struct walk_ref {
 	xlat_va in_addr;        /* entry address in the stage's table space (a GPA for a guest entry) */
 	xlat_pa addr;           /* entry address in the bottom space */
 	uint64_t entry;         /* value read (before A/D updates) */
+	uint8_t check;          /* 0: an entry of stage `stage`; else a read of the chain's
+				 * check (walk_check_ref's tag), made for the access of
+				 * stage `stage` (level 0: an output) */
 };
 
 /* Counters the walker keeps per chain; reset by the owner. */
@@ -141,7 +147,8 @@ struct walk_stats {
 	uint64_t pwc_hits[WALK_MAX_STAGES], pwc_misses[WALK_MAX_STAGES];
 	uint64_t ntlb_hits, ntlb_misses;                          /* nested TLB (inner translations) */
 	uint64_t ad_writes;                                       /* entries whose A or D the walker set */
-	uint64_t faults[WALK_BAD_ADDRESS + 1];                    /* by kind; [WALK_OK]: successes */
+	uint64_t faults[WALK_FAULT_KINDS];                        /* by kind; [WALK_OK]: successes */
+	uint64_t checks, check_refs;                              /* check calls, their reads */
 };
 
 /* Bits of an entry (cyclically adjacent) that may hold its rights. */
@@ -183,6 +190,55 @@ struct walk_stage_priv {
 	} rights;
 };
 
+/*
+ * A physical-access check: secure hardware beside the walker that looks at
+ * the physical accesses a walk makes (AMD's RMP check, Arm's granule
+ * protection check; docs/tee.md). The walker calls it at two sites:
+ *   WALK_CHECK_ENTRY   an entry of the chain's last stage was read at pa
+ *                      (every entry a one-stage chain reads);
+ *   WALK_CHECK_OUTPUT  a translation of an input of stage min(1, n-1)
+ *                      reached the bottom space: in -> pa (a guest
+ *                      entry's or the data's guest-physical address; the
+ *                      final address of a one-stage chain). A nested-TLB
+ *                      hit is no call: its entry carries the check.
+ * The entries of the other stages are read at addresses an OUTPUT checked.
+ * What the check reads it reports with walk_check_ref: counted in refs,
+ * recorded in the traces (so the cost model charges it), never a stage's
+ * entry. A chain without a check (NULL) walks as if none existed.
+ */
+#define WALK_CHECK_ENTRY  0
+#define WALK_CHECK_OUTPUT 1
+
+struct walk_check_site {
+	uint8_t site;           /* WALK_CHECK_ENTRY / WALK_CHECK_OUTPUT */
+	uint8_t stage, level;   /* ENTRY: the entry's; OUTPUT: the stage translated, level 0 */
+	uint8_t for_stage, for_level;   /* whom the access serves, as walk_ref */
+	bool write;             /* OUTPUT: the translated access writes (data, not a table) */
+	bool table;             /* OUTPUT: pa is an earlier stage's table entry */
+	bool use_cache;         /* walk_check.use_cache */
+	xlat_va in;             /* OUTPUT: the input translated; ENTRY: the entry's table-space address */
+	xlat_pa pa;             /* the bottom-space address accessed */
+	unsigned shift;         /* OUTPUT: the translation's page size (log2) */
+	unsigned max_shift;     /* OUTPUT, set by the check: the largest page the translation
+				 * may be cached as (the check's granule); starts at 63 */
+};
+
+struct walk_check_call;     /* a walk in progress, for walk_check_ref */
+
+struct walk_check {
+	/* 0 to allow the access, or a verdict > 0: the walk faults with
+	 * WALK_CHECK_FAULT (error_code = verdict, addr = the site's in for an
+	 * OUTPUT, its pa for an ENTRY). */
+	int (*fn)(void *ctx, struct walk_check_call *call, struct walk_check_site *s);
+	void *ctx;
+	bool use_cache;         /* the check may use caches of its own (false: a cold walk) */
+	uint8_t max_refs;       /* the most walk_check_ref calls one site makes */
+};
+
+/* Reports one read the check made (machine address pa, value val; tag: the
+ * check's name for what it read, > 0, kept in walk_ref.check). */
+void walk_check_ref(struct walk_check_call *call, xlat_pa pa, uint64_t val, uint8_t tag);
+
 struct walk_chain {
 	unsigned n;                               /* stages, 1..WALK_MAX_STAGES */
 	struct walk_stage stage[WALK_MAX_STAGES];
@@ -191,6 +247,8 @@ struct walk_chain {
 	 * entries and data) to the bottom space, tagged by stage[1].tag.
 	 * NULL: none. Only used when n >= 2. */
 	struct tlb *ntlb;
+	/* The physical-access check, or NULL (above). */
+	const struct walk_check *check;
 	struct walk_stats stats;
 	struct walk_stage_priv priv[WALK_MAX_STAGES];  /* walk.c's cache, not API */
 };
@@ -222,8 +280,10 @@ void walk_chain_init(struct walk_chain *c, struct phys *mem);
 /* Appends a stage; returns its index or -EINVAL (too many stages). */
 int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
 /* The most references one walk of the chain can make: the product over its
- * stages of (levels + 1), minus 1 (4 for one 4-level stage, 24 for 4 + 4);
- * what a refs_out or ref_addrs buffer needs to hold every reference. */
+ * stages of (levels + 1), minus 1 (4 for one 4-level stage, 24 for 4 + 4),
+ * plus, with a check, max_refs for each site (at most one per entry read
+ * and one per output); what a refs_out or ref_addrs buffer needs to hold
+ * every reference. */
 uint32_t walk_chain_max_refs(const struct walk_chain *c);
 
 /* Translates req->va. Returns 0 with res->fault.kind == WALK_OK, or 0 with a

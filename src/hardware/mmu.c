@@ -204,6 +204,12 @@ const struct walk_stage *mmu_stage(const struct mmu *m, enum mmu_stage_owner who
 	return (unsigned)who < MMU_STAGE_OWNERS && m->stage[who].fmt ? &m->stage[who] : NULL;
 }
 
+void mmu_set_check(struct mmu *m, const struct walk_check *check)
+{
+	m->chain.check = check;
+	m->last[0] = m->last[1] = NO_LAST;
+}
+
 void mmu_set_system(struct mmu *m, const struct mmu_system *sys)
 {
 	m->sys = *sys;

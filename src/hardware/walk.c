@@ -54,6 +54,9 @@ struct wctx {
 	bool user;                  /* stage 0 sees a user-mode access */
 	bool ac_ok;                 /* SMAP override: EFLAGS.AC and explicit */
 	bool table_write;           /* some stage > 0 counts table reads as writes */
+	const struct walk_check *check;   /* the chain's, or NULL */
+	unsigned check_stage;       /* whose outputs it sees: min(1, n - 1) */
+	const struct walk_check_site *site;  /* the site being checked (walk_check_ref) */
 };
 
 /* What one unit translates for. */
@@ -239,7 +242,7 @@ uint32_t walk_chain_max_refs(const struct walk_chain *c)
 
 	for (unsigned j = 0; j < c->n; j++)
 		n *= c->stage[j].fmt ? c->stage[j].fmt->levels + 1u : XLAT_MAX_LEVELS + 1u;
-	return n - 1;
+	return c->check ? n - 1 + n * c->check->max_refs : n - 1;
 }
 
 /* ---- faults ---------------------------------------------------------------- */
@@ -437,18 +440,56 @@ static inline void record(struct wctx *w, unsigned j, int level, unsigned fs, un
 	w->nrefs++;
 }
 
+void walk_check_ref(struct walk_check_call *call, xlat_pa pa, uint64_t val, uint8_t tag)
+{
+	struct wctx *w = (struct wctx *)call;
+	const struct walk_check_site *s = w->site;
+
+	if (w->nrefs < w->cap) {
+		if (w->addrs)
+			w->addrs[w->nrefs] = pa;
+		if (w->out)
+			w->out[w->nrefs] = (struct walk_ref){
+				.stage = s->stage, .level = s->level,
+				.for_stage = s->for_stage, .for_level = s->for_level,
+				.in_addr = s->pa, .addr = pa, .entry = val, .check = tag ? tag : 1,
+			};
+	}
+	w->nrefs++;
+	w->c->stats.check_refs++;
+}
+
+/* Runs the chain's check at a site: true to go on, false with the fault
+ * recorded. Out of line: only checked walks come here. */
+static __attribute__((noinline)) bool check_site(struct wctx *w, struct walk_check_site *s)
+{
+	int v;
+
+	w->site = s;
+	v = w->check->fn(w->check->ctx, (struct walk_check_call *)w, s);
+	w->site = NULL;
+	w->c->stats.checks++;
+	if (v == 0)
+		return true;
+	fault(w, WALK_CHECK_FAULT, s->stage, s->level, s->site == WALK_CHECK_OUTPUT ? s->in : s->pa, 0);
+	w->fault->error_code = (uint32_t)(v < 0 ? -v : v);
+	w->fault->exit_qual = s->pa;
+	return false;
+}
+
 /*
  * Translates `in`, an input address of stage j, through stages j..n-1.
  * True with *o filled, or false with w->fault filled. paging (stage j's
- * format has the paging model, not the EPT one) and last (stage j is the
- * chain's last) are constants in each of the four copies the compiler makes
- * below, so the common native walk carries no branch for the features it
- * does not use. Where a format keeps its bits comes from the stage's masks
- * (walk_stage_priv), never from the format's name.
+ * format has the paging model, not the EPT one), last (stage j is the
+ * chain's last) and checked (the chain has a physical-access check) are
+ * constants in each of the eight copies the compiler makes below, so the
+ * common walks carry no branch for the features they do not use. Where a
+ * format keeps its bits comes from the stage's masks (walk_stage_priv),
+ * never from the format's name.
  */
 static inline __attribute__((always_inline)) bool
 walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, struct wout *o,
-		const bool paging, const bool last)
+		const bool paging, const bool last, const bool checked)
 {
 	struct walk_chain *c = w->c;
 	const struct walk_stage *st = &c->stage[j];
@@ -514,6 +555,16 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 		else
 			record(w, j, level, job->for_stage, job->for_level, ea, ba, e);
 		c->stats.refs_at[j][level]++;
+		if (checked && last) {
+			struct walk_check_site cs = {
+				.site = WALK_CHECK_ENTRY, .stage = (uint8_t)j, .level = (uint8_t)level,
+				.for_stage = j == 0 ? 0 : job->for_stage,
+				.for_level = j == 0 ? (uint8_t)level : job->for_level,
+				.use_cache = w->check->use_cache, .in = ea, .pa = ba,
+			};
+			if (!check_site(w, &cs))
+				return false;
+		}
 
 		if (!(e & sp->present))
 			return fault_access(w, j, level, in, e, kind, job->table, false, 0);
@@ -564,6 +615,19 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 		if (!inner(w, j + 1, out, &fj, &fo))
 			return false;
 	}
+	unsigned max_shift = SHIFT_NONE;
+	if (checked && j == w->check_stage) {
+		struct walk_check_site cs = {
+			.site = WALK_CHECK_OUTPUT, .stage = (uint8_t)j, .level = 0,
+			.for_stage = job->for_stage, .for_level = job->for_level,
+			.write = !job->table && job->kind == XLAT_WRITE, .table = job->table,
+			.use_cache = w->check->use_cache, .in = in, .pa = fo.pa,
+			.shift = shift < fo.shift ? shift : fo.shift, .max_shift = SHIFT_NONE,
+		};
+		if (!check_site(w, &cs))
+			return false;
+		max_shift = cs.max_shift;
+	}
 
 	/* Success: A in every entry read, D in the leaf for a write (SDM 4.8,
 	 * 29.3.5), written only where they change. */
@@ -577,6 +641,8 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 
 	o->pa = fo.pa;
 	o->shift = shift < fo.shift ? shift : fo.shift;
+	if (checked && max_shift < o->shift)
+		o->shift = max_shift;
 	o->own = perms;
 	o->inner = fo.perms;
 	o->perms = perms & fo.perms;
@@ -585,28 +651,31 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	return true;
 }
 
-static bool walk_paging_last(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
-			     struct wout *o)
-{
-	return walk_stage_body(w, j, in, job, o, true, true);
-}
+#define WALK_COPY(name, paging, last, checked)                                          \
+	static bool name(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,   \
+			 struct wout *o)                                                   \
+	{                                                                                  \
+		return walk_stage_body(w, j, in, job, o, paging, last, checked);          \
+	}
+WALK_COPY(walk_paging_last, true, true, false)
+WALK_COPY(walk_paging_inner, true, false, false)
+WALK_COPY(walk_ept_last, false, true, false)
+WALK_COPY(walk_ept_inner, false, false, false)
+WALK_COPY(walk_paging_last_checked, true, true, true)
+WALK_COPY(walk_paging_inner_checked, true, false, true)
+WALK_COPY(walk_ept_last_checked, false, true, true)
+WALK_COPY(walk_ept_inner_checked, false, false, true)
 
-static bool walk_paging_inner(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
-			      struct wout *o)
+/* The checked copies, out of line: a chain without a check never calls it. */
+static __attribute__((noinline)) bool walk_stage_checked(struct wctx *w, unsigned j, xlat_va in,
+							  const struct wjob *job, struct wout *o)
 {
-	return walk_stage_body(w, j, in, job, o, true, false);
-}
+	bool last = j + 1 == w->c->n;
 
-static bool walk_ept_last(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
-			  struct wout *o)
-{
-	return walk_stage_body(w, j, in, job, o, false, true);
-}
-
-static bool walk_ept_inner(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
-			   struct wout *o)
-{
-	return walk_stage_body(w, j, in, job, o, false, false);
+	if (w->c->priv[j].paging)
+		return last ? walk_paging_last_checked(w, j, in, job, o)
+			    : walk_paging_inner_checked(w, j, in, job, o);
+	return last ? walk_ept_last_checked(w, j, in, job, o) : walk_ept_inner_checked(w, j, in, job, o);
 }
 
 static bool walk_stage(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job,
@@ -614,6 +683,8 @@ static bool walk_stage(struct wctx *w, unsigned j, xlat_va in, const struct wjob
 {
 	bool last = j + 1 == w->c->n;
 
+	if (__builtin_expect(w->check != NULL, 0))
+		return walk_stage_checked(w, j, in, job, o);
 	if (w->c->priv[j].paging)
 		return last ? walk_paging_last(w, j, in, job, o) : walk_paging_inner(w, j, in, job, o);
 	return last ? walk_ept_last(w, j, in, job, o) : walk_ept_inner(w, j, in, job, o);
@@ -655,6 +726,9 @@ int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk
 	w.cap = res->refs_out || res->ref_addrs ? res->refs_cap : 0;
 	w.nrefs = 0;
 	w.start_level = 0;
+	w.check = c->check;
+	w.check_stage = c->n > 1 ? 1 : 0;
+	w.site = NULL;
 	w.user = !req->supervisor && !req->implicit;
 	w.ac_ok = req->ac && !req->implicit;
 

@@ -23,6 +23,8 @@ struct machine_counters {
 	struct pcache_stats cache;
 	struct os_stats os;
 	struct vm_stats vm;
+	struct tee_stats tee;
+	struct tee_cvm_stats cvm;
 };
 
 struct machine {
@@ -31,6 +33,8 @@ struct machine {
 	struct mmu *mmu;
 	struct os *os;                 /* native runs */
 	struct vm *vm;                 /* nested and shadow runs */
+	struct tee *tee;               /* secure runs: the monitor (its machine memory is the bottom) */
+	struct tee_cvm *cvm;           /*   and the confidential VM */
 	struct xlat_access *buf;       /* MACHINE_BATCH records */
 	machine_progress_fn progress;
 	void *progress_ctx;
@@ -72,25 +76,50 @@ int machine_create(const struct machine_config *cfg, struct machine **out)
 		rc = xlat_fail(-ENOMEM, "machine: out of memory");
 		goto fail;
 	}
-	/* A native machine has host_ram; a VM's host is bounded by what
-	 * backing guest_ram takes. */
-	m->host = phys_create(cfg->host_pa_bits, cfg->mode == MACHINE_NATIVE ? cfg->host_ram : 0);
-	if (!m->host) {
-		rc = why_null();
-		goto fail;
-	}
-	if ((rc = phys_reserve(m->host, 0, LOW_RESERVED))) {
-		rc = xlat_fail(rc, "machine: cannot reserve the first megabyte of host RAM");
-		goto fail;
+	/* The bottom space: host memory (a native machine has host_ram; a
+	 * VM's host is bounded by what backing guest_ram takes), or under a
+	 * secure monitor the machine memory it owns. */
+	struct phys *bottom;
+	if (cfg->mode == MACHINE_SECURE) {
+		struct tee_config tc;
+		tee_config_init(&tc, cfg->tee);
+		tc.pa_bits = cfg->host_pa_bits;
+		tc.host_levels = cfg->host_levels;
+		tc.monitor_levels = cfg->monitor_levels;
+		if (!(m->tee = tee_create(&tc))) {
+			rc = why_null();
+			goto fail;
+		}
+		bottom = tee_machine(m->tee);
+	} else {
+		m->host = phys_create(cfg->host_pa_bits, cfg->mode == MACHINE_NATIVE ? cfg->host_ram : 0);
+		if (!m->host) {
+			rc = why_null();
+			goto fail;
+		}
+		if ((rc = phys_reserve(m->host, 0, LOW_RESERVED))) {
+			rc = xlat_fail(rc, "machine: cannot reserve the first megabyte of host RAM");
+			goto fail;
+		}
+		bottom = m->host;
 	}
 	memset(&mc, 0, sizeof mc);
 	cpu_mmu_config(&cfg->cpu, &mc);
 	mc.no_fetch = !cfg->fetch;
-	if ((rc = mmu_new(&mc, m->host, &m->mmu)))
+	if ((rc = mmu_new(&mc, bottom, &m->mmu)))
 		goto fail;
 
 	struct os_config oc = os_config_of(cfg);
-	if (cfg->mode == MACHINE_NATIVE) {
+	if (cfg->mode == MACHINE_SECURE) {
+		struct tee_cvm_config cc = {
+			.guest_ram = cfg->guest_ram,
+			.guest_pa_bits = cfg->host_pa_bits < 51 ? cfg->host_pa_bits : 51,
+			.vpid = 1,
+			.guest = oc,
+		};
+		m->cvm = tee_cvm_create(m->tee, &cc);
+		rc = m->cvm ? tee_cvm_attach(m->cvm, m->mmu) : why_null();
+	} else if (cfg->mode == MACHINE_NATIVE) {
 		m->os = os_create(m->host, &oc);
 		if (!m->os) {
 			rc = why_null();
@@ -127,8 +156,10 @@ void machine_destroy(struct machine *m)
 	if (!m)
 		return;
 	vm_destroy(m->vm);
+	tee_cvm_destroy(m->cvm);
 	os_destroy(m->os);
 	mmu_destroy(m->mmu);
+	tee_destroy(m->tee);
 	phys_destroy(m->host);
 	free(m->buf);
 	free(m);
@@ -148,9 +179,13 @@ static void take_counters(const struct machine *m, struct machine_counters *c)
 	c->mmu = *mmu_get_stats(m->mmu);
 	if (cs)
 		c->cache = *cs;
-	c->os = *os_get_stats(m->vm ? vm_guest(m->vm) : m->os);
+	c->os = *os_get_stats(machine_os((struct machine *)m));
 	if (m->vm)
 		c->vm = *vm_get_stats(m->vm);
+	if (m->tee) {
+		c->tee = *tee_get_stats(m->tee);
+		c->cvm = *tee_cvm_get_stats(m->cvm);
+	}
 }
 
 /* a -= b over a struct made only of uint64_t counters. */
@@ -166,6 +201,8 @@ _Static_assert(sizeof(struct mmu_stats) % sizeof(uint64_t) == 0, "mmu_stats: cou
 _Static_assert(sizeof(struct pcache_stats) % sizeof(uint64_t) == 0, "pcache_stats: counters only");
 _Static_assert(sizeof(struct os_stats) % sizeof(uint64_t) == 0, "os_stats: counters only");
 _Static_assert(sizeof(struct vm_stats) % sizeof(uint64_t) == 0, "vm_stats: counters only");
+_Static_assert(sizeof(struct tee_stats) % sizeof(uint64_t) == 0, "tee_stats: counters only");
+_Static_assert(sizeof(struct tee_cvm_stats) % sizeof(uint64_t) == 0, "tee_cvm_stats: counters only");
 
 static void sub_counters(struct machine_counters *now, const struct machine_counters *base)
 {
@@ -175,6 +212,8 @@ static void sub_counters(struct machine_counters *now, const struct machine_coun
 	sub_u64(&now->cache, &base->cache, sizeof now->cache);
 	sub_u64(&now->os, &base->os, sizeof now->os);
 	sub_u64(&now->vm, &base->vm, sizeof now->vm);
+	sub_u64(&now->tee, &base->tee, sizeof now->tee);
+	sub_u64(&now->cvm, &base->cvm, sizeof now->cvm);
 	now->vm.protected_pages = protected_now;
 }
 
@@ -284,7 +323,17 @@ struct mmu *machine_mmu(struct machine *m)
 
 struct os *machine_os(struct machine *m)
 {
-	return m->vm ? vm_guest(m->vm) : m->os;
+	return m->vm ? vm_guest(m->vm) : m->cvm ? tee_cvm_guest(m->cvm) : m->os;
+}
+
+struct tee *machine_tee(struct machine *m)
+{
+	return m->tee;
+}
+
+struct tee_cvm *machine_cvm(struct machine *m)
+{
+	return m->cvm;
 }
 
 struct vm *machine_vm(struct machine *m)
@@ -319,14 +368,24 @@ void machine_collect(const struct machine *m, struct machine_result *r)
 	r->cache = now.cache;
 	r->os = now.os;
 	r->vm = now.vm;
+	r->tee = now.tee;
+	r->cvm = now.cvm;
+	r->tee_model = m->cfg.tee;
 	r->base_cycles_per_access = mc->costs.base_cycles_per_access;
 	r->ghz = mc->costs.ghz;
 	r->tlb_levels[0] = mc->ndtlb;
 	r->tlb_levels[1] = mc->no_fetch ? 0 : mc->nitlb;
-	phys_get_stats(m->host, &ps);
+	phys_get_stats(m->host ? m->host : tee_machine(m->tee), &ps);
 	r->sim_host_bytes = ps.host_bytes;
-	if (m->vm)
+	if (m->vm) {
 		vm_table_stats(m->vm, &r->tables, &r->gpa_map, &r->shadow);
-	else
+	} else if (m->cvm) {
+		struct tee_vm *v = tee_cvm_vm(m->cvm);
+		os_table_stats(tee_cvm_guest(m->cvm), &r->tables);
+		pt_get_stats(tee_vm_host_table(v), &r->gpa_map);
+		if (tee_vm_stage3(v))
+			pt_get_stats(tee_vm_stage3(v), &r->shadow);
+	} else {
 		os_table_stats(m->os, &r->tables);
+	}
 }

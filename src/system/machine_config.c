@@ -11,14 +11,16 @@
 #include "xlat/machine.h"
 #include "xlat/parse.h"
 
-enum ktype { K_MODE, K_LEVELS, K_POLICY, K_PABITS, K_SIZE, K_BOOL, K_TLB, K_ITLB };
+enum ktype { K_MODE, K_LEVELS, K_POLICY, K_PABITS, K_SIZE, K_BOOL, K_TLB, K_ITLB, K_TEE };
 
 /* Which modes a key applies to. */
 #define M_NATIVE (1u << MACHINE_NATIVE)
 #define M_NESTED (1u << MACHINE_NESTED)
 #define M_SHADOW (1u << MACHINE_SHADOW)
+#define M_SECURE (1u << MACHINE_SECURE)
 #define M_VM     (M_NESTED | M_SHADOW)
-#define M_ALL    (M_NATIVE | M_VM)
+#define M_GUEST  (M_VM | M_SECURE)     /* a guest OS under a hypervisor */
+#define M_ALL    (M_NATIVE | M_GUEST)
 
 struct mkey {
 	const char *key;
@@ -32,11 +34,11 @@ struct mkey {
 #define K(k, t, field, modes, desc, why) { k, t, offsetof(struct machine_config, field), modes, desc, why }
 
 static const struct mkey mkeys[] = {
-	K("mode", K_MODE, mode, M_ALL, "native, nested (EPT/NPT) or shadow paging",
+	K("mode", K_MODE, mode, M_ALL, "native, nested (EPT/NPT), shadow paging, or secure (a confidential VM)",
 	  "default: native"),
 	K("levels", K_LEVELS, levels, M_ALL, "paging levels of the native or guest tables: 4 or 5",
 	  "default: 4-level paging (5 needs CR4.LA57; Linux uses it only where more than 47 bits are wanted)"),
-	K("host_levels", K_LEVELS, host_levels, M_VM, "levels of the EPT (or the shadow memslot table): 4 or 5",
+	K("host_levels", K_LEVELS, host_levels, M_GUEST, "levels of the EPT (or the shadow memslot table): 4 or 5",
 	  "default: 4-level EPT"),
 	K("page_policy", K_POLICY, page_policy, M_ALL, "native or guest OS pages: 4k, thp or 1g",
 	  "default: 4 KiB pages only"),
@@ -44,9 +46,9 @@ static const struct mkey mkeys[] = {
 	  "default: 4 KiB host pages"),
 	K("host_pa_bits", K_PABITS, host_pa_bits, M_ALL, "host physical-address width (MAXPHYADDR), 32..52",
 	  "default: 46 bits, as Intel Xeon Scalable parts report"),
-	K("host_ram", K_SIZE, host_ram, M_ALL, "simulated host RAM; exhausting it ends the run",
+	K("host_ram", K_SIZE, host_ram, M_NATIVE, "simulated RAM of a native machine; exhausting it ends the run",
 	  "default: 64 GiB"),
-	K("guest_ram", K_SIZE, guest_ram, M_VM, "guest-physical RAM of the VM",
+	K("guest_ram", K_SIZE, guest_ram, M_GUEST, "guest-physical RAM of the VM",
 	  "default: 64 GiB"),
 	K("pcid", K_BOOL, pcid, M_ALL, "tag TLB entries by process (PCID): no flush on a switch",
 	  "default: on, as Linux uses PCID where the CPU has it (since 4.14)"),
@@ -56,6 +58,10 @@ static const struct mkey mkeys[] = {
 	  "default: on, as KVM's shadow MMU does"),
 	K("fetch", K_BOOL, fetch, M_ALL, "translate instruction fetches (0: drop them, data side only)",
 	  "default: on"),
+	K("tee", K_TEE, tee, M_SECURE, "secure: fold, stage3, rmp (AMD SEV-SNP), gpt (Arm CCA) or tdx (Intel TDX)",
+	  "default: rmp (AMD SEV-SNP)"),
+	K("monitor_levels", K_LEVELS, monitor_levels, M_SECURE, "secure, stage3: levels of the monitor's HPA -> MPA stage",
+	  "default: 4"),
 	K("tlb", K_TLB, fetch, M_ALL, "the data side's TLB levels as one spec (cpu_tlb_spec.c)",
 	  NULL),
 	K("itlb", K_ITLB, fetch, M_ALL, "the fetch side's TLB levels as one spec; ',shared' ends one whose L1 misses into the STLB",
@@ -66,7 +72,7 @@ static const struct mkey mkeys[] = {
 _Static_assert(NKEYS <= 63, "machine_config.set has a bit per key and one for the cpu");
 #define SET_CPU (1ULL << 63)      /* `cpu` set, or any CPU key */
 
-static const char *const mode_names[] = { "native", "nested", "shadow" };
+static const char *const mode_names[] = { "native", "nested", "shadow", "secure" };
 static const char *const policy_names[] = { "4k", "thp", "1g" };
 
 const char *machine_mode_name(enum machine_mode m)
@@ -90,6 +96,8 @@ void machine_config_init(struct machine_config *c)
 	c->ept_ad = false;
 	c->unsync = true;
 	c->fetch = true;
+	c->tee = TEE_RMP;
+	c->monitor_levels = 4;
 }
 
 static const struct mkey *find_key(const char *key)
@@ -117,7 +125,7 @@ static int parse_choice(const char *key, const char *v, const char *const *names
 int machine_mode_parse(const char *name, enum machine_mode *m)
 {
 	unsigned u;
-	int rc = parse_choice("mode", name, mode_names, 3, &u);
+	int rc = parse_choice("mode", name, mode_names, 4, &u);
 	if (rc == 0)
 		*m = (enum machine_mode)u;
 	return rc;
@@ -149,7 +157,7 @@ static int set_machine_key(struct machine_config *c, const struct mkey *k, const
 
 	switch (k->type) {
 	case K_MODE:
-		if ((rc = parse_choice(k->key, v, mode_names, 3, &u)))
+		if ((rc = parse_choice(k->key, v, mode_names, 4, &u)))
 			return rc;
 		*(enum machine_mode *)field = (enum machine_mode)u;
 		return 0;
@@ -191,6 +199,14 @@ static int set_machine_key(struct machine_config *c, const struct mkey *k, const
 			return rc;
 		*(bool *)field = b;
 		return 0;
+	case K_TEE: {
+		enum tee_model t;
+		if (!v || tee_model_parse(v, &t))
+			return xlat_fail(-EINVAL, "%s: unknown model '%s' (fold, stage3, rmp, gpt or tdx)",
+					 k->key, v ? v : "");
+		*(enum tee_model *)field = t;
+		return 0;
+	}
 	case K_TLB:
 		return cpu_set_tlb_spec(&c->cpu, 0, v);
 	case K_ITLB: {
@@ -274,6 +290,7 @@ static void fmt_machine_key(const struct machine_config *c, const struct mkey *k
 		return;
 	}
 	case K_BOOL: snprintf(buf, len, "%d", *(const bool *)field ? 1 : 0); return;
+	case K_TEE: snprintf(buf, len, "%s", tee_model_name(*(const enum tee_model *)field)); return;
 	case K_TLB:
 	case K_ITLB:
 		if (cpu_tlb_spec(&c->cpu, k->type == K_ITLB, buf, len))
@@ -395,14 +412,16 @@ int machine_config_check(const struct machine_config *c)
 	 * line: `host_levels` natively would be silently ignored. */
 	for (unsigned i = 0; i < NKEYS; i++)
 		if (c->set >> i & 1 && !(mkeys[i].modes & (1u << c->mode)))
-			return xlat_fail(-EINVAL, "%s does not apply to %s mode", mkeys[i].key,
+			return xlat_fail(-EINVAL, "%s: does not apply to %s mode", mkeys[i].key,
 					 machine_mode_name(c->mode));
 	if (c->set >> (find_key("itlb") - mkeys) & 1 && !c->fetch)
-		return xlat_fail(-EINVAL, "itlb does not apply with fetch=0 (fetches are not translated)");
+		return xlat_fail(-EINVAL, "itlb: does not apply with fetch=0 (fetches are not translated)");
 	if (c->itlb_shared_said && c->fetch && c->cpu.data.nlevels <= c->cpu.inst.nlevels)
 		return xlat_fail(-EINVAL, "itlb: ',shared' but the fetch side would share the data side's level %u, "
 				 "and the data side has %u level%s (see tlb)", c->cpu.inst.nlevels + 1,
 				 c->cpu.data.nlevels, c->cpu.data.nlevels == 1 ? "" : "s");
+	if (c->mode == MACHINE_SECURE && c->monitor_levels != 4 && c->tee != TEE_STAGE3)
+		return xlat_fail(-EINVAL, "monitor_levels: applies to tee=stage3 (the other models have no monitor stage)");
 	char b[48], lim[48];
 	uint64_t ram = c->mode == MACHINE_NATIVE ? c->host_ram : c->guest_ram;
 	if (ram > 1ULL << c->host_pa_bits) {

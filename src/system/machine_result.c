@@ -78,7 +78,7 @@ static void machine_part(struct emit *e, const struct machine_result *r)
 	text(e, "mode", machine_mode_name(r->mode), "mode");
 	text(e, "cpu", r->cpu, "cpu preset");
 	text(e, "page_policy", policy_names[r->page_policy], native ? "page policy" : "guest page policy");
-	if (!native)
+	if (r->mode == MACHINE_NESTED || r->mode == MACHINE_SHADOW)
 		text(e, "host_page_policy", policy_names[r->host_page_policy], "host page policy");
 	count(e, "levels", r->levels, native ? "paging levels" : "guest paging levels");
 	if (!native)
@@ -87,6 +87,8 @@ static void machine_part(struct emit *e, const struct machine_result *r)
 		count(e, "host_ram", r->host_ram, "simulated RAM (bytes)");
 	else
 		count(e, "guest_ram", r->guest_ram, "guest RAM (bytes)");
+	if (r->mode == MACHINE_SECURE)
+		text(e, "tee", tee_model_name(r->tee_model), "confidential-computing model");
 }
 
 static void tlb_part(struct emit *e, const struct machine_result *r)
@@ -175,6 +177,19 @@ static void fault_part(struct emit *e, const struct machine_result *r)
 	if (native)
 		return;
 	count(e, "exits", m->exits, "VM exits");
+	if (r->mode == MACHINE_SECURE) {
+		const struct tee_stats *t = &r->tee;
+		count(e, "cvm_exits", r->cvm.exits, "  host-dimension faults to the hypervisor");
+		count(e, "cvm_backed", r->cvm.backed, "pages the hypervisor backed");
+		count(e, "cvm_accepts", r->cvm.accepts, "pages the guest validated or accepted");
+		count(e, "cvm_dropped", r->cvm.dropped, "accesses no one could resolve");
+		count(e, "tee_checks", t->checks, "monitor checks");
+		count(e, "tee_check_refs", t->check_refs, "  their structure reads (RMP / GPT entries)");
+		count(e, "tee_integrity_faults", t->integrity_faults, "integrity faults (a remap, swap or replay caught)");
+		count(e, "tee_gpt_cache_hits", t->gpt_cache_hits, "GPT cache hits");
+		count(e, "tee_gpt_cache_misses", t->gpt_cache_misses, "GPT cache misses");
+		return;
+	}
 	for (unsigned x = 0; x < VM_EXIT_COUNT; x++) {
 		snprintf(key, sizeof key, "exits_%s", vm_exit_name((enum vm_exit)x));
 		snprintf(label, sizeof label, "  %s", vm_exit_name((enum vm_exit)x));
@@ -198,9 +213,12 @@ static void table_part(struct emit *e, const struct machine_result *r)
 	if (native)
 		return;
 	count(e, "gpa_map_bytes", r->gpa_map.table_bytes,
-	      r->mode == MACHINE_NESTED ? "EPT bytes" : "memslot table bytes");
+	      r->mode == MACHINE_NESTED ? "EPT bytes" : r->mode == MACHINE_SHADOW ? "memslot table bytes" :
+	      "host-dimension table bytes");
 	if (r->mode == MACHINE_SHADOW)
 		count(e, "shadow_bytes", r->shadow.table_bytes, "shadow table bytes");
+	if (r->mode == MACHINE_SECURE && r->tee_model == TEE_STAGE3)
+		count(e, "monitor_stage_bytes", r->shadow.table_bytes, "monitor stage (HPA -> MPA) bytes");
 }
 
 static void cost_part(struct emit *e, const struct machine_result *r)
