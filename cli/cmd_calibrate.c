@@ -70,13 +70,13 @@ static const char *yes_no(bool b)
 
 /* A measured point: its median, and in JSON/CSV its spread and extremes
  * (text shows the spread in the label's line). */
-static void stat_out(struct out *o, const char *key, const struct cal_stat *s, const char *label)
+static void stat_out(struct out *o, const char *key, const struct calibrate_stat *s, const char *label)
 {
 	char k[64];
 	if (out_format(o) == OUT_TEXT) {
 		char v[96];
 		snprintf(v, sizeof v, "%.4g  (spread %.0f %%%s)", s->median, 100 * fmin(s->spread, 9.99),
-			 cal_stable(s) ? "" : ", unstable");
+			 calibrate_stable(s) ? "" : ", unstable");
 		out_str(o, key, v, label);
 		return;
 	}
@@ -93,13 +93,13 @@ static void stat_out(struct out *o, const char *key, const struct cal_stat *s, c
 
 static const char *size_str(uint64_t b, char *buf, size_t len)
 {
-	parse_size_str(b, buf, len);
+	xlat_parse_size_str(b, buf, len);
 	return buf;
 }
 
-static void report_host(struct out *o, const struct cal_result *r)
+static void report_host(struct out *o, const struct calibrate_result *r)
 {
-	const struct cal_host *h = &r->host;
+	const struct calibrate_host *h = &r->host;
 	char buf[256];
 
 	out_section(o, "host");
@@ -145,7 +145,7 @@ static void report_host(struct out *o, const struct cal_result *r)
 	out_f64(o, "seconds", r->seconds, "measuring took (s)");
 }
 
-static void report_latency(struct out *o, const struct cal_result *r)
+static void report_latency(struct out *o, const struct calibrate_result *r)
 {
 	static const char *const name[] = { "l1d", "l2", "l3", "mem" };
 	static const char *const label[] = { "L1D", "L2", "L3", "memory" };
@@ -153,7 +153,7 @@ static void report_latency(struct out *o, const struct cal_result *r)
 
 	out_section(o, "cache latency (load-to-use cycles: a chase over 32 lines of each 4 KiB page, pages in random order)");
 	for (int l = 0; l < 4; l++) {
-		const struct cal_stat *st = &r->lat[l];
+		const struct calibrate_stat *st = &r->lat[l];
 		if (!st->reps) {
 			out_text(o, "  %-36s not seen\n", label[l]);
 			continue;
@@ -161,7 +161,7 @@ static void report_latency(struct out *o, const struct cal_result *r)
 		if (out_format(o) == OUT_TEXT) {
 			out_text(o, "  %-36s %.1f  (at %s of pages, spread %.0f %%%s, %.1f of it translation removed)%s\n",
 				 label[l], st->median, size_str(r->lat_bytes[l], s, sizeof s), 100 * st->spread,
-				 cal_stable(st) ? "" : ", UNSTABLE", r->lat_walk_share[l], "");
+				 calibrate_stable(st) ? "" : ", UNSTABLE", r->lat_walk_share[l], "");
 		} else {
 			snprintf(k, sizeof k, "lat_%s", name[l]);
 			stat_out(o, k, st, NULL);
@@ -178,20 +178,20 @@ static void report_latency(struct out *o, const struct cal_result *r)
 	}
 }
 
-static void report_reach(struct out *o, const struct cal_result *r)
+static void report_reach(struct out *o, const struct calibrate_result *r)
 {
 	static const char *const verdict[] = { "unknown", "no", "yes" };
 	char k[64];
 
 	out_section(o, "TLB reach (a chase over P pages, one line each, minus the same P lines packed: where it steps up)");
-	for (int b = 0; b < CAL_BACKINGS; b++) {
-		const struct cal_reach *rc = &r->reach[b];
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++) {
+		const struct calibrate_reach *rc = &r->reach[b];
 		const char *bn = calibrate_backing_name(b);
 		if (!rc->n)
 			continue;
 		if (out_format(o) == OUT_TEXT) {
 			out_text(o, "  %-36s L1 %llu, L2 %llu 4 KiB pages; %.1f / %.1f / %.1f cycles per load\n",
-				 b == CAL_4K ? "4 KiB pages" : "THP", (unsigned long long)rc->knee[0],
+				 b == CALIBRATE_4K ? "4 KiB pages" : "THP", (unsigned long long)rc->knee[0],
 				 (unsigned long long)rc->knee[1], rc->level[0], rc->level[1], rc->level[2]);
 			continue;
 		}
@@ -218,21 +218,21 @@ static void report_reach(struct out *o, const struct cal_result *r)
 	out_str(o, "huge_reach", verdict[r->huge_reach + 1], "2 MiB pages give 2 MiB TLB reach");
 	if (out_format(o) == OUT_TEXT && r->reach[0].n) {
 		out_text(o, "  sweep (translation cycles per load, P pages):\n");
-		for (int b = 0; b < CAL_BACKINGS; b++) {
-			const struct cal_reach *rc = &r->reach[b];
+		for (int b = 0; b < CALIBRATE_BACKINGS; b++) {
+			const struct calibrate_reach *rc = &r->reach[b];
 			if (!rc->n)
 				continue;
 			out_text(o, "    %-4s", calibrate_backing_name(b));
 			for (unsigned i = 0; i < rc->n; i++)
 				out_text(o, "%s%llu:%.1f%s", i && i % 8 == 0 ? "\n        " : " ",
-					 (unsigned long long)rc->pages[i], rc->xlat[i].median, cal_stable(&rc->xlat[i]) ? "" : "?");
+					 (unsigned long long)rc->pages[i], rc->xlat[i].median, calibrate_stable(&rc->xlat[i]) ? "" : "?");
 			out_text(o, "\n");
 		}
 		out_text(o, "    (? = unstable: spread >= 20 %%)\n");
 	}
 }
 
-static void report_faults(struct out *o, const struct cal_result *r)
+static void report_faults(struct out *o, const struct calibrate_result *r)
 {
 	out_section(o, "first touch (a write to each new page: fault, zeroing, mapping)");
 	if (r->fault[0].reps) {
@@ -246,9 +246,9 @@ static void report_faults(struct out *o, const struct cal_result *r)
 	}
 }
 
-static void report_series(struct out *o, const struct cal_result *r)
+static void report_series(struct out *o, const struct calibrate_result *r)
 {
-	const struct cal_fit *f = &r->fit;
+	const struct calibrate_fit *f = &r->fit;
 	char s[32];
 
 	out_section(o, "chase: translation cycles per load = (a) one line per 4 KiB page - (b) the same lines packed");
@@ -257,10 +257,10 @@ static void report_series(struct out *o, const struct cal_result *r)
 		if (f->done)
 			out_text(o, " %9s %6s %9s %6s", f->base->name[0] ? "base" : "", "ratio", "calib.", "ratio");
 		out_text(o, "\n");
-		for (int b = 0; b < CAL_BACKINGS; b++)
+		for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 			for (unsigned i = 0; i < r->series[b].n; i++) {
-				const struct cal_point *p = &r->series[b].pt[i];
-				bool ok = cal_stable(&p->xlat);
+				const struct calibrate_point *p = &r->series[b].pt[i];
+				bool ok = calibrate_stable(&p->xlat);
 				out_text(o, "  %-5s %9s %8.1f %8.1f %8.1f %6.0f%%%s", calibrate_backing_name(b),
 					 size_str(p->pages * 4096, s, sizeof s), p->spread.median, p->packed.median,
 					 p->xlat.median, fmin(100 * p->xlat.spread, 999), ok ? " " : "?");
@@ -280,9 +280,9 @@ static void report_series(struct out *o, const struct cal_result *r)
 	if (out_format(o) != OUT_JSON)
 		return;
 	out_list_begin(o, "series", NULL);
-	for (int b = 0; b < CAL_BACKINGS; b++)
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
-			const struct cal_point *p = &r->series[b].pt[i];
+			const struct calibrate_point *p = &r->series[b].pt[i];
 			out_item_begin(o);
 			out_str(o, "backing", calibrate_backing_name(b), NULL);
 			out_u64(o, "pages", p->pages, NULL);
@@ -291,7 +291,7 @@ static void report_series(struct out *o, const struct cal_result *r)
 			stat_out(o, "per_page", &p->spread, NULL);
 			stat_out(o, "packed", &p->packed, NULL);
 			stat_out(o, "xlat", &p->xlat, NULL);
-			out_bool(o, "stable", cal_stable(&p->xlat), NULL);
+			out_bool(o, "stable", calibrate_stable(&p->xlat), NULL);
 			if (f->done) {
 				out_f64(o, "pred_base", p->pred[0], NULL);
 				out_f64(o, "pred_calibrated", p->pred[1], NULL);
@@ -303,9 +303,9 @@ static void report_series(struct out *o, const struct cal_result *r)
 	out_list_end(o);
 }
 
-static void report_fit(struct out *o, const struct cal_result *r)
+static void report_fit(struct out *o, const struct calibrate_result *r)
 {
-	const struct cal_fit *f = &r->fit;
+	const struct calibrate_fit *f = &r->fit;
 
 	if (!f->done)
 		return;
@@ -323,13 +323,13 @@ static void report_fit(struct out *o, const struct cal_result *r)
 	if (out_format(o) == OUT_TEXT) {
 		out_text(o, "  %-20s %-10s %-10s %-9s %s\n", "parameter", "value", "base", "how", "from");
 		for (unsigned i = 0; i < f->nparams; i++) {
-			const struct cal_param *p = &f->param[i];
+			const struct calibrate_param *p = &f->param[i];
 			out_text(o, "  %-20s %-10s %-10s %-9s %s\n", p->key, p->value, p->base_value, p->how, p->note);
 		}
 	} else if (out_format(o) == OUT_JSON) {
 		out_list_begin(o, "params", NULL);
 		for (unsigned i = 0; i < f->nparams; i++) {
-			const struct cal_param *p = &f->param[i];
+			const struct calibrate_param *p = &f->param[i];
 			out_item_begin(o);
 			out_str(o, "key", p->key, NULL);
 			out_str(o, "value", p->value, NULL);
@@ -342,7 +342,7 @@ static void report_fit(struct out *o, const struct cal_result *r)
 	}
 }
 
-static void report_notes(struct out *o, const struct cal_result *r)
+static void report_notes(struct out *o, const struct calibrate_result *r)
 {
 	if (out_format(o) == OUT_TEXT) {
 		out_text(o, "what this means\n");
@@ -381,8 +381,8 @@ int cmd_calibrate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cal_options opts;
-	struct cal_result *res;
+	struct calibrate_options opts;
+	struct calibrate_result *res;
 	enum out_format fmt = OUT_TEXT;
 	const char *out_path = NULL;
 	bool quiet = false, no_fit = false;
@@ -396,15 +396,15 @@ int cmd_calibrate(int argc, char **argv)
 		switch (c) {
 		case O_OUT: out_path = optarg; break;
 		case O_MAXMEM:
-			if (parse_size(optarg, &opts.max_mem))
+			if (xlat_parse_size(optarg, &opts.max_mem))
 				return cli_fail(2, CMD, "--max-mem: %s", xlat_error());
 			if (opts.max_mem < (4ULL << 20))
 				return cli_fail(2, CMD, "--max-mem: at least 4 MiB, not '%s'", optarg);
 			break;
 		case O_QUICK: opts.quick = true; break;
 		case O_REPS:
-			if (parse_count(optarg, &v) || v < 3 || v > CAL_MAX_REPS)
-				return cli_fail(2, CMD, "--reps: a number from 3 to %d, not '%s'", CAL_MAX_REPS, optarg);
+			if (xlat_parse_count(optarg, &v) || v < 3 || v > CALIBRATE_MAX_REPS)
+				return cli_fail(2, CMD, "--reps: a number from 3 to %d, not '%s'", CALIBRATE_MAX_REPS, optarg);
 			opts.reps = (unsigned)v;
 			break;
 		case O_BASE:
@@ -413,14 +413,14 @@ int cmd_calibrate(int argc, char **argv)
 			opts.base = optarg;
 			break;
 		case O_PIN:
-			if (parse_count(optarg, &v) || v >= 4096)
+			if (xlat_parse_count(optarg, &v) || v >= 4096)
 				return cli_fail(2, CMD, "--pin: a CPU number, not '%s'", optarg);
 			opts.cpu = (int)v;
 			break;
 		case O_NOTHP: opts.no_thp = true; break;
 		case O_NOFIT: no_fit = true; break;
 		case O_SEED:
-			if (parse_count(optarg, &opts.seed))
+			if (xlat_parse_count(optarg, &opts.seed))
 				return cli_fail(2, CMD, "--seed: %s", xlat_error());
 			break;
 		case O_QUIET: quiet = true; break;

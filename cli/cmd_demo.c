@@ -92,32 +92,32 @@ int cmd_demo(int argc, char **argv)
 	printf("xlat: what address translation costs, measured on real page-table bytes\n\n");
 
 	printf("Page-table memory scales with what is used, not with the address space\n\n");
-	parse_size_str(r64.st.table_bytes, a, sizeof a);
-	parse_size_str(r64.flat_bytes, b, sizeof b);
+	xlat_parse_size_str(r64.st.table_bytes, a, sizeof a);
+	xlat_parse_size_str(r64.flat_bytes, b, sizeof b);
 	snprintf(m, sizeof m, "%s table pages = %s (flat table: %s)",
 		 out_fmt_count(c1, sizeof c1, r64.st.total_pages), a, b);
 	say("64 MiB in use, 4 KiB pages, 4 levels:", m, "xlat ptsize --map 64M");
 	uint64_t used = 0;
 	for (size_t i = 0; i < n; i++)
 		used += layout[i].size;
-	parse_size_str(proc.st.table_bytes, a, sizeof a);
-	parse_size_str(used, b, sizeof b);
+	xlat_parse_size_str(proc.st.table_bytes, a, sizeof a);
+	xlat_parse_size_str(used, b, sizeof b);
 	snprintf(m, sizeof m, "%s table pages = %s for %s MiB",
 		 out_fmt_count(c1, sizeof c1, proc.st.total_pages), a,
 		 out_fmt_ratio(c2, sizeof c2, (double)used / (1 << 20)));
 	say("a typical process spread over 128 TiB:", m, "xlat ptsize --layout process");
 	struct ptsize_proc self;
 	if (ptsize_pid(getpid(), 0, &self) == 0) {
-		parse_size_str(self.computed_kernel_bytes, a, sizeof a);
-		parse_size_str(self.kernel_vmpte_bytes, b, sizeof b);
+		xlat_parse_size_str(self.computed_kernel_bytes, a, sizeof a);
+		xlat_parse_size_str(self.kernel_vmpte_bytes, b, sizeof b);
 		snprintf(m, sizeof m, "computed %s, kernel VmPTE %s: %s", a, b,
 			 self.match ? "match" : "MISMATCH");
 		say("this very process, from /proc/self, vs the kernel:", m, "xlat ptsize --pid PID   (or --all)");
 	}
 
 	printf("Huge pages shrink the map and the walk\n\n");
-	parse_size_str(r2m.st.table_bytes, a, sizeof a);
-	parse_size_str(r4k.st.table_bytes, b, sizeof b);
+	xlat_parse_size_str(r2m.st.table_bytes, a, sizeof a);
+	xlat_parse_size_str(r4k.st.table_bytes, b, sizeof b);
 	snprintf(m, sizeof m, "%s on 2 MiB pages vs %s on 4 KiB pages", a, b);
 	say("256 MiB of tables:", m, "xlat ptsize --map 256M --page 2m   (--page 4k)");
 

@@ -57,7 +57,7 @@ static const char usage[] =
 static void gib(uint64_t bytes, char *buf, size_t len)
 {
 	if (bytes % (1ULL << 20) == 0 || bytes < (1ULL << 30))
-		parse_size_str(bytes, buf, len);
+		xlat_parse_size_str(bytes, buf, len);
 	else
 		snprintf(buf, len, "%.2f GiB", (double)bytes / (1ULL << 30));
 }
@@ -163,10 +163,12 @@ static void report(struct out *o, const struct gc_config *cfg, const struct gc_r
 	out_str(o, "phase", gc_phase_name(cfg->phases), "pause");
 	out_str(o, "cpu", mc->cpu.name, "cpu preset");
 	out_f64(o, "ghz", mc->cpu.ghz, "clock (GHz)");
-	machine_config_get(mc, "page_policy", v, sizeof v);
+	if (machine_config_get(mc, "page_policy", v, sizeof v))
+		snprintf(v, sizeof v, "?");
 	out_str(o, "page_policy", v, mc->mode == MACHINE_NATIVE ? "page policy" : "guest page policy");
 	if (mc->mode != MACHINE_NATIVE) {
-		machine_config_get(mc, "host_page_policy", v, sizeof v);
+		if (machine_config_get(mc, "host_page_policy", v, sizeof v))
+			snprintf(v, sizeof v, "?");
 		out_str(o, "host_page_policy", v, "host page policy");
 		out_u64(o, "guest_ram", mc->guest_ram, "guest RAM (bytes)");
 	}
@@ -274,7 +276,7 @@ int cmd_gc(int argc, char **argv)
 			break;
 		case O_CPU: cpu_name = optarg; break;
 		case O_EXTRA:
-			if (parse_count(optarg, &extra))
+			if (xlat_parse_count(optarg, &extra))
 				return cli_fail(2, "gc", "--extra-miss-cycles: %s", xlat_error());
 			if (extra == 0 || extra > 1000000000)
 				return cli_fail(2, "gc", "--extra-miss-cycles must be 1..1e9 cycles, not '%s'", optarg);

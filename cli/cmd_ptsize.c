@@ -124,7 +124,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_MAP:
 			if (o->nmaps == MAX_MAPS)
 				return cli_fail(2, CMD, "too many --map options (at most %d)", MAX_MAPS);
-			if (parse_size(optarg, &v))
+			if (xlat_parse_size(optarg, &v))
 				return cli_fail(2, CMD, "--map: %s", xlat_error());
 			if (!v)
 				return cli_fail(2, CMD, "--map: a region must not be empty");
@@ -137,13 +137,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return usage_fail("--at %s comes before any --map", optarg);
 			if (o->at_given[o->nmaps - 1])
 				return usage_fail("two --at for one --map (second: %s)", optarg);
-			if (parse_addr(optarg, &v))
+			if (xlat_parse_addr(optarg, &v))
 				return cli_fail(2, CMD, "--at: %s", xlat_error());
 			o->maps[o->nmaps - 1].start = v;
 			o->at_given[o->nmaps - 1] = true;
 			break;
 		case O_PAGE:
-			if (parse_size(optarg, &v))
+			if (xlat_parse_size(optarg, &v))
 				return cli_fail(2, CMD, "--page: %s", xlat_error());
 			if (v != XLAT_SIZE_4K && v != XLAT_SIZE_2M && v != XLAT_SIZE_1G)
 				return usage_fail("--page %s: x86-64 pages are 4k, 2m or 1g", optarg);
@@ -160,14 +160,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->layout = true;
 			break;
 		case O_MAXT:
-			if (parse_size(optarg, &o->max_tables))
+			if (xlat_parse_size(optarg, &o->max_tables))
 				return cli_fail(2, CMD, "--max-tables: %s", xlat_error());
 			if (o->max_tables < XLAT_PAGE_SIZE)
 				return usage_fail("--max-tables %s: every build needs at least one 4 KiB "
 						  "table page (leave the option out for the 1 GiB default)", optarg);
 			break;
 		case O_PID:
-			if (parse_count(optarg, &v) || v == 0 || v > INT32_MAX ||
+			if (xlat_parse_count(optarg, &v) || v == 0 || v > INT32_MAX ||
 			    strspn(optarg, "0123456789") != strlen(optarg))
 				return usage_fail("--pid %s: not a process id", optarg);
 			o->pid = (int)v;
@@ -254,8 +254,8 @@ static int run_synthetic(struct opts *o)
 
 	const struct xlat_format *fmt = fmt_x86(o->levels);
 	struct out *out = out_begin(o->fmt, stdout);
-	parse_size_str(res.st.mapped_bytes, b1, sizeof b1);
-	parse_size_str(1ULL << res.page_shift, b2, sizeof b2);
+	xlat_parse_size_str(res.st.mapped_bytes, b1, sizeof b1);
+	xlat_parse_size_str(1ULL << res.page_shift, b2, sizeof b2);
 	out_text(out, "%s mapped in %zu region%s on %s pages, %d-level paging (%u-bit)\n", b1, n,
 		 n == 1 ? "" : "s", b2, res.levels, res.va_bits);
 	out_u64(out, "levels", (uint64_t)res.levels, "paging levels");
@@ -275,7 +275,7 @@ static int run_synthetic(struct opts *o)
 		out_list_end(out);
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			parse_size_str(regions[i].size, b3, sizeof b3);
+			xlat_parse_size_str(regions[i].size, b3, sizeof b3);
 			out_text(out, "    %-6s 0x%012" PRIx64 "-0x%012" PRIx64 "  %s\n",
 				 regions[i].name ? regions[i].name : "", regions[i].start,
 				 regions[i].start + regions[i].size, b3);
@@ -297,8 +297,8 @@ static int run_synthetic(struct opts *o)
 	out_u64(out, "flat_table_bytes", res.flat_bytes, "flat one-level table bytes");
 	out_f64(out, "flat_ratio", (double)res.flat_bytes / (double)res.st.table_bytes,
 		"flat / radix");
-	parse_size_str(res.st.table_bytes, b1, sizeof b1);
-	parse_size_str(res.flat_bytes, b3, sizeof b3);
+	xlat_parse_size_str(res.st.table_bytes, b1, sizeof b1);
+	xlat_parse_size_str(res.flat_bytes, b3, sizeof b3);
 	out_text(out, "=> %s of page tables; a flat table for the whole %u-bit space on %s pages "
 		 "would take %s (2^%u entries x 8 bytes)\n", b1, res.va_bits, b2, b3,
 		 res.va_bits - res.page_shift);
@@ -362,8 +362,8 @@ static int run_pid(struct opts *o)
 		 p.pid, safe_comm(comm, p.comm), p.vmas, out_fmt_count(b3, sizeof b3, p.pages_4k),
 		 out_fmt_count(b4, sizeof b4, p.leaves_2m), out_fmt_count(b5, sizeof b5, p.leaves_1g));
 	proc_fields(out, &p, false);
-	parse_size_str(p.computed_kernel_bytes, b1, sizeof b1);
-	parse_size_str(p.kernel_vmpte_bytes, b2, sizeof b2);
+	xlat_parse_size_str(p.computed_kernel_bytes, b1, sizeof b1);
+	xlat_parse_size_str(p.kernel_vmpte_bytes, b2, sizeof b2);
 	out_text(out, "=> computed %s, kernel VmPTE %s: %s%s%s\n", b1, b2,
 		 p.match ? "match" : "MISMATCH", p.note[0] ? " — " : "", p.note);
 	out_end(out);

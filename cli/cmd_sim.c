@@ -297,7 +297,7 @@ static void report(struct out *o, const struct sim_config *cfg, struct xlat_sour
 
 static int parse_records(const char *opt, const char *arg, uint64_t *out)
 {
-	if (parse_count(arg, out))
+	if (xlat_parse_count(arg, out))
 		return cli_fail(2, CMD, "%s: %s", opt, xlat_error());
 	if (*out == 0)
 		return cli_fail(2, CMD, "%s 0: give at least 1 record, or leave %s out", opt, opt);
@@ -402,7 +402,8 @@ static int configure(struct sim_opts *so, struct machine_config *mc, struct cpu_
 	if (so->cpu_file) {
 		if (cpu_file_load(so->cpu_file, file_cpu))
 			return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
-		machine_config_set_cpu(mc, *file_cpu);
+		if (machine_config_set_cpu(mc, *file_cpu))
+			return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
 	}
 	for (int i = 0; i < so->nsets; i++) {
 		const struct setting *st = &so->sets[i];

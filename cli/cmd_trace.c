@@ -221,7 +221,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, enum sub sub)
 			break;
 		case 'n':
 			bit = OPT_LIMIT;
-			if (parse_count(optarg, &o->limit))
+			if (xlat_parse_count(optarg, &o->limit))
 				return usage_fail("--limit: %s", xlat_error());
 			break;
 		case O_WORKLOAD:
@@ -242,7 +242,7 @@ static int parse_opts(int argc, char **argv, struct opts *o, enum sub sub)
 			break;
 		case O_MAXREG:
 			bit = OPT_MAXREG;
-			if (parse_count(optarg, &o->max_regions))
+			if (xlat_parse_count(optarg, &o->max_regions))
 				return usage_fail("--max-regions: %s", xlat_error());
 			if (o->max_regions == 0)
 				return usage_fail("--max-regions 0: the page sets need at least 1 region "
@@ -688,7 +688,7 @@ static int trace_info(int argc, char **argv)
 		snprintf(b, sizeof b, "0x%" PRIx64, in->any_access ? in->va_max : 0);
 		out_str(out, "va_max", b, "highest address (last byte)");
 		char sz[48];
-		parse_size_str(in->regions.pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+		xlat_parse_size_str(in->regions.pages * XLAT_PAGE_SIZE, sz, sizeof sz);
 		out_str(out, "footprint", sz, "footprint (4 KiB pages)");
 	}
 	out_f64(out, "seconds", secs, "decode seconds");

@@ -49,7 +49,7 @@ static const char usage[] =
 static int page_shift(const char *s, unsigned *shift)
 {
 	uint64_t v;
-	if (parse_size(s, &v) || (v != 4096 && v != (2u << 20) && v != (1u << 30)))
+	if (xlat_parse_size(s, &v) || (v != 4096 && v != (2u << 20) && v != (1u << 30)))
 		return -1;
 	*shift = (unsigned)__builtin_ctzll(v);
 	return 0;
@@ -146,7 +146,7 @@ int cmd_walk(int argc, char **argv)
 			if (va_arg)
 				return cli_fail(2, "walk", "one address at a time ('%s' and '%s')", va_arg, optarg);
 			va_arg = optarg;
-			if (parse_addr(optarg, &v))
+			if (xlat_parse_addr(optarg, &v))
 				return cli_fail(2, "walk", "%s%s", c == O_VA ? "--va: " : "", xlat_error());
 			cfg.va = v;
 			break;
@@ -200,7 +200,7 @@ int cmd_walk(int argc, char **argv)
 			return cli_fail(2, "walk", "one address at a time ('%s' and '%s')",
 					va_arg ? va_arg : argv[optind], argv[va_arg ? optind : optind + 1]);
 		uint64_t v;
-		if (parse_addr(argv[optind], &v))
+		if (xlat_parse_addr(argv[optind], &v))
 			return cli_fail(2, "walk", "%s", xlat_error());
 		cfg.va = v;
 	}

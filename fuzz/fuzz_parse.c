@@ -3,7 +3,7 @@
  *  - failure leaves *out alone and records one bounded line;
  *  - a success prints back (decimal) to a string that parses to the same value;
  *  - a string without a unit means the same as size and as count;
- *  - parse_size_str never overruns and always writes a unit.
+ *  - xlat_parse_size_str never overruns and always writes a unit.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +38,7 @@ static void check(int (*parse)(const char *, uint64_t *), const char *s, int *rc
 	XLAT_ASSERT(parse(back, &again) == 0 && again == *v);
 
 	char human[48];
-	int n = parse_size_str(*v, human, sizeof human);
+	int n = xlat_parse_size_str(*v, human, sizeof human);
 	XLAT_ASSERT(n > 0 && (size_t)n < sizeof human && strchr(human, 'B'));
 }
 
@@ -52,9 +52,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	int rs, ra, rc;
 	uint64_t vs, va, vc;
-	check(parse_size, s, &rs, &vs);
-	check(parse_addr, s, &ra, &va);
-	check(parse_count, s, &rc, &vc);
+	check(xlat_parse_size, s, &rs, &vs);
+	check(xlat_parse_addr, s, &ra, &va);
+	check(xlat_parse_count, s, &rc, &vc);
 
 	/* Sizes and addresses share one syntax. */
 	XLAT_ASSERT(rs == ra && (rs || vs == va));

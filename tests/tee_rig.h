@@ -52,7 +52,7 @@ static inline int rig_back(void *ctx, struct tee_vm *v, uint64_t gpa)
 	hpa = pfn << XLAT_PAGE_SHIFT;
 	r->backs++;
 	if (r->model == TEE_RMP &&
-	    (rc = pt_map(&rv->npt, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)))
+	    (rc = pt_map(&rv->npt, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K)))
 		return rc;
 	return tee_guest_is_shared(v, gpa) ? tee_share(v, gpa, hpa) : tee_assign(v, gpa, hpa);
 }
@@ -161,12 +161,12 @@ static inline void rig_chain(struct rig *r, unsigned i, struct walk_chain *c)
 				.ctl = WALK_EPT_DEFAULT };
 
 	walk_chain_init(c, tee_machine(r->t));
-	walk_chain_push(c, &g);
-	walk_chain_push(c, &h);
+	assert_true(walk_chain_push(c, &g) >= 0);
+	assert_true(walk_chain_push(c, &h) >= 0);
 	if (s3) {
 		struct walk_stage m = { .fmt = s3->fmt, .root = s3->root, .maxphyaddr = tc->pa_bits,
 					.ctl = WALK_EPT_DEFAULT };
-		walk_chain_push(c, &m);
+		assert_true(walk_chain_push(c, &m) >= 0);
 	}
 }
 

@@ -21,13 +21,13 @@
 #include "xlat/calibrate.h"
 #include "xlat/cpu.h"
 
-static struct cal_stat exact(double v)
+static struct calibrate_stat exact(double v)
 {
-	struct cal_stat s = { .median = v, .lo = v, .hi = v, .iqr = 0, .spread = 0, .reps = 5 };
+	struct calibrate_stat s = { .median = v, .lo = v, .hi = v, .iqr = 0, .spread = 0, .reps = 5 };
 	return s;
 }
 
-static void set_reach(struct cal_reach *r, const uint64_t *pages, const double *y, unsigned n)
+static void set_reach(struct calibrate_reach *r, const uint64_t *pages, const double *y, unsigned n)
 {
 	memset(r, 0, sizeof *r);
 	r->n = n;
@@ -47,7 +47,7 @@ static const double stair_cost[] = { 0, 0.1, -0.1, 0, 0, 9, 9, 9.2, 8.8, 9, 40, 
 static void knees_of_a_staircase(void **state)
 {
 	(void)state;
-	struct cal_reach r;
+	struct calibrate_reach r;
 
 	set_reach(&r, stair_pages, stair_cost, NSTAIR);
 	assert_int_equal(r.knee[0], 64);
@@ -79,38 +79,38 @@ static void knees_of_a_staircase(void **state)
 static void huge_reach_verdicts(void **state)
 {
 	(void)state;
-	struct cal_reach r4, rh;
+	struct calibrate_reach r4, rh;
 	static const double none[NSTAIR] = { 0 };
 
 	set_reach(&r4, stair_pages, stair_cost, NSTAIR);
 	set_reach(&rh, stair_pages, stair_cost, NSTAIR);
 	/* THP steps where 4 KiB does: no 2 MiB reach (a VM's 4 KiB host pages). */
-	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CAL_HUGE_NO);
+	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CALIBRATE_HUGE_NO);
 	/* ... but only if THP was really obtained. */
-	assert_int_equal(calibrate_huge_reach(&r4, &rh, 0.5), CAL_HUGE_UNKNOWN);
+	assert_int_equal(calibrate_huge_reach(&r4, &rh, 0.5), CALIBRATE_HUGE_UNKNOWN);
 	/* No step within the sweep: 2 MiB reach. */
 	set_reach(&rh, stair_pages, none, NSTAIR);
-	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CAL_HUGE_YES);
+	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CALIBRATE_HUGE_YES);
 	/* A first step 8x later: 2 MiB entries (32 of them, say). */
 	static const uint64_t far_p[] = { 8, 64, 256, 512, 1024, 2048, 4096, 8192 };
 	static const double far_y[] = { 0, 0, 0, 0, 0, 0, 9, 9 };
 	set_reach(&rh, far_p, far_y, 8);
 	assert_true(rh.knee[0] > 2048);
-	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CAL_HUGE_YES);
+	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CALIBRATE_HUGE_YES);
 	/* In between (3x): no answer rather than a wrong one. */
 	static const double mid_y[] = { 0, 0, 0, 9, 9, 9, 9, 9 };
 	static const uint64_t mid_p[] = { 8, 64, 128, 256, 512, 1024, 2048, 4096 };
 	set_reach(&rh, mid_p, mid_y, 8);
-	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CAL_HUGE_UNKNOWN);
+	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CALIBRATE_HUGE_UNKNOWN);
 	/* Nothing measured: unknown. */
 	memset(&rh, 0, sizeof rh);
-	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CAL_HUGE_UNKNOWN);
+	assert_int_equal(calibrate_huge_reach(&r4, &rh, 1.0), CALIBRATE_HUGE_UNKNOWN);
 }
 
 static void closest_presets(void **state)
 {
 	(void)state;
-	struct cal_host h;
+	struct calibrate_host h;
 	char why[128];
 
 	memset(&h, 0, sizeof h);
@@ -160,9 +160,9 @@ static void closest_presets(void **state)
  * walk_cycles = 60; the fit, starting from what CPUID says (skylake-sp),
  * must find 60 and predict every point exactly. */
 #define TRUE_WALK 60
-static struct cal_result *known_machine(uint64_t max_pages)
+static struct calibrate_result *known_machine(uint64_t max_pages)
 {
-	struct cal_result *r = calloc(1, sizeof *r);
+	struct calibrate_result *r = calloc(1, sizeof *r);
 	struct cpu_preset truth = *cpu_preset_by_name("skylake-sp");
 	char v[16];
 
@@ -186,15 +186,15 @@ static struct cal_result *known_machine(uint64_t max_pages)
 	r->lat[2] = exact(70);
 	r->lat[3] = exact(225);
 	r->fault[0] = exact(2500);
-	set_reach(&r->reach[CAL_4K], stair_pages, stair_cost, NSTAIR);
-	r->huge_reach = CAL_HUGE_UNKNOWN;
+	set_reach(&r->reach[CALIBRATE_4K], stair_pages, stair_cost, NSTAIR);
+	r->huge_reach = CALIBRATE_HUGE_UNKNOWN;
 
-	struct cal_series *s = &r->series[CAL_4K];
+	struct calibrate_series *s = &r->series[CALIBRATE_4K];
 	for (uint64_t p = 16; p <= max_pages; p *= 2) {
-		struct cal_point *pt = &s->pt[s->n++];
-		struct cal_pred a, b;
-		assert_int_equal(cal_model_point(&truth, false, CAL_4K, true, p, &a), 0);
-		assert_int_equal(cal_model_point(&truth, false, CAL_4K, false, p, &b), 0);
+		struct calibrate_point *pt = &s->pt[s->n++];
+		struct calibrate_pred a, b;
+		assert_int_equal(calibrate_model_point(&truth, false, CALIBRATE_4K, true, p, &a), 0);
+		assert_int_equal(calibrate_model_point(&truth, false, CALIBRATE_4K, false, p, &b), 0);
 		pt->pages = p;
 		pt->spread = exact(a.cycles + 5);
 		pt->packed = exact(b.cycles + 5);
@@ -204,7 +204,7 @@ static struct cal_result *known_machine(uint64_t max_pages)
 	return r;
 }
 
-static const struct cal_param *param(const struct cal_result *r, const char *key)
+static const struct calibrate_param *param(const struct calibrate_result *r, const char *key)
 {
 	for (unsigned i = 0; i < r->fit.nparams; i++)
 		if (!strcmp(r->fit.param[i].key, key))
@@ -216,11 +216,11 @@ static const struct cal_param *param(const struct cal_result *r, const char *key
 static void fit_recovers_the_known_answer(void **state)
 {
 	(void)state;
-	struct cal_result *r = known_machine(8192);
+	struct calibrate_result *r = known_machine(8192);
 	char what[160];
 
 	/* An unstable point with an absurd value must not move the fit. */
-	struct cal_point *bad = &r->series[CAL_4K].pt[r->series[CAL_4K].n - 1];
+	struct calibrate_point *bad = &r->series[CALIBRATE_4K].pt[r->series[CALIBRATE_4K].n - 1];
 	double good = bad->xlat.median;
 	bad->xlat.median *= 10;
 	bad->xlat.spread = 0.5;
@@ -249,8 +249,8 @@ static void fit_recovers_the_known_answer(void **state)
 
 	/* Every stable point predicted exactly; the unstable one not used. */
 	unsigned stable = 0;
-	for (unsigned i = 0; i < r->series[CAL_4K].n; i++) {
-		const struct cal_point *pt = &r->series[CAL_4K].pt[i];
+	for (unsigned i = 0; i < r->series[CALIBRATE_4K].n; i++) {
+		const struct calibrate_point *pt = &r->series[CALIBRATE_4K].pt[i];
 		double want = pt == bad ? good : pt->xlat.median;
 		assert_true(fabs(pt->pred[1] - want) < 1e-6);
 		stable += pt != bad && pt->xlat.median >= 1.0;
@@ -264,11 +264,11 @@ static void fit_recovers_the_known_answer(void **state)
 
 	/* Predictions from counters are the model's own: a run of the model
 	 * with the fitted preset gives the same cycles. */
-	for (unsigned i = 0; i < r->series[CAL_4K].n; i += 3) {
-		const struct cal_point *pt = &r->series[CAL_4K].pt[i];
-		struct cal_pred a, b;
-		assert_int_equal(cal_model_point(&r->fit.cpu, false, CAL_4K, true, pt->pages, &a), 0);
-		assert_int_equal(cal_model_point(&r->fit.cpu, false, CAL_4K, false, pt->pages, &b), 0);
+	for (unsigned i = 0; i < r->series[CALIBRATE_4K].n; i += 3) {
+		const struct calibrate_point *pt = &r->series[CALIBRATE_4K].pt[i];
+		struct calibrate_pred a, b;
+		assert_int_equal(calibrate_model_point(&r->fit.cpu, false, CALIBRATE_4K, true, pt->pages, &a), 0);
+		assert_int_equal(calibrate_model_point(&r->fit.cpu, false, CALIBRATE_4K, false, pt->pages, &b), 0);
 		assert_true(fabs((a.cycles - b.cycles) - pt->pred[1]) < 1e-9);
 	}
 
@@ -287,13 +287,13 @@ static void fit_recovers_the_known_answer(void **state)
 static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 {
 	(void)state;
-	struct cal_result *r = known_machine(512);
+	struct calibrate_result *r = known_machine(512);
 	char path[256], *text = NULL;
 	size_t len = 0;
 	FILE *f;
 
 	r->host.is_vm = true;
-	r->huge_reach = CAL_HUGE_NO;
+	r->huge_reach = CALIBRATE_HUGE_NO;
 	assert_int_equal(calibrate_fit(r, NULL), 0);
 	assert_true(r->fit.nested);
 	/* The file says how to run it. */
@@ -324,10 +324,10 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 	r->llc_knee = 0;
 
 	/* A user's base wins over CPUID. */
-	struct cal_options o;
+	struct calibrate_options o;
 	calibrate_options_init(&o);
 	o.base = "zen3";
-	r->huge_reach = CAL_HUGE_UNKNOWN;
+	r->huge_reach = CALIBRATE_HUGE_UNKNOWN;
 	assert_int_equal(calibrate_fit(r, &o), 0);
 	assert_string_equal(r->fit.base->name, "zen3");
 	o.base = "no-such-cpu";
@@ -338,7 +338,7 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 static void stats(void **state)
 {
 	(void)state;
-	struct cal_stat s, t, d;
+	struct calibrate_stat s, t, d;
 	static const double v[] = { 10, 12, 11, 50, 9 };   /* one outlier */
 	static const double w[] = { 4, 4, 4, 4, 4 };
 
@@ -347,16 +347,16 @@ static void stats(void **state)
 	assert_true(s.lo == 9 && s.hi == 50);
 	assert_true(fabs(s.iqr - 2) < 1e-12);       /* quartiles 10 and 12 */
 	assert_true(fabs(s.spread - 2.0 / 11) < 1e-12);
-	assert_true(cal_stable(&s));
+	assert_true(calibrate_stable(&s));
 	calh_stat(&t, w, 5);
 	calh_stat_diff(&d, &s, &t);
 	assert_true(d.median == 7 && d.lo == 5 && d.hi == 46);
 	assert_true(fabs(d.spread - 2.0 / 7) < 1e-12);
-	assert_false(cal_stable(&d));
+	assert_false(calibrate_stable(&d));
 	/* A zero median is never stable. */
 	static const double z[] = { -1, 0, 1 };
 	calh_stat(&s, z, 3);
-	assert_false(cal_stable(&s));
+	assert_false(calibrate_stable(&s));
 }
 
 /* ---- the command, on this machine --------------------------------------------------- */

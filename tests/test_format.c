@@ -206,7 +206,7 @@ static void test_x86_leaf_encodings(void **state)
 	}
 	/* A typical Linux user data page once the CPU has set A and D. */
 	assert_int_equal(fmt_make_leaf(&fmt_x86_4, 1, 0x12345000, XLAT_R | XLAT_W | XLAT_U) |
-			 X86_A | X86_D, 0x8000000012345067ULL);
+			 FMT_X86_A | FMT_X86_D, 0x8000000012345067ULL);
 }
 
 /* Each generic flag alone changes exactly the bit the SDM says, per level. */
@@ -375,10 +375,10 @@ static void test_x86_decode_round_trip(void **state)
 		fmt_decode(x86_fmts[f], level, e, 52, &d);
 		assert_int_equal(d.perms, perms);
 		/* A and D. */
-		fmt_decode(x86_fmts[f], level, e | X86_A, 52, &d);
+		fmt_decode(x86_fmts[f], level, e | FMT_X86_A, 52, &d);
 		assert_true(d.accessed);
 		assert_false(d.dirty);
-		fmt_decode(x86_fmts[f], level, e | X86_D, 52, &d);
+		fmt_decode(x86_fmts[f], level, e | FMT_X86_D, 52, &d);
 		assert_false(d.accessed);
 		assert_true(d.dirty);
 	}
@@ -461,7 +461,7 @@ static void test_decode_not_present(void **state)
 	assert_int_equal(d.perms, 0);
 	for (uint64_t rwx = 1; rwx < 8; rwx++)
 		assert_true(fmt_present(&fmt_ept_4, rwx));
-	assert_false(fmt_present(&fmt_ept_4, EPT_UX));   /* UX-only: see misconfig tests */
+	assert_false(fmt_present(&fmt_ept_4, FMT_EPT_UX));   /* UX-only: see misconfig tests */
 }
 
 static void test_ept_decode_round_trip(void **state)
@@ -488,10 +488,10 @@ static void test_ept_decode_round_trip(void **state)
 		assert_true(d.leaf);
 		assert_int_equal(d.addr, pages[p]);
 		assert_int_equal(d.perms, perms);
-		fmt_decode(ept_fmts[f], level, e | EPT_A, 52, &d);
+		fmt_decode(ept_fmts[f], level, e | FMT_EPT_A, 52, &d);
 		assert_true(d.accessed);
 		assert_false(d.dirty);
-		fmt_decode(ept_fmts[f], level, e | EPT_D, 52, &d);
+		fmt_decode(ept_fmts[f], level, e | FMT_EPT_D, 52, &d);
 		assert_false(d.accessed);
 		assert_true(d.dirty);
 		/* SVE and ignored bits 11, 62:52 are no permission. */
@@ -696,9 +696,9 @@ static void test_x86_nxe(void **state)
 	for (int level = 1; level <= 5; level++)
 	for (int leaf = 0; leaf <= 1; leaf++) {
 		assert_int_equal(fmt_rsvd_mask(&fmt_x86_5, level, leaf, 52, FMT_CTL_1G) &
-				 X86_XD, 0x8000000000000000ULL);
+				 FMT_X86_XD, 0x8000000000000000ULL);
 		assert_int_equal(fmt_rsvd_mask(&fmt_x86_5, level, leaf, 52, FMT_CTL_DEFAULT) &
-				 X86_XD, 0);
+				 FMT_X86_XD, 0);
 		/* EPT bit 63 is SVE: NXE means nothing there. */
 		assert_int_equal(fmt_rsvd_mask(&fmt_ept_5, level, leaf, 52, 0) & (1ULL << 63), 0);
 	}

@@ -20,9 +20,9 @@
 static void size_is(const char *s, uint64_t want)
 {
 	uint64_t v = 0xdeadbeef;
-	int rc = parse_size(s, &v);
+	int rc = xlat_parse_size(s, &v);
 	if (rc)
-		print_error("parse_size(\"%s\"): %s\n", s, xlat_error());
+		print_error("xlat_parse_size(\"%s\"): %s\n", s, xlat_error());
 	assert_int_equal(rc, 0);
 	assert_int_equal(v, want);
 }
@@ -30,9 +30,9 @@ static void size_is(const char *s, uint64_t want)
 static void count_is(const char *s, uint64_t want)
 {
 	uint64_t v = 0xdeadbeef;
-	int rc = parse_count(s, &v);
+	int rc = xlat_parse_count(s, &v);
 	if (rc)
-		print_error("parse_count(\"%s\"): %s\n", s, xlat_error());
+		print_error("xlat_parse_count(\"%s\"): %s\n", s, xlat_error());
 	assert_int_equal(rc, 0);
 	assert_int_equal(v, want);
 }
@@ -96,15 +96,15 @@ static void test_addr(void **state)
 {
 	(void)state;
 	uint64_t v;
-	assert_int_equal(parse_addr("128T", &v), 0);
+	assert_int_equal(xlat_parse_addr("128T", &v), 0);
 	assert_int_equal(v, 0x800000000000ULL);
-	assert_int_equal(parse_addr("0xffff800000000000", &v), 0);
+	assert_int_equal(xlat_parse_addr("0xffff800000000000", &v), 0);
 	assert_int_equal(v, 0xffff800000000000ULL);
-	assert_int_equal(parse_addr("4k", &v), 0);
+	assert_int_equal(xlat_parse_addr("4k", &v), 0);
 	assert_int_equal(v, 4096);
-	rejects(parse_addr, "0x", -EINVAL, "address");
-	rejects(parse_addr, "-4k", -EINVAL, "negative");
-	rejects(parse_addr, "0x1_0000", -EINVAL, "junk");
+	rejects(xlat_parse_addr, "0x", -EINVAL, "address");
+	rejects(xlat_parse_addr, "-4k", -EINVAL, "negative");
+	rejects(xlat_parse_addr, "0x1_0000", -EINVAL, "junk");
 }
 
 /* The largest value of each unit parses; one more overflows. */
@@ -112,70 +112,70 @@ static void test_overflow(void **state)
 {
 	(void)state;
 	size_is("16777215T", 16777215ULL * TiB);
-	rejects(parse_size, "16777216T", -ERANGE, "too large");
+	rejects(xlat_parse_size, "16777216T", -ERANGE, "too large");
 	size_is("15E", 15 * EiB);
-	rejects(parse_size, "16E", -ERANGE, "too large");
+	rejects(xlat_parse_size, "16E", -ERANGE, "too large");
 	size_is("16383P", 16383 * PiB);
-	rejects(parse_size, "16384P", -ERANGE, "too large");
+	rejects(xlat_parse_size, "16384P", -ERANGE, "too large");
 	size_is("17179869183G", 17179869183ULL * GiB);
-	rejects(parse_size, "17179869184G", -ERANGE, "too large");
+	rejects(xlat_parse_size, "17179869184G", -ERANGE, "too large");
 	size_is("18014398509481983k", 18014398509481983ULL * KiB);
-	rejects(parse_size, "18014398509481984k", -ERANGE, "too large");
-	rejects(parse_size, "18446744073709551616", -ERANGE, "too large");
-	rejects(parse_size, "18446744073709551620", -ERANGE, "too large");
-	rejects(parse_size, "99999999999999999999999", -ERANGE, "too large");
-	rejects(parse_size, "0x10000000000000000", -ERANGE, "too large");
+	rejects(xlat_parse_size, "18014398509481984k", -ERANGE, "too large");
+	rejects(xlat_parse_size, "18446744073709551616", -ERANGE, "too large");
+	rejects(xlat_parse_size, "18446744073709551620", -ERANGE, "too large");
+	rejects(xlat_parse_size, "99999999999999999999999", -ERANGE, "too large");
+	rejects(xlat_parse_size, "0x10000000000000000", -ERANGE, "too large");
 	count_is("18446744073709551615", UINT64_MAX);
 	count_is("18E", 18000000000000000000ULL);
-	rejects(parse_count, "19E", -ERANGE, "too large");
+	rejects(xlat_parse_count, "19E", -ERANGE, "too large");
 	count_is("18446744073709551k", 18446744073709551000ULL);
-	rejects(parse_count, "18446744073709552k", -ERANGE, "too large");
+	rejects(xlat_parse_count, "18446744073709552k", -ERANGE, "too large");
 }
 
 static void test_garbage(void **state)
 {
 	(void)state;
-	rejects(parse_size, "", -EINVAL, "empty size");
-	rejects(parse_size, NULL, -EINVAL, "empty size");
-	rejects(parse_size, "-1", -EINVAL, "negative");
-	rejects(parse_size, "-0", -EINVAL, "negative");
-	rejects(parse_size, "+1", -EINVAL, "digit");
-	rejects(parse_size, " 1", -EINVAL, "digit");
-	rejects(parse_size, "\t1", -EINVAL, "digit");
-	rejects(parse_size, "k", -EINVAL, "digit");
-	rejects(parse_size, "abc", -EINVAL, "digit");
-	rejects(parse_size, "1 ", -EINVAL, "unit");
-	rejects(parse_size, "64 M", -EINVAL, "unit");
-	rejects(parse_size, "1.5G", -EINVAL, "fractions");
-	rejects(parse_size, "1,5G", -EINVAL, "fractions");
-	rejects(parse_size, "4x", -EINVAL, "unknown unit");
-	rejects(parse_size, "4Q", -EINVAL, "unknown unit");
-	rejects(parse_size, "4i", -EINVAL, "unknown unit");
-	rejects(parse_size, "4kk", -EINVAL, "junk");
-	rejects(parse_size, "4kibb", -EINVAL, "junk");
-	rejects(parse_size, "4kbi", -EINVAL, "junk");
-	rejects(parse_size, "4k ", -EINVAL, "junk");
-	rejects(parse_size, "4bb", -EINVAL, "junk");
-	rejects(parse_size, "0x", -EINVAL, "hex digits");
-	rejects(parse_size, "0xg", -EINVAL, "hex digits");
-	rejects(parse_size, "0x10M", -EINVAL, "hex takes no unit");
-	rejects(parse_size, "0x1 ", -EINVAL, "junk");
-	rejects(parse_size, "1e6", -EINVAL, "junk");
-	rejects(parse_size, "12\n", -EINVAL, "unit '\\x0a'");
-	rejects(parse_size, "12\xff", -EINVAL, "unit '\\xff'");
+	rejects(xlat_parse_size, "", -EINVAL, "empty size");
+	rejects(xlat_parse_size, NULL, -EINVAL, "empty size");
+	rejects(xlat_parse_size, "-1", -EINVAL, "negative");
+	rejects(xlat_parse_size, "-0", -EINVAL, "negative");
+	rejects(xlat_parse_size, "+1", -EINVAL, "digit");
+	rejects(xlat_parse_size, " 1", -EINVAL, "digit");
+	rejects(xlat_parse_size, "\t1", -EINVAL, "digit");
+	rejects(xlat_parse_size, "k", -EINVAL, "digit");
+	rejects(xlat_parse_size, "abc", -EINVAL, "digit");
+	rejects(xlat_parse_size, "1 ", -EINVAL, "unit");
+	rejects(xlat_parse_size, "64 M", -EINVAL, "unit");
+	rejects(xlat_parse_size, "1.5G", -EINVAL, "fractions");
+	rejects(xlat_parse_size, "1,5G", -EINVAL, "fractions");
+	rejects(xlat_parse_size, "4x", -EINVAL, "unknown unit");
+	rejects(xlat_parse_size, "4Q", -EINVAL, "unknown unit");
+	rejects(xlat_parse_size, "4i", -EINVAL, "unknown unit");
+	rejects(xlat_parse_size, "4kk", -EINVAL, "junk");
+	rejects(xlat_parse_size, "4kibb", -EINVAL, "junk");
+	rejects(xlat_parse_size, "4kbi", -EINVAL, "junk");
+	rejects(xlat_parse_size, "4k ", -EINVAL, "junk");
+	rejects(xlat_parse_size, "4bb", -EINVAL, "junk");
+	rejects(xlat_parse_size, "0x", -EINVAL, "hex digits");
+	rejects(xlat_parse_size, "0xg", -EINVAL, "hex digits");
+	rejects(xlat_parse_size, "0x10M", -EINVAL, "hex takes no unit");
+	rejects(xlat_parse_size, "0x1 ", -EINVAL, "junk");
+	rejects(xlat_parse_size, "1e6", -EINVAL, "junk");
+	rejects(xlat_parse_size, "12\n", -EINVAL, "unit '\\x0a'");
+	rejects(xlat_parse_size, "12\xff", -EINVAL, "unit '\\xff'");
 	/* Long junk is cut, and the message stays one bounded line. */
 	char longjunk[600];
 	memset(longjunk, 'z', sizeof longjunk - 1);
 	longjunk[0] = '1';
 	longjunk[sizeof longjunk - 1] = 0;
-	rejects(parse_size, longjunk, -EINVAL, "...");
+	rejects(xlat_parse_size, longjunk, -EINVAL, "...");
 	assert_true(strlen(xlat_error()) < 256);
 	/* Counts take no binary spellings. */
-	rejects(parse_count, "10KiB", -EINVAL, "junk");
-	rejects(parse_count, "10kb", -EINVAL, "junk");
-	rejects(parse_count, "10b", -EINVAL, "unknown unit");
-	rejects(parse_count, "", -EINVAL, "empty count");
-	rejects(parse_count, "-5", -EINVAL, "negative");
+	rejects(xlat_parse_count, "10KiB", -EINVAL, "junk");
+	rejects(xlat_parse_count, "10kb", -EINVAL, "junk");
+	rejects(xlat_parse_count, "10b", -EINVAL, "unknown unit");
+	rejects(xlat_parse_count, "", -EINVAL, "empty count");
+	rejects(xlat_parse_count, "-5", -EINVAL, "negative");
 }
 
 static void test_counts(void **state)
@@ -194,14 +194,14 @@ static void test_counts(void **state)
 	count_is("0x10", 16);
 	/* A size and a count of the same text differ. */
 	uint64_t sz;
-	assert_int_equal(parse_size("10M", &sz), 0);
+	assert_int_equal(xlat_parse_size("10M", &sz), 0);
 	assert_int_equal(sz, 10 * MiB);
 }
 
 static void str_is(uint64_t bytes, const char *want)
 {
 	char buf[64];
-	int n = parse_size_str(bytes, buf, sizeof buf);
+	int n = xlat_parse_size_str(bytes, buf, sizeof buf);
 	assert_string_equal(buf, want);
 	assert_int_equal(n, (int)strlen(want));
 }
@@ -227,7 +227,7 @@ static void test_size_str(void **state)
 	str_is(UINT64_MAX, "18446744073709551615 B");
 	/* Truncation reports the full length, snprintf style. */
 	char small[4];
-	assert_int_equal(parse_size_str(64 * MiB, small, sizeof small), 6);
+	assert_int_equal(xlat_parse_size_str(64 * MiB, small, sizeof small), 6);
 	assert_string_equal(small, "64 ");
 }
 
@@ -239,26 +239,26 @@ static void test_digits(void **state)
 	uint64_t v = 7;
 
 	(void)state;
-	assert_int_equal(parse_digits(&s, 65536, &v), 0);
+	assert_int_equal(xlat_parse_digits(&s, 65536, &v), 0);
 	assert_int_equal(v, 1536);
 	assert_string_equal(s, "x12");
 	s = "x12";
-	assert_int_equal(parse_digits(&s, 65536, &v), -EINVAL);
+	assert_int_equal(xlat_parse_digits(&s, 65536, &v), -EINVAL);
 	assert_string_equal(s, "x12");
 	s = "65536";
-	assert_int_equal(parse_digits(&s, 65536, &v), 0);
+	assert_int_equal(xlat_parse_digits(&s, 65536, &v), 0);
 	assert_int_equal(v, 65536);
 	s = "65537";
-	assert_int_equal(parse_digits(&s, 65536, &v), -ERANGE);
+	assert_int_equal(xlat_parse_digits(&s, 65536, &v), -ERANGE);
 	s = "5";
-	assert_int_equal(parse_digits(&s, 5, &v), 0);
+	assert_int_equal(xlat_parse_digits(&s, 5, &v), 0);
 	s = "7";
-	assert_int_equal(parse_digits(&s, 5, &v), -ERANGE);
+	assert_int_equal(xlat_parse_digits(&s, 5, &v), -ERANGE);
 	s = "18446744073709551615";
-	assert_int_equal(parse_digits(&s, UINT64_MAX, &v), 0);
+	assert_int_equal(xlat_parse_digits(&s, UINT64_MAX, &v), 0);
 	assert_int_equal(v, UINT64_MAX);
 	s = "18446744073709551616";
-	assert_int_equal(parse_digits(&s, UINT64_MAX, &v), -ERANGE);
+	assert_int_equal(xlat_parse_digits(&s, UINT64_MAX, &v), -ERANGE);
 }
 
 static void test_real(void **state)
@@ -266,24 +266,24 @@ static void test_real(void **state)
 	double d = -1;
 
 	(void)state;
-	assert_int_equal(parse_real("2.5", 1e12, &d), 0);
+	assert_int_equal(xlat_parse_real("2.5", 1e12, &d), 0);
 	assert_true(d == 2.5);
-	assert_int_equal(parse_real(".5", 1e12, &d), 0);
+	assert_int_equal(xlat_parse_real(".5", 1e12, &d), 0);
 	assert_true(d == 0.5);
-	assert_int_equal(parse_real("1e3", 1e12, &d), 0);
+	assert_int_equal(xlat_parse_real("1e3", 1e12, &d), 0);
 	assert_true(d == 1000);
-	assert_int_equal(parse_real("100", 100, &d), 0);
-	assert_int_equal(parse_real("100.5", 100, &d), -ERANGE);
+	assert_int_equal(xlat_parse_real("100", 100, &d), 0);
+	assert_int_equal(xlat_parse_real("100.5", 100, &d), -ERANGE);
 	assert_non_null(strstr(xlat_error(), "100.5"));
 	static const char *const bad[] = { "", "-1", "+1", " 1", "1 ", "inf", "nan", "0x10",
 					   "1.5k", "1,5", "e3", "." };
 	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		d = 42;
-		if (parse_real(bad[i], 1e12, &d) != -EINVAL)
-			fail_msg("parse_real(\"%s\") accepted %g", bad[i], d);
+		if (xlat_parse_real(bad[i], 1e12, &d) != -EINVAL)
+			fail_msg("xlat_parse_real(\"%s\") accepted %g", bad[i], d);
 		assert_null(strchr(xlat_error(), '\n'));
 	}
-	assert_int_equal(parse_real(NULL, 1e12, &d), -EINVAL);
+	assert_int_equal(xlat_parse_real(NULL, 1e12, &d), -EINVAL);
 }
 
 int main(void)

@@ -237,7 +237,7 @@ static void test_protect_splits_1g(void **state)
 	/* Mark the leaf accessed and dirty, as a CPU would. */
 	struct pt_leaf l;
 	assert_int_equal(pt_lookup(&pt, va, &l), 0);
-	assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | X86_A | X86_D), 0);
+	assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | FMT_X86_A | FMT_X86_D), 0);
 
 	/* Protecting with the perms it has already splits nothing. */
 	xlat_va page = va + 5 * 2 * MiB + 7 * 4 * KiB;
@@ -656,7 +656,7 @@ static void test_clear_ad(void **state)
 	assert_int_equal(pt_map(&pt, 2 * MiB, 0, 2 * MiB, RW, PT_PAGE_2M), 0);
 	/* A on pages 0, 1; D on 1, 3 and the 2M leaf */
 	static const struct { xlat_va va; uint64_t bits; } set[] = {
-		{ 0, X86_A }, { 4 * KiB, X86_A | X86_D }, { 12 * KiB, X86_D }, { 2 * MiB, X86_A | X86_D },
+		{ 0, FMT_X86_A }, { 4 * KiB, FMT_X86_A | FMT_X86_D }, { 12 * KiB, FMT_X86_D }, { 2 * MiB, FMT_X86_A | FMT_X86_D },
 	};
 	for (size_t i = 0; i < 4; i++) {
 		struct pt_leaf l;
@@ -724,7 +724,7 @@ static void test_clear_ad_reports_dirty(void **state)
 	for (size_t i = 0; i < 3; i++) {
 		struct pt_leaf l;
 		assert_int_equal(pt_lookup(&pt, dirty[i], &l), 0);
-		assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | X86_A | X86_D), 0);
+		assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | FMT_X86_A | FMT_X86_D), 0);
 	}
 	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB, collect_dirty, &d), 3);
 	assert_int_equal(d.n, 3);
@@ -738,7 +738,7 @@ static void test_clear_ad_reports_dirty(void **state)
 	/* A callback error stops the walk and is returned. */
 	struct pt_leaf l;
 	assert_int_equal(pt_lookup(&pt, 0, &l), 0);
-	assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | X86_D), 0);
+	assert_int_equal(phys_write64(mem, l.entry_pa, l.entry | FMT_X86_D), 0);
 	assert_int_equal(pt_clear_ad(&pt, 0, 4 * MiB, stop_at_once, NULL), -EINTR);
 	pt_destroy(&pt);
 	phys_destroy(mem);
@@ -760,8 +760,8 @@ static void test_ept_tables(void **state)
 	assert_int_equal(st.total_pages, 35 + 1);
 	struct pt_leaf l;
 	assert_int_equal(pt_lookup(&pt, 2 * GiB + 5, &l), 0);
-	assert_int_equal(l.entry & 7, EPT_R);
-	assert_true(l.entry & EPT_PS);
+	assert_int_equal(l.entry & 7, FMT_EPT_R);
+	assert_true(l.entry & FMT_EPT_PS);
 
 	/* Inputs are zero-extended: the x86 high half does not exist. */
 	assert_int_equal(pt_map(&pt, 0xffff800000000000ULL, 0, 4 * KiB, XLAT_R, PT_PAGE_4K), -EINVAL);
@@ -774,10 +774,10 @@ static void test_ept_tables(void **state)
 	/* Split a 1G EPT leaf by protecting one page. */
 	assert_int_equal(pt_protect(&pt, 2 * GiB + 4 * KiB, 4 * KiB, XLAT_R | XLAT_W), 0);
 	assert_int_equal(pt_lookup(&pt, 2 * GiB + 4 * KiB, &l), 0);
-	assert_int_equal(l.entry & 7, EPT_R | EPT_W);
+	assert_int_equal(l.entry & 7, FMT_EPT_R | FMT_EPT_W);
 	assert_int_equal(l.level, 1);
 	assert_int_equal(pt_lookup(&pt, 2 * GiB + 8 * KiB, &l), 0);
-	assert_int_equal(l.entry & 7, EPT_R);
+	assert_int_equal(l.entry & 7, FMT_EPT_R);
 	pt_destroy(&pt);
 
 	for (int levels = 4; levels <= 5; levels++) {

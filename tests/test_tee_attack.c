@@ -293,7 +293,7 @@ static void attack_own_space(void **state)
 	assert_int_equal(pt_map(&mine, 0x600000, s.hpa, 4096, XLAT_R | XLAT_W, PT_PAGE_4K), 0);
 	st.root = mine.root;
 	walk_chain_init(&c, s.host);
-	walk_chain_push(&c, &st);
+	assert_true(walk_chain_push(&c, &st) >= 0);
 	assert_int_equal(walk_translate(&c, &req, &res), 0);
 	assert_int_equal(res.fault.kind, WALK_OK);
 	assert_int_equal(res.pa, s.hpa);

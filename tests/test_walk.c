@@ -200,7 +200,7 @@ static void native_order(void **state)
 		assert_int_equal(refs[i].for_level, level);
 		assert_int_equal(refs[i].in_addr, ea);
 		assert_int_equal(refs[i].addr, ea);
-		assert_int_equal(refs[i].entry, rd(n.mem, ea) & ~(uint64_t)(X86_A | X86_D));
+		assert_int_equal(refs[i].entry, rd(n.mem, ea) & ~(uint64_t)(FMT_X86_A | FMT_X86_D));
 		table = refs[i].entry & ADDR_MASK;
 	}
 	struct pt_leaf leaf;
@@ -289,7 +289,7 @@ static void pwc_fault_and_perms(void **state)
 	/* Make the PDPTE supervisor-only behind the cache's back: a cached
 	 * walk still grants U (stale, as hardware would until INVLPG)... */
 	uint64_t pdpte = rd(n.mem, refs[1].addr);
-	CHECK(phys_write64(n.mem, refs[1].addr, pdpte & ~(uint64_t)X86_US));
+	CHECK(phys_write64(n.mem, refs[1].addr, pdpte & ~(uint64_t)FMT_X86_US));
 	r = walk(&n.c, va, XLAT_READ, false, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_OK);
 	assert_int_equal(r.refs, 1);
@@ -297,14 +297,14 @@ static void pwc_fault_and_perms(void **state)
 	pwc_flush_all(n.c.stage[0].pwc);
 	r = walk(&n.c, va, XLAT_READ, false, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_PAGE_FAULT);
-	assert_int_equal(r.fault.error_code, PF_P | PF_U);
+	assert_int_equal(r.fault.error_code, WALK_PF_P | WALK_PF_U);
 	/* A PWC entry filled by a supervisor walk carries U=0 down. */
 	r = walk(&n.c, va, XLAT_READ, true, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_OK);
 	r = walk(&n.c, va, XLAT_READ, false, NULL, 0);
 	assert_int_equal(r.refs, 1);
 	assert_int_equal(r.fault.kind, WALK_PAGE_FAULT);
-	assert_int_equal(r.fault.error_code, PF_P | PF_U);
+	assert_int_equal(r.fault.error_code, WALK_PF_P | WALK_PF_U);
 	assert_int_equal(r.perms, 0);
 	pwc_destroy(n.c.stage[0].pwc);
 	native_fini(&n);
@@ -370,7 +370,7 @@ static xlat_pa exp_ept(struct exp *x, struct nested *v, xlat_pa gpa, unsigned fs
 		uint64_t e = rd(v->host, ea);
 		x->r[x->n++] = (struct walk_ref){ .stage = 1, .level = (uint8_t)l, .for_stage = (uint8_t)fs,
 						  .for_level = (uint8_t)fl, .in_addr = ea, .addr = ea, .entry = e };
-		if (l == 1 || (e & EPT_PS)) {
+		if (l == 1 || (e & FMT_EPT_PS)) {
 			uint64_t size = xlat_level_size(l);
 			return (e & ADDR_MASK & ~(size - 1)) | (gpa & (size - 1));
 		}
@@ -390,7 +390,7 @@ static void exp_nested(struct exp *x, struct nested *v, xlat_va va)
 		uint64_t e = rd(v->host, hea);
 		x->r[x->n++] = (struct walk_ref){ .stage = 0, .level = (uint8_t)l, .for_stage = 0,
 						  .for_level = (uint8_t)l, .in_addr = gea, .addr = hea, .entry = e };
-		if (l == 1 || (e & X86_PS)) {
+		if (l == 1 || (e & FMT_X86_PS)) {
 			uint64_t size = xlat_level_size(l);
 			exp_ept(x, v, (e & ADDR_MASK & ~(size - 1)) | (va & (size - 1)), 0, 0);
 			return;
@@ -529,7 +529,7 @@ static void ntlb_warm(void **state)
 	r = walk(&v.c, va, XLAT_READ, false, refs, 64);
 	assert_int_equal(r.refs, 4);
 	uint64_t pte = rd(v.host, refs[3].addr);
-	CHECK(phys_write64(v.host, refs[3].addr, pte & ~(uint64_t)X86_P));
+	CHECK(phys_write64(v.host, refs[3].addr, pte & ~(uint64_t)FMT_X86_P));
 	r = walk(&v.c, va, XLAT_READ, false, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_PAGE_FAULT);
 	assert_int_equal(r.fault.stage, 0);
@@ -560,11 +560,11 @@ static void ntlb_perms_and_dirty(void **state)
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
 	assert_int_equal(r.fault.stage, 1);
 	assert_int_equal(r.fault.addr, ro);
-	assert_int_equal(r.fault.exit_qual, EPTQ_WRITE | EPTQ_READABLE | EPTQ_GLA_VALID | EPTQ_GLA_XLATE);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_WRITE | WALK_EPTQ_READABLE | WALK_EPTQ_GLA_VALID | WALK_EPTQ_GLA_XLATE);
 	assert_int_equal(r.refs, 8);   /* 4 guest (tables hit) + the final GPA's EPT walk */
 	r = walk(&v.c, va, XLAT_FETCH, false, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
-	assert_int_equal(r.fault.exit_qual, EPTQ_FETCH | EPTQ_READABLE | EPTQ_GLA_VALID | EPTQ_GLA_XLATE);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_FETCH | WALK_EPTQ_READABLE | WALK_EPTQ_GLA_VALID | WALK_EPTQ_GLA_XLATE);
 
 	/* EPT A/D on: the first write finds a clean NTLB entry and walks. */
 	v.c.stage[1].ctl |= WALK_SET_AD;
@@ -641,17 +641,17 @@ static void ad_native(void **state)
 	/* Clear every A/D the table was built with. */
 	struct walk_result r = walk(&n.c, va, XLAT_READ, false, refs, 8);
 	for (int i = 0; i < 4; i++)
-		CHECK(phys_write64(n.mem, refs[i].addr, refs[i].entry & ~(uint64_t)(X86_A | X86_D)));
+		CHECK(phys_write64(n.mem, refs[i].addr, refs[i].entry & ~(uint64_t)(FMT_X86_A | FMT_X86_D)));
 	uint64_t w0 = n.c.stats.ad_writes;
 
 	/* A faulting access (user write to a read-only page) changes nothing. */
 	struct walk_ref refs2[8];
 	r = walk(&n.c, va + K4, XLAT_WRITE, false, refs2, 8);
 	assert_int_equal(r.fault.kind, WALK_PAGE_FAULT);
-	assert_int_equal(r.fault.error_code, PF_P | PF_W | PF_U);
+	assert_int_equal(r.fault.error_code, WALK_PF_P | WALK_PF_W | WALK_PF_U);
 	assert_int_equal(n.c.stats.ad_writes, w0);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(rd(n.mem, refs2[i].addr) & X86_A, 0);
+		assert_int_equal(rd(n.mem, refs2[i].addr) & FMT_X86_A, 0);
 
 	/* A read sets A everywhere, D nowhere: 4 writes. */
 	r = walk(&n.c, va, XLAT_READ, false, NULL, 0);
@@ -659,7 +659,7 @@ static void ad_native(void **state)
 	assert_false(r.dirty);
 	assert_int_equal(n.c.stats.ad_writes, w0 + 4);
 	for (int i = 0; i < 4; i++)
-		assert_int_equal(rd(n.mem, refs[i].addr) & (X86_A | X86_D), X86_A);
+		assert_int_equal(rd(n.mem, refs[i].addr) & (FMT_X86_A | FMT_X86_D), FMT_X86_A);
 	/* Again: nothing changes, nothing is written. */
 	r = walk(&n.c, va, XLAT_READ, false, NULL, 0);
 	assert_int_equal(n.c.stats.ad_writes, w0 + 4);
@@ -668,18 +668,18 @@ static void ad_native(void **state)
 	assert_true(r.dirty);
 	assert_int_equal(n.c.stats.ad_writes, w0 + 5);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(rd(n.mem, refs[i].addr) & (X86_A | X86_D), X86_A);
-	assert_int_equal(rd(n.mem, refs[3].addr) & (X86_A | X86_D), X86_A | X86_D);
+		assert_int_equal(rd(n.mem, refs[i].addr) & (FMT_X86_A | FMT_X86_D), FMT_X86_A);
+	assert_int_equal(rd(n.mem, refs[3].addr) & (FMT_X86_A | FMT_X86_D), FMT_X86_A | FMT_X86_D);
 	/* Read after: dirty reported from the entry. */
 	r = walk(&n.c, va, XLAT_READ, false, NULL, 0);
 	assert_true(r.dirty);
 
 	/* Without WALK_SET_AD nothing is written and every page counts as dirty. */
 	n.c.stage[0].ctl &= ~WALK_SET_AD;
-	CHECK(phys_write64(n.mem, refs[3].addr, refs[3].entry & ~(uint64_t)(X86_A | X86_D)));
+	CHECK(phys_write64(n.mem, refs[3].addr, refs[3].entry & ~(uint64_t)(FMT_X86_A | FMT_X86_D)));
 	r = walk(&n.c, va, XLAT_WRITE, false, NULL, 0);
 	assert_true(r.dirty);
-	assert_int_equal(rd(n.mem, refs[3].addr) & (X86_A | X86_D), 0);
+	assert_int_equal(rd(n.mem, refs[3].addr) & (FMT_X86_A | FMT_X86_D), 0);
 	assert_int_equal(n.c.stats.ad_writes, w0 + 5);
 	native_fini(&n);
 }
@@ -834,7 +834,7 @@ static void bad_address(void **state)
 	assert_non_null(small);
 	for (int i = 0; i < 4; i++)
 		CHECK(phys_write64(small, refs[i].addr, rd(n.mem, refs[i].addr)));
-	CHECK(phys_write64(small, refs[2].addr, (1ULL << 40) | X86_P | X86_RW | X86_US));
+	CHECK(phys_write64(small, refs[2].addr, (1ULL << 40) | FMT_X86_P | FMT_X86_RW | FMT_X86_US));
 	n.c.mem = small;
 	r = walk(&n.c, va, XLAT_READ, false, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_BAD_ADDRESS);
@@ -891,11 +891,11 @@ static void stage_edits(void **state)
 	CHECK(pt_map(&a.pt, va, G1, K4, XLAT_R | XLAT_U, PT_PAGE_4K));
 	struct walk_result r = walk(&a.c, va, XLAT_FETCH, false, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_PAGE_FAULT);
-	assert_int_equal(r.fault.error_code, PF_P | PF_U | PF_I);
+	assert_int_equal(r.fault.error_code, WALK_PF_P | WALK_PF_U | WALK_PF_I);
 	/* NXE off: XD becomes a reserved bit. */
 	a.c.stage[0].ctl &= ~WALK_NXE;
 	r = walk(&a.c, va, XLAT_READ, false, NULL, 0);
-	assert_int_equal(r.fault.error_code, PF_P | PF_U | PF_RSVD);
+	assert_int_equal(r.fault.error_code, WALK_PF_P | WALK_PF_U | WALK_PF_RSVD);
 	assert_int_equal(r.fault.level, 1);
 	/* Another root in the same space: nothing mapped there. */
 	a.c.stage[0].ctl |= WALK_NXE;
@@ -905,7 +905,7 @@ static void stage_edits(void **state)
 	a.c.stage[0].root = pfn << 12;
 	r = walk(&a.c, va, XLAT_READ, false, NULL, 0);
 	assert_int_equal(r.fault.kind, WALK_PAGE_FAULT);
-	assert_int_equal(r.fault.error_code, PF_U);
+	assert_int_equal(r.fault.error_code, WALK_PF_U);
 	assert_int_equal(r.fault.level, 4);
 	a.c.stage[0].root = root;
 	r = walk(&a.c, va, XLAT_READ, false, NULL, 0);

@@ -208,7 +208,7 @@ static xlat_pa path_slot(const struct rig *g, int r, int level)
 	return table + 8 * xlat_index(level, gpa);
 }
 
-#define RWXU (EPT_R | EPT_W | EPT_X | EPT_UX)
+#define RWXU (FMT_EPT_R | FMT_EPT_W | FMT_EPT_X | FMT_EPT_UX)
 #define WB (6ULL << 3)
 
 /* The full EPT path of region r: tables RWX(UX), leaf `leaf` at level 1. */
@@ -246,11 +246,11 @@ static void rig_init(struct rig *g, int hl, const struct caps *caps, bool guest_
 	write_path(g, 2, g->pathC);
 
 	/* The guest: PML4 -> PDPT -> PD (region A) -> PT (region C) -> data (B). */
-	uint64_t flags = X86_P | X86_RW | X86_US | (guest_ad ? 0 : X86_A);
+	uint64_t flags = FMT_X86_P | FMT_X86_RW | FMT_X86_US | (guest_ad ? 0 : FMT_X86_A);
 	put(g, REGION_A_HPA + guest_table(4) + 8 * xlat_index(4, GVA), guest_table(3) | flags);
 	put(g, REGION_A_HPA + guest_table(3) + 8 * xlat_index(3, GVA), guest_table(2) | flags);
 	put(g, REGION_A_HPA + guest_table(2) + 8 * xlat_index(2, GVA), g->region[2] | flags);
-	put(g, PTPAGE_HPA + 8 * xlat_index(1, GVA), data_gpa(g) | flags | X86_D);
+	put(g, PTPAGE_HPA + 8 * xlat_index(1, GVA), data_gpa(g) | flags | FMT_X86_D);
 
 	walk_chain_init(&g->c, g->host);
 	struct walk_stage s0 = { .fmt = fmt_x86(4), .root = guest_table(4), .maxphyaddr = GMAXPHY,
@@ -311,8 +311,8 @@ static uint64_t focus_entry(unsigned f, int level, const struct rig *g, int r, x
 	uint64_t e = leaf ? target : ept_table(r, level - 1);
 
 	(void)g;
-	e |= (f & E_R ? EPT_R : 0) | (f & E_W ? EPT_W : 0) | (f & E_X ? EPT_X : 0) |
-	     (f & E_UX ? EPT_UX : 0) | (ps ? EPT_PS : 0);
+	e |= (f & E_R ? FMT_EPT_R : 0) | (f & E_W ? FMT_EPT_W : 0) | (f & E_X ? FMT_EPT_X : 0) |
+	     (f & E_UX ? FMT_EPT_UX : 0) | (ps ? FMT_EPT_PS : 0);
 	e |= (uint64_t)((f >> E_MT_SHIFT) & 7) << 3;
 	e |= extra((f >> E_XS_SHIFT) & 7, level, leaf);
 	return e;
@@ -331,17 +331,17 @@ static uint64_t rng(void)
 /* A non-focus entry: mostly everything, sometimes a random valid subset. */
 static uint64_t other_entry(int level, int r, xlat_pa target, const struct caps *c)
 {
-	static const uint64_t perms[] = { RWXU, EPT_R, EPT_R | EPT_W, EPT_R | EPT_X,
-					  EPT_R | EPT_W | EPT_X, EPT_X, EPT_R | EPT_UX };
+	static const uint64_t perms[] = { RWXU, FMT_EPT_R, FMT_EPT_R | FMT_EPT_W, FMT_EPT_R | FMT_EPT_X,
+					  FMT_EPT_R | FMT_EPT_W | FMT_EPT_X, FMT_EPT_X, FMT_EPT_R | FMT_EPT_UX };
 	uint64_t q = rng();
 	uint64_t p = (q & 3) ? RWXU : perms[(q >> 2) % 7];
 
-	if (p == EPT_X && !c->exec_only)
+	if (p == FMT_EPT_X && !c->exec_only)
 		p = RWXU;
-	p |= (q >> 8) & (EPT_A | EPT_D);
+	p |= (q >> 8) & (FMT_EPT_A | FMT_EPT_D);
 	if (level == 1)
 		return target | p | WB;
-	return ept_table(r, level - 1) | (p & ~(uint64_t)EPT_D);
+	return ept_table(r, level - 1) | (p & ~(uint64_t)FMT_EPT_D);
 }
 
 static void describe(const struct rig *g, const uint64_t *ent, const struct caps *c, unsigned kind,
@@ -369,7 +369,7 @@ static void run_case(struct rig *g, int which, const uint64_t *ent, const struct
 		write_path(g, 2, g->pathC);
 	/* The guest PTE's U/S decides the mode of the linear address. */
 	put(g, PTPAGE_HPA + 8 * xlat_index(1, GVA),
-	    data_gpa(g) | X86_P | X86_RW | X86_A | X86_D | (user_la ? X86_US : 0));
+	    data_gpa(g) | FMT_X86_P | FMT_X86_RW | FMT_X86_A | FMT_X86_D | (user_la ? FMT_X86_US : 0));
 	g->c.stage[1].ctl = caps_ctl(c);
 
 	ept_translate(ent, g->hl, gpa, kind, table, user_la, c, &x);
@@ -387,7 +387,7 @@ static void run_case(struct rig *g, int which, const uint64_t *ent, const struct
 	unsigned refs = before + (unsigned)(g->hl - x.stop + 1);
 	if (x.v == VIOLATION) {
 		g->viol++;
-		uint64_t q = x.qual | EPTQ_GLA_VALID | (table ? 0 : EPTQ_GLA_XLATE);
+		uint64_t q = x.qual | WALK_EPTQ_GLA_VALID | (table ? 0 : WALK_EPTQ_GLA_XLATE);
 		bad |= res.fault.kind != WALK_EPT_VIOLATION || res.fault.exit_qual != q ||
 		       res.fault.stage != 1 || res.fault.level != x.stop || res.fault.addr != gpa ||
 		       res.fault.gla != GVA + GVA_OFF || res.fault.entry != ent[x.stop];
@@ -403,8 +403,8 @@ static void run_case(struct rig *g, int which, const uint64_t *ent, const struct
 		if (table && x.hpa != PTPAGE_HPA + (pte_gpa(g) & 0xfff)) {
 			/* An address bit moved the guest's PTE page: the guest
 			 * reads a zero PTE there and takes a not-present #PF. */
-			uint32_t ec = (kind == 1 ? PF_W : 0) | (user_la ? PF_U : 0) |
-				      (kind == 2 ? PF_I : 0);
+			uint32_t ec = (kind == 1 ? WALK_PF_W : 0) | (user_la ? WALK_PF_U : 0) |
+				      (kind == 2 ? WALK_PF_I : 0);
 			refs += 1;
 			bad |= res.fault.kind != WALK_PAGE_FAULT || res.fault.stage != 0 ||
 			       res.fault.level != 1 || res.fault.error_code != ec;
@@ -417,7 +417,7 @@ static void run_case(struct rig *g, int which, const uint64_t *ent, const struct
 			bool xok = c->mbec && user_la ? x.ux : x.x;
 			uint32_t perms = (x.r ? XLAT_R : 0) | (x.w ? XLAT_W | WALK_PERM_LOWER_W : 0) |
 					 (xok ? XLAT_X : 0) | (user_la ? XLAT_U : 0);
-			bool dirty = !c->ad || (x.after[x.stop] & EPT_D);
+			bool dirty = !c->ad || (x.after[x.stop] & FMT_EPT_D);
 			bad |= res.pa != x.hpa || res.shift != 12 || res.perms != perms || res.dirty != dirty;
 			if (bad)
 				print_error("want hpa %#llx perms %#x dirty %d; got %#llx %#x %d\n",
@@ -512,7 +512,7 @@ static void qualification(void **state)
 	/* Read-only data page, guest write: violation, W access, R|X allowed
 	 * (X is plain X without MBEC), GLA valid, bit 8 = final translation. */
 	memcpy(ent, g.pathB, sizeof ent);
-	ent[1] = DATA_HPA | EPT_R | EPT_X | WB;
+	ent[1] = DATA_HPA | FMT_EPT_R | FMT_EPT_X | WB;
 	write_path(&g, 1, ent);
 	r = go(&g, XLAT_WRITE, false);
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
@@ -520,21 +520,21 @@ static void qualification(void **state)
 	assert_int_equal(r.fault.level, 1);
 	assert_int_equal(r.fault.addr, data_gpa(&g) + GVA_OFF);
 	assert_int_equal(r.fault.gla, GVA + GVA_OFF);
-	assert_int_equal(r.fault.exit_qual, EPTQ_WRITE | EPTQ_READABLE | EPTQ_EXECUTABLE |
-					    EPTQ_GLA_VALID | EPTQ_GLA_XLATE);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_WRITE | WALK_EPTQ_READABLE | WALK_EPTQ_EXECUTABLE |
+					    WALK_EPTQ_GLA_VALID | WALK_EPTQ_GLA_XLATE);
 	/* Write-only: misconfiguration, whatever the access. */
-	ent[1] = DATA_HPA | EPT_W | WB;
+	ent[1] = DATA_HPA | FMT_EPT_W | WB;
 	write_path(&g, 1, ent);
 	r = go(&g, XLAT_READ, false);
 	assert_int_equal(r.fault.kind, WALK_EPT_MISCONFIG);
 	assert_int_equal(r.fault.addr, data_gpa(&g) + GVA_OFF);
 	/* Execute-only with the capability: a read is a violation with only X
 	 * allowed; without it, a misconfiguration. */
-	ent[1] = DATA_HPA | EPT_X | WB;
+	ent[1] = DATA_HPA | FMT_EPT_X | WB;
 	write_path(&g, 1, ent);
 	r = go(&g, XLAT_READ, false);
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
-	assert_int_equal(r.fault.exit_qual, EPTQ_READ | EPTQ_EXECUTABLE | EPTQ_GLA_VALID | EPTQ_GLA_XLATE);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_READ | WALK_EPTQ_EXECUTABLE | WALK_EPTQ_GLA_VALID | WALK_EPTQ_GLA_XLATE);
 	r = go(&g, XLAT_FETCH, false);
 	assert_int_equal(r.fault.kind, WALK_OK);
 	g.c.stage[1].ctl &= ~WALK_EXEC_ONLY;
@@ -548,7 +548,7 @@ static void qualification(void **state)
 	r = go(&g, XLAT_FETCH, false);
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
 	assert_int_equal(r.fault.level, 3);
-	assert_int_equal(r.fault.exit_qual, EPTQ_FETCH | EPTQ_GLA_VALID | EPTQ_GLA_XLATE);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_FETCH | WALK_EPTQ_GLA_VALID | WALK_EPTQ_GLA_XLATE);
 	assert_int_equal(r.refs, 20 + 2);
 	/* Memory type 2 in a leaf: misconfig; in a table, bits 5:3 are reserved anyway. */
 	memcpy(ent, g.pathB, sizeof ent);
@@ -565,7 +565,7 @@ static void qualification(void **state)
 	assert_int_equal(r.fault.level, 2);
 	/* A misconfiguration below a denying level wins: the walk goes on. */
 	memcpy(ent, g.pathB, sizeof ent);
-	ent[4] = ept_table(1, 3) | EPT_R;             /* read-only PML4E */
+	ent[4] = ept_table(1, 3) | FMT_EPT_R;             /* read-only PML4E */
 	ent[1] = DATA_HPA | RWXU | (7ULL << 3);       /* bad type in the leaf */
 	write_path(&g, 1, ent);
 	r = go(&g, XLAT_WRITE, false);
@@ -576,7 +576,7 @@ static void qualification(void **state)
 	r = go(&g, XLAT_WRITE, false);
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
 	assert_int_equal(r.fault.level, 1);
-	assert_int_equal(r.fault.exit_qual, EPTQ_WRITE | EPTQ_READABLE | EPTQ_GLA_VALID | EPTQ_GLA_XLATE);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_WRITE | WALK_EPTQ_READABLE | WALK_EPTQ_GLA_VALID | WALK_EPTQ_GLA_XLATE);
 	phys_destroy(g.host);
 }
 
@@ -593,7 +593,7 @@ static void paging_structure_accesses(void **state)
 	g.c.stage[1].ctl = caps_ctl(&c);
 	/* The guest PT page is read-only in the EPT: reads of it are fine. */
 	memcpy(ent, g.pathC, sizeof ent);
-	ent[1] = PTPAGE_HPA | EPT_R | WB;
+	ent[1] = PTPAGE_HPA | FMT_EPT_R | WB;
 	write_path(&g, 2, ent);
 	struct walk_result r = go(&g, XLAT_WRITE, false);
 	assert_int_equal(r.fault.kind, WALK_OK);
@@ -603,17 +603,17 @@ static void paging_structure_accesses(void **state)
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
 	assert_int_equal(r.fault.addr, pte_gpa(&g));
 	assert_int_equal(r.fault.gla, GVA + GVA_OFF);
-	assert_int_equal(r.fault.exit_qual, EPTQ_READ | EPTQ_WRITE | EPTQ_READABLE |
-					    EPTQ_GLA_VALID);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_READ | WALK_EPTQ_WRITE | WALK_EPTQ_READABLE |
+					    WALK_EPTQ_GLA_VALID);
 	/* Not present: the qualification still has no bit 8. */
 	ent[1] = 0;
 	write_path(&g, 2, ent);
 	r = go(&g, XLAT_FETCH, true);
-	assert_int_equal(r.fault.exit_qual, EPTQ_READ | EPTQ_WRITE | EPTQ_GLA_VALID);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_READ | WALK_EPTQ_WRITE | WALK_EPTQ_GLA_VALID);
 	assert_int_equal(r.fault.level, 1);
 	g.c.stage[1].ctl &= ~WALK_SET_AD;
 	r = go(&g, XLAT_FETCH, true);
-	assert_int_equal(r.fault.exit_qual, EPTQ_READ | EPTQ_GLA_VALID);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_READ | WALK_EPTQ_GLA_VALID);
 
 	/* EPT A/D on a clean EPT: after a read, A in every EPT entry used; D
 	 * in the leaves that map guest page tables, not in the data page's. */
@@ -626,13 +626,13 @@ static void paging_structure_accesses(void **state)
 	assert_int_equal(r.fault.kind, WALK_OK);
 	assert_false(r.dirty);
 	for (int l = 4; l >= 1; l--) {
-		assert_int_equal(get(&g, path_slot(&g, 1, l)) & (EPT_A | EPT_D), l == 1 ? EPT_A : EPT_A);
-		assert_int_equal(get(&g, path_slot(&g, 2, l)) & (EPT_A | EPT_D),
-				 l == 1 ? EPT_A | EPT_D : EPT_A);
+		assert_int_equal(get(&g, path_slot(&g, 1, l)) & (FMT_EPT_A | FMT_EPT_D), l == 1 ? FMT_EPT_A : FMT_EPT_A);
+		assert_int_equal(get(&g, path_slot(&g, 2, l)) & (FMT_EPT_A | FMT_EPT_D),
+				 l == 1 ? FMT_EPT_A | FMT_EPT_D : FMT_EPT_A);
 	}
 	for (int lv = 2; lv <= 4; lv++)
 		assert_int_equal(get(&g, ept_table(0, 1) + 8 * xlat_index(1, guest_table(lv))) &
-				 (EPT_A | EPT_D), EPT_A | EPT_D);
+				 (FMT_EPT_A | FMT_EPT_D), FMT_EPT_A | FMT_EPT_D);
 	/* Region A's entries were marked by the faulting walks above: each
 	 * translation of a guest table's GPA that succeeded kept its A/D even
 	 * though the walk as a whole faulted later. So only paths C and B are
@@ -643,7 +643,7 @@ static void paging_structure_accesses(void **state)
 	r = go(&g, XLAT_WRITE, false);
 	assert_true(r.dirty);
 	assert_int_equal(g.c.stats.ad_writes - w0, 1);
-	assert_int_equal(get(&g, path_slot(&g, 1, 1)) & (EPT_A | EPT_D), EPT_A | EPT_D);
+	assert_int_equal(get(&g, path_slot(&g, 1, 1)) & (FMT_EPT_A | FMT_EPT_D), FMT_EPT_A | FMT_EPT_D);
 	phys_destroy(g.host);
 }
 
@@ -659,25 +659,25 @@ static void guest_ad_through_ept(void **state)
 
 	rig_init(&g, 4, &c, true);   /* guest upper entries without A */
 	g.c.stage[1].ctl = caps_ctl(&c);
-	put(&g, PTPAGE_HPA + 8 * xlat_index(1, GVA), data_gpa(&g) | X86_P | X86_RW | X86_US);
+	put(&g, PTPAGE_HPA + 8 * xlat_index(1, GVA), data_gpa(&g) | FMT_X86_P | FMT_X86_RW | FMT_X86_US);
 	memcpy(ent, g.pathC, sizeof ent);
-	ent[1] = PTPAGE_HPA | EPT_R | EPT_X | WB;
+	ent[1] = PTPAGE_HPA | FMT_EPT_R | FMT_EPT_X | WB;
 	write_path(&g, 2, ent);
 	uint64_t w0 = g.c.stats.ad_writes;
 	struct walk_result r = go(&g, XLAT_READ, false);
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
 	assert_int_equal(r.fault.stage, 1);
 	assert_int_equal(r.fault.addr, pte_gpa(&g));
-	assert_int_equal(r.fault.exit_qual, EPTQ_WRITE | EPTQ_READABLE | EPTQ_EXECUTABLE | EPTQ_GLA_VALID);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_WRITE | WALK_EPTQ_READABLE | WALK_EPTQ_EXECUTABLE | WALK_EPTQ_GLA_VALID);
 	assert_int_equal(g.c.stats.ad_writes, w0);    /* nothing written */
-	assert_int_equal(get(&g, PTPAGE_HPA + 8 * xlat_index(1, GVA)) & X86_A, 0);
+	assert_int_equal(get(&g, PTPAGE_HPA + 8 * xlat_index(1, GVA)) & FMT_X86_A, 0);
 	/* Writable: the guest's A bits are set, 4 of them, D not for a read. */
-	ent[1] |= EPT_W;
+	ent[1] |= FMT_EPT_W;
 	write_path(&g, 2, ent);
 	r = go(&g, XLAT_READ, false);
 	assert_int_equal(r.fault.kind, WALK_OK);
 	assert_int_equal(g.c.stats.ad_writes, w0 + 4);
-	assert_int_equal(get(&g, PTPAGE_HPA + 8 * xlat_index(1, GVA)) & (X86_A | X86_D), X86_A);
+	assert_int_equal(get(&g, PTPAGE_HPA + 8 * xlat_index(1, GVA)) & (FMT_X86_A | FMT_X86_D), FMT_X86_A);
 	phys_destroy(g.host);
 }
 
@@ -691,19 +691,19 @@ static void guest_fault_is_stage0(void **state)
 	rig_init(&g, 5, &c, false);
 	g.c.stage[1].ctl = caps_ctl(&c);
 	assert_int_equal(go(&g, XLAT_READ, false).refs, 4 * 6 + 5);
-	put(&g, REGION_A_HPA + guest_table(2) + 8 * xlat_index(2, GVA), g.region[2] | X86_P | X86_US | X86_A);
+	put(&g, REGION_A_HPA + guest_table(2) + 8 * xlat_index(2, GVA), g.region[2] | FMT_X86_P | FMT_X86_US | FMT_X86_A);
 	struct walk_result r = go(&g, XLAT_WRITE, false);
 	assert_int_equal(r.fault.kind, WALK_PAGE_FAULT);
 	assert_int_equal(r.fault.stage, 0);
 	assert_int_equal(r.fault.level, 1);       /* decided after the leaf is read */
 	assert_int_equal(r.fault.addr, GVA + GVA_OFF);
-	assert_int_equal(r.fault.error_code, PF_P | PF_W | PF_U);
+	assert_int_equal(r.fault.error_code, WALK_PF_P | WALK_PF_W | WALK_PF_U);
 	assert_int_equal(r.refs, 4 * 6);          /* no EPT walk of the data GPA */
-	put(&g, REGION_A_HPA + guest_table(3) + 8 * xlat_index(3, GVA), guest_table(2) | X86_RW | X86_US);
+	put(&g, REGION_A_HPA + guest_table(3) + 8 * xlat_index(3, GVA), guest_table(2) | FMT_X86_RW | FMT_X86_US);
 	r = go(&g, XLAT_READ, false);
 	assert_int_equal(r.fault.stage, 0);
 	assert_int_equal(r.fault.level, 3);
-	assert_int_equal(r.fault.error_code, PF_U);
+	assert_int_equal(r.fault.error_code, WALK_PF_U);
 	assert_int_equal(r.refs, 2 * 6);
 	assert_int_equal(g.c.stats.faults[WALK_PAGE_FAULT], 2);
 	phys_destroy(g.host);
@@ -723,7 +723,7 @@ static void ept_alone(void **state)
 	g.c.stage[0] = g.c.stage[1];
 	g.c.stage[0].ctl = caps_ctl(&c);
 	memcpy(ent, g.pathB, sizeof ent);
-	ent[1] = DATA_HPA | EPT_R | EPT_UX | WB;
+	ent[1] = DATA_HPA | FMT_EPT_R | FMT_EPT_UX | WB;
 	write_path(&g, 1, ent);
 	struct walk_req req = { .va = data_gpa(&g) + 0x10, .kind = XLAT_FETCH, .supervisor = true };
 	struct walk_result r;
@@ -731,7 +731,7 @@ static void ept_alone(void **state)
 	assert_int_equal(walk_translate(&g.c, &req, &r), 0);
 	assert_int_equal(r.fault.kind, WALK_EPT_VIOLATION);
 	assert_int_equal(r.fault.stage, 0);
-	assert_int_equal(r.fault.exit_qual, EPTQ_FETCH | EPTQ_READABLE | EPTQ_UEXECUTABLE);
+	assert_int_equal(r.fault.exit_qual, WALK_EPTQ_FETCH | WALK_EPTQ_READABLE | WALK_EPTQ_UEXECUTABLE);
 	assert_int_equal(r.refs, 4);
 	req.supervisor = false;
 	assert_int_equal(walk_translate(&g.c, &req, &r), 0);

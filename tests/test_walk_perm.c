@@ -134,8 +134,8 @@ static void sdm_translate(const uint64_t *ent, int top, xlat_va va, const struct
 			  const struct cpu *cpu, struct outcome *o)
 {
 	bool user_access = a->cpl3 && !a->implicit;
-	uint32_t access_bits = (a->kind == 1 ? PF_W : 0) | (user_access ? PF_U : 0) |
-			       (a->kind == 2 && (cpu->nxe || cpu->smep) ? PF_I : 0);
+	uint32_t access_bits = (a->kind == 1 ? WALK_PF_W : 0) | (user_access ? WALK_PF_U : 0) |
+			       (a->kind == 2 && (cpu->nxe || cpu->smep) ? WALK_PF_I : 0);
 	int level;
 
 	memset(o, 0, sizeof *o);
@@ -153,7 +153,7 @@ static void sdm_translate(const uint64_t *ent, int top, xlat_va va, const struct
 		}
 		if (sdm_reserved(e, level, cpu)) {
 			o->fault = true;
-			o->ec = access_bits | PF_P | PF_RSVD;
+			o->ec = access_bits | WALK_PF_P | WALK_PF_RSVD;
 			return;
 		}
 		o->user_page &= (e & BIT(B_US)) != 0;
@@ -164,7 +164,7 @@ static void sdm_translate(const uint64_t *ent, int top, xlat_va va, const struct
 	}
 	if (!sdm_allowed(a, cpu, o->user_page, o->writable, o->xd)) {
 		o->fault = true;
-		o->ec = access_bits | PF_P;
+		o->ec = access_bits | WALK_PF_P;
 		return;
 	}
 	uint64_t e = ent[level];
@@ -524,53 +524,53 @@ static void spelled_out(void **state)
 	flags[2] = all & ~F_US;
 	for (int l = 4; l >= 1; l--) {
 		ent[l] = make_entry(flags[l], l);
-		phys_write64(h.mem, table_pa(l) + 8 * xlat_index(l, va), ent[l]);
+		assert_int_equal(phys_write64(h.mem, table_pa(l) + 8 * xlat_index(l, va), ent[l]), 0);
 	}
 	struct walk_req req = { .va = va, .kind = XLAT_READ };
 	memset(&res, 0, sizeof res);
-	walk_translate(&h.c, &req, &res);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
 	assert_int_equal(res.fault.kind, WALK_PAGE_FAULT);
-	assert_int_equal(res.fault.error_code, PF_P | PF_U);
+	assert_int_equal(res.fault.error_code, WALK_PF_P | WALK_PF_U);
 	assert_int_equal(res.fault.addr, va);
 	/* The same page read by the supervisor is fine; fetched, too. */
 	req.supervisor = true;
-	walk_translate(&h.c, &req, &res);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
 	assert_int_equal(res.fault.kind, WALK_OK);
 	req.kind = XLAT_FETCH;
-	walk_translate(&h.c, &req, &res);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
 	assert_int_equal(res.fault.kind, WALK_OK);
 	/* A user page fetched by the supervisor under SMEP: P|I. */
 	flags[2] = all;
-	phys_write64(h.mem, table_pa(2) + 8 * xlat_index(2, va), make_entry(flags[2], 2));
-	walk_translate(&h.c, &req, &res);
-	assert_int_equal(res.fault.error_code, PF_P | PF_I);
+	assert_int_equal(phys_write64(h.mem, table_pa(2) + 8 * xlat_index(2, va), make_entry(flags[2], 2)), 0);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
+	assert_int_equal(res.fault.error_code, WALK_PF_P | WALK_PF_I);
 	/* Read under SMAP: faults without AC, passes with AC, not if implicit. */
 	req.kind = XLAT_READ;
-	walk_translate(&h.c, &req, &res);
-	assert_int_equal(res.fault.error_code, PF_P);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
+	assert_int_equal(res.fault.error_code, WALK_PF_P);
 	req.ac = true;
-	walk_translate(&h.c, &req, &res);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
 	assert_int_equal(res.fault.kind, WALK_OK);
 	req.implicit = true;
-	walk_translate(&h.c, &req, &res);
-	assert_int_equal(res.fault.error_code, PF_P);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
+	assert_int_equal(res.fault.error_code, WALK_PF_P);
 	/* Not present PTE on a write: W only (P = 0). */
 	req.implicit = req.ac = req.supervisor = false;
 	req.kind = XLAT_WRITE;
-	phys_write64(h.mem, table_pa(1) + 8 * xlat_index(1, va), make_entry(all & ~F_P, 1));
-	walk_translate(&h.c, &req, &res);
-	assert_int_equal(res.fault.error_code, PF_W | PF_U);
+	assert_int_equal(phys_write64(h.mem, table_pa(1) + 8 * xlat_index(1, va), make_entry(all & ~F_P, 1)), 0);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
+	assert_int_equal(res.fault.error_code, WALK_PF_W | WALK_PF_U);
 	assert_int_equal(res.fault.level, 1);
 	/* Reserved bit 46 in the PML4E on a fetch: P|U|RSVD|I, level 4. */
 	req.kind = XLAT_FETCH;
-	phys_write64(h.mem, table_pa(4) + 8 * xlat_index(4, va), make_entry(all | (1u << 7), 4));
-	walk_translate(&h.c, &req, &res);
-	assert_int_equal(res.fault.error_code, PF_P | PF_U | PF_RSVD | PF_I);
+	assert_int_equal(phys_write64(h.mem, table_pa(4) + 8 * xlat_index(4, va), make_entry(all | (1u << 7), 4)), 0);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
+	assert_int_equal(res.fault.error_code, WALK_PF_P | WALK_PF_U | WALK_PF_RSVD | WALK_PF_I);
 	assert_int_equal(res.fault.level, 4);
 	/* Without NXE and SMEP the same fault has no I. */
 	h.c.stage[0].ctl &= ~(WALK_NXE | WALK_SMEP);
-	walk_translate(&h.c, &req, &res);
-	assert_int_equal(res.fault.error_code, PF_P | PF_U | PF_RSVD);
+	assert_int_equal(walk_translate(&h.c, &req, &res), 0);
+	assert_int_equal(res.fault.error_code, WALK_PF_P | WALK_PF_U | WALK_PF_RSVD);
 	phys_destroy(h.mem);
 }
 

@@ -24,6 +24,10 @@
 
 XLAT_API_BEGIN
 
+/* On every function that returns 0 or a negative errno (or a count or
+ * -errno): ignoring what it says is a bug the compiler reports. */
+#define XLAT_MUST_CHECK __attribute__((warn_unused_result))
+
 /* An address in the input space of a stage (virtual, guest-virtual, or a
  * guest-physical address seen by the EPT stage). */
 typedef uint64_t xlat_va;

@@ -17,7 +17,7 @@
  * interquartile range over the median) says how much to trust it; points
  * with a spread of 20 % or more are unstable and the fit does not use them.
  *
- * The fit (calibrate_fit) works on a struct cal_result alone, so it can be
+ * The fit (calibrate_fit) works on a struct calibrate_result alone, so it can be
  * run on synthetic measurements (tests/test_calibrate.c does).
  */
 #ifndef XLAT_CALIBRATE_H
@@ -27,23 +27,23 @@
 
 XLAT_API_BEGIN
 
-#define CAL_MAX_SIZES 32        /* chase series points */
-#define CAL_MAX_REACH 64        /* reach sweep points */
-#define CAL_MAX_PARAMS 32       /* rows of the fit table */
-#define CAL_MAX_NOTES 12
-#define CAL_NOTE_LEN 640
-#define CAL_UNSTABLE 0.20       /* spread at and above which a point is unstable */
+#define CALIBRATE_MAX_SIZES 32        /* chase series points */
+#define CALIBRATE_MAX_REACH 64        /* reach sweep points */
+#define CALIBRATE_MAX_PARAMS 32       /* rows of the fit table */
+#define CALIBRATE_MAX_NOTES 12
+#define CALIBRATE_NOTE_LEN 640
+#define CALIBRATE_UNSTABLE 0.20       /* spread at and above which a point is unstable */
 
-enum cal_backing { CAL_4K = 0, CAL_THP = 1 };
-#define CAL_BACKINGS 2
+enum calibrate_backing { CALIBRATE_4K = 0, CALIBRATE_THP = 1 };
+#define CALIBRATE_BACKINGS 2
 /* "4k", "thp" */
-const char *calibrate_backing_name(enum cal_backing b);
+const char *calibrate_backing_name(enum calibrate_backing b);
 
-#define CAL_MAX_REPS 32
+#define CALIBRATE_MAX_REPS 32
 
 /* The repetitions of one measured point. Values are cycles unless a name
  * says otherwise. */
-struct cal_stat {
+struct calibrate_stat {
 	double median;
 	double lo, hi;          /* smallest and largest repetition */
 	double iqr;             /* interquartile range (interpolated quartiles) */
@@ -51,12 +51,12 @@ struct cal_stat {
 	unsigned reps;          /* 0: not measured */
 };
 
-static inline bool cal_stable(const struct cal_stat *s)
+static inline bool calibrate_stable(const struct calibrate_stat *s)
 {
-	return s->reps > 0 && s->spread < CAL_UNSTABLE;
+	return s->reps > 0 && s->spread < CALIBRATE_UNSTABLE;
 }
 
-struct cal_options {
+struct calibrate_options {
 	uint64_t max_mem;       /* bytes the largest footprint may use; 0: default
 				 * (MemAvailable / 4, at most 4 GiB) */
 	bool quick;             /* small footprints, few repetitions (tests) */
@@ -71,9 +71,9 @@ struct cal_options {
 };
 
 /* Fills opts with the defaults. */
-void calibrate_options_init(struct cal_options *opts);
+void calibrate_options_init(struct calibrate_options *opts);
 
-struct cal_host {
+struct calibrate_host {
 	char vendor[16];            /* CPUID leaf 0: "GenuineIntel", "AuthenticAMD" */
 	unsigned family, model, stepping;   /* display family / model (CPUID leaf 1) */
 	char brand[64];             /* CPUID 0x80000002..4 */
@@ -94,11 +94,11 @@ struct cal_host {
 };
 
 /* One footprint of a chase series. */
-struct cal_point {
+struct calibrate_point {
 	uint64_t pages;             /* lines chased; (a)'s footprint is pages x 4 KiB */
-	struct cal_stat spread;     /* (a) one line per page, cycles per load */
-	struct cal_stat packed;     /* (b) the same lines packed into pages / 64 pages */
-	struct cal_stat xlat;       /* (a) - (b), repetition by repetition */
+	struct calibrate_stat spread;     /* (a) one line per page, cycles per load */
+	struct calibrate_stat packed;     /* (b) the same lines packed into pages / 64 pages */
+	struct calibrate_stat xlat;       /* (a) - (b), repetition by repetition */
 	/* The model's translation cycles per load, (a) - (b): [0] with the
 	 * closest built-in preset, [1] with the calibrated one; and its TLB
 	 * misses per load of (a). Negative: not predicted. */
@@ -106,25 +106,25 @@ struct cal_point {
 	double pred_miss[2];
 };
 
-struct cal_series {
+struct calibrate_series {
 	unsigned n;
 	double huge_fraction;       /* AnonHugePages share of the regions (THP); 0 for 4K */
-	struct cal_point pt[CAL_MAX_SIZES];
+	struct calibrate_point pt[CALIBRATE_MAX_SIZES];
 };
 
 /* A TLB reach sweep: the (a) - (b) translation cost at P pages. */
-struct cal_reach {
+struct calibrate_reach {
 	unsigned n;
-	uint64_t pages[CAL_MAX_REACH];
-	struct cal_stat xlat[CAL_MAX_REACH];
+	uint64_t pages[CALIBRATE_MAX_REACH];
+	struct calibrate_stat xlat[CALIBRATE_MAX_REACH];
 	uint64_t knee[2];           /* L1 and L2 TLB reach in 4 KiB pages; 0 = not seen */
 	double level[3];            /* cycles: below knee 0, between the knees, just past knee 1 */
 };
 
-enum cal_huge_reach { CAL_HUGE_UNKNOWN = -1, CAL_HUGE_NO = 0, CAL_HUGE_YES = 1 };
+enum calibrate_huge_reach { CALIBRATE_HUGE_UNKNOWN = -1, CALIBRATE_HUGE_NO = 0, CALIBRATE_HUGE_YES = 1 };
 
 /* One row of the fit table, as fitted. */
-struct cal_param {
+struct calibrate_param {
 	const char *key;            /* a cpu_override key */
 	const char *how;            /* "measured", "reported", "fitted", "base" */
 	char value[32];             /* as written to the preset file */
@@ -132,13 +132,13 @@ struct cal_param {
 	char note[96];              /* where the value came from */
 };
 
-struct cal_fit {
+struct calibrate_fit {
 	const struct cpu_preset *base;      /* closest built-in preset */
 	char base_why[96];
 	struct cpu_preset cpu;              /* the calibrated preset */
 	bool nested;                        /* model the host as nested paging with 4 KiB host pages */
 	unsigned nparams;
-	struct cal_param param[CAL_MAX_PARAMS];
+	struct calibrate_param param[CALIBRATE_MAX_PARAMS];
 	/* Over the stable points the fit used: count, and the geometric mean
 	 * and worst of max(pred/meas, meas/pred), [0] base, [1] calibrated. */
 	unsigned used;
@@ -146,61 +146,61 @@ struct cal_fit {
 	bool done;
 };
 
-struct cal_result {
-	struct cal_host host;
-	struct cal_options opts;
+struct calibrate_result {
+	struct calibrate_host host;
+	struct calibrate_options opts;
 	double ghz;                     /* measured core clock */
-	struct cal_stat clock;          /* GHz, from the add chain */
+	struct calibrate_stat clock;          /* GHz, from the add chain */
 	double clock_imul;              /* GHz, from the multiply chain (the cross-check) */
-	struct cal_stat lat[4];         /* load-to-use cycles: L1D, L2, L3, memory */
+	struct calibrate_stat lat[4];         /* load-to-use cycles: L1D, L2, L3, memory */
 	uint64_t lat_bytes[4];          /* lines touched by each latency chase, in bytes */
 	double lat_walk_share[4];       /* cycles of translation removed from each */
 	uint64_t llc_knee;              /* L3 capacity this thread gets: bytes of chased pages
 					 * where latency is half-way to memory's; 0 = not seen */
-	struct cal_stat fault[2];       /* first touch, cycles per fault: 4 KiB page, THP */
+	struct calibrate_stat fault[2];       /* first touch, cycles per fault: 4 KiB page, THP */
 	double fault_huge_fraction;     /* AnonHugePages share of the THP fault test */
-	struct cal_reach reach[CAL_BACKINGS];
-	struct cal_series series[CAL_BACKINGS];
+	struct calibrate_reach reach[CALIBRATE_BACKINGS];
+	struct calibrate_series series[CALIBRATE_BACKINGS];
 	bool thp_measured;              /* THP-backed measurements are in the result */
-	enum cal_huge_reach huge_reach; /* do 2 MiB pages give 2 MiB TLB reach here? */
+	enum calibrate_huge_reach huge_reach; /* do 2 MiB pages give 2 MiB TLB reach here? */
 	double seconds;                 /* wall time of the measurements */
-	struct cal_fit fit;
+	struct calibrate_fit fit;
 	unsigned nnotes;
-	char notes[CAL_MAX_NOTES][CAL_NOTE_LEN];   /* what the user must know, plainly */
+	char notes[CALIBRATE_MAX_NOTES][CALIBRATE_NOTE_LEN];   /* what the user must know, plainly */
 };
 
 /* Measures this machine into *res (res->fit untouched). 0, -ENOTSUP (not
  * Linux x86-64), -ENOMEM, or -errno with xlat_error(). */
-int calibrate_measure(const struct cal_options *opts, struct cal_result *res);
+XLAT_MUST_CHECK int calibrate_measure(const struct calibrate_options *opts, struct calibrate_result *res);
 
 /* Fits a preset to the measurements in *res (host, clock, latencies,
  * faults, reach, series) and fills res->fit and the predictions of every
  * series point. opts (may be NULL) gives the progress callback and the
  * base preset (else res->opts.base, else the closest by CPUID). 0 or
  * -errno. */
-int calibrate_fit(struct cal_result *res, const struct cal_options *opts);
+XLAT_MUST_CHECK int calibrate_fit(struct calibrate_result *res, const struct calibrate_options *opts);
 
 /* calibrate_measure + calibrate_fit. */
-int calibrate_run(const struct cal_options *opts, struct cal_result *res);
+XLAT_MUST_CHECK int calibrate_run(const struct calibrate_options *opts, struct calibrate_result *res);
 
 /* The built-in preset closest to the host (CPUID vendor, family, model),
  * with why in `why`. Never NULL. */
-const struct cpu_preset *calibrate_closest_preset(const struct cal_host *h, char *why, size_t len);
+const struct cpu_preset *calibrate_closest_preset(const struct calibrate_host *h, char *why, size_t len);
 
 /* Knees of a reach sweep from its points (fills r->knee and r->level):
  * where the translation cost crosses half-way between two plateaus,
  * interpolated in log pages, i.e. the entries an LRU TLB of the same
  * reach would have. */
-void calibrate_find_knees(struct cal_reach *r);
+void calibrate_find_knees(struct calibrate_reach *r);
 /* Whether 2 MiB pages give 2 MiB TLB reach, from the 4 KiB and the THP
  * sweeps and the AnonHugePages share of the THP memory. */
-enum cal_huge_reach calibrate_huge_reach(const struct cal_reach *r4k, const struct cal_reach *rthp,
+enum calibrate_huge_reach calibrate_huge_reach(const struct calibrate_reach *r4k, const struct calibrate_reach *rthp,
 					 double huge_fraction);
 
 /* Writes the fitted preset as a preset file (xlat/cpu.h, cpu_file_write):
  * base, every fitted key with where it came from, a source line naming
  * the date and host. 0 or -errno. */
-int calibrate_write_preset(const struct cal_result *res, const char *path);
+XLAT_MUST_CHECK int calibrate_write_preset(const struct calibrate_result *res, const char *path);
 
 XLAT_API_END
 

@@ -105,16 +105,16 @@ const struct cpu_preset *cpu_preset_default(void);
 /* Sets one parameter of a copy. 0, or -EINVAL with xlat_error() naming the
  * key or value (unknown key, bad number, value out of range). The result
  * may be inconsistent until all overrides are applied: call cpu_check. */
-int cpu_override(struct cpu_preset *p, const char *key, const char *value);
+XLAT_MUST_CHECK int cpu_override(struct cpu_preset *p, const char *key, const char *value);
 /* "key=value" in one string, as the command line gives it. */
-int cpu_override_spec(struct cpu_preset *p, const char *spec);
+XLAT_MUST_CHECK int cpu_override_spec(struct cpu_preset *p, const char *spec);
 /* Checks the whole preset as the hardware models will take it (TLB, PWC
  * and cache geometries, positive clock). 0 or -EINVAL with xlat_error(). */
-int cpu_check(const struct cpu_preset *p);
+XLAT_MUST_CHECK int cpu_check(const struct cpu_preset *p);
 
 /* The value of one parameter as cpu_foreach_param prints it, into buf.
  * 0 or -EINVAL (unknown key). */
-int cpu_get(const struct cpu_preset *p, const char *key, char *buf, size_t len);
+XLAT_MUST_CHECK int cpu_get(const struct cpu_preset *p, const char *key, char *buf, size_t len);
 
 /* Calls fn for every parameter, in a fixed order: key, value (parseable by
  * cpu_override) and its source ("override" if the user set it). Stops at
@@ -129,7 +129,7 @@ int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx);
  * cpu_tlb_spec.c). cpu_set_tlb_spec replaces the side's levels (marked as
  * overrides); 0 or -EINVAL with xlat_error(). cpu_tlb_spec writes the
  * side's current spec; 0 or -ENOSPC. */
-int cpu_set_tlb_spec(struct cpu_preset *p, int side, const char *spec);
+XLAT_MUST_CHECK int cpu_set_tlb_spec(struct cpu_preset *p, int side, const char *spec);
 int cpu_tlb_spec(const struct cpu_preset *p, int side, char *buf, size_t len);
 
 /* Fills the hardware part of an mmu configuration (TLB levels of both
@@ -163,9 +163,9 @@ void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg);
  * with every line applied and checked (cpu_check), named after `name`'s
  * last path component, its source naming the file and the base. Copies
  * of *out stay valid until it is freed. 0 or -EINVAL. */
-int cpu_file_parse(const char *text, size_t len, const char *name, struct cpu_preset **out);
+XLAT_MUST_CHECK int cpu_file_parse(const char *text, size_t len, const char *name, struct cpu_preset **out);
 /* Reads the file at path and parses it. 0, -EINVAL, or -errno. */
-int cpu_file_load(const char *path, struct cpu_preset **out);
+XLAT_MUST_CHECK int cpu_file_load(const char *path, struct cpu_preset **out);
 void cpu_file_free(struct cpu_preset *p);
 
 /* One `key = value` line of a file to write, with an optional comment
@@ -180,22 +180,22 @@ struct cpu_file_line {
  * (split at '\n'; start one with "source:" to name where the numbers come
  * from), `base = BASE`, then the lines. The text is parsed back before it
  * is returned, so what is written always loads. 0 or -EINVAL. */
-int cpu_file_format(const char *base, const char *header, const struct cpu_file_line *lines, size_t n,
+XLAT_MUST_CHECK int cpu_file_format(const char *base, const char *header, const struct cpu_file_line *lines, size_t n,
 		    char **out);
 /* The same, written to path through a temporary file in its directory and
  * rename(2). 0 or -errno. */
-int cpu_file_write(const char *path, const char *base, const char *header,
+XLAT_MUST_CHECK int cpu_file_write(const char *path, const char *base, const char *header,
 		   const struct cpu_file_line *lines, size_t n);
 /* The lines that turn `base` into p: every parameter whose value differs,
  * in listing order, key and value copied into store[i]. Fails (-EINVAL)
  * when they would not rebuild p exactly (a TLB array added or removed),
  * -ENOSPC beyond cap lines. 0 with *n lines. */
-int cpu_file_diff(const struct cpu_preset *base, const struct cpu_preset *p, struct cpu_file_line *lines,
+XLAT_MUST_CHECK int cpu_file_diff(const struct cpu_preset *base, const struct cpu_preset *p, struct cpu_file_line *lines,
 		  size_t cap, size_t *n, char (*store)[2][48]);
 /* 1 if a and b list the same value for every parameter (names, vendors and
  * models aside), 0 if not (the first difference in what, if not NULL),
  * or -errno. */
-int cpu_file_same(const struct cpu_preset *a, const struct cpu_preset *b, char *what, size_t len);
+XLAT_MUST_CHECK int cpu_file_same(const struct cpu_preset *a, const struct cpu_preset *b, char *what, size_t len);
 
 XLAT_API_END
 

@@ -55,7 +55,7 @@ void explain_config_init(struct explain_config *cfg);
 /* Fills *res (overwritten: free a previous result first). 0 or -errno (bad
  * levels or page sizes, out of memory: message in xlat_error()); on failure
  * nothing is left allocated. Reentrant: no state outside *res. */
-int explain_walk(const struct explain_config *cfg, struct explain_result *res);
+XLAT_MUST_CHECK int explain_walk(const struct explain_config *cfg, struct explain_result *res);
 /* Frees what explain_walk allocated in *res (safe on a zeroed result). */
 void explain_result_free(struct explain_result *res);
 

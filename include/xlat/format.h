@@ -30,36 +30,36 @@
 XLAT_API_BEGIN
 
 /* ---- x86-64 paging entry bits (SDM vol. 3A tables 4-15..4-20) ---------- */
-#define X86_P        (1ULL << 0)   /* present */
-#define X86_RW       (1ULL << 1)   /* writable */
-#define X86_US       (1ULL << 2)   /* user-mode accesses allowed */
-#define X86_PWT      (1ULL << 3)   /* page-level write-through */
-#define X86_PCD      (1ULL << 4)   /* page-level cache disable */
-#define X86_A        (1ULL << 5)   /* accessed */
-#define X86_D        (1ULL << 6)   /* dirty (leaf only) */
-#define X86_PS       (1ULL << 7)   /* page size: leaf at level 2/3 */
-#define X86_PAT_4K   (1ULL << 7)   /* PAT bit of a 4 KiB PTE */
-#define X86_G        (1ULL << 8)   /* global (leaf only) */
-#define X86_PAT_HUGE (1ULL << 12)  /* PAT bit of a 2 MiB / 1 GiB leaf */
-#define X86_XD       (1ULL << 63)  /* execute-disable (needs EFER.NXE) */
-#define X86_PKEY_SHIFT 59          /* protection key, bits 62:59 of a leaf */
+#define FMT_X86_P        (1ULL << 0)   /* present */
+#define FMT_X86_RW       (1ULL << 1)   /* writable */
+#define FMT_X86_US       (1ULL << 2)   /* user-mode accesses allowed */
+#define FMT_X86_PWT      (1ULL << 3)   /* page-level write-through */
+#define FMT_X86_PCD      (1ULL << 4)   /* page-level cache disable */
+#define FMT_X86_A        (1ULL << 5)   /* accessed */
+#define FMT_X86_D        (1ULL << 6)   /* dirty (leaf only) */
+#define FMT_X86_PS       (1ULL << 7)   /* page size: leaf at level 2/3 */
+#define FMT_X86_PAT_4K   (1ULL << 7)   /* PAT bit of a 4 KiB PTE */
+#define FMT_X86_G        (1ULL << 8)   /* global (leaf only) */
+#define FMT_X86_PAT_HUGE (1ULL << 12)  /* PAT bit of a 2 MiB / 1 GiB leaf */
+#define FMT_X86_XD       (1ULL << 63)  /* execute-disable (needs EFER.NXE) */
+#define FMT_X86_PKEY_SHIFT 59          /* protection key, bits 62:59 of a leaf */
 
 /* ---- EPT entry bits (SDM vol. 3C tables 29-1..29-6) -------------------- */
-#define EPT_R        (1ULL << 0)   /* read */
-#define EPT_W        (1ULL << 1)   /* write */
-#define EPT_X        (1ULL << 2)   /* execute (supervisor-mode with MBEC) */
-#define EPT_MT_SHIFT 3             /* memory type, bits 5:3 of a leaf */
-#define EPT_MT_MASK  (7ULL << 3)
-#define EPT_IPAT     (1ULL << 6)   /* ignore PAT (leaf) */
-#define EPT_PS       (1ULL << 7)   /* large page: leaf at level 2/3 */
-#define EPT_A        (1ULL << 8)   /* accessed (EPTP bit 6 enables A/D) */
-#define EPT_D        (1ULL << 9)   /* dirty (leaf) */
-#define EPT_UX       (1ULL << 10)  /* user-mode execute (MBEC) */
-#define EPT_SVE      (1ULL << 63)  /* suppress #VE */
+#define FMT_EPT_R        (1ULL << 0)   /* read */
+#define FMT_EPT_W        (1ULL << 1)   /* write */
+#define FMT_EPT_X        (1ULL << 2)   /* execute (supervisor-mode with MBEC) */
+#define FMT_EPT_MT_SHIFT 3             /* memory type, bits 5:3 of a leaf */
+#define FMT_EPT_MT_MASK  (7ULL << 3)
+#define FMT_EPT_IPAT     (1ULL << 6)   /* ignore PAT (leaf) */
+#define FMT_EPT_PS       (1ULL << 7)   /* large page: leaf at level 2/3 */
+#define FMT_EPT_A        (1ULL << 8)   /* accessed (EPTP bit 6 enables A/D) */
+#define FMT_EPT_D        (1ULL << 9)   /* dirty (leaf) */
+#define FMT_EPT_UX       (1ULL << 10)  /* user-mode execute (MBEC) */
+#define FMT_EPT_SVE      (1ULL << 63)  /* suppress #VE */
 
 /* EPT memory types (SDM 29.3.7 / 11.3): 0 UC, 1 WC, 4 WT, 5 WP, 6 WB;
  * 2, 3 and 7 are reserved and make an EPT misconfiguration in a leaf. */
-enum ept_memtype { EPT_MT_UC = 0, EPT_MT_WC = 1, EPT_MT_WT = 4, EPT_MT_WP = 5, EPT_MT_WB = 6 };
+enum fmt_ept_memtype { FMT_EPT_MT_UC = 0, FMT_EPT_MT_WC = 1, FMT_EPT_MT_WT = 4, FMT_EPT_MT_WP = 5, FMT_EPT_MT_WB = 6 };
 
 /* ---- generic permissions, as callers of pt and the walker speak -------- */
 #define XLAT_R   (1u << 0)  /* readable */

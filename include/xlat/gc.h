@@ -88,15 +88,15 @@ uint64_t gc_footprint(const struct gc_config *cfg, const struct xlat_gc_info *in
 /* The checks gc_run makes before it runs, with no pass over the heap: the
  * heap's options, the phases, the penalty, the fit in the guest RAM (the
  * roots array aside). 0 or -EINVAL with one line in xlat_error(). */
-int gc_check(const struct gc_config *cfg);
+XLAT_MUST_CHECK int gc_check(const struct gc_config *cfg);
 
 /* Runs the study. 0 or -errno: bad parameters (a heap that does not fit
  * the guest RAM, no phase, a negative penalty) with one line in
  * xlat_error(), or a failed run. */
-int gc_run(const struct gc_config *cfg, struct gc_result *res);
+XLAT_MUST_CHECK int gc_run(const struct gc_config *cfg, struct gc_result *res);
 
 /* "mark", "sweep", "both" <-> phase bits. 0 or -EINVAL. */
-int gc_phase_parse(const char *name, uint8_t *phases);
+XLAT_MUST_CHECK int gc_phase_parse(const char *name, uint8_t *phases);
 const char *gc_phase_name(uint8_t phases);
 
 XLAT_API_END

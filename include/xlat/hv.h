@@ -87,7 +87,7 @@ void vm_destroy(struct vm *vm);
 /* Runs the VM on the mmu (its TLBs and caches may be shared with other VMs:
  * entries are tagged by VPID): sets the chain, the system layer, and makes
  * guest process 0 current. 0 or -errno. */
-int vm_attach(struct vm *vm, struct mmu *mmu);
+XLAT_MUST_CHECK int vm_attach(struct vm *vm, struct mmu *mmu);
 
 struct os *vm_guest(struct vm *vm);            /* the guest OS */
 struct phys *vm_gpa_space(struct vm *vm);      /* guest-physical memory */
@@ -96,11 +96,11 @@ const struct vm_config *vm_get_config(const struct vm *vm);
 
 /* GPA -> HPA through the map; populate: back it if it is not yet.
  * 0, -ENOENT (not backed, !populate), -EFAULT (outside guest RAM). */
-int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate);
+XLAT_MUST_CHECK int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate);
 /* The reference translation GVA -> HPA of the current guest process,
  * composed in software from the guest's table and the GPA map, with no
  * caches, no A/D updates and no side effects. 0 or -ENOENT. */
-int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa);
+XLAT_MUST_CHECK int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa);
 
 /*
  * Dirty logging of guest memory with EPT accessed/dirty flags (nested
@@ -114,7 +114,7 @@ int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa);
  * (the hardware never sets D then) or in shadow mode (whose dirty log is
  * write protection, not modelled).
  */
-int64_t vm_clear_dirty(struct vm *vm, gpa_t gpa, uint64_t size, pt_leaf_fn fn, void *priv);
+XLAT_MUST_CHECK int64_t vm_clear_dirty(struct vm *vm, gpa_t gpa, uint64_t size, pt_leaf_fn fn, void *priv);
 
 /* Shadow mode: the shadow table of the current guest process (NULL in
  * nested mode). */

@@ -79,18 +79,18 @@ struct machine_config {
 void machine_config_init(struct machine_config *c);
 /* Sets one key. "cpu" selects a preset and must come before the CPU's own
  * keys. 0, or -EINVAL with xlat_error() naming the key and saying why. */
-int machine_config_set(struct machine_config *c, const char *key, const char *value);
+XLAT_MUST_CHECK int machine_config_set(struct machine_config *c, const char *key, const char *value);
 /* Takes the whole CPU part from p (a preset file's, say: its strings must
  * outlive every use of c and of machines built from it). As the `cpu` key,
  * it must come before CPU parameters. 0 or -EINVAL. */
-int machine_config_set_cpu(struct machine_config *c, const struct cpu_preset *p);
+XLAT_MUST_CHECK int machine_config_set_cpu(struct machine_config *c, const struct cpu_preset *p);
 /* "key=value" in one string, as `--set` gives it. */
-int machine_config_set_spec(struct machine_config *c, const char *spec);
+XLAT_MUST_CHECK int machine_config_set_spec(struct machine_config *c, const char *spec);
 /* The value of a key as the listing prints it. 0 or -EINVAL. */
-int machine_config_get(const struct machine_config *c, const char *key, char *buf, size_t len);
+XLAT_MUST_CHECK int machine_config_get(const struct machine_config *c, const char *key, char *buf, size_t len);
 /* Checks the whole configuration (the CPU's geometries, RAM sizes against
  * address widths, ...). 0 or -EINVAL with xlat_error(). */
-int machine_config_check(const struct machine_config *c);
+XLAT_MUST_CHECK int machine_config_check(const struct machine_config *c);
 
 /* Forgets that keys were set which do not apply to the current mode (so
  * that a native twin of a VM's configuration passes the check). */
@@ -110,7 +110,7 @@ int machine_config_foreach_key(machine_key_fn fn, void *ctx);
 
 const char *machine_mode_name(enum machine_mode m);
 /* "native", "nested", "shadow" -> *m; 0 or -EINVAL. */
-int machine_mode_parse(const char *name, enum machine_mode *m);
+XLAT_MUST_CHECK int machine_mode_parse(const char *name, enum machine_mode *m);
 
 /* ---- the machine -------------------------------------------------------- */
 
@@ -118,7 +118,7 @@ struct machine;
 
 /* Builds the machine: 0, or -EINVAL (a bad configuration) / -ENOMEM with
  * xlat_error() saying what. *out is set on success only. */
-int machine_create(const struct machine_config *cfg, struct machine **out);
+XLAT_MUST_CHECK int machine_create(const struct machine_config *cfg, struct machine **out);
 void machine_destroy(struct machine *m);
 
 #define MACHINE_ALL UINT64_MAX
@@ -132,9 +132,9 @@ void machine_set_progress(struct machine *m, machine_progress_fn fn, void *ctx);
  * (if not NULL) says how many were consumed. Returns 0 when the count was
  * reached or the source ended, or -errno (bad input, a failed handler,
  * simulated memory exhausted). */
-int machine_run(struct machine *m, struct xlat_source *src, uint64_t max, uint64_t *done);
+XLAT_MUST_CHECK int machine_run(struct machine *m, struct xlat_source *src, uint64_t max, uint64_t *done);
 /* Consumes n records given by the caller (a study's own workload). */
-int machine_feed(struct machine *m, const struct xlat_access *acc, size_t n);
+XLAT_MUST_CHECK int machine_feed(struct machine *m, const struct xlat_access *acc, size_t n);
 
 /* Zeroes every counter (TLBs, caches and tables stay as they are): what
  * ran before is warm-up. */
@@ -146,7 +146,7 @@ void machine_reset_stats(struct machine *m);
 void machine_flush_tlbs(struct machine *m);
 /* Applies one event record (XLAT_EV_MAP / UNMAP / PROTECT / SWITCH) as the
  * OS (or the guest OS) would, shootdowns included. */
-int machine_event(struct machine *m, const struct xlat_access *ev);
+XLAT_MUST_CHECK int machine_event(struct machine *m, const struct xlat_access *ev);
 
 /* The parts, for studies that go further (read-only use is the rule;
  * changing them behind the machine's back is the caller's responsibility). */

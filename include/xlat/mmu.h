@@ -147,7 +147,7 @@ struct mmu_system {
  * configuration: TLB levels, PWC, nested TLB or line-cache geometry) or
  * -ENOMEM, with the reason in xlat_error(). Its chain is empty: the owners
  * set their stages (mmu_set_stage) before running. */
-int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out);
+XLAT_MUST_CHECK int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out);
 /* The same, NULL on failure (xlat_error() and xlat_error_code() say why). */
 struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom);
 void mmu_destroy(struct mmu *m);
@@ -171,7 +171,7 @@ enum mmu_stage_owner { MMU_STAGE_OS = 0, MMU_STAGE_HV, MMU_STAGE_MONITOR, MMU_ST
  * and PWCs stay: flushing is the owner's decision (mmu_flush_*). The
  * walker checks the stage (levels, MAXPHYADDR, root) at the next walk.
  * 0 or -EINVAL (no such owner, no format). */
-int mmu_set_stage(struct mmu *m, enum mmu_stage_owner who, const struct walk_stage *st);
+XLAT_MUST_CHECK int mmu_set_stage(struct mmu *m, enum mmu_stage_owner who, const struct walk_stage *st);
 /* Removes the owner's stage (a hypervisor detaching, a monitor leaving). */
 void mmu_clear_stage(struct mmu *m, enum mmu_stage_owner who);
 /* The owner's stage as set, or NULL. */
@@ -190,7 +190,7 @@ void mmu_set_tag(struct mmu *m, uint32_t tag);
 uint32_t mmu_tag(const struct mmu *m);
 
 /* Consumes n records. 0 or -errno (a system handler failed). */
-int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n);
+XLAT_MUST_CHECK int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n);
 /* What one access did: for a timing simulator that drives the mmu one
  * access at a time and wants the latency and the events of each. */
 struct mmu_outcome {
@@ -209,7 +209,7 @@ struct mmu_outcome {
  * walking and faulting as needed, counted like a record of mmu_run. *out
  * (if not NULL) says what happened. 0, 1 if unresolvable (out->dropped),
  * or -errno. */
-int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, struct mmu_outcome *out);
+XLAT_MUST_CHECK int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, struct mmu_outcome *out);
 
 /* TLB maintenance, as the OS / hypervisor issues it. */
 /* INVLPG: va's entries under tag in every TLB (globals too) and the OS

@@ -86,9 +86,9 @@ void os_set_platform(struct os *os, const struct os_platform *plat);
 
 /* Makes process `asid` current (created on first use) and points stage 0 of
  * the mmu's chain at its table (or, with mmu NULL, only selects it). */
-int os_switch(struct os *os, struct mmu *mmu, unsigned asid);
+XLAT_MUST_CHECK int os_switch(struct os *os, struct mmu *mmu, unsigned asid);
 /* Adds a region to the current process. 0 or -errno (-EEXIST on overlap). */
-int os_add_region(struct os *os, const struct os_region *r);
+XLAT_MUST_CHECK int os_add_region(struct os *os, const struct os_region *r);
 
 /* The page table of the current process. */
 struct pt *os_pt(struct os *os);
@@ -98,11 +98,11 @@ unsigned os_current_asid(const struct os *os);
 
 /* Handles a #PF of stage `stage` raised on req: maps the page if it is in a
  * region. Returns 0 (mapped: retry), 1 (segfault: drop) or -errno. */
-int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
+XLAT_MUST_CHECK int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
 		    const struct walk_fault *f);
 /* Applies an event record (map/unmap/protect/switch), shooting down TLB
  * entries through mmu (may be NULL). */
-int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev);
+XLAT_MUST_CHECK int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev);
 
 /*
  * Dirty tracking of process `asid`'s pages (Linux's clear_refs, soft-dirty):
@@ -117,7 +117,7 @@ int os_handle_event(struct os *os, struct mmu *mmu, const struct xlat_access *ev
  * keep in step). Returns the number of dirty pages (leaves) or -errno
  * (-ENOENT: no such process).
  */
-int64_t os_clear_dirty(struct os *os, struct mmu *mmu, unsigned asid, xlat_va va, uint64_t size,
+XLAT_MUST_CHECK int64_t os_clear_dirty(struct os *os, struct mmu *mmu, unsigned asid, xlat_va va, uint64_t size,
 		       pt_leaf_fn fn, void *priv);
 
 /* Installs the OS as the mmu's system layer (native runs). */

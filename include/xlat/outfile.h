@@ -54,18 +54,18 @@ struct xlat_outfile;
  * ignored (their opener reports them). 0 or -errno:
  * -EEXIST same file as an input, -EISDIR, -EINVAL not a regular file,
  * or what creating the temporary file gave. */
-int xlat_outfile_open(struct xlat_outfile **out, const char *path, const char *const *inputs);
+XLAT_MUST_CHECK int xlat_outfile_open(struct xlat_outfile **out, const char *path, const char *const *inputs);
 /* The checks of xlat_outfile_open without creating anything, for commands
  * that want to refuse before doing expensive work. 0 or -errno. */
-int xlat_outfile_check(const char *path, const char *const *inputs);
+XLAT_MUST_CHECK int xlat_outfile_check(const char *path, const char *const *inputs);
 
 /* Appends len bytes. 0 or -errno (sticky). */
-int xlat_outfile_write(struct xlat_outfile *f, const void *buf, size_t len);
+XLAT_MUST_CHECK int xlat_outfile_write(struct xlat_outfile *f, const void *buf, size_t len);
 /* Appends formatted text. 0 or -errno (sticky). */
 int xlat_outfile_printf(struct xlat_outfile *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Overwrites len bytes at offset off of what was written so far (a header
  * patched at the end). Not for standard output: -ESPIPE. 0 or -errno. */
-int xlat_outfile_pwrite(struct xlat_outfile *f, const void *buf, size_t len, uint64_t off);
+XLAT_MUST_CHECK int xlat_outfile_pwrite(struct xlat_outfile *f, const void *buf, size_t len, uint64_t off);
 /* Bytes written so far. */
 uint64_t xlat_outfile_size(const struct xlat_outfile *f);
 /* The descriptor, with buffered bytes flushed, for a child process that
@@ -77,7 +77,7 @@ bool xlat_outfile_is_stdout(const struct xlat_outfile *f);
 
 /* Flushes, fsyncs and renames over the target. Frees f either way; on
  * failure the temporary file is removed and the target is untouched. */
-int xlat_outfile_commit(struct xlat_outfile *f);
+XLAT_MUST_CHECK int xlat_outfile_commit(struct xlat_outfile *f);
 /* Removes the temporary file and frees f. NULL is ok. */
 void xlat_outfile_abort(struct xlat_outfile *f);
 

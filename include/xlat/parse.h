@@ -31,27 +31,27 @@
 XLAT_API_BEGIN
 
 /* A size in bytes, binary units. */
-int parse_size(const char *s, uint64_t *out);
+XLAT_MUST_CHECK int xlat_parse_size(const char *s, uint64_t *out);
 /* An address: the size syntax, so "128T" = 0x800000000000. Any 64-bit value
  * is accepted; whether it is canonical is the caller's question. */
-int parse_addr(const char *s, uint64_t *out);
+XLAT_MUST_CHECK int xlat_parse_addr(const char *s, uint64_t *out);
 /* A count, decimal units. */
-int parse_count(const char *s, uint64_t *out);
+XLAT_MUST_CHECK int xlat_parse_count(const char *s, uint64_t *out);
 
 /* The digits of a decimal whole number at *s (no sign, no unit), at most
  * max: sets *out and advances *s past them. For grammars that embed
  * numbers ("1536x12:lru"). 0, -EINVAL (no digit at *s) or -ERANGE (above
  * max), without a message: the caller names what it was reading. */
-int parse_digits(const char **s, uint64_t max, uint64_t *out);
+XLAT_MUST_CHECK int xlat_parse_digits(const char **s, uint64_t max, uint64_t *out);
 /* A non-negative real number in decimal ("2.5", "100", "1e3", ".5"), at
  * most max. Signs, spaces, hex, "inf" and "nan" are rejected. 0, -EINVAL
  * or -ERANGE, with a message. */
-int parse_real(const char *s, double max, double *out);
+XLAT_MUST_CHECK int xlat_parse_real(const char *s, double max, double *out);
 
 /* Writes `bytes` exactly, in the largest binary unit that divides it
  * ("64 MiB", "524 KiB", "4097 B", "0 B"): exact, never rounded.
  * Returns the snprintf-style length. */
-int parse_size_str(uint64_t bytes, char *buf, size_t len);
+int xlat_parse_size_str(uint64_t bytes, char *buf, size_t len);
 
 XLAT_API_END
 

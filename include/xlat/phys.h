@@ -57,7 +57,7 @@ unsigned phys_pa_bits(const struct phys *space);
  * of align_pages (a power of two; 1, 512 and 262144 are the fast paths for
  * 4K/2M/1G). Sets *pfn. 0 or -ENOMEM. Contents are unspecified: callers that
  * need zeros call phys_zero (a sparse space's fresh frames are always zero). */
-int phys_alloc(struct phys *space, uint64_t npages, uint64_t align_pages, uint64_t *pfn);
+XLAT_MUST_CHECK int phys_alloc(struct phys *space, uint64_t npages, uint64_t align_pages, uint64_t *pfn);
 /* Returns frames to the allocator. Freeing a frame that is not allocated is
  * a bug (aborts). A sparse space releases the frames' host memory. */
 void phys_free(struct phys *space, uint64_t pfn, uint64_t npages);
@@ -66,7 +66,7 @@ void phys_free(struct phys *space, uint64_t pfn, uint64_t npages);
  * reserving a reserved frame again is fine. 0 or -errno (-EBUSY if any
  * frame in it is allocated, then nothing changes; -EINVAL if the range is
  * not page-aligned inside the space). */
-int phys_reserve(struct phys *space, xlat_pa start, xlat_pa end);
+XLAT_MUST_CHECK int phys_reserve(struct phys *space, xlat_pa start, xlat_pa end);
 
 /* ---- byte access ---------------------------------------------------- */
 
@@ -78,13 +78,13 @@ int phys_reserve(struct phys *space, xlat_pa start, xlat_pa end);
 uint8_t *phys_frame(struct phys *space, uint64_t pfn, bool write);
 
 /* 8-byte aligned 64-bit accesses, the walker's and the tables' unit. */
-int phys_read64(struct phys *space, xlat_pa pa, uint64_t *val);
-int phys_write64(struct phys *space, xlat_pa pa, uint64_t val);
+XLAT_MUST_CHECK int phys_read64(struct phys *space, xlat_pa pa, uint64_t *val);
+XLAT_MUST_CHECK int phys_write64(struct phys *space, xlat_pa pa, uint64_t val);
 /* Arbitrary ranges, may cross frames. 0 or -errno. */
-int phys_read(struct phys *space, xlat_pa pa, void *buf, size_t len);
-int phys_write(struct phys *space, xlat_pa pa, const void *buf, size_t len);
+XLAT_MUST_CHECK int phys_read(struct phys *space, xlat_pa pa, void *buf, size_t len);
+XLAT_MUST_CHECK int phys_write(struct phys *space, xlat_pa pa, const void *buf, size_t len);
 /* Makes frames read as zero. A sparse space drops their host memory. */
-int phys_zero(struct phys *space, uint64_t pfn, uint64_t npages);
+XLAT_MUST_CHECK int phys_zero(struct phys *space, uint64_t pfn, uint64_t npages);
 
 /* ---- accounting ------------------------------------------------------ */
 

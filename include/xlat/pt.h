@@ -53,7 +53,7 @@ struct pt {
  * maxphyaddr: width of the output space (12..52); table frames must lie
  * below 2^maxphyaddr. Sets ctl = FMT_CTL_DEFAULT (clear FMT_CTL_1G after
  * init to forbid 1 GiB leaves). 0 or -errno. */
-int pt_init(struct pt *pt, struct phys *mem, const struct xlat_format *fmt, unsigned maxphyaddr);
+XLAT_MUST_CHECK int pt_init(struct pt *pt, struct phys *mem, const struct xlat_format *fmt, unsigned maxphyaddr);
 /* Frees every table page, root included. Mapped frames are the caller's.
  * Safe on a zeroed struct pt or one already destroyed. */
 void pt_destroy(struct pt *pt);
@@ -67,20 +67,20 @@ void pt_destroy(struct pt *pt);
  * perms that would not make a present entry (EPT without R/W/X) (-EINVAL),
  * or when the space runs out of frames (-ENOMEM; the pages mapped before
  * are unmapped again). */
-int pt_map(struct pt *pt, xlat_va va, xlat_pa pa, uint64_t size, uint32_t perms, unsigned page);
+XLAT_MUST_CHECK int pt_map(struct pt *pt, xlat_va va, xlat_pa pa, uint64_t size, uint32_t perms, unsigned page);
 
 /* Unmaps every page in [va, va+size) (4 KiB aligned). A huge leaf that the
  * range covers only in part is split first, so the rest stays mapped.
  * Unmapping holes is not an error. Frees table pages that become empty.
  * 0 or -errno (-ENOMEM if a split needs a frame that is not there). */
-int pt_unmap(struct pt *pt, xlat_va va, uint64_t size);
+XLAT_MUST_CHECK int pt_unmap(struct pt *pt, xlat_va va, uint64_t size);
 
 /* Sets the permissions of every mapped page in [va, va+size), splitting
  * huge leaves the range covers only in part (unless they already have those
  * permissions). Holes are skipped. A/D bits are kept. 0 or -errno: -EINVAL
  * as for pt_map; -ENOMEM if a split finds no frame, the pages before the
  * failing one having the new permissions. */
-int pt_protect(struct pt *pt, xlat_va va, uint64_t size, uint32_t perms);
+XLAT_MUST_CHECK int pt_protect(struct pt *pt, xlat_va va, uint64_t size, uint32_t perms);
 
 /* One leaf mapping. */
 struct pt_leaf {
@@ -96,7 +96,7 @@ struct pt_leaf {
 
 /* Software walk of va (no caches, no counting, no A/D). 0 with *out filled,
  * -ENOENT if va is not mapped, -EINVAL if va is not a valid input. */
-int pt_lookup(struct pt *pt, xlat_va va, struct pt_leaf *out);
+XLAT_MUST_CHECK int pt_lookup(struct pt *pt, xlat_va va, struct pt_leaf *out);
 
 /* Calls fn for every leaf that overlaps [start, end), in address order.
  * fn returns 0 to go on, >0 to stop (pt_for_each returns it), <0 to fail
@@ -104,7 +104,7 @@ int pt_lookup(struct pt *pt, xlat_va va, struct pt_leaf *out);
  * pt_for_each(pt, 0, 0, ...) visits every leaf (low half first for x86);
  * parts of the range that are not valid inputs are skipped. */
 typedef int (*pt_leaf_fn)(const struct pt_leaf *leaf, void *priv);
-int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *priv);
+XLAT_MUST_CHECK int pt_for_each(struct pt *pt, xlat_va start, xlat_va end, pt_leaf_fn fn, void *priv);
 
 /* Does any leaf overlap [start, end)? (false on an invalid range) */
 bool pt_range_mapped(struct pt *pt, xlat_va start, xlat_va end);
@@ -118,7 +118,7 @@ bool pt_range_mapped(struct pt *pt, xlat_va start, xlat_va end);
  * number of leaves that had D set, or -errno. Clearing bits does not touch
  * any TLB: xlat/os.h and xlat/hv.h have the calls that also invalidate the
  * cached dirty translations, so that the next write sets D again. */
-int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size, pt_leaf_fn fn, void *priv);
+XLAT_MUST_CHECK int64_t pt_clear_ad(struct pt *pt, xlat_va va, uint64_t size, pt_leaf_fn fn, void *priv);
 
 struct pt_stats {
 	uint64_t table_pages[XLAT_MAX_LEVELS + 1];  /* per level, [levels] is the root's */
@@ -143,7 +143,7 @@ void pt_stats_add(struct pt_stats *sum, const struct pt_stats *one);
  * NULL), or -errno: -ENOMEM when not even a 4 KiB frame is left, or
  * pt_map's error (the frames are freed again).
  */
-int pt_map_demand(struct pt *pt, xlat_va va, xlat_va lo, xlat_va hi, unsigned max_shift,
+XLAT_MUST_CHECK int pt_map_demand(struct pt *pt, xlat_va va, xlat_va lo, xlat_va hi, unsigned max_shift,
 		  uint32_t perms, xlat_pa *pa);
 
 /* Bytes a single flat (one-level) table would need to map every page of a

@@ -56,7 +56,7 @@ struct ptsize_result {
  * to build tables larger than max_table_bytes (PTSIZE_NO_LIMIT: no limit;
  * 0 means zero bytes, so every build is refused) — see ptsize_estimate.
  * 0 or -errno with xlat_error() naming the bad region. */
-int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned page_shift,
+XLAT_MUST_CHECK int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned page_shift,
 		 uint64_t max_table_bytes, struct ptsize_result *res);
 
 /* Table pages (root included) the same tables need, computed without
@@ -119,7 +119,7 @@ struct ptsize_proc {
  *   -ENOMEM, -EIO.
  * Reading races with the process: VmPTE is read before and after the
  * pagemap scan and the whole read retried (up to 4 times) until they agree. */
-int ptsize_pid(int pid, unsigned flags, struct ptsize_proc *out);
+XLAT_MUST_CHECK int ptsize_pid(int pid, unsigned flags, struct ptsize_proc *out);
 
 /* Does this kernel have the PAGEMAP_SCAN ioctl (Linux >= 6.7)? */
 bool ptsize_have_pagemap_scan(void);

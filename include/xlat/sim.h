@@ -44,7 +44,7 @@ void sim_config_init(struct sim_config *cfg);
 /* Runs the input (warm-up, then up to limit records). 0 or -errno (a bad
  * configuration, bad input, a failed handler; -ENOMEM naming the RAM key
  * when the simulated RAM is full). */
-int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_result *res);
+XLAT_MUST_CHECK int sim_run(const struct sim_config *cfg, struct xlat_source *src, struct sim_result *res);
 
 XLAT_API_END
 

@@ -92,7 +92,7 @@ struct phys *tee_host_space(struct tee *t);
 
 const char *tee_model_name(enum tee_model m);
 /* "fold", "stage3", "rmp", "gpt", "tdx" -> *m; 0 or -EINVAL. */
-int tee_model_parse(const char *name, enum tee_model *m);
+XLAT_MUST_CHECK int tee_model_parse(const char *name, enum tee_model *m);
 
 /* ---- ownership records --------------------------------------------------- */
 
@@ -112,7 +112,7 @@ struct tee_record {
 };
 
 /* The record of machine frame pfn. 0, or -EINVAL beyond the space. */
-int tee_record(struct tee *t, uint64_t pfn, struct tee_record *r);
+XLAT_MUST_CHECK int tee_record(struct tee *t, uint64_t pfn, struct tee_record *r);
 /* Where the record of pfn lives in machine memory (the RMP entry, the
  * PAMT entry), for reports. */
 xlat_pa tee_record_addr(const struct tee *t, uint64_t pfn);
@@ -173,16 +173,16 @@ struct phys *tee_vm_gpa_space(struct tee_vm *v);
  * tee_share: maps free frame hpa at gpa as shared (mediated models: the
  *   monitor writes the entry; rmp: the hypervisor maps its NPT itself and
  *   this records the sharing). -EBUSY / -EEXIST as for tee_assign. */
-int tee_assign(struct tee_vm *v, uint64_t gpa, uint64_t hpa);
-int tee_release(struct tee_vm *v, uint64_t gpa, uint64_t *hpa);
-int tee_share(struct tee_vm *v, uint64_t gpa, uint64_t hpa);
+XLAT_MUST_CHECK int tee_assign(struct tee_vm *v, uint64_t gpa, uint64_t hpa);
+XLAT_MUST_CHECK int tee_release(struct tee_vm *v, uint64_t gpa, uint64_t *hpa);
+XLAT_MUST_CHECK int tee_share(struct tee_vm *v, uint64_t gpa, uint64_t hpa);
 /* Moves v's private page at gpa to free frame new_hpa, contents and record
  * (still validated: the guest sees nothing), the old frame coming back to
  * the hypervisor scrubbed, in *old_hpa if not NULL (TDH.MEM.PAGE.RELOCATE;
  * SEV firmware's SNP_PAGE_MOVE). Mediated models remap the host dimension
  * and flush; under rmp the hypervisor updates its NPT itself. -EBUSY if
  * new_hpa is not free, -ENOENT if gpa holds no private page of v's. */
-int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old_hpa);
+XLAT_MUST_CHECK int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old_hpa);
 
 /* Guest calls.
  *
@@ -196,8 +196,8 @@ int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old
  *   a shared frame there with tee_share.
  * tee_guest_is_shared: whether the guest treats gpa as shared (SNP's C-bit
  *   clear, TDX's shared GPA bit, CCA's unprotected IPA). */
-int tee_validate(struct tee_vm *v, uint64_t gpa);
-int tee_guest_share(struct tee_vm *v, uint64_t gpa);
+XLAT_MUST_CHECK int tee_validate(struct tee_vm *v, uint64_t gpa);
+XLAT_MUST_CHECK int tee_guest_share(struct tee_vm *v, uint64_t gpa);
 bool tee_guest_is_shared(const struct tee_vm *v, uint64_t gpa);
 
 /* The guest was told that gpa is not validated / pending (#VC, #VE, a
@@ -205,7 +205,7 @@ bool tee_guest_is_shared(const struct tee_vm *v, uint64_t gpa);
  * caught the hypervisor remapping, swapping or replaying its memory.
  * 0 (accepted: retry), or -EIO (an integrity fault: the guest refuses to
  * use the page; counted in integrity_faults). */
-int tee_guest_accept(struct tee_vm *v, uint64_t gpa);
+XLAT_MUST_CHECK int tee_guest_accept(struct tee_vm *v, uint64_t gpa);
 
 /* ---- the hardware checks ------------------------------------------------------ */
 
@@ -247,7 +247,7 @@ const char *tee_fault_name(int f);
  * world). Reads what the hardware reads (refs[0..*nrefs), in order) and
  * returns 0 or a TEE_FAULT_*. Models without a walk-time check return 0
  * with no refs. use_cache: consult and fill the GPT cache. */
-int tee_check(struct tee *t, struct tee_vm *v, const struct tee_access *a, bool use_cache,
+XLAT_MUST_CHECK int tee_check(struct tee *t, struct tee_vm *v, const struct tee_access *a, bool use_cache,
 	      struct tee_ref *refs, unsigned *nrefs);
 /* The model's physical-access check for the hypervisor's own walks (its
  * page tables in tee_host_space, over machine memory): rmp checks its
@@ -293,7 +293,7 @@ struct tee_mig_token {
 struct tee_mig *tee_mig_export_begin(struct tee_vm *v, uint64_t key);
 /* Exports v's private page at gpa (validated). 0, -ENOENT (nothing private
  * of v's there), -EINVAL. */
-int tee_mig_export(struct tee_mig *m, uint64_t gpa, struct tee_blob *out);
+XLAT_MUST_CHECK int tee_mig_export(struct tee_mig *m, uint64_t gpa, struct tee_blob *out);
 /* The token that ends the session (the VM is paused: nothing changes any
  * more). */
 void tee_mig_export_end(struct tee_mig *m, struct tee_mig_token *tok);
@@ -306,10 +306,10 @@ struct tee_mig *tee_mig_import_begin(struct tee_vm *v, uint64_t key);
  * goes back scrubbed in *old_hpa (0 if none). Under rmp the hypervisor maps
  * its NPT itself. -EBADMSG (MAC), -ESTALE (not newer than the copy held),
  * -EBUSY (hpa not free). */
-int tee_mig_import(struct tee_mig *m, const struct tee_blob *b, uint64_t hpa, uint64_t *old_hpa);
+XLAT_MUST_CHECK int tee_mig_import(struct tee_mig *m, const struct tee_blob *b, uint64_t hpa, uint64_t *old_hpa);
 /* Checks the source's token against what was imported: 0, or -EBADMSG
  * (forged token) / -ESTALE (a page missing, or not its latest copy). */
-int tee_mig_import_commit(struct tee_mig *m, const struct tee_mig_token *tok);
+XLAT_MUST_CHECK int tee_mig_import_commit(struct tee_mig *m, const struct tee_mig_token *tok);
 void tee_mig_free(struct tee_mig *m);
 
 /* ---- running a confidential VM ------------------------------------------------------
@@ -355,7 +355,7 @@ struct tee_cvm *tee_cvm_create(struct tee *t, const struct tee_cvm_config *cfg);
 void tee_cvm_destroy(struct tee_cvm *c);
 /* Runs it on mmu (whose bottom space must be tee_machine): sets the chain,
  * the system layer, and makes guest process 0 current. 0 or -errno. */
-int tee_cvm_attach(struct tee_cvm *c, struct mmu *mmu);
+XLAT_MUST_CHECK int tee_cvm_attach(struct tee_cvm *c, struct mmu *mmu);
 struct os *tee_cvm_guest(struct tee_cvm *c);
 struct tee_vm *tee_cvm_vm(struct tee_cvm *c);
 /* rmp: the hypervisor's NPT (NULL for the other models). */
@@ -369,7 +369,7 @@ const struct walk_check *tee_cvm_check(const struct tee_cvm *c, bool warm);
 /* ---- trusted access, for tests and reports ------------------------------- */
 
 /* Reads machine memory as the monitor does (no checks). 0 or -errno. */
-int tee_monitor_read(struct tee *t, xlat_pa pa, void *buf, size_t len);
+XLAT_MUST_CHECK int tee_monitor_read(struct tee *t, xlat_pa pa, void *buf, size_t len);
 
 /* ---- counters ---------------------------------------------------------------- */
 

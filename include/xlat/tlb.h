@@ -123,7 +123,7 @@ const char *tlb_repl_name(enum tlb_repl r);  /* "lru", "plru", "random" */
  * "64", "64x4", "1536x12:plru". On success fills all of *cfg (one array,
  * name "TLB", seed 1) and returns 0; else -EINVAL with xlat_error() set and
  * *cfg untouched. */
-int tlb_parse_level(const char *spec, struct tlb_config *cfg);
+XLAT_MUST_CHECK int tlb_parse_level(const char *spec, struct tlb_config *cfg);
 
 XLAT_API_END
 

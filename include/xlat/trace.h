@@ -82,27 +82,27 @@ enum xlat_trace_format {
 };
 
 /* "auto", "xlt", "lackey", "champsim" -> *out; 0 or -EINVAL. */
-int xlat_trace_format_parse(const char *name, enum xlat_trace_format *out);
+XLAT_MUST_CHECK int xlat_trace_format_parse(const char *name, enum xlat_trace_format *out);
 const char *xlat_trace_format_name(enum xlat_trace_format fmt);
 
 struct xlat_source;
 
 /* Opens a trace file, detecting its format. 0 or -errno. */
-int xlat_source_open(struct xlat_source **out, const char *path);
+XLAT_MUST_CHECK int xlat_source_open(struct xlat_source **out, const char *path);
 /* Opens a trace file as `fmt` (XLAT_TRACE_AUTO: detect). 0 or -errno. */
-int xlat_source_open_as(struct xlat_source **out, const char *path, enum xlat_trace_format fmt);
+XLAT_MUST_CHECK int xlat_source_open_as(struct xlat_source **out, const char *path, enum xlat_trace_format fmt);
 /* Reads from a file descriptor (a pipe, say); the fd stays the caller's
  * (not closed by xlat_source_close). `name` is used in messages. */
-int xlat_source_open_fd(struct xlat_source **out, int fd, enum xlat_trace_format fmt, const char *name);
+XLAT_MUST_CHECK int xlat_source_open_fd(struct xlat_source **out, int fd, enum xlat_trace_format fmt, const char *name);
 /* Reads from memory, which must outlive the source (no copy is made). */
-int xlat_source_open_mem(struct xlat_source **out, const void *data, size_t len,
+XLAT_MUST_CHECK int xlat_source_open_mem(struct xlat_source **out, const void *data, size_t len,
 			 enum xlat_trace_format fmt);
 
 /* Fills buf[0 .. cap) with the next records. Returns how many (>= 1 while
  * any remain), 0 at the end, or -errno with xlat_error() naming the input
  * and the place (line number, byte or record offset). cap must be >= 1.
  * Errors are sticky: later calls return the same error. */
-int64_t xlat_source_next(struct xlat_source *s, struct xlat_access *buf, size_t cap);
+XLAT_MUST_CHECK int64_t xlat_source_next(struct xlat_source *s, struct xlat_access *buf, size_t cap);
 
 /* For a progress bar: *done out of *total, both in bytes of the input as
  * stored (compressed bytes for compressed files) or in records for
@@ -183,19 +183,19 @@ struct xlat_trace_writer;
  * .xlt to stdout works (the header's count is then "unknown" and the end
  * record carries it) but not to a terminal. `origin` is the .xlt source
  * string (NULL: ""). 0 or -errno. */
-int xlat_trace_writer_open(struct xlat_trace_writer **out, const char *path,
+XLAT_MUST_CHECK int xlat_trace_writer_open(struct xlat_trace_writer **out, const char *path,
 			   enum xlat_trace_format fmt, const char *origin, const char *const *inputs);
 /* Appends n records. 0 or -errno (the writer is then only good for abort).
  * An access of size 0 or above XLAT_TRACE_MAX_ACCESS is an error, and so
  * is an event in lackey text. */
-int xlat_trace_writer_write(struct xlat_trace_writer *w, const struct xlat_access *a, size_t n);
+XLAT_MUST_CHECK int xlat_trace_writer_write(struct xlat_trace_writer *w, const struct xlat_access *a, size_t n);
 /* Records written so far. */
 uint64_t xlat_trace_writer_count(const struct xlat_trace_writer *w);
 /* Writes the end marker (.xlt: end record and header count; lackey: end
  * line), flushes, fsyncs and renames the file into place: `path` now holds
  * the complete trace. 0 or -errno (then `path` is as it was before open);
  * frees w either way. */
-int xlat_trace_writer_close(struct xlat_trace_writer *w);
+XLAT_MUST_CHECK int xlat_trace_writer_close(struct xlat_trace_writer *w);
 /* Discards the trace: removes the temporary file; `path` is as it was
  * before open. NULL is ok. */
 void xlat_trace_writer_abort(struct xlat_trace_writer *w);

@@ -73,12 +73,12 @@ struct walk_req {
 };
 
 /* #PF error code bits (SDM 4.7, figure 4-12). */
-#define PF_P    (1u << 0)   /* 0: not present; 1: protection violation */
-#define PF_W    (1u << 1)   /* write */
-#define PF_U    (1u << 2)   /* user-mode access */
-#define PF_RSVD (1u << 3)   /* reserved bit set in some entry */
-#define PF_I    (1u << 4)   /* instruction fetch (only when NXE or SMEP) */
-#define PF_PK   (1u << 5)   /* protection key */
+#define WALK_PF_P    (1u << 0)   /* 0: not present; 1: protection violation */
+#define WALK_PF_W    (1u << 1)   /* write */
+#define WALK_PF_U    (1u << 2)   /* user-mode access */
+#define WALK_PF_RSVD (1u << 3)   /* reserved bit set in some entry */
+#define WALK_PF_I    (1u << 4)   /* instruction fetch (only when NXE or SMEP) */
+#define WALK_PF_PK   (1u << 5)   /* protection key */
 
 /* Extra bit of walk_result.perms (and so of a TLB entry's perms): every
  * stage after stage 0 allows writes (always set for a one-stage chain).
@@ -87,19 +87,19 @@ struct walk_req {
 #define WALK_PERM_LOWER_W (1u << 16)
 
 /* EPT violation exit qualification bits (SDM vol. 3C table 28-7). */
-#define EPTQ_READ        (1ull << 0)
-#define EPTQ_WRITE       (1ull << 1)
-#define EPTQ_FETCH       (1ull << 2)
-#define EPTQ_READABLE    (1ull << 3)  /* the GPA's translation was readable (AND of R over levels) */
-#define EPTQ_WRITABLE    (1ull << 4)
-#define EPTQ_EXECUTABLE  (1ull << 5)  /* supervisor-executable with MBEC */
-#define EPTQ_UEXECUTABLE (1ull << 6)  /* user-executable (MBEC) */
-#define EPTQ_GLA_VALID   (1ull << 7)  /* guest linear address field is valid */
-#define EPTQ_GLA_XLATE   (1ull << 8)  /* 1: access to the translated address; 0: to a guest paging-structure entry */
+#define WALK_EPTQ_READ        (1ull << 0)
+#define WALK_EPTQ_WRITE       (1ull << 1)
+#define WALK_EPTQ_FETCH       (1ull << 2)
+#define WALK_EPTQ_READABLE    (1ull << 3)  /* the GPA's translation was readable (AND of R over levels) */
+#define WALK_EPTQ_WRITABLE    (1ull << 4)
+#define WALK_EPTQ_EXECUTABLE  (1ull << 5)  /* supervisor-executable with MBEC */
+#define WALK_EPTQ_UEXECUTABLE (1ull << 6)  /* user-executable (MBEC) */
+#define WALK_EPTQ_GLA_VALID   (1ull << 7)  /* guest linear address field is valid */
+#define WALK_EPTQ_GLA_XLATE   (1ull << 8)  /* 1: access to the translated address; 0: to a guest paging-structure entry */
 /* A #PF raised by an x86 stage after stage 0 (AMD nested paging, #NPF):
  * exit_qual says what was being translated (APM vol. 2 15.25.6, EXITINFO1). */
-#define NPF_FINAL        (1ull << 32) /* the final guest-physical address */
-#define NPF_TABLE        (1ull << 33) /* a guest paging-structure entry */
+#define WALK_NPF_FINAL        (1ull << 32) /* the final guest-physical address */
+#define WALK_NPF_TABLE        (1ull << 33) /* a guest paging-structure entry */
 
 enum walk_fault_kind {
 	WALK_OK = 0,
@@ -118,7 +118,7 @@ struct walk_fault {
 	uint8_t level;          /* level of the entry that caused it */
 	uint32_t error_code;    /* #PF: PF_* */
 	xlat_va addr;           /* #PF: CR2 (the stage's input address); EPT: the guest-physical address */
-	xlat_va gla;            /* EPT: guest linear address when EPTQ_GLA_VALID */
+	xlat_va gla;            /* EPT: guest linear address when WALK_EPTQ_GLA_VALID */
 	uint64_t exit_qual;     /* EPT violation: EPTQ_*; #PF of a stage > 0: NPF_* */
 	uint64_t entry;         /* the entry read at `level`, raw (a not-present entry keeps
 				 * its bits; 0 if none was read) */
@@ -278,7 +278,7 @@ struct walk_result {
  * tag, ctl, pwc) in place between walks. */
 void walk_chain_init(struct walk_chain *c, struct phys *mem);
 /* Appends a stage; returns its index or -EINVAL (too many stages). */
-int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
+XLAT_MUST_CHECK int walk_chain_push(struct walk_chain *c, const struct walk_stage *st);
 /* The most references one walk of the chain can make: the product over its
  * stages of (levels + 1), minus 1 (4 for one 4-level stage, 24 for 4 + 4),
  * plus, with a check, max_refs for each site (at most one per entry read
@@ -290,7 +290,7 @@ uint32_t walk_chain_max_refs(const struct walk_chain *c);
  * fault recorded (the fault is the architectural outcome, not an error), or
  * -errno only for misuse (bad chain). res->refs_out, ref_addrs and refs_cap
  * are inputs. */
-int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk_result *res);
+XLAT_MUST_CHECK int walk_translate(struct walk_chain *c, const struct walk_req *req, struct walk_result *res);
 
 /* Checks an access against the combined permissions of a cached translation
  * (a TLB hit; perms as walk_result.perms, WALK_PERM_LOWER_W included):

@@ -123,11 +123,11 @@ const char *xlat_workload_summary(size_t i);
 
 /* Fills *w with `name`'s defaults. 0 or -EINVAL (unknown name, with the
  * list of known ones in the message). */
-int xlat_workload_init(struct xlat_workload *w, const char *name);
+XLAT_MUST_CHECK int xlat_workload_init(struct xlat_workload *w, const char *name);
 /* Sets one option (key as in the syntax above). 0 or -EINVAL / -ERANGE. */
-int xlat_workload_set(struct xlat_workload *w, const char *key, const char *value);
+XLAT_MUST_CHECK int xlat_workload_set(struct xlat_workload *w, const char *key, const char *value);
 /* Applies "k=v,k=v" (NULL or "" change nothing). 0 or -errno. */
-int xlat_workload_parse(struct xlat_workload *w, const char *opts);
+XLAT_MUST_CHECK int xlat_workload_parse(struct xlat_workload *w, const char *opts);
 /* The canonical option string of w (every key it uses), snprintf-style. */
 int xlat_workload_format(const struct xlat_workload *w, char *buf, size_t len);
 /* Records the stream will hold (count, or whole rounds for event
@@ -137,9 +137,9 @@ uint64_t xlat_workload_records(const struct xlat_workload *w);
 /* A source that generates w's stream. Checks the parameters (sizes that
  * overflow the address space, a heap smaller than one access, ...).
  * 0 or -errno. */
-int xlat_workload_open(struct xlat_source **out, const struct xlat_workload *w);
+XLAT_MUST_CHECK int xlat_workload_open(struct xlat_source **out, const struct xlat_workload *w);
 /* xlat_workload_init + xlat_workload_parse + xlat_workload_open. */
-int xlat_workload_open_str(struct xlat_source **out, const char *name, const char *opts);
+XLAT_MUST_CHECK int xlat_workload_open_str(struct xlat_source **out, const char *name, const char *opts);
 
 /* What a gc workload's heap holds and where its regions are, as its options
  * make it. Regenerates every block's layout: O(objects) time, no memory.
@@ -157,10 +157,10 @@ struct xlat_gc_info {
 	uint64_t bitmap_bytes;
 	uint64_t meta_bytes;     /* free-list heads + the roots array */
 };
-int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *info);
+XLAT_MUST_CHECK int xlat_workload_gc_info(const struct xlat_workload *w, struct xlat_gc_info *info);
 /* Only what needs no pass over the heap: checks the parameters and fills
  * blocks, the region starts and bitmap_bytes (the rest 0). O(1). */
-int xlat_workload_gc_layout(const struct xlat_workload *w, struct xlat_gc_info *info);
+XLAT_MUST_CHECK int xlat_workload_gc_layout(const struct xlat_workload *w, struct xlat_gc_info *info);
 
 XLAT_API_END
 

@@ -792,7 +792,7 @@ static const char *style_name(enum pwc_style s)
 static int parse_uint(const char *key, const char *v, unsigned *out)
 {
 	uint64_t x;
-	if (parse_count(v, &x) || x > 0xffffffffu)
+	if (xlat_parse_count(v, &x) || x > 0xffffffffu)
 		return xlat_fail(-EINVAL, "%s: '%s' is not a whole number (0..4294967295)", key, v ? v : "");
 	*out = (unsigned)x;
 	return 0;
@@ -841,7 +841,7 @@ static int parse_double(const char *key, const char *v, double *out)
 {
 	if (!v || !*v)
 		return xlat_fail(-EINVAL, "%s: expected a number", key);
-	if (parse_real(v, 1e12, out))
+	if (xlat_parse_real(v, 1e12, out))
 		return xlat_fail(-EINVAL, "%s: '%s' is not a non-negative number", key, v);
 	return 0;
 }
@@ -886,7 +886,7 @@ static int set_scalar(struct cpu_preset *p, const struct scalar *s, const char *
 	case T_DOUBLE: return parse_double(key, v, (double *)base);
 	case T_BYTES: {
 		uint64_t b;
-		if (parse_size(v, &b))
+		if (xlat_parse_size(v, &b))
 			return xlat_fail(-EINVAL, "%s: '%s' is not a size (e.g. 32k, 1MiB, 0 for none)", key, v ? v : "");
 		*(uint64_t *)base = b;
 		return 0;

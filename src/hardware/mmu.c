@@ -137,8 +137,7 @@ struct mmu *mmu_create(const struct mmu_config *cfg, struct phys *bottom)
 {
 	struct mmu *m;
 
-	mmu_new(cfg, bottom, &m);
-	return m;
+	return mmu_new(cfg, bottom, &m) ? NULL : m;
 }
 
 void mmu_destroy(struct mmu *m)

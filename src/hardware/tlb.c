@@ -385,7 +385,7 @@ unsigned tlb_live(const struct tlb *t)
 static int read_uint(const char **p, unsigned *out)
 {
 	uint64_t v;
-	int rc = parse_digits(p, TLB_MAX_ENTRIES, &v);
+	int rc = xlat_parse_digits(p, TLB_MAX_ENTRIES, &v);
 
 	if (rc == 0)
 		*out = (unsigned)v;

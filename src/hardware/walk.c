@@ -295,16 +295,16 @@ static bool fault_access(struct wctx *w, unsigned j, int level, xlat_va in, uint
 		f->exit_qual = walk_eptq_access(kind, table, st->ctl & WALK_SET_AD) |
 			       walk_eptq_perms(present ? perms : 0, st->ctl & WALK_MBEC);
 		if (j > 0) {
-			f->exit_qual |= EPTQ_GLA_VALID | (table ? 0 : EPTQ_GLA_XLATE);
+			f->exit_qual |= WALK_EPTQ_GLA_VALID | (table ? 0 : WALK_EPTQ_GLA_XLATE);
 			f->gla = w->req->va;
 		}
 		return false;
 	}
 	fault(w, WALK_PAGE_FAULT, j, level, in, e);
 	f->error_code = walk_pf_access_bits(kind, j == 0 ? w->user : true, st->ctl) |
-			(present ? PF_P : 0);
+			(present ? WALK_PF_P : 0);
 	if (j > 0) {
-		f->exit_qual = table ? NPF_TABLE : NPF_FINAL;
+		f->exit_qual = table ? WALK_NPF_TABLE : WALK_NPF_FINAL;
 		f->gla = w->req->va;
 	}
 	return false;
@@ -317,7 +317,7 @@ static bool fault_rsvd(struct wctx *w, unsigned j, int level, xlat_va in, uint64
 	if (!w->c->priv[j].paging)
 		return fault(w, WALK_EPT_MISCONFIG, j, level, in, e);
 	fault_access(w, j, level, in, e, kind, table, true, 0);
-	w->fault->error_code |= PF_RSVD;
+	w->fault->error_code |= WALK_PF_RSVD;
 	return false;
 }
 

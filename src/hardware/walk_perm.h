@@ -75,11 +75,11 @@ static inline uint32_t walk_pf_access_bits(unsigned kind, bool user, unsigned ct
 	uint32_t ec = 0;
 
 	if (kind == XLAT_WRITE)
-		ec |= PF_W;
+		ec |= WALK_PF_W;
 	if (user)
-		ec |= PF_U;
+		ec |= WALK_PF_U;
 	if (kind == XLAT_FETCH && (ctl & (WALK_NXE | WALK_SMEP)))
-		ec |= PF_I;
+		ec |= WALK_PF_I;
 	return ec;
 }
 
@@ -88,8 +88,8 @@ static inline uint32_t walk_pf_access_bits(unsigned kind, bool user, unsigned ct
 static inline uint64_t walk_eptq_access(unsigned kind, bool table, bool ad)
 {
 	if (table && ad)
-		return EPTQ_READ | EPTQ_WRITE;
-	return kind == XLAT_WRITE ? EPTQ_WRITE : kind == XLAT_FETCH ? EPTQ_FETCH : EPTQ_READ;
+		return WALK_EPTQ_READ | WALK_EPTQ_WRITE;
+	return kind == XLAT_WRITE ? WALK_EPTQ_WRITE : kind == XLAT_FETCH ? WALK_EPTQ_FETCH : WALK_EPTQ_READ;
 }
 
 /* EPT exit qualification bits 6:3: the perms of the translation so far.
@@ -99,13 +99,13 @@ static inline uint64_t walk_eptq_perms(uint32_t p, bool mbec)
 	uint64_t q = 0;
 
 	if (p & XLAT_R)
-		q |= EPTQ_READABLE;
+		q |= WALK_EPTQ_READABLE;
 	if (p & XLAT_W)
-		q |= EPTQ_WRITABLE;
+		q |= WALK_EPTQ_WRITABLE;
 	if (p & XLAT_X)
-		q |= EPTQ_EXECUTABLE;
+		q |= WALK_EPTQ_EXECUTABLE;
 	if (mbec && (p & XLAT_UX))
-		q |= EPTQ_UEXECUTABLE;
+		q |= WALK_EPTQ_UEXECUTABLE;
 	return q;
 }
 

@@ -122,29 +122,29 @@ int xlat_workload_set(struct xlat_workload *w, const char *key, const char *valu
 	int rc = 0;
 	switch (bit) {
 	case K_SIZE:
-		rc = parse_size(value, &w->size);
+		rc = xlat_parse_size(value, &w->size);
 		break;
 	case K_COUNT:
-		rc = parse_count(value, &w->count);
+		rc = xlat_parse_count(value, &w->count);
 		break;
 	case K_SEED:
-		rc = parse_count(value, &w->seed);
+		rc = xlat_parse_count(value, &w->seed);
 		break;
 	case K_BASE:
-		rc = parse_addr(value, &w->base);
+		rc = xlat_parse_addr(value, &w->base);
 		break;
 	case K_STRIDE:
-		rc = parse_size(value, &w->stride);
+		rc = xlat_parse_size(value, &w->stride);
 		if (rc == 0 && w->stride == 0)
 			rc = xlat_fail(-EINVAL, "workload %s: stride must be >= 1", w->name);
 		break;
 	case K_UNIT:
-		rc = parse_size(value, &w->unit);
+		rc = xlat_parse_size(value, &w->unit);
 		if (rc == 0 && w->unit == 0)
 			rc = xlat_fail(-EINVAL, "workload %s: unit must be >= 1", w->name);
 		break;
 	case K_ACCESS:
-		rc = parse_size(value, &v);
+		rc = xlat_parse_size(value, &v);
 		if (rc == 0 && (v < 1 || v > XLAT_PAGE_SIZE))
 			rc = xlat_fail(-EINVAL, "workload %s: access must be 1..4096 bytes, not '%s'", w->name, value);
 		if (rc == 0)
@@ -152,7 +152,7 @@ int xlat_workload_set(struct xlat_workload *w, const char *key, const char *valu
 		break;
 	case K_PROCS:
 	case K_SLOTS:
-		rc = parse_count(value, &v);
+		rc = xlat_parse_count(value, &v);
 		if (rc == 0 && (v < 1 || v > (bit == K_PROCS ? 65534 : UINT32_MAX)))
 			rc = xlat_fail(-EINVAL, "workload %s: %s must be 1..%u, not '%s'", w->name, key,
 				       bit == K_PROCS ? 65534u : UINT32_MAX, value);
@@ -178,7 +178,7 @@ int xlat_workload_set(struct xlat_workload *w, const char *key, const char *valu
 			w->alpha = d;
 		break;
 	case K_OBJ:
-		rc = parse_size(value, &v);
+		rc = xlat_parse_size(value, &v);
 		if (rc == 0 && (v < 24 || v > 2048))   /* prefixed below */
 			rc = xlat_fail(-EINVAL, "must be 24..2048 bytes, not '%s'", value);
 		if (rc == 0)

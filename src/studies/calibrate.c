@@ -39,35 +39,35 @@
 
 static const char *const backing_names[] = { "4k", "thp" };
 
-const char *calibrate_backing_name(enum cal_backing b)
+const char *calibrate_backing_name(enum calibrate_backing b)
 {
-	return (unsigned)b < CAL_BACKINGS ? backing_names[b] : "?";
+	return (unsigned)b < CALIBRATE_BACKINGS ? backing_names[b] : "?";
 }
 
-void calibrate_options_init(struct cal_options *o)
+void calibrate_options_init(struct calibrate_options *o)
 {
 	memset(o, 0, sizeof *o);
 	o->cpu = -1;
 	o->seed = 1;
 }
 
-static void note(struct cal_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(struct cal_result *r, const char *fmt, ...)
+static void note(struct calibrate_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(struct calibrate_result *r, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (r->nnotes == CAL_MAX_NOTES)
+	if (r->nnotes == CALIBRATE_MAX_NOTES)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(r->notes[r->nnotes++], CAL_NOTE_LEN, fmt, ap);
+	vsnprintf(r->notes[r->nnotes++], CALIBRATE_NOTE_LEN, fmt, ap);
 	va_end(ap);
 }
 
 /* ---- measuring ------------------------------------------------------------------ */
 
 struct run {
-	struct cal_result *r;
-	const struct cal_options *o;
+	struct calibrate_result *r;
+	const struct calibrate_options *o;
 	unsigned reps;
 	double series_ns, reach_ns, lat_ns;   /* target time of one repetition */
 	uint64_t region;                      /* bytes of the big region */
@@ -92,9 +92,9 @@ static void progress(struct run *u, const char *fmt, ...)
 }
 
 /* One chase chain, warmed and repeated: cycles per load. */
-static void chase_stat(struct run *u, void *start, uint64_t n, double target_ns, struct cal_stat *out)
+static void chase_stat(struct run *u, void *start, uint64_t n, double target_ns, struct calibrate_stat *out)
 {
-	double v[CAL_MAX_REPS];
+	double v[CALIBRATE_MAX_REPS];
 	void *p = start;
 	uint64_t warm = n < 4096 ? 4096 : n > WARM_MAX ? WARM_MAX : n;
 	double ns = calh_chase(&p, warm) / (double)((warm + 15) & ~15ULL);
@@ -112,7 +112,7 @@ static void chase_stat(struct run *u, void *start, uint64_t n, double target_ns,
 
 /* (a) n lines one per page of A against (b) n lines packed in B. */
 static int chase_pair(struct run *u, char *a, char *b, uint64_t n, double target_ns,
-		      struct cal_stat *sa, struct cal_stat *sb, struct cal_stat *d)
+		      struct calibrate_stat *sa, struct calibrate_stat *sb, struct calibrate_stat *d)
 {
 	uint64_t seed = u->o->seed + n;
 	void *pa = calh_build_spread(a, n, seed), *pb;
@@ -130,16 +130,16 @@ static int chase_pair(struct run *u, char *a, char *b, uint64_t n, double target
 	return 0;
 }
 
-static int measure_reach(struct run *u, char *a, char *b, enum cal_backing bk)
+static int measure_reach(struct run *u, char *a, char *b, enum calibrate_backing bk)
 {
-	struct cal_reach *rc = &u->r->reach[bk];
+	struct calibrate_reach *rc = &u->r->reach[bk];
 	uint64_t last = 0;
 	int rc_ = 0;
 
 	rc->n = 0;
-	for (double x = REACH_MIN_PAGES; x <= (double)u->reach_max * 1.0001 && rc->n < CAL_MAX_REACH; x *= u->reach_step) {
+	for (double x = REACH_MIN_PAGES; x <= (double)u->reach_max * 1.0001 && rc->n < CALIBRATE_MAX_REACH; x *= u->reach_step) {
 		uint64_t p = (uint64_t)(x + 0.5);
-		struct cal_stat sa, sb;
+		struct calibrate_stat sa, sb;
 		if (p == last)
 			continue;
 		last = p;
@@ -153,16 +153,16 @@ static int measure_reach(struct run *u, char *a, char *b, enum cal_backing bk)
 	return 0;
 }
 
-static int measure_series(struct run *u, char *a, char *b, enum cal_backing bk)
+static int measure_series(struct run *u, char *a, char *b, enum calibrate_backing bk)
 {
-	struct cal_series *s = &u->r->series[bk];
+	struct calibrate_series *s = &u->r->series[bk];
 	char sz[32];
 	int rc;
 
 	s->n = 0;
-	for (uint64_t p = SERIES_MIN_PAGES; p <= u->series_max && s->n < CAL_MAX_SIZES; p *= 2) {
-		struct cal_point *pt = &s->pt[s->n];
-		parse_size_str(p * XLAT_PAGE_SIZE, sz, sizeof sz);
+	for (uint64_t p = SERIES_MIN_PAGES; p <= u->series_max && s->n < CALIBRATE_MAX_SIZES; p *= 2) {
+		struct calibrate_point *pt = &s->pt[s->n];
+		xlat_parse_size_str(p * XLAT_PAGE_SIZE, sz, sizeof sz);
 		progress(u, "chase, %s pages: %s", calibrate_backing_name(bk), sz);
 		memset(pt, 0, sizeof *pt);
 		pt->pages = p;
@@ -180,11 +180,11 @@ static int measure_series(struct run *u, char *a, char *b, enum cal_backing bk)
 struct lat_curve {
 	unsigned n;
 	uint64_t span[40];
-	struct cal_stat lat[40];
-	enum cal_backing backing;
+	struct calibrate_stat lat[40];
+	enum calibrate_backing backing;
 };
 
-static int measure_latency(struct run *u, char *a, struct lat_curve *c, enum cal_backing bk)
+static int measure_latency(struct run *u, char *a, struct lat_curve *c, enum calibrate_backing bk)
 {
 	c->n = 0;
 	c->backing = bk;
@@ -193,7 +193,7 @@ static int measure_latency(struct run *u, char *a, struct lat_curve *c, enum cal
 		char sz[32];
 		if (pages < 2)
 			continue;
-		parse_size_str(pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+		xlat_parse_size_str(pages * XLAT_PAGE_SIZE, sz, sizeof sz);
 		progress(u, "cache latency: %s of pages", sz);
 		void *p = calh_build_pagewise(a, pages, LAT_K, u->o->seed + pages);
 		if (!p)
@@ -207,9 +207,9 @@ static int measure_latency(struct run *u, char *a, struct lat_curve *c, enum cal
 
 static int measure_faults(struct run *u)
 {
-	struct cal_result *r = u->r;
+	struct calibrate_result *r = u->r;
 	unsigned n = u->reps;
-	double v[CAL_MAX_REPS], hf = 0;
+	double v[CALIBRATE_MAX_REPS], hf = 0;
 	const size_t small = u->o->quick ? 4 * MiB : 8 * MiB;     /* 4 KiB pages */
 	const size_t huge = u->o->quick ? 8 * MiB : 16 * MiB;     /* THPs */
 	struct calh_region g;
@@ -306,9 +306,9 @@ static unsigned staircase(const double *x, const double *y, unsigned n, double a
 	return k;
 }
 
-void calibrate_find_knees(struct cal_reach *rc)
+void calibrate_find_knees(struct calibrate_reach *rc)
 {
-	double x[CAL_MAX_REACH], y[CAL_MAX_REACH], knee[2] = { 0 }, level[3] = { 0 };
+	double x[CALIBRATE_MAX_REACH], y[CALIBRATE_MAX_REACH], knee[2] = { 0 }, level[3] = { 0 };
 	unsigned from[3];
 
 	for (unsigned i = 0; i < rc->n; i++) {
@@ -324,23 +324,23 @@ void calibrate_find_knees(struct cal_reach *rc)
 		rc->level[i] = i <= k ? level[i] : 0;
 }
 
-enum cal_huge_reach calibrate_huge_reach(const struct cal_reach *r4k, const struct cal_reach *rthp, double huge_fraction)
+enum calibrate_huge_reach calibrate_huge_reach(const struct calibrate_reach *r4k, const struct calibrate_reach *rthp, double huge_fraction)
 {
 	/* With 2 MiB reach the THP sweep's first step comes 512x later than
 	 * the 4 KiB one's (or not in the sweep at all); without it, at the
 	 * same place. Only a clear answer either way is an answer. */
 	if (!r4k->knee[0] || !rthp->n || huge_fraction < 0.9)
-		return CAL_HUGE_UNKNOWN;
+		return CALIBRATE_HUGE_UNKNOWN;
 	if (rthp->knee[0] && rthp->knee[0] <= 2 * r4k->knee[0])
-		return CAL_HUGE_NO;
+		return CALIBRATE_HUGE_NO;
 	if (!rthp->knee[0] || rthp->knee[0] >= 4 * r4k->knee[0])
-		return CAL_HUGE_YES;
-	return CAL_HUGE_UNKNOWN;
+		return CALIBRATE_HUGE_YES;
+	return CALIBRATE_HUGE_UNKNOWN;
 }
 
 /* Translation cycles per load of a series at `pages`, interpolated in log
  * pages; -1 outside the series. */
-static double series_at(const struct cal_series *s, double pages)
+static double series_at(const struct calibrate_series *s, double pages)
 {
 	for (unsigned i = 0; i + 1 < s->n; i++)
 		if (s->pt[i].pages <= pages && pages <= s->pt[i + 1].pages) {
@@ -370,7 +370,7 @@ static int median_point(const struct lat_curve *c, unsigned lo, unsigned hi)
 	return best;
 }
 
-static void take_latency(struct cal_result *r, const struct lat_curve *c, int level, int i)
+static void take_latency(struct calibrate_result *r, const struct lat_curve *c, int level, int i)
 {
 	if (i < 0)
 		return;
@@ -397,7 +397,7 @@ static void take_latency(struct cal_result *r, const struct lat_curve *c, int le
  * 128-byte pair: an adjacent-line prefetcher (Intel) fills the other half,
  * so a span equals the bytes the caches hold.
  */
-static void analyse_latency(struct cal_result *r, const struct lat_curve *c)
+static void analyse_latency(struct calibrate_result *r, const struct lat_curve *c)
 {
 	uint64_t l1 = r->host.cache_bytes[0] ? r->host.cache_bytes[0] : 32 * KiB;
 	uint64_t l2 = r->host.cache_bytes[1] ? r->host.cache_bytes[1] : 512 * KiB;
@@ -441,8 +441,8 @@ static void analyse_latency(struct cal_result *r, const struct lat_curve *c)
 		if (r->host.cache_bytes[2] && r->llc_knee * 2 < r->host.cache_bytes[2])
 			note(r, "The OS reports a %s L3, but loads reach memory latency beyond about %s of pages: this "
 			     "thread gets only part of the L3 (other tenants, or cache partitioning). The calibrated "
-			     "preset uses the measured size.", (parse_size_str(l3, x, sizeof x), x),
-			     (parse_size_str(xlat_align_down(r->llc_knee, MiB) ? xlat_align_down(r->llc_knee, MiB) : r->llc_knee,
+			     "preset uses the measured size.", (xlat_parse_size_str(l3, x, sizeof x), x),
+			     (xlat_parse_size_str(xlat_align_down(r->llc_knee, MiB) ? xlat_align_down(r->llc_knee, MiB) : r->llc_knee,
 					     y, sizeof y), y));
 	} else if (c->span[c->n - 1] >= 4 * l3) {
 		/* One plateau reaching far past the L3: memory all along (an
@@ -451,19 +451,19 @@ static void analyse_latency(struct cal_result *r, const struct lat_curve *c)
 			;
 		take_latency(r, c, 3, median_point(c, a, c->n));
 		note(r, "Past the L2, loads cost the same up to %s of pages: no L3 was seen. Its latency keeps the "
-		     "base preset's value.", (parse_size_str(c->span[c->n - 1], x, sizeof x), x));
+		     "base preset's value.", (xlat_parse_size_str(c->span[c->n - 1], x, sizeof x), x));
 	} else {
 		take_latency(r, c, 2, median_point(c, from, c->n));
 		note(r, "The latency sweep ended at %s of pages without reaching memory: memory latency keeps the "
-		     "base preset's value.", (parse_size_str(c->span[c->n - 1], x, sizeof x), x));
+		     "base preset's value.", (xlat_parse_size_str(c->span[c->n - 1], x, sizeof x), x));
 	}
 }
 
 static void analyse(struct run *u, const struct lat_curve *lc)
 {
-	struct cal_result *r = u->r;
-	const struct cal_reach *r4 = &r->reach[CAL_4K], *rh = &r->reach[CAL_THP];
-	const struct cal_host *h = &r->host;
+	struct calibrate_result *r = u->r;
+	const struct calibrate_reach *r4 = &r->reach[CALIBRATE_4K], *rh = &r->reach[CALIBRATE_THP];
+	const struct calibrate_host *h = &r->host;
 
 	if (lc->n)
 		analyse_latency(r, lc);
@@ -487,27 +487,27 @@ static void analyse(struct run *u, const struct lat_curve *lc)
 	/* Do 2 MiB pages give 2 MiB reach? With it, the THP sweep's first step
 	 * comes 512x later (or not at all in the sweep); without it, where the
 	 * 4 KiB one's does. */
-	r->huge_reach = CAL_HUGE_UNKNOWN;
+	r->huge_reach = CALIBRATE_HUGE_UNKNOWN;
 	if (r->thp_measured && r4->knee[0]) {
-		double hf = r->series[CAL_THP].huge_fraction;
+		double hf = r->series[CALIBRATE_THP].huge_fraction;
 		r->huge_reach = calibrate_huge_reach(r4, rh, hf);
-		const struct cal_series *s4 = &r->series[CAL_4K], *sh = &r->series[CAL_THP];
+		const struct calibrate_series *s4 = &r->series[CALIBRATE_4K], *sh = &r->series[CALIBRATE_THP];
 		char thp_effect[160] = "";
 		if (s4->n && sh->n) {
 			/* The largest footprint measured stably with both backings. */
 			unsigned i = s4->n < sh->n ? s4->n - 1 : sh->n - 1;
-			while (i > 0 && !(cal_stable(&s4->pt[i].xlat) && cal_stable(&sh->pt[i].xlat)))
+			while (i > 0 && !(calibrate_stable(&s4->pt[i].xlat) && calibrate_stable(&sh->pt[i].xlat)))
 				i--;
-			const struct cal_point *p4 = &s4->pt[i], *ph = &sh->pt[i];
+			const struct calibrate_point *p4 = &s4->pt[i], *ph = &sh->pt[i];
 			char sz[32];
-			parse_size_str(p4->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+			xlat_parse_size_str(p4->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
 			if (p4->pages == ph->pages && p4->xlat.median > 0)
 				snprintf(thp_effect, sizeof thp_effect,
 					 " At %s, translation costs %.0f cycles per load with THP against %.0f with 4 KiB "
 					 "pages (%+.0f %%).", sz, ph->xlat.median, p4->xlat.median,
 					 100.0 * (ph->xlat.median / p4->xlat.median - 1));
 		}
-		if (r->huge_reach == CAL_HUGE_NO)
+		if (r->huge_reach == CALIBRATE_HUGE_NO)
 			note(r, "2 MiB pages do NOT give 2 MiB TLB reach here: with THP (AnonHugePages %.0f %% of the "
 			     "chased memory) the reach sweep steps up at %llu and %llu 4 KiB pages, as with 4 KiB pages "
 			     "(%llu and %llu).%s%s", 100 * hf,
@@ -518,7 +518,7 @@ static void analyse(struct run *u, const struct lat_curve *lc)
 					"is nested paging with 4 KiB host pages (--mode nested --host-page-policy 4k)."
 				      : " This host is not a VM as far as it can tell, so the reason is unknown.",
 			     thp_effect);
-		else if (r->huge_reach == CAL_HUGE_YES)
+		else if (r->huge_reach == CALIBRATE_HUGE_YES)
 			note(r, "2 MiB pages give 2 MiB TLB reach here: with THP the reach sweep %s.%s",
 			     rh->knee[0] ? "steps up far later than with 4 KiB pages" : "shows no step at all", thp_effect);
 		else
@@ -528,36 +528,36 @@ static void analyse(struct run *u, const struct lat_curve *lc)
 	}
 
 	unsigned unstable = 0, all = 0;
-	for (int b = 0; b < CAL_BACKINGS; b++)
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
-			const struct cal_stat *s = &r->series[b].pt[i].xlat;
+			const struct calibrate_stat *s = &r->series[b].pt[i].xlat;
 			if (fabs(s->median) < FIT_MIN_CYCLES)
 				continue;
 			all++;
-			unstable += !cal_stable(s);
+			unstable += !calibrate_stable(s);
 		}
 	if (unstable)
 		note(r, "%u of %u chase points with a measurable translation cost were unstable (spread >= %.0f %%): "
 		     "the machine was busy or the point sits on a knee. They are shown, not fitted.",
-		     unstable, all, 100 * CAL_UNSTABLE);
+		     unstable, all, 100 * CALIBRATE_UNSTABLE);
 	if (r->clock_imul > 0 && fabs(r->clock_imul / r->ghz - 1) > 0.1)
 		note(r, "The add chain (%.2f GHz) and the multiply chain (%.2f GHz) disagree: cycle figures are "
 		     "uncertain by that much.", r->ghz, r->clock_imul);
 }
 
-int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
+int calibrate_measure(const struct calibrate_options *opts, struct calibrate_result *res)
 {
 #if !defined(__x86_64__) || !defined(__linux__)
 	(void)opts;
 	memset(res, 0, sizeof *res);
 	return xlat_fail(-ENOTSUP, "calibrate: the microbenchmarks need Linux on x86-64");
 #else
-	struct cal_options def;
+	struct calibrate_options def;
 	struct run u = { 0 };
 	struct lat_curve *lc = calloc(1, sizeof *lc);
 	struct calh_region A = { 0 }, B = { 0 };
 	struct timespec w0, w1;
-	double g[CAL_MAX_REPS], gi[CAL_MAX_REPS];
+	double g[CALIBRATE_MAX_REPS], gi[CALIBRATE_MAX_REPS];
 	int rc = 0;
 
 	if (!lc)
@@ -571,13 +571,13 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 	res->opts = *opts;
 	res->opts.progress = NULL;
 	res->opts.progress_ctx = NULL;
-	res->huge_reach = CAL_HUGE_UNKNOWN;
+	res->huge_reach = CALIBRATE_HUGE_UNKNOWN;
 	calh_host_info(&res->host);
 	u.r = res;
 	u.o = opts;
 	u.reps = opts->reps ? opts->reps : opts->quick ? 3 : 5;
-	if (u.reps > CAL_MAX_REPS)
-		u.reps = CAL_MAX_REPS;
+	if (u.reps > CALIBRATE_MAX_REPS)
+		u.reps = CALIBRATE_MAX_REPS;
 	if (u.reps < 3)
 		u.reps = 3;
 	u.series_ns = opts->quick ? 0.4e6 : 2e6;
@@ -592,8 +592,8 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 	}
 	if (opts->max_mem && res->host.mem_available && max > res->host.mem_available / 10 * 8) {
 		char a[32], b[32];
-		parse_size_str(max, a, sizeof a);
-		parse_size_str(res->host.mem_available, b, sizeof b);
+		xlat_parse_size_str(max, a, sizeof a);
+		xlat_parse_size_str(res->host.mem_available, b, sizeof b);
 		rc = xlat_fail(-EINVAL, "calibrate: --max-mem %s is more than 80 %% of MemAvailable (%s): the "
 			       "chase regions would push the machine into reclaim or the OOM killer", a, b);
 		goto out;
@@ -617,8 +617,8 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 		u.lat_max = u.region;
 	if (!opts->max_mem && res->host.mem_available && max < (opts->quick ? QUICK_MAX_MEM : DEFAULT_MAX_MEM)) {
 		char a[32], b[32];
-		parse_size_str(u.region, a, sizeof a);
-		parse_size_str(res->host.mem_available, b, sizeof b);
+		xlat_parse_size_str(u.region, a, sizeof a);
+		xlat_parse_size_str(res->host.mem_available, b, sizeof b);
 		note(res, "Footprints stop at %s: a quarter of MemAvailable (%s).", a, b);
 	}
 
@@ -649,11 +649,11 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 	progress(&u, "core clock");
 	for (double t0 = calh_now_ns(); calh_now_ns() - t0 < 30e6;)
 		calh_clock_once(20000, NULL);
-	for (unsigned i = 0; i < u.reps + 2 && i < CAL_MAX_REPS; i++)
+	for (unsigned i = 0; i < u.reps + 2 && i < CALIBRATE_MAX_REPS; i++)
 		g[i] = calh_clock_once(40000, &gi[i]);
 	calh_stat(&res->clock, g, u.reps + 2);
 	{
-		struct cal_stat si;
+		struct calibrate_stat si;
 		calh_stat(&si, gi, u.reps + 2);
 		res->clock_imul = si.median;
 	}
@@ -667,20 +667,20 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 	/* THP first: what munmap frees is then reused by the 4 KiB pass while
 	 * it is still backed by the hypervisor (a VM that hands free memory
 	 * back, by free page reporting, pays its host faults only once). */
-	static const enum cal_backing order[] = { CAL_THP, CAL_4K };
-	for (int oi = 0; oi < CAL_BACKINGS; oi++) {
-		enum cal_backing bk = order[oi];
-		bool thp = bk == CAL_THP;
+	static const enum calibrate_backing order[] = { CALIBRATE_THP, CALIBRATE_4K };
+	for (int oi = 0; oi < CALIBRATE_BACKINGS; oi++) {
+		enum calibrate_backing bk = order[oi];
+		bool thp = bk == CALIBRATE_THP;
 		if (thp && !thp_ok)
 			continue;
 		progress(&u, "mapping %s pages", calibrate_backing_name(bk));
-		if ((rc = calh_region_map(&B, xlat_align_up(u.region / CAL_LINES_PER_PAGE, XLAT_SIZE_2M), thp, true, 0)) ||
+		if ((rc = calh_region_map(&B, xlat_align_up(u.region / CALIBRATE_LINES_PER_PAGE, XLAT_SIZE_2M), thp, true, 0)) ||
 		    (rc = calh_region_map(&A, u.region, thp, true, opts->max_mem ? 0 : MAP_BUDGET_S)))
 			goto out;
 		if (A.bytes < u.region) {
 			/* Faulting in ran out of time: stop the series where it did. */
 			char a[32], b[32];
-			parse_size_str(u.region, a, sizeof a);
+			xlat_parse_size_str(u.region, a, sizeof a);
 			while (u.series_max > SERIES_MIN_PAGES && u.series_max * XLAT_PAGE_SIZE > A.bytes)
 				u.series_max /= 2;
 			while (u.reach_max > REACH_MIN_PAGES && u.reach_max * XLAT_PAGE_SIZE > A.bytes)
@@ -689,7 +689,7 @@ int calibrate_measure(const struct cal_options *opts, struct cal_result *res)
 				u.lat_max = A.bytes;
 			u.region = u.series_max * XLAT_PAGE_SIZE > u.reach_max * XLAT_PAGE_SIZE ?
 				   u.series_max * XLAT_PAGE_SIZE : u.reach_max * XLAT_PAGE_SIZE;
-			parse_size_str(u.region, b, sizeof b);
+			xlat_parse_size_str(u.region, b, sizeof b);
 			note(res, "Faulting in %s of %s pages took more than %.0f s (the hypervisor backing each page "
 			     "afresh?): footprints stop at %s. Give --max-mem to insist.", a, calibrate_backing_name(bk),
 			     MAP_BUDGET_S, b);
@@ -739,7 +739,7 @@ out:
 #endif
 }
 
-int calibrate_run(const struct cal_options *opts, struct cal_result *res)
+int calibrate_run(const struct calibrate_options *opts, struct calibrate_result *res)
 {
 	int rc = calibrate_measure(opts, res);
 	return rc ? rc : calibrate_fit(res, opts);
@@ -781,7 +781,7 @@ static const struct cpu_map {
 	{ "AuthenticAMD", 0x1a, 0x00, 0xff, "zen5", "zen4", "family 1Ah (Zen 5)" },
 };
 
-const struct cpu_preset *calibrate_closest_preset(const struct cal_host *h, char *why, size_t len)
+const struct cpu_preset *calibrate_closest_preset(const struct calibrate_host *h, char *why, size_t len)
 {
 	const struct cpu_preset *p;
 	char err[256];
@@ -837,8 +837,8 @@ static void model_counts(uint64_t n, uint64_t *warm, uint64_t *meas)
 		*meas = n < 65536 ? n : 65536;
 }
 
-int cal_model_point(const struct cpu_preset *cpu, bool nested, enum cal_backing bk, bool spread,
-		    uint64_t pages, struct cal_pred *out)
+int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibrate_backing bk, bool spread,
+		    uint64_t pages, struct calibrate_pred *out)
 {
 	struct machine_config cfg;
 	struct machine *m;
@@ -853,12 +853,12 @@ int cal_model_point(const struct cpu_preset *cpu, bool nested, enum cal_backing 
 	if ((rc = machine_config_set_cpu(&cfg, cpu)) ||
 	    (rc = machine_config_set(&cfg, "fetch", "0")) ||
 	    (rc = machine_config_set(&cfg, "mode", nested ? "nested" : "native")) ||
-	    (rc = machine_config_set(&cfg, "page_policy", bk == CAL_THP ? "thp" : "4k")))
+	    (rc = machine_config_set(&cfg, "page_policy", bk == CALIBRATE_THP ? "thp" : "4k")))
 		return rc;
 	model_counts(pages, &warm, &meas);
 	if ((rc = xlat_workload_init(&w, "chase")))
 		return rc;
-	w.unit = spread ? XLAT_PAGE_SIZE : CAL_LINE;
+	w.unit = spread ? XLAT_PAGE_SIZE : CALIBRATE_LINE;
 	w.size = pages * w.unit;
 	w.count = warm + meas;
 	w.seed = 1;
@@ -910,7 +910,7 @@ enum fit_how { FIT_MEASURED, FIT_REPORTED, FIT_FITTED };
 static const char *const how_name[] = { "measured", "reported", "fitted" };
 
 struct fit_ctx {
-	const struct cal_result *r;
+	const struct calibrate_result *r;
 	const struct cpu_preset *cpu;   /* the preset so far */
 };
 
@@ -921,7 +921,7 @@ struct fit_row {
 	 * it came from; false when there is nothing (the base's value stays). */
 	bool (*get)(const struct fit_ctx *c, const char *key, char *val, size_t vlen, char *note, size_t nlen);
 	/* FITTED: cycles per load per unit of the value; its bounds. */
-	double (*coef)(const struct cal_pred *p);
+	double (*coef)(const struct calibrate_pred *p);
 	double lo, hi;
 };
 
@@ -952,7 +952,7 @@ static bool get_ghz(const struct fit_ctx *c, const char *key, char *val, size_t 
 static bool get_tlb_entries(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
 {
 	int lvl = !strncmp(key, "stlb", 4);
-	uint64_t knee = c->r->reach[CAL_4K].knee[lvl];
+	uint64_t knee = c->r->reach[CALIBRATE_4K].knee[lvl];
 	if (!knee)
 		return false;
 	snprintf(val, vl, "%u", round_ways(c->cpu, key, (double)knee));
@@ -964,7 +964,7 @@ static bool get_tlb_entries(const struct fit_ctx *c, const char *key, char *val,
 static bool get_stlb_latency(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
 {
 	(void)key;
-	const struct cal_reach *rc = &c->r->reach[CAL_4K];
+	const struct calibrate_reach *rc = &c->r->reach[CALIBRATE_4K];
 	if (!rc->knee[0] || !rc->knee[1] || rc->level[1] <= 0)
 		return false;
 	snprintf(val, vl, "%.0f", rc->level[1]);
@@ -981,12 +981,12 @@ static bool get_latency(const struct fit_ctx *c, const char *key, char *val, siz
 {
 	static const char *const lname[] = { "L1D", "L2", "L3", "memory" };
 	int l = cache_level(key);
-	const struct cal_stat *s = &c->r->lat[l];
+	const struct calibrate_stat *s = &c->r->lat[l];
 	char sz[32];
 	if (!s->reps || s->median <= 0)
 		return false;
 	snprintf(val, vl, "%.0f", s->median);
-	parse_size_str(c->r->lat_bytes[l], sz, sizeof sz);
+	xlat_parse_size_str(c->r->lat_bytes[l], sz, sizeof sz);
 	snprintf(note, nl, "%s load-to-use: chase over %s of pages, spread %.0f %%", lname[l], sz, 100 * s->spread);
 	return true;
 }
@@ -995,7 +995,7 @@ static bool get_latency(const struct fit_ctx *c, const char *key, char *val, siz
  * L3 (what this thread gets), what the OS reports for L1D and L2. */
 static bool get_cache_size(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
 {
-	const struct cal_host *h = &c->r->host;
+	const struct calibrate_host *h = &c->r->host;
 	int l = cache_level(key);
 	uint64_t bytes = h->cache_bytes[l];
 	unsigned ways = 0;
@@ -1008,18 +1008,18 @@ static bool get_cache_size(const struct fit_ctx *c, const char *key, char *val, 
 	if (!ways)
 		return false;
 	if (l == 2 && c->r->llc_knee) {
-		uint64_t unit = (uint64_t)ways * CAL_LINE * 1024;     /* whole multiples of 1024 sets */
+		uint64_t unit = (uint64_t)ways * CALIBRATE_LINE * 1024;     /* whole multiples of 1024 sets */
 		bytes = (c->r->llc_knee + unit / 2) / unit * unit;
 		if (!bytes)
 			bytes = unit;
 		snprintf(sz, sizeof sz, "%.1f MiB", (double)c->r->llc_knee / MiB);
 		snprintf(note, nl, "the latency sweep is half-way from L3 to memory at %s of chased pages", sz);
 	} else {
-		if (!bytes || bytes % ((uint64_t)ways * CAL_LINE))
+		if (!bytes || bytes % ((uint64_t)ways * CALIBRATE_LINE))
 			return false;
 		snprintf(note, nl, "as the OS says (/sys/devices/system/cpu/cpu0/cache)");
 	}
-	parse_size_str(bytes, val, vl);
+	xlat_parse_size_str(bytes, val, vl);
 	/* "48 KiB" -> "48KiB": cpu_override takes no blank */
 	char *sp = strchr(val, ' ');
 	if (sp)
@@ -1032,7 +1032,7 @@ static bool get_cache_ways(const struct fit_ctx *c, const char *key, char *val, 
 	int l = cache_level(key);
 	unsigned ways = c->r->host.cache_ways[l];
 	uint64_t bytes = c->r->host.cache_bytes[l];
-	if (!ways || !bytes || bytes % ((uint64_t)ways * CAL_LINE))
+	if (!ways || !bytes || bytes % ((uint64_t)ways * CALIBRATE_LINE))
 		return false;
 	snprintf(val, vl, "%u", ways);
 	snprintf(note, nl, "as the OS says (/sys/devices/system/cpu/cpu0/cache)");
@@ -1042,7 +1042,7 @@ static bool get_cache_ways(const struct fit_ctx *c, const char *key, char *val, 
 static bool get_fault(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
 {
 	(void)key;
-	const struct cal_stat *s = &c->r->fault[0];
+	const struct calibrate_stat *s = &c->r->fault[0];
 	if (!s->reps || s->median <= 0)
 		return false;
 	snprintf(val, vl, "%.0f", s->median);
@@ -1051,7 +1051,7 @@ static bool get_fault(const struct fit_ctx *c, const char *key, char *val, size_
 	return true;
 }
 
-static double coef_walks(const struct cal_pred *p)
+static double coef_walks(const struct calibrate_pred *p)
 {
 	return p->walks;
 }
@@ -1075,12 +1075,12 @@ static const struct fit_row fit_table[] = {
 	{ "walk_cycles", FIT_FITTED, NULL, coef_walks, 0, 5000 },
 };
 #define NFIT (sizeof fit_table / sizeof fit_table[0])
-_Static_assert(NFIT <= CAL_MAX_PARAMS, "the fit table outgrew struct cal_fit");
+_Static_assert(NFIT <= CALIBRATE_MAX_PARAMS, "the fit table outgrew struct calibrate_fit");
 
 /* The points the fit may use: stable, and a translation cost above noise. */
-static bool usable(const struct cal_point *p)
+static bool usable(const struct calibrate_point *p)
 {
-	return cal_stable(&p->xlat) && p->xlat.median >= FIT_MIN_CYCLES;
+	return calibrate_stable(&p->xlat) && p->xlat.median >= FIT_MIN_CYCLES;
 }
 
 static double err_ratio(double pred, double meas)
@@ -1091,27 +1091,27 @@ static double err_ratio(double pred, double meas)
 
 /* The model's (a) - (b) prediction for every series point. pa/pb, when
  * not NULL, receive each point's pattern predictions ([backing][point]). */
-static int predict_all(struct cal_result *r, const struct cal_options *o, const struct cpu_preset *cpu, bool nested,
-		       int which, struct cal_pred (*pa)[CAL_MAX_SIZES], struct cal_pred (*pb)[CAL_MAX_SIZES])
+static int predict_all(struct calibrate_result *r, const struct calibrate_options *o, const struct cpu_preset *cpu, bool nested,
+		       int which, struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES], struct calibrate_pred (*pb)[CALIBRATE_MAX_SIZES])
 {
 	unsigned done = 0, total = 0;
-	for (int b = 0; b < CAL_BACKINGS; b++)
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		total += r->series[b].n;
-	for (int b = 0; b < CAL_BACKINGS; b++)
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
-			struct cal_point *pt = &r->series[b].pt[i];
-			struct cal_pred a, p;
+			struct calibrate_point *pt = &r->series[b].pt[i];
+			struct calibrate_pred a, p;
 			char sz[32];
 			int rc;
-			parse_size_str(pt->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+			xlat_parse_size_str(pt->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
 			if (o && o->progress) {
 				char what[128];
 				snprintf(what, sizeof what, "model (%s%s): chase, %s pages: %s", cpu->name,
 					 nested ? ", nested" : "", calibrate_backing_name(b), sz);
 				o->progress(o->progress_ctx, what, done, total);
 			}
-			if ((rc = cal_model_point(cpu, nested, b, true, pt->pages, &a)) ||
-			    (rc = cal_model_point(cpu, nested, b, false, pt->pages, &p)))
+			if ((rc = calibrate_model_point(cpu, nested, b, true, pt->pages, &a)) ||
+			    (rc = calibrate_model_point(cpu, nested, b, false, pt->pages, &p)))
 				return rc;
 			if (pa)
 				pa[b][i] = a;
@@ -1126,13 +1126,13 @@ static int predict_all(struct cal_result *r, const struct cal_options *o, const 
 	return 0;
 }
 
-static void fit_errors(struct cal_result *r, int which)
+static void fit_errors(struct calibrate_result *r, int which)
 {
 	double lsum = 0, worst = 1;
 	unsigned n = 0;
-	for (int b = 0; b < CAL_BACKINGS; b++)
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
-			const struct cal_point *pt = &r->series[b].pt[i];
+			const struct calibrate_point *pt = &r->series[b].pt[i];
 			if (!usable(pt) || pt->pred[which] < -0.5)
 				continue;
 			double e = err_ratio(pt->pred[which], pt->xlat.median);
@@ -1145,10 +1145,10 @@ static void fit_errors(struct cal_result *r, int which)
 	r->fit.worst_error[which] = n ? worst : 0;
 }
 
-int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
+int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *opts)
 {
-	struct cal_fit *f = &r->fit;
-	struct cal_pred (*pa)[CAL_MAX_SIZES] = NULL, (*pb)[CAL_MAX_SIZES] = NULL;
+	struct calibrate_fit *f = &r->fit;
+	struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES] = NULL, (*pb)[CALIBRATE_MAX_SIZES] = NULL;
 	const char *base_name = opts && opts->base ? opts->base : r->opts.base;
 	double v[NFIT] = { 0 };
 	int rc = 0;
@@ -1163,13 +1163,13 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 		f->base = calibrate_closest_preset(&r->host, f->base_why, sizeof f->base_why);
 	}
 	f->cpu = *f->base;
-	f->nested = r->huge_reach == CAL_HUGE_NO && r->host.is_vm;
+	f->nested = r->huge_reach == CALIBRATE_HUGE_NO && r->host.is_vm;
 
 	/* Measured and reported rows, in table order; fitted rows start at 0. */
 	struct fit_ctx c = { r, &f->cpu };
 	for (unsigned i = 0; i < NFIT; i++) {
 		const struct fit_row *row = &fit_table[i];
-		struct cal_param *p = &f->param[f->nparams++];
+		struct calibrate_param *p = &f->param[f->nparams++];
 		p->key = row->key;
 		if (cpu_get(f->base, row->key, p->base_value, sizeof p->base_value))
 			snprintf(p->base_value, sizeof p->base_value, "-");
@@ -1194,7 +1194,7 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 	 * divide into sets): back to the base's value, last rows first, until
 	 * the preset is valid, saying which. */
 	for (int i = (int)f->nparams - 1; i >= 0 && cpu_check(&f->cpu); i--) {
-		struct cal_param *p = &f->param[i];
+		struct calibrate_param *p = &f->param[i];
 		char msg[96];
 		if (strcmp(p->how, how_name[FIT_MEASURED]) && strcmp(p->how, how_name[FIT_REPORTED]))
 			continue;
@@ -1202,7 +1202,8 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 		if (cpu_override(&f->cpu, p->key, p->base_value))
 			continue;
 		if (cpu_check(&f->cpu)) {           /* not this one: put it back */
-			cpu_override(&f->cpu, p->key, p->value);
+			if (cpu_override(&f->cpu, p->key, p->value))
+				XLAT_BUG("%s=%s was accepted before: %s", p->key, p->value, xlat_error());
 			continue;
 		}
 		char note[sizeof p->note + 64];
@@ -1214,8 +1215,8 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 	if (cpu_check(&f->cpu))
 		return xlat_fail(-EINVAL, "calibrate: the measured preset is not valid: %s", xlat_error());
 
-	pa = calloc(CAL_BACKINGS, sizeof *pa);
-	pb = calloc(CAL_BACKINGS, sizeof *pb);
+	pa = calloc(CALIBRATE_BACKINGS, sizeof *pa);
+	pb = calloc(CALIBRATE_BACKINGS, sizeof *pb);
 	if (!pa || !pb) {
 		rc = xlat_fail(-ENOMEM, "calibrate: out of memory");
 		goto out;
@@ -1233,9 +1234,9 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 			double num = 0, den = 0;
 			if (row->how != FIT_FITTED)
 				continue;
-			for (int b = 0; b < CAL_BACKINGS; b++)
+			for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 				for (unsigned i = 0; i < r->series[b].n; i++) {
-					const struct cal_point *pt = &r->series[b].pt[i];
+					const struct calibrate_point *pt = &r->series[b].pt[i];
 					if (!usable(pt))
 						continue;
 					double m = pt->xlat.median, w = 1 / (m * m);
@@ -1257,7 +1258,7 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 	}
 	for (unsigned j = 0; j < NFIT; j++) {
 		const struct fit_row *row = &fit_table[j];
-		struct cal_param *p = &f->param[j];
+		struct calibrate_param *p = &f->param[j];
 		if (row->how != FIT_FITTED)
 			continue;
 		snprintf(p->value, sizeof p->value, "%.0f", v[j]);
@@ -1276,9 +1277,9 @@ int calibrate_fit(struct cal_result *r, const struct cal_options *opts)
 	 * with the fitted values. Exact, not an approximation: a fitted row's
 	 * parameter is a cost, and costs do not change what the model does
 	 * (test_calibrate checks this against a run with the fitted preset). */
-	for (int b = 0; b < CAL_BACKINGS; b++)
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
-			struct cal_point *pt = &r->series[b].pt[i];
+			struct calibrate_point *pt = &r->series[b].pt[i];
 			double pred = pa[b][i].cycles - pb[b][i].cycles;
 			for (unsigned j = 0; j < NFIT; j++)
 				if (fit_table[j].how == FIT_FITTED)
@@ -1301,17 +1302,17 @@ out:
 
 /* ---- the preset file ---------------------------------------------------------------------- */
 
-int calibrate_write_preset(const struct cal_result *r, const char *path)
+int calibrate_write_preset(const struct calibrate_result *r, const char *path)
 {
-	const struct cal_fit *f = &r->fit;
-	struct cpu_file_line lines[CAL_MAX_PARAMS];
-	char comments[CAL_MAX_PARAMS][192], header[1024];
+	const struct calibrate_fit *f = &r->fit;
+	struct cpu_file_line lines[CALIBRATE_MAX_PARAMS];
+	char comments[CALIBRATE_MAX_PARAMS][192], header[1024];
 	size_t n = 0, h = 0;
 
 	if (!f->done)
 		return xlat_fail(-EINVAL, "calibrate: nothing fitted to write");
 	for (unsigned i = 0; i < f->nparams; i++) {
-		const struct cal_param *p = &f->param[i];
+		const struct calibrate_param *p = &f->param[i];
 		if (!strcmp(p->how, "base"))
 			continue;
 		snprintf(comments[n], sizeof comments[n], "%s: %s (base %s)", p->how, p->note, p->base_value);

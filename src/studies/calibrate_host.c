@@ -103,15 +103,15 @@ void *calh_build_spread(char *base, uint64_t n, uint64_t seed)
 	/* Balanced offsets: each block of 64 pages is a permutation of the 64
 	 * line offsets, so the L1 sets (indexed by the offset) share the lines
 	 * evenly however many pages are chased. */
-	for (uint64_t b = 0; b < n; b += CAL_LINES_PER_PAGE) {
-		uint8_t blk[CAL_LINES_PER_PAGE];
-		for (unsigned i = 0; i < CAL_LINES_PER_PAGE; i++)
+	for (uint64_t b = 0; b < n; b += CALIBRATE_LINES_PER_PAGE) {
+		uint8_t blk[CALIBRATE_LINES_PER_PAGE];
+		for (unsigned i = 0; i < CALIBRATE_LINES_PER_PAGE; i++)
 			blk[i] = (uint8_t)i;
-		shuffle_u8(blk, CAL_LINES_PER_PAGE, &s);
-		for (unsigned i = 0; i < CAL_LINES_PER_PAGE && b + i < n; i++)
+		shuffle_u8(blk, CALIBRATE_LINES_PER_PAGE, &s);
+		for (unsigned i = 0; i < CALIBRATE_LINES_PER_PAGE && b + i < n; i++)
 			off[b + i] = blk[i];
 	}
-#define SPREAD_LINE(i) (base + (i) * XLAT_PAGE_SIZE + (uint64_t)off[i] * CAL_LINE)
+#define SPREAD_LINE(i) (base + (i) * XLAT_PAGE_SIZE + (uint64_t)off[i] * CALIBRATE_LINE)
 	for (uint64_t i = 0; i < n; i++)
 		*(void **)SPREAD_LINE(i) = SPREAD_LINE(p[i]);
 	void *start = SPREAD_LINE(0);
@@ -132,7 +132,7 @@ void *calh_build_packed(char *base, uint64_t n, uint64_t seed)
 	if (!p)
 		return NULL;
 	for (uint64_t i = 0; i < n; i++)
-		*(void **)(base + i * CAL_LINE) = base + (uint64_t)p[i] * CAL_LINE;
+		*(void **)(base + i * CALIBRATE_LINE) = base + (uint64_t)p[i] * CALIBRATE_LINE;
 	free(p);
 	return base;
 }
@@ -144,22 +144,22 @@ void *calh_build_pagewise(char *base, uint64_t pages, unsigned k, uint64_t seed)
 	void *first = NULL;
 	uint32_t *p;
 
-	if (pages < 2 || pages > UINT32_MAX || k < 1 || k > CAL_LINES_PER_PAGE)
+	if (pages < 2 || pages > UINT32_MAX || k < 1 || k > CALIBRATE_LINES_PER_PAGE)
 		return NULL;
 	p = cycle_perm(pages, &s);
 	if (!p)
 		return NULL;
 	for (uint64_t step = 0; step < pages; step++, cur = p[cur]) {
-		uint8_t line[CAL_LINES_PER_PAGE];
+		uint8_t line[CALIBRATE_LINES_PER_PAGE];
 		char *pg = base + cur * XLAT_PAGE_SIZE;
-		unsigned pairs = k <= CAL_LINES_PER_PAGE / 2;   /* one line per 128-byte pair */
-		unsigned n = pairs ? CAL_LINES_PER_PAGE / 2 : CAL_LINES_PER_PAGE;
+		unsigned pairs = k <= CALIBRATE_LINES_PER_PAGE / 2;   /* one line per 128-byte pair */
+		unsigned n = pairs ? CALIBRATE_LINES_PER_PAGE / 2 : CALIBRATE_LINES_PER_PAGE;
 		for (unsigned i = 0; i < n; i++)
 			line[i] = (uint8_t)i;
 		shuffle_u8(line, n, &s);
 		for (unsigned j = 0; j < k; j++) {
 			unsigned l = pairs ? 2u * line[j] + (unsigned)(rng_next(&s) & 1) : line[j];
-			char *at = pg + l * CAL_LINE;
+			char *at = pg + l * CALIBRATE_LINE;
 			if (prev_last)
 				*prev_last = at;
 			else
@@ -365,15 +365,15 @@ static double quantile(const double *v, unsigned n, double q)
 	return i + 1 < n ? v[i] + (x - i) * (v[i + 1] - v[i]) : v[n - 1];
 }
 
-void calh_stat(struct cal_stat *s, const double *v, unsigned n)
+void calh_stat(struct calibrate_stat *s, const double *v, unsigned n)
 {
-	double tmp[CAL_MAX_REPS];
+	double tmp[CALIBRATE_MAX_REPS];
 
 	memset(s, 0, sizeof *s);
 	if (n == 0)
 		return;
-	if (n > CAL_MAX_REPS)
-		n = CAL_MAX_REPS;
+	if (n > CALIBRATE_MAX_REPS)
+		n = CALIBRATE_MAX_REPS;
 	memcpy(tmp, v, n * sizeof *v);
 	qsort(tmp, n, sizeof *tmp, cmp_double);
 	s->reps = n;
@@ -385,7 +385,7 @@ void calh_stat(struct cal_stat *s, const double *v, unsigned n)
 	s->spread = m > 0 ? s->iqr / m : 1e9;
 }
 
-void calh_stat_diff(struct cal_stat *d, const struct cal_stat *a, const struct cal_stat *b)
+void calh_stat_diff(struct calibrate_stat *d, const struct calibrate_stat *a, const struct calibrate_stat *b)
 {
 	memset(d, 0, sizeof *d);
 	if (!a->reps || !b->reps)
@@ -444,7 +444,7 @@ static uint64_t parse_cache_size(const char *s)
 	return v;
 }
 
-static void host_caches(struct cal_host *h)
+static void host_caches(struct calibrate_host *h)
 {
 	for (int i = 0; i < 8; i++) {
 		char path[128], type[32], level[8], size[32], ways[16];
@@ -466,7 +466,7 @@ static void host_caches(struct cal_host *h)
 	}
 }
 
-static void host_cpuinfo(struct cal_host *h)
+static void host_cpuinfo(struct calibrate_host *h)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	char line[4096];
@@ -482,7 +482,7 @@ static void host_cpuinfo(struct cal_host *h)
 	fclose(f);
 }
 
-static void host_cpuid(struct cal_host *h)
+static void host_cpuid(struct calibrate_host *h)
 {
 #if defined(__x86_64__)
 	unsigned a, b, c, d;
@@ -534,7 +534,7 @@ static void host_cpuid(struct cal_host *h)
 #endif
 }
 
-void calh_host_info(struct cal_host *h)
+void calh_host_info(struct calibrate_host *h)
 {
 	char line[256];
 	FILE *f;

@@ -9,8 +9,8 @@
 #include "xlat/cache.h"
 #include "xlat/calibrate.h"
 
-#define CAL_LINE 64u                  /* bytes; every x86-64 part we model */
-#define CAL_LINES_PER_PAGE 64u
+#define CALIBRATE_LINE 64u                  /* bytes; every x86-64 part we model */
+#define CALIBRATE_LINES_PER_PAGE 64u
 
 /* An anonymous mapping of `bytes`, 2 MiB aligned, backed by 4 KiB pages
  * (MADV_NOHUGEPAGE) or by THP (MADV_HUGEPAGE), every page faulted in:
@@ -70,10 +70,10 @@ int calh_pin(int cpu);
 void calh_unpin(void);
 
 /* What the host says about itself (CPUID, DMI, /proc, /sys). */
-void calh_host_info(struct cal_host *h);
+void calh_host_info(struct calibrate_host *h);
 
 /* What the model says about one chase, per load, in its steady state. */
-struct cal_pred {
+struct calibrate_pred {
 	double cycles;          /* translation cycles: TLB hits beyond L1 + walks */
 	double walks, refs, misses, tlb2;
 	double where[PCACHE_LEVELS + 1];
@@ -84,13 +84,13 @@ struct cal_pred {
  * same number of lines, contiguous), natively or nested with 4 KiB host
  * pages, the OS mapping 4 KiB pages or THP; one whole cycle to warm up,
  * then the steady state is counted. 0 or -errno. */
-int cal_model_point(const struct cpu_preset *cpu, bool nested, enum cal_backing bk, bool spread,
-		    uint64_t pages, struct cal_pred *out);
+int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibrate_backing bk, bool spread,
+		    uint64_t pages, struct calibrate_pred *out);
 
-/* The statistic of n (<= CAL_MAX_REPS) repetitions. */
-void calh_stat(struct cal_stat *s, const double *v, unsigned n);
+/* The statistic of n (<= CALIBRATE_MAX_REPS) repetitions. */
+void calh_stat(struct calibrate_stat *s, const double *v, unsigned n);
 /* a - b, measured separately: medians subtract, interquartile ranges add
  * (the difference is no surer than both), lo/hi are the extremes. */
-void calh_stat_diff(struct cal_stat *d, const struct cal_stat *a, const struct cal_stat *b);
+void calh_stat_diff(struct calibrate_stat *d, const struct calibrate_stat *a, const struct calibrate_stat *b);
 
 #endif

@@ -79,7 +79,7 @@ static void boundary(struct gc_machine *g, struct gc_counts *out)
 static void gib(uint64_t bytes, char *buf, size_t len)
 {
 	if (bytes % (1ULL << 20) == 0 || bytes < (1ULL << 30))
-		parse_size_str(bytes, buf, len);
+		xlat_parse_size_str(bytes, buf, len);
 	else
 		snprintf(buf, len, "%.2f GiB", (double)bytes / (1ULL << 30));
 }

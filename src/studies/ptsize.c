@@ -132,8 +132,8 @@ static int check_region(const struct ptsize_region *r, size_t i, const struct xl
 	const char *name = r->name ? r->name : "";
 	uint64_t page = 1ULL << page_shift;
 
-	parse_size_str(r->size, sz, sizeof sz);
-	parse_size_str(page, pg, sizeof pg);
+	xlat_parse_size_str(r->size, sz, sizeof sz);
+	xlat_parse_size_str(page, pg, sizeof pg);
 	if (!r->size)
 		return xlat_fail(-EINVAL, "region %zu%s%s at 0x%llx is empty", i + 1,
 				 *name ? " " : "", name, (unsigned long long)r->start);
@@ -188,8 +188,8 @@ int ptsize_build(const struct ptsize_region *r, size_t n, int levels, unsigned p
 	uint64_t est = ptsize_estimate(r, n, levels, page_shift);
 	if (max_table_bytes != PTSIZE_NO_LIMIT && est > max_table_bytes / XLAT_PAGE_SIZE) {
 		char need[48], lim[48];
-		parse_size_str(est * XLAT_PAGE_SIZE, need, sizeof need);
-		parse_size_str(max_table_bytes, lim, sizeof lim);
+		xlat_parse_size_str(est * XLAT_PAGE_SIZE, need, sizeof need);
+		xlat_parse_size_str(max_table_bytes, lim, sizeof lim);
 		return xlat_fail(-E2BIG, "these mappings need %s of page tables, more than the %s "
 				 "limit: use a larger page or raise the limit", need, lim);
 	}

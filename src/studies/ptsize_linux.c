@@ -522,7 +522,7 @@ static void explain(struct ptsize_proc *out, const struct snapshot *s, bool stab
 
 	if (out->match)
 		return;
-	parse_size_str(k > c ? k - c : c - k, diff, sizeof diff);
+	xlat_parse_size_str(k > c ? k - c : c - k, diff, sizeof diff);
 	if (!stable)
 		snprintf(out->note, sizeof out->note,
 			 "VmPTE changed during each of %u reads: the process is busy", out->attempts);

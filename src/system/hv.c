@@ -36,7 +36,7 @@ void vm_charge_exit(struct vm *vm, enum vm_exit why)
  * whose aligned block lies in guest RAM with nothing of it backed yet. */
 static int back_gpa(struct vm *vm, gpa_t gpa)
 {
-	const uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(EPT_MT_WB);
+	const uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(FMT_EPT_MT_WB);
 
 	if (gpa >= vm->cfg.guest_ram)
 		return xlat_fail(-EFAULT, "vm: guest-physical address %#llx is outside guest RAM (%llu bytes)",

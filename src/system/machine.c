@@ -241,12 +241,12 @@ static int explain_enomem(struct machine *m, uint64_t first, uint64_t n)
 	/* mmu_run stops inside its batch without saying where. */
 	snprintf(where, sizeof where, "records %" PRIu64 "-%" PRIu64, first, first + n - 1);
 	if (m->vm && ram_full(vm_gpa_space(m->vm))) {
-		parse_size_str(m->cfg.guest_ram, size, sizeof size);
+		xlat_parse_size_str(m->cfg.guest_ram, size, sizeof size);
 		return xlat_fail(-ENOMEM, "guest RAM is full: all %s (guest_ram, --guest-ram) in use while "
 				 "running %s; give the guest more", size, where);
 	}
 	if (!m->vm && ram_full(m->host)) {
-		parse_size_str(m->cfg.host_ram, size, sizeof size);
+		xlat_parse_size_str(m->cfg.host_ram, size, sizeof size);
 		return xlat_fail(-ENOMEM, "simulated RAM is full: all %s (host_ram, --host-ram) in use while "
 				 "running %s; give the machine more", size, where);
 	}

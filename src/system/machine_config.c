@@ -174,20 +174,20 @@ static int set_machine_key(struct machine_config *c, const struct mkey *k, const
 		*(enum os_page_policy *)field = (enum os_page_policy)u;
 		return 0;
 	case K_PABITS:
-		if (parse_count(v, &x) || x < 32 || x > XLAT_MAX_PA_BITS)
+		if (xlat_parse_count(v, &x) || x < 32 || x > XLAT_MAX_PA_BITS)
 			return xlat_fail(-EINVAL, "%s: '%s' is not a width of 32 to %d bits", k->key, v ? v : "",
 					 XLAT_MAX_PA_BITS);
 		*(unsigned *)field = (unsigned)x;
 		return 0;
 	case K_SIZE: {
 		char sz[48], lim[48];
-		if (parse_size(v, &x))
+		if (xlat_parse_size(v, &x))
 			return xlat_fail(-EINVAL, "%s: %s", k->key, xlat_error());
-		parse_size_str(x, sz, sizeof sz);
+		xlat_parse_size_str(x, sz, sizeof sz);
 		if (!xlat_aligned(x, XLAT_PAGE_SIZE))
 			return xlat_fail(-EINVAL, "%s: %s is not a multiple of 4 KiB", k->key, sz);
 		if (x < MACHINE_MIN_RAM) {
-			parse_size_str(MACHINE_MIN_RAM, lim, sizeof lim);
+			xlat_parse_size_str(MACHINE_MIN_RAM, lim, sizeof lim);
 			return xlat_fail(-EINVAL, "%s: %s is too small: at least %s (the first 1 MiB is "
 					 "firmware's, as on a PC)", k->key, sz, lim);
 		}
@@ -280,9 +280,9 @@ static void fmt_machine_key(const struct machine_config *c, const struct mkey *k
 	case K_PABITS: snprintf(buf, len, "%u", *(const unsigned *)field); return;
 	case K_POLICY: snprintf(buf, len, "%s", policy_names[*(const enum os_page_policy *)field]); return;
 	case K_SIZE: {
-		/* Re-parseable: parse_size_str writes "64 GiB"; drop the space. */
+		/* Re-parseable: xlat_parse_size_str writes "64 GiB"; drop the space. */
 		char tmp[32];
-		parse_size_str(*(const uint64_t *)field, tmp, sizeof tmp);
+		xlat_parse_size_str(*(const uint64_t *)field, tmp, sizeof tmp);
 		char *sp = strchr(tmp, ' ');
 		if (sp)
 			memmove(sp, sp + 1, strlen(sp));
@@ -425,8 +425,8 @@ int machine_config_check(const struct machine_config *c)
 	char b[48], lim[48];
 	uint64_t ram = c->mode == MACHINE_NATIVE ? c->host_ram : c->guest_ram;
 	if (ram > 1ULL << c->host_pa_bits) {
-		parse_size_str(ram, b, sizeof b);
-		parse_size_str(1ULL << c->host_pa_bits, lim, sizeof lim);
+		xlat_parse_size_str(ram, b, sizeof b);
+		xlat_parse_size_str(1ULL << c->host_pa_bits, lim, sizeof lim);
 		return xlat_fail(-EINVAL, "%s: %s is too large: at most %s (%u-bit physical addresses)",
 				 c->mode == MACHINE_NATIVE ? "host_ram" : "guest_ram", b, lim, c->host_pa_bits);
 	}

@@ -425,7 +425,7 @@ int os_handle_fault(struct os *os, struct mmu *mmu, const struct walk_req *req,
 	 * the fault still costs its entry into the kernel (a 4 KiB fault's
 	 * price: the cost model has no separate signal-delivery cost). */
 	uint32_t need = req->kind == XLAT_WRITE ? XLAT_W : req->kind == XLAT_FETCH ? XLAT_X : XLAT_R;
-	if ((f->error_code & (PF_P | PF_RSVD)) || !region_of(os, p, va, &r) || !(r.perms & need)) {
+	if ((f->error_code & (WALK_PF_P | WALK_PF_RSVD)) || !region_of(os, p, va, &r) || !(r.perms & need)) {
 		os->st.segv++;
 		if (mmu)
 			mmu_charge_fault(mmu, XLAT_PAGE_SHIFT);

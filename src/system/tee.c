@@ -456,7 +456,7 @@ int tee_cover_tables(struct tee_vm *v, uint64_t gpa)
 				return rc;
 		} else if (!pt_range_mapped(&v->s3, table, table + XLAT_PAGE_SIZE) &&
 			   (rc = pt_map(&v->s3, table, table, XLAT_PAGE_SIZE,
-					XLAT_R | XLAT_W | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K))) {
+					XLAT_R | XLAT_W | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K))) {
 			return rc;
 		}
 		if ((rc = phys_read64(t->mem, table + 8u * xlat_index(level, gpa), &e)))
@@ -474,7 +474,7 @@ int tee_s3_map(struct tee_vm *v, uint64_t hpa)
 {
 	if (v->t->cfg.model != TEE_STAGE3 || pt_range_mapped(&v->s3, hpa, hpa + XLAT_PAGE_SIZE))
 		return 0;
-	return pt_map(&v->s3, hpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K);
+	return pt_map(&v->s3, hpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K);
 }
 
 int tee_s3_unmap(struct tee_vm *v, uint64_t hpa)
@@ -631,7 +631,9 @@ fail:
 
 static void scrub(struct tee *t, uint64_t pfn)
 {
-	phys_zero(t->mem, pfn, 1);
+	/* A frame of the monitor's own memory: zeroing it cannot fail. */
+	if (phys_zero(t->mem, pfn, 1))
+		XLAT_BUG("frame %#llx: %s", (unsigned long long)pfn, xlat_error());
 	t->st.scrubbed++;
 }
 
@@ -744,7 +746,8 @@ int tee_assign(struct tee_vm *v, uint64_t gpa, uint64_t hpa)
 			      (unsigned long long)gpa, (unsigned long long)hpa);
 	/* A frame enters a VM zeroed: on TDX the accept initialises it, on CCA
 	 * the RMM, on SNP the host (guest_memfd zeroes its pages). */
-	phys_zero(t->mem, pfn, 1);
+	if ((rc = phys_zero(t->mem, pfn, 1)))
+		return rc;
 	if (t->cfg.model == TEE_GPT && (rc = tee_gpt_set(t, pfn, GPT_GPI_REALM)))
 		return rc;
 	w0 = REC_ASSIGNED | (gpa & REC_GPA_MASK) | ((uint64_t)v->id << REC_ASID_SHIFT);
@@ -773,7 +776,7 @@ int tee_share(struct tee_vm *v, uint64_t gpa, uint64_t hpa)
 		if (gpa_taken(v, gpa))
 			return REFUSE(t, -EEXIST, "tee_share: guest-physical %#llx already has a frame (%#llx refused)",
 				      (unsigned long long)gpa, (unsigned long long)hpa);
-		if ((rc = pt_map(&v->own, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
+		if ((rc = pt_map(&v->own, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K)) ||
 		    (rc = tee_cover_tables(v, gpa)) || (rc = tee_s3_map(v, hpa)))
 			return rc;
 	}
@@ -859,7 +862,7 @@ int tee_relocate(struct tee_vm *v, uint64_t gpa, uint64_t new_hpa, uint64_t *old
 		return rc;
 	if (tee_mediated(t)) {
 		if ((rc = pt_unmap(&v->own, gpa, XLAT_PAGE_SIZE)) ||
-		    (rc = pt_map(&v->own, gpa, new_hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
+		    (rc = pt_map(&v->own, gpa, new_hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K)) ||
 		    (rc = tee_cover_tables(v, gpa)) || (rc = tee_s3_unmap(v, h)) || (rc = tee_s3_map(v, new_hpa)))
 			return rc;
 	}
@@ -887,7 +890,7 @@ int tee_validate(struct tee_vm *v, uint64_t gpa)
 				xlat_fail(-EALREADY, "tee_validate: %#llx is already accepted", (unsigned long long)gpa) :
 				xlat_fail(-ENOENT, "tee_validate: no page is pending at %#llx", (unsigned long long)gpa);
 		hpa = pfn << XLAT_PAGE_SHIFT;
-		if ((rc = pt_map(&v->own, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
+		if ((rc = pt_map(&v->own, gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K)) ||
 		    (rc = tee_cover_tables(v, gpa)) || (rc = tee_s3_map(v, hpa)))
 			return rc;
 		tee_map_del(&v->pending, gpfn);

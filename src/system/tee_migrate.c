@@ -205,7 +205,7 @@ int tee_mig_import(struct tee_mig *m, const struct tee_blob *b, uint64_t hpa, ui
 	if ((rc = tee_rec_write(t, npfn, w0, 0)) || (rc = tee_map_put(&v->owned, npfn, b->gpa)))
 		return rc;
 	if (tee_mediated(t) &&
-	    ((rc = pt_map(&v->own, b->gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)) ||
+	    ((rc = pt_map(&v->own, b->gpa, hpa, XLAT_PAGE_SIZE, XLAT_RWX | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K)) ||
 	     (rc = tee_cover_tables(v, b->gpa)) || (rc = tee_s3_map(v, hpa))))
 		return rc;
 	if ((rc = tee_map_put(&v->accepted, gpfn, 1)) || (rc = tee_map_put(&m->latest, gpfn, b->seq)))

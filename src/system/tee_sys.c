@@ -70,7 +70,7 @@ static int cvm_back(void *ctx, struct tee_vm *v, uint64_t gpa)
 				 (unsigned long long)gpa);
 	hpa = pfn << XLAT_PAGE_SHIFT;
 	if (c->npt_up && (rc = pt_map(&c->npt, gpa, hpa, XLAT_PAGE_SIZE,
-				      XLAT_RWX | XLAT_CACHE(EPT_MT_WB), PT_PAGE_4K)))
+				      XLAT_RWX | XLAT_CACHE(FMT_EPT_MT_WB), PT_PAGE_4K)))
 		goto fail;
 	rc = tee_guest_is_shared(v, gpa) ? tee_share(v, gpa, hpa) : tee_assign(v, gpa, hpa);
 	if (rc)
@@ -80,8 +80,9 @@ static int cvm_back(void *ctx, struct tee_vm *v, uint64_t gpa)
 		mmu_charge_host_fault(c->mmu, XLAT_PAGE_SHIFT);
 	return 0;
 fail:
-	if (c->npt_up)
-		pt_unmap(&c->npt, gpa, XLAT_PAGE_SIZE);
+	/* Undo the 4 KiB leaf just mapped: no split, so it cannot fail. */
+	if (c->npt_up && pt_unmap(&c->npt, gpa, XLAT_PAGE_SIZE) < 0)
+		XLAT_BUG("GPA %#llx: %s", (unsigned long long)gpa, xlat_error());
 	phys_free(tee_host_space(c->t), pfn, 1);
 	return rc;
 }

@@ -18,7 +18,7 @@
  */
 #include "tables/format_int.h"
 
-#define X86_PKEY_MASK (0xfULL << X86_PKEY_SHIFT)
+#define X86_PKEY_MASK (0xfULL << FMT_X86_PKEY_SHIFT)
 
 static uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool leaf,
 			      unsigned maxphyaddr, unsigned ctl)
@@ -26,10 +26,10 @@ static uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool lea
 	uint64_t m = fmt_rsvd_phys(maxphyaddr);
 
 	if (!(ctl & FMT_CTL_NXE))
-		m |= X86_XD;
+		m |= FMT_X86_XD;
 	if (level >= 4 || (level == 3 && leaf && !(ctl & FMT_CTL_1G))) {
 		/* PS where leaves are not allowed: PS itself is reserved. */
-		m |= X86_PS;
+		m |= FMT_X86_PS;
 	} else if (level == 3 && leaf) {
 		m |= fmt_bits(29, 13);
 	} else if (level == 2 && leaf) {
@@ -42,37 +42,37 @@ static uint64_t x86_rsvd_mask(const struct xlat_format *fmt, int level, bool lea
 static uint64_t x86_table_bits(const struct xlat_format *fmt, bool accessed)
 {
 	(void)fmt;
-	return X86_P | X86_RW | X86_US | (accessed ? X86_A : 0);
+	return FMT_X86_P | FMT_X86_RW | FMT_X86_US | (accessed ? FMT_X86_A : 0);
 }
 
 /* The PAT bit of a leaf at `level`. */
 static uint64_t pat_bit(int level)
 {
-	return level == 1 ? X86_PAT_4K : X86_PAT_HUGE;
+	return level == 1 ? FMT_X86_PAT_4K : FMT_X86_PAT_HUGE;
 }
 
 static uint64_t x86_leaf_bits(const struct xlat_format *fmt, int level, uint32_t perms)
 {
 	unsigned pat_index = XLAT_CACHE_OF(perms) & 7u;
-	uint64_t e = X86_P;
+	uint64_t e = FMT_X86_P;
 
 	if (perms & XLAT_W)
-		e |= X86_RW;
+		e |= FMT_X86_RW;
 	if (perms & XLAT_U)
-		e |= X86_US;
+		e |= FMT_X86_US;
 	if (!(perms & XLAT_X))
-		e |= X86_XD;
+		e |= FMT_X86_XD;
 	if (perms & XLAT_G)
-		e |= X86_G;
+		e |= FMT_X86_G;
 	if (pat_index & 1u)
-		e |= X86_PWT;
+		e |= FMT_X86_PWT;
 	if (pat_index & 2u)
-		e |= X86_PCD;
+		e |= FMT_X86_PCD;
 	if (pat_index & 4u)
 		e |= pat_bit(level);
 	if (level > 1)
-		e |= X86_PS;
-	e |= (uint64_t)((perms >> XLAT_PKEY_SHIFT) & 0xfu) << X86_PKEY_SHIFT;
+		e |= FMT_X86_PS;
+	e |= (uint64_t)((perms >> XLAT_PKEY_SHIFT) & 0xfu) << FMT_X86_PKEY_SHIFT;
 	(void)fmt;
 	return e;
 }
@@ -80,7 +80,7 @@ static uint64_t x86_leaf_bits(const struct xlat_format *fmt, int level, uint32_t
 static uint64_t x86_perm_bits(const struct xlat_format *fmt, int level)
 {
 	(void)fmt;
-	return X86_RW | X86_US | X86_PWT | X86_PCD | pat_bit(level) | X86_G | X86_XD |
+	return FMT_X86_RW | FMT_X86_US | FMT_X86_PWT | FMT_X86_PCD | pat_bit(level) | FMT_X86_G | FMT_X86_XD |
 	       X86_PKEY_MASK;
 }
 
@@ -93,26 +93,26 @@ static void x86_decode(const struct xlat_format *fmt, int level, uint64_t e, uns
 
 	(void)fmt;
 	out->addr = e & fmt_addr_mask(level, leaf, maxphyaddr);
-	if (e & X86_RW)
+	if (e & FMT_X86_RW)
 		p |= XLAT_W;
-	if (e & X86_US)
+	if (e & FMT_X86_US)
 		p |= XLAT_U;
-	if (!(e & X86_XD))
+	if (!(e & FMT_X86_XD))
 		p |= XLAT_X;
-	if (e & X86_PWT)
+	if (e & FMT_X86_PWT)
 		cache |= 1u;
-	if (e & X86_PCD)
+	if (e & FMT_X86_PCD)
 		cache |= 2u;
 	if (leaf) {
 		if (e & pat_bit(level))
 			cache |= 4u;
-		if (e & X86_G)
+		if (e & FMT_X86_G)
 			p |= XLAT_G;
-		p |= XLAT_PKEY((e & X86_PKEY_MASK) >> X86_PKEY_SHIFT);
+		p |= XLAT_PKEY((e & X86_PKEY_MASK) >> FMT_X86_PKEY_SHIFT);
 	}
 	out->perms = p | XLAT_CACHE(cache);
-	out->accessed = (e & X86_A) != 0;
-	out->dirty = leaf && (e & X86_D);
+	out->accessed = (e & FMT_X86_A) != 0;
+	out->dirty = leaf && (e & FMT_X86_D);
 }
 
 static void x86_describe(const struct xlat_format *fmt, int level, uint64_t e,
@@ -121,24 +121,24 @@ static void x86_describe(const struct xlat_format *fmt, int level, uint64_t e,
 	bool leaf = fmt_entry_leaf(fmt, level, e);
 	uint64_t rsvd;
 
-	fmt_sb_printf(sb, " P %s %s", e & X86_RW ? "RW" : "RO", e & X86_US ? "US" : "SUP");
-	if (e & X86_PWT)
+	fmt_sb_printf(sb, " P %s %s", e & FMT_X86_RW ? "RW" : "RO", e & FMT_X86_US ? "US" : "SUP");
+	if (e & FMT_X86_PWT)
 		fmt_sb_printf(sb, " PWT");
-	if (e & X86_PCD)
+	if (e & FMT_X86_PCD)
 		fmt_sb_printf(sb, " PCD");
-	if (e & X86_A)
+	if (e & FMT_X86_A)
 		fmt_sb_printf(sb, " A");
-	if (leaf && (e & X86_D))
+	if (leaf && (e & FMT_X86_D))
 		fmt_sb_printf(sb, " D");
-	if (level > 1 && (e & X86_PS))
+	if (level > 1 && (e & FMT_X86_PS))
 		fmt_sb_printf(sb, " PS");
-	if (leaf && (e & X86_G))
+	if (leaf && (e & FMT_X86_G))
 		fmt_sb_printf(sb, " G");
 	if (leaf && (e & pat_bit(level)))
 		fmt_sb_printf(sb, " PAT");
 	if (leaf && (e & X86_PKEY_MASK))
-		fmt_sb_printf(sb, " PKEY=%u", (unsigned)((e & X86_PKEY_MASK) >> X86_PKEY_SHIFT));
-	if (e & X86_XD)
+		fmt_sb_printf(sb, " PKEY=%u", (unsigned)((e & X86_PKEY_MASK) >> FMT_X86_PKEY_SHIFT));
+	if (e & FMT_X86_XD)
 		fmt_sb_printf(sb, " XD");
 	if (leaf)
 		fmt_sb_printf(sb, " -> %s page 0x%llx", fmt_page_name(level),
@@ -147,7 +147,7 @@ static void x86_describe(const struct xlat_format *fmt, int level, uint64_t e,
 		fmt_sb_printf(sb, " -> %s 0x%llx", fmt_table_name(fmt, level),
 			      (unsigned long long)(e & fmt_addr_mask(level, false, maxphyaddr)));
 	/* With the usual controls (NXE, 1G pages): bits a CPU would fault on. */
-	rsvd = e & x86_rsvd_mask(fmt, level, leaf || (e & X86_PS), maxphyaddr, FMT_CTL_DEFAULT);
+	rsvd = e & x86_rsvd_mask(fmt, level, leaf || (e & FMT_X86_PS), maxphyaddr, FMT_CTL_DEFAULT);
 	if (rsvd)
 		fmt_sb_printf(sb, " RSVD=0x%llx", (unsigned long long)rsvd);
 }
@@ -170,14 +170,14 @@ const struct fmt_ops fmt_x86_ops = {
 
 /* Rights (SDM 4.6): every present entry is readable and executable; R/W
  * grants writes, U/S user access; XD (with NXE) takes execution away. */
-#define X86_PERM_BITS { .w = X86_RW, .u = X86_US, .xd = X86_XD, .g = X86_G }
+#define X86_PERM_BITS { .w = FMT_X86_RW, .u = FMT_X86_US, .xd = FMT_X86_XD, .g = FMT_X86_G }
 
 /* The 4- and 5-level formats differ in depth and input width only. */
 #define X86_FORMAT(name_, levels_, va_bits_) {                                   \
 	.name = name_, .ops = &fmt_x86_ops, .levels = levels_,                  \
 	.leaf_levels = FMT_LEAF_LEVELS_1_2_3, .va_bits = va_bits_,              \
-	.sign_extended = true, .present_mask = X86_P, .ps_bit = X86_PS,         \
-	.a_bit = X86_A, .d_bit = X86_D, .perm = X86_PERM_BITS,                  \
+	.sign_extended = true, .present_mask = FMT_X86_P, .ps_bit = FMT_X86_PS,         \
+	.a_bit = FMT_X86_A, .d_bit = FMT_X86_D, .perm = X86_PERM_BITS,                  \
 }
 
 const struct xlat_format fmt_x86_4 = X86_FORMAT("x86-64", 4, 48);           /* 4-level paging */

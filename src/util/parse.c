@@ -55,7 +55,7 @@ static const char *quote(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-int parse_digits(const char **s, uint64_t max, uint64_t *out)
+int xlat_parse_digits(const char **s, uint64_t max, uint64_t *out)
 {
 	const char *p = *s;
 	uint64_t v = 0;
@@ -73,7 +73,7 @@ int parse_digits(const char **s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-int parse_real(const char *in, double max, double *out)
+int xlat_parse_real(const char *in, double max, double *out)
 {
 	char qbuf[80];
 	const char *s = in ? quote(in, qbuf, sizeof qbuf) : "";
@@ -129,7 +129,7 @@ static int parse_number(const char *in, uint64_t *out, enum base base, const cha
 		return 0;
 	}
 
-	int rc = parse_digits(&p, UINT64_MAX, &v);
+	int rc = xlat_parse_digits(&p, UINT64_MAX, &v);
 	if (rc == -ERANGE)
 		return xlat_fail(-ERANGE, "%s '%s' is too large (max 2^64-1)", what, s);
 	if (rc)
@@ -172,22 +172,22 @@ static int parse_number(const char *in, uint64_t *out, enum base base, const cha
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *out)
+int xlat_parse_size(const char *s, uint64_t *out)
 {
 	return parse_number(s, out, BINARY, "size");
 }
 
-int parse_addr(const char *s, uint64_t *out)
+int xlat_parse_addr(const char *s, uint64_t *out)
 {
 	return parse_number(s, out, BINARY, "address");
 }
 
-int parse_count(const char *s, uint64_t *out)
+int xlat_parse_count(const char *s, uint64_t *out)
 {
 	return parse_number(s, out, DECIMAL, "count");
 }
 
-int parse_size_str(uint64_t bytes, char *buf, size_t len)
+int xlat_parse_size_str(uint64_t bytes, char *buf, size_t len)
 {
 	static const char *const names[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
 	unsigned u = 0;
