@@ -167,7 +167,7 @@ struct machine_result {
 	enum os_page_policy page_policy, host_page_policy;
 	unsigned levels, host_levels;
 	uint64_t host_ram, guest_ram;
-	unsigned tlb_levels[2];          /* data, fetch (0: fetches off) */
+	unsigned tlb_levels[2];          /* data, fetch (with fetch=0 the fetch side counts nothing) */
 	unsigned shared_from;            /* fetch levels >= this are the data side's */
 	double base_cycles_per_access, ghz;
 	/* counters since the last machine_reset_stats */

@@ -374,7 +374,7 @@ void machine_collect(const struct machine *m, struct machine_result *r)
 	r->base_cycles_per_access = mc->costs.base_cycles_per_access;
 	r->ghz = mc->costs.ghz;
 	r->tlb_levels[0] = mc->ndtlb;
-	r->tlb_levels[1] = mc->no_fetch ? 0 : mc->nitlb;
+	r->tlb_levels[1] = mc->nitlb;   /* listed with fetch=0 too: their hits are then 0 */
 	phys_get_stats(m->host ? m->host : tee_machine(m->tee), &ps);
 	r->sim_host_bytes = ps.host_bytes;
 	if (m->vm) {
