@@ -14,7 +14,8 @@
 #include "xlat/parse.h"
 
 static const char usage[] =
-	"usage: xlat gc --heap SIZE [--phase mark|sweep|both] [--mode native|nested|shadow]\n"
+	"usage: xlat gc --heap SIZE [--phase mark|sweep|both] [--mode native|nested|shadow|secure]\n"
+	"               [--tee fold|stage3|rmp|gpt|tdx]\n"
 	"               [--page-policy 4k|thp|1g] [--host-page-policy 4k|thp|1g]\n"
 	"               [--cpu NAME] [--set KEY=VALUE ...] [--ghz F] [--extra-miss-cycles N]\n"
 	"               [--seed N] [--live F] [--obj BYTES] [--ptrs F] [--roots F]\n"
@@ -28,7 +29,9 @@ static const char usage[] =
 	"\n"
 	"  --heap SIZE            heap bytes (\"8G\"); it must fit the guest RAM\n"
 	"  --phase P              the pause: mark, sweep (default) or both\n"
-	"  --mode M               [mode] nested (default), shadow or native\n"
+	"  --mode M               [mode] nested (default), shadow, secure (a confidential\n"
+	"                         VM) or native\n"
+	"  --tee MODEL            [tee] secure: fold, stage3, rmp (default), gpt or tdx\n"
 	"  --page-policy P        [page_policy] (guest) OS pages: 4k (default), thp, 1g\n"
 	"  --host-page-policy P   [host_page_policy] host pages backing guest memory: 4k\n"
 	"                         (default), thp, 1g\n"
@@ -196,15 +199,16 @@ static void report(struct out *o, const struct gc_config *cfg, const struct gc_r
 
 int cmd_gc(int argc, char **argv)
 {
-	enum { O_HEAP = 256, O_PHASE, O_MODE, O_PP, O_HPP, O_GUESTRAM, O_GHZ, O_CPU, O_CPUPARAM, O_EXTRA, O_SEED,
+	enum { O_HEAP = 256, O_PHASE, O_MODE, O_PP, O_HPP, O_GUESTRAM, O_GHZ, O_TEE, O_CPU, O_CPUPARAM, O_EXTRA, O_SEED,
 	       O_LIVE, O_OBJ, O_PTRS, O_ROOTS, O_MARKS, O_WLOPT, O_QUIET, O_JSON, O_CSV, O_HELP };
-	/* The options that are keys, O_MODE .. O_GHZ in order. */
+	/* The options that are keys, O_MODE .. O_TEE in order. */
 	static const struct cli_key_option keys[] = {
 		{ "mode", "mode", NULL },
 		{ "page-policy", "page_policy", NULL },
 		{ "host-page-policy", "host_page_policy", NULL },
 		{ "guest-ram", "guest_ram", NULL },
 		{ "ghz", "ghz", NULL },
+		{ "tee", "tee", NULL },
 	};
 	enum { NKEYS = sizeof keys / sizeof keys[0] };
 	static const struct option opts[] = {
@@ -217,6 +221,7 @@ int cmd_gc(int argc, char **argv)
 		{ "set", required_argument, 0, O_CPUPARAM },
 		{ "cpu-param", required_argument, 0, O_CPUPARAM },
 		{ "ghz", required_argument, 0, O_GHZ },
+		{ "tee", required_argument, 0, O_TEE },
 		{ "extra-miss-cycles", required_argument, 0, O_EXTRA },
 		{ "seed", required_argument, 0, O_SEED },
 		{ "live", required_argument, 0, O_LIVE },
@@ -265,7 +270,7 @@ int cmd_gc(int argc, char **argv)
 			if (gc_phase_parse(optarg, &cfg.phases))
 				return cli_fail(2, "gc", "--phase: %s", xlat_error());
 			break;
-		case O_MODE: case O_PP: case O_HPP: case O_GUESTRAM: case O_GHZ: case O_CPUPARAM:
+		case O_MODE: case O_PP: case O_HPP: case O_GUESTRAM: case O_GHZ: case O_TEE: case O_CPUPARAM:
 			/* In order, after --cpu: each sets a key. */
 			if (nsets == 64)
 				return cli_fail(2, "gc", "too many machine and CPU options (at most 64)");

@@ -67,6 +67,18 @@ if bad:
     sys.exit("; ".join(bad))
 PY
 
+# The GC pause in a confidential VM: the same heap natively beside it.
+"$XLAT" gc --heap 64m --phase sweep --mode secure --tee rmp --quiet --json >"$tmp/gc.json" || fail "gc secure"
+python3 - "$tmp/gc.json" <<'PY' || fail "gc secure figures"
+import json, sys
+d = json.load(open(sys.argv[1]))
+p = {x["key"]: x["value"] for x in d["params"]}
+if d["mode"] != "secure" or p.get("tee") != "rmp":
+    sys.exit(f"mode {d['mode']} tee {p.get('tee')}")
+if not (d["tlb_misses"] == d["native_tlb_misses"] and d["model_added_pause_s"] > 0):
+    sys.exit("the confidential VM's sweep costs no more than native")
+PY
+
 bad_says() {
 	local text=$1
 	shift
