@@ -207,9 +207,8 @@ int xlat_workload_set(struct xlat_workload *w, const char *key, const char *valu
 		break;
 	}
 	if (rc < 0 && bit & (K_SIZE | K_COUNT | K_SEED | K_BASE | K_STRIDE | K_UNIT | K_OBJ)) {
-		char msg[256];
-		snprintf(msg, sizeof msg, "%s", xlat_error());
-		return xlat_fail(rc, "workload %s: %s: %s", w->name, key, msg);
+		/* xlat_fail may quote xlat_error() itself: no copy, no cut. */
+		return xlat_fail(rc, "workload %s: %s: %s", w->name, key, xlat_error());
 	}
 	return rc;
 }
