@@ -295,7 +295,13 @@ static void report(struct out *o, const struct mig_config *cfg, const struct mig
 	out_u64(o, "guest_ram", cfg->machine.guest_ram, "guest RAM (bytes)");
 	out_u64(o, "guest_pages", r->guest_pages, "  4 KiB pages");
 	xlat_workload_format(&cfg->workload, v, sizeof v);
-	out_str(o, "workload", v, "workload");
+	/* The guest runs its workload without end: its count says nothing. */
+	char *cnt = strstr(v, "count=");
+	if (cnt) {
+		char *end = strchr(cnt, ',');
+		memmove(cnt, end ? end + 1 : cnt + strlen(cnt), strlen(end ? end + 1 : cnt + strlen(cnt)) + 1);
+	}
+	out_str(o, "workload", v, "workload (without end)");
 	out_str(o, "workload_name", cfg->workload.name, "  generator");
 	out_f64(o, "guest_rate", cfg->guest_rate, "guest rate (accesses/s; 0: cost model)");
 	out_str(o, "link", link_name, "link");
@@ -367,6 +373,8 @@ static void report(struct out *o, const struct mig_config *cfg, const struct mig
 		out_f64(o, "pc_duration_ms", ms(r->pc_duration), "post-copy phase (ms)");
 		out_f64(o, "pc_slowdown", r->pc_slowdown, "guest slowdown in post-copy (faults and stalls)");
 	}
+	if (r->secure)
+		out_u64(o, "blobs", r->blobs, "pages exported by the monitor (encrypted, MAC'd)");
 	out_bool(o, "verified", r->verified, "verified");
 	out_str(o, "verify", r->verify_msg, "  how");
 
@@ -597,7 +605,9 @@ int cmd_migrate(int argc, char **argv)
 			return c;
 	if ((c = cli_check_keys(CMD, &cfg.machine, key_opts, NKEY_OPTS, given)))
 		return c;
-	(void)tracking_given;
+	/* Under a monitor the host dimension's D bits are the tracking. */
+	if (!tracking_given && cfg.machine.mode == MACHINE_SECURE)
+		cfg.dirty.mech = DIRTY_AD;
 
 	/* The link: a preset, then what was given. */
 	mig_link_preset(&cfg.link, link);

@@ -12,7 +12,8 @@ small="--mem 16m --size 8m --bandwidth 100M --guest-rate 5000 --quiet"
 
 # JSON: the fields the contract names, a round table, every run verified.
 for t in "--tracking wp" "--tracking ad --ept-ad" "--tracking pml --ept-ad" "--mode shadow" \
-	"--host-page-policy thp --huge split" "--postcopy" "--postcopy=1 --tracking pml --ept-ad"; do
+	"--host-page-policy thp --huge split" "--postcopy" "--postcopy=1 --tracking pml --ept-ad" \
+	"--mode secure --tee tdx"; do
 	name=$(echo "$t" | tr -c 'a-z0-9' _)
 	# shellcheck disable=SC2086
 	"$XLAT" migrate $small $t --json >"$tmp/$name.json" 2>"$tmp/err" || { fail "$t: $(cat "$tmp/err")"; continue; }
@@ -37,6 +38,8 @@ if "pml" in t and d["tracking"] != "pml":
     sys.exit("tracking " + d["tracking"])
 if "shadow" in t and d["tracking"] != "shadow":
     sys.exit("tracking " + d["tracking"])
+if "secure" in t and (d["tracking"] != "ad" or d["blobs"] <= 0 or "monitors" not in d["verify"]):
+    sys.exit("secure: tracking " + d["tracking"] + ", " + d["verify"])
 costs = {c["key"]: c for c in d["dirty_costs"]}
 if "estimate" not in costs["dirty.wp_fault_cycles"]["source"]:
     sys.exit("the costs are not labelled estimates")
@@ -98,6 +101,9 @@ bad "huge" --huge big
 bad "guest-rate" --guest-rate 0
 bad "native" --mode native
 bad "max-rounds" --max-rounds many
+bad "Arm CCA" --mode secure --tee gpt
+bad "post-copy" --mode secure --postcopy
+bad "monitor" --mode secure --tracking wp
 bad "unexpected argument" now
 bad "unknown or incomplete option" --fast
 

@@ -55,6 +55,8 @@ XLAT_MUST_CHECK int mig_parse_rate(const char *s, double *bytes_per_s);
 
 #define MIG_BUFFER_DELAY 0.1         /* s: QEMU's BUFFER_DELAY, the bandwidth window */
 #define MIG_THROTTLE_PERIOD 1.0      /* s: migration_bitmap_sync checks the throttle at most this often */
+#define MIG_MAX_WAIT 0.05            /* s: ram_save_iterate sends for at most this long (MAX_WAIT)
+				      * before the pending estimate is looked at again */
 
 struct mig_policy_config {
 	double downtime_limit;       /* s: QEMU's downtime-limit (default 300 ms) */
@@ -122,6 +124,8 @@ double mig_policy_expected_downtime(const struct mig_policy *p, uint64_t pending
  *   MIG_REC_VCPU   a 32-bit length and the vCPU state (address 0)
  *   MIG_REC_BLOB   a confidential page exported by the monitor: 64-bit
  *                  sequence number and MAC, then 4096 encrypted bytes
+ *   MIG_REC_TOKEN  the monitor's end-of-export token: pages, digest, MAC
+ *                  (three 64-bit words; address 0)
  *   MIG_REC_END    a 64-bit checksum of every byte before it: the end.
  * The parser refuses a damaged stream (bad magic or version, an unknown
  * flag or two, an address outside guest RAM or unaligned, a zero record
@@ -138,6 +142,7 @@ double mig_policy_expected_downtime(const struct mig_policy *p, uint64_t pending
 #define MIG_REC_VCPU 0x020u
 #define MIG_REC_BLOB 0x040u
 #define MIG_REC_END  0x080u
+#define MIG_REC_TOKEN 0x100u
 #define MIG_REC_HEADER 8u            /* bytes of a record's word */
 
 /* The vCPU state the model carries at switch-over: what the guest runs on
@@ -156,7 +161,7 @@ static inline uint64_t mig_record_bytes(unsigned flag)
 {
 	return MIG_REC_HEADER + (flag == MIG_REC_PAGE ? XLAT_PAGE_SIZE : flag == MIG_REC_ZERO ? 1 :
 				 flag == MIG_REC_VCPU ? 4 + MIG_VCPU_BYTES : flag == MIG_REC_BLOB ? 16 + XLAT_PAGE_SIZE :
-				 flag == MIG_REC_END ? 8 : 0);
+				 flag == MIG_REC_END ? 8 : flag == MIG_REC_TOKEN ? 24 : 0);
 }
 
 /* The writer: appends to a growing buffer and keeps the checksum. */
@@ -175,6 +180,7 @@ XLAT_MUST_CHECK int mig_write_page(struct mig_writer *w, uint64_t gpa, const uin
 XLAT_MUST_CHECK int mig_write_blob(struct mig_writer *w, uint64_t gpa, uint64_t seq, uint64_t mac, const uint8_t *data);
 XLAT_MUST_CHECK int mig_write_eos(struct mig_writer *w);
 XLAT_MUST_CHECK int mig_write_vcpu(struct mig_writer *w, const struct mig_vcpu *v);
+XLAT_MUST_CHECK int mig_write_token(struct mig_writer *w, uint64_t pages, uint64_t digest, uint64_t mac);
 XLAT_MUST_CHECK int mig_write_end(struct mig_writer *w);
 /* Hands out what was written since the last take (*len bytes at the
  * returned pointer, valid until the next write). */
@@ -189,6 +195,8 @@ struct mig_parser_ops {
 	 * are the caller's to import; nothing is written to mem). 0 or
 	 * -errno (refuses the stream). May be NULL. */
 	int (*page)(void *ctx, uint64_t gpa, unsigned flag, uint64_t seq, uint64_t mac, const uint8_t *data);
+	/* The monitor's token arrived. 0 or -errno. May be NULL. */
+	int (*token)(void *ctx, uint64_t pages, uint64_t digest, uint64_t mac);
 	void *ctx;
 };
 /* mem NULL: the pages are only checked (a fuzz target). NULL + xlat_error()
@@ -202,7 +210,7 @@ XLAT_MUST_CHECK int mig_parser_feed(struct mig_parser *p, const uint8_t *data, s
 XLAT_MUST_CHECK int mig_parser_finish(struct mig_parser *p);
 /* What arrived. */
 struct mig_parser_stats {
-	uint64_t bytes, pages, zero_pages, blobs, rounds;
+	uint64_t bytes, pages, zero_pages, blobs, rounds, tokens;
 	bool have_vcpu, ended;
 	struct mig_vcpu vcpu;
 	uint64_t guest_ram;          /* from the header */

@@ -32,67 +32,6 @@
 #include "migrate_int.h"
 #include "xlat/parse.h"
 
-#define CHUNK_PAGES 16          /* pages per send step */
-#define BATCH 1024              /* workload records per step of the guest */
-#define CCACHE 4096             /* content-write translation cache entries */
-#define MAX_SAMPLES 200000
-#define SAMPLE_EVERY 0.001      /* s between curve samples */
-
-struct ccache_ent {
-	uint64_t page;          /* va >> 12, ~0 empty */
-	uint8_t *frame;
-};
-
-struct mrun {
-	const struct mig_config *cfg;
-	struct mig_result *res;
-	struct machine *src, *twin;
-	struct vm *vm;
-	struct phys *host;
-	struct xlat_source *wl;
-	struct xlat_access *batch;
-	uint64_t records, writes;
-	struct ccache_ent *cc;
-	double ghz;                 /* GHz */
-	double base;                /* base cycles per access */
-	/* clock */
-	double now;                 /* s */
-	double budget;              /* guest cycles (or accesses, with guest_rate) it may still run */
-	double cpr;                 /* cycles per record, running estimate */
-	bool stopped;
-	unsigned throttle;          /* % */
-	/* the guest's cycles, source and twin, and extra waits (post-copy stalls) */
-	double stall_cycles;
-	/* stream */
-	struct mig_writer w;
-	struct mig_parser *parser;
-	struct phys *dest;
-	uint64_t bytes;             /* on the wire so far */
-	/* pages */
-	uint64_t npages, words;
-	uint64_t *pending, npending;
-	uint64_t *sent;             /* reached the destination at least once */
-	uint64_t *logmap;
-	uint64_t cursor;
-	struct mig_policy pol;
-	/* the current round */
-	struct mig_round cur;
-	uint64_t round_acc0, round_exits0;
-	double round_src0, round_twin0, round_guest0;
-	double last_sample;
-	/* post-copy */
-	bool in_postcopy;
-	uint64_t *missing, nmissing;
-	hpa_t *frame;               /* post-copy: a page's host frame + 1 while unmapped, 0 none */
-	struct phys *snap;          /* the source's memory at switch-over (the pages still to send) */
-	double link_debt;           /* s of link time pulled pages took from pushing */
-};
-
-/* ---- bitmaps ---------------------------------------------------------------------- */
-
-static inline bool bt(const uint64_t *m, uint64_t i) { return (m[i / 64] >> (i % 64)) & 1; }
-static inline void bs(uint64_t *m, uint64_t i) { m[i / 64] |= 1ULL << (i % 64); }
-static inline void bc(uint64_t *m, uint64_t i) { m[i / 64] &= ~(1ULL << (i % 64)); }
 
 /* ---- configuration ------------------------------------------------------------------- */
 
@@ -164,13 +103,11 @@ int mig_check(const struct mig_config *c)
 		return xlat_fail(-EINVAL, "tracking %s needs EPT accessed/dirty flags (--ept-ad, ept_ad=1)%s",
 				 dirty_mech_name(c->dirty.mech),
 				 c->dirty.mech == DIRTY_PML ? ": the CPU logs a page when it sets its EPT D bit" : "");
-	if (m->mode == MACHINE_SECURE)
-		return mig_secure_check(c);
 	struct xlat_source *s = NULL;
 	if ((rc = xlat_workload_open(&s, &c->workload)))
 		return rc;
 	xlat_source_close(s);
-	return 0;
+	return m->mode == MACHINE_SECURE ? mig_secure_check(c) : 0;
 }
 
 /* ---- the guest's cycles -------------------------------------------------------------- */
@@ -223,9 +160,13 @@ static uint8_t *cc_frame(struct mrun *r, xlat_va va)
 
 	if (e->page == page)
 		return e->frame;
-	if (vm_reference_translate(r->vm, va, &hpa))
+	uint8_t *f;
+	if (r->sec)
+		f = mig_secure_frame(r, va);
+	else if (vm_reference_translate(r->vm, va, &hpa))
 		return NULL;
-	uint8_t *f = phys_frame(r->host, hpa >> XLAT_PAGE_SHIFT, true);
+	else
+		f = phys_frame(r->host, hpa >> XLAT_PAGE_SHIFT, true);
 	if (!f)
 		return NULL;
 	e->page = page;
@@ -271,11 +212,20 @@ static void apply_writes(struct mrun *r, const struct xlat_access *a, size_t n)
 
 /* ---- the guest runs ----------------------------------------------------------------------- */
 
+/* The guest's program never ends: a generator with a record count gets
+ * one it cannot reach (one that ends anyway, gc, starts again). */
+static int open_workload(struct mrun *r)
+{
+	struct xlat_workload w = r->cfg->workload;
+	w.count = MIG_ENDLESS;
+	return xlat_workload_open(&r->wl, &w);
+}
+
 static int reopen(struct mrun *r)
 {
 	xlat_source_close(r->wl);
 	r->wl = NULL;
-	return xlat_workload_open(&r->wl, &r->cfg->workload);
+	return open_workload(r);
 }
 
 /* n records of the workload through the source and the twin. */
@@ -398,7 +348,14 @@ static uint64_t next_pending(struct mrun *r, uint64_t *bits)
 
 static int send_page(struct mrun *r, uint64_t p)
 {
-	int flag = mig_write_page(&r->w, p << XLAT_PAGE_SHIFT, src_page(r, p), r->cfg->zero_detect);
+	int flag;
+	if (r->sec) {
+		int rc = mig_secure_send(r, p, &flag);
+		if (rc)
+			return rc;
+	} else {
+		flag = mig_write_page(&r->w, p << XLAT_PAGE_SHIFT, src_page(r, p), r->cfg->zero_detect);
+	}
 	if (flag < 0)
 		return flag;
 	r->res->pages_sent++;
@@ -503,10 +460,18 @@ static int end_round(struct mrun *r, uint64_t dirtied)
 static int sync_log(struct mrun *r, uint64_t *dirtied, uint64_t *added)
 {
 	struct dirty_log *d = machine_dirty_log(r->src);
-	uint64_t host0 = dirty_log_stats(d)->host_cycles, add = 0;
+	uint64_t add = 0;
+	double host_s = 0;
+	int64_t n;
 
 	memset(r->logmap, 0, r->words * sizeof *r->logmap);
-	int64_t n = machine_dirty_log_sync(r->src, r->logmap);
+	if (r->sec) {
+		n = mig_secure_log_sync(r, r->logmap, &host_s);
+	} else {
+		uint64_t host0 = dirty_log_stats(d)->host_cycles;
+		n = machine_dirty_log_sync(r->src, r->logmap);
+		host_s = (double)(dirty_log_stats(d)->host_cycles - host0) / (r->ghz * 1e9);
+	}
 	if (n < 0)
 		return (int)n;
 	for (uint64_t w = 0; w < r->words; w++) {
@@ -517,13 +482,15 @@ static int sync_log(struct mrun *r, uint64_t *dirtied, uint64_t *added)
 	r->npending += add;
 	*dirtied = (uint64_t)n;
 	*added = add;
-	return advance(r, (double)(dirty_log_stats(d)->host_cycles - host0) / (r->ghz * 1e9));
+	return advance(r, host_s);
 }
 
 /* The log's counters go into the result before it is stopped. */
 static void stop_log(struct mrun *r)
 {
 	struct dirty_log *d = machine_dirty_log(r->src);
+	if (r->sec)
+		mig_secure_log_stop(r);   /* its counters are the result's already */
 	if (!d)
 		return;
 	const struct dirty_stats *s = dirty_log_stats(d);
@@ -590,7 +557,8 @@ static void verify(struct mrun *r, struct phys *snap, const struct mig_vcpu *at_
 static int finish_stream(struct mrun *r, const struct mig_vcpu *v)
 {
 	int rc;
-	if ((rc = mig_write_eos(&r->w)) || (rc = mig_write_vcpu(&r->w, v)) || (rc = mig_write_end(&r->w)))
+	if ((rc = mig_write_eos(&r->w)) || (rc = mig_write_vcpu(&r->w, v)) || (r->sec && (rc = mig_secure_finish(r))) ||
+	    (rc = mig_write_end(&r->w)))
 		return rc;
 	int64_t len = ship(r);
 	if (len < 0)
@@ -623,11 +591,15 @@ static int stop_and_copy(struct mrun *r)
 	if ((rc = finish_stream(r, &v)))
 		return rc;
 	res->downtime_bytes = r->bytes - bytes0;
-	double send = (double)res->downtime_bytes / r->cfg->link.bandwidth;
+	double send = (double)res->downtime_bytes / r->cfg->link.bandwidth + r->link_debt;
+	r->link_debt = 0;
 	res->downtime = (r->now - res->switchover) + send + r->cfg->link.rtt / 2;
 	r->now = res->switchover + res->downtime;
 	res->total = r->now;
-	verify(r, NULL, &v);
+	if (r->sec)
+		mig_secure_verify(r, &v);
+	else
+		verify(r, NULL, &v);
 	return 0;
 }
 
@@ -878,23 +850,30 @@ static int precopy(struct mrun *r)
 
 	begin_round(r, 0);
 	for (;;) {
-		double dt;
-		if (r->npending) {
-			int64_t n = send_chunk(r, r->pending, &r->npending, CHUNK_PAGES);
-			if (n < 0)
-				return (int)n;
-			dt = (double)n / c->link.bandwidth;
-		} else {
-			/* Nothing to send and no threshold yet: QEMU iterates
-			 * idle until the bandwidth is measured. */
-			dt = r->pol.window_start + MIG_BUFFER_DELAY - r->now;
-			if (dt < 1e-4)
-				dt = 1e-4;
-		}
-		if ((rc = advance(r, dt)))
-			return rc;
-		mig_policy_sent(&r->pol, r->now, r->bytes);
-		sample(r, false);
+		/* One iteration (ram_save_iterate): pages go until none is
+		 * left or MAX_WAIT has passed; then the pending estimate is
+		 * looked at. */
+		double t0 = r->now;
+		do {
+			double dt;
+			if (r->npending) {
+				int64_t n = send_chunk(r, r->pending, &r->npending, CHUNK_PAGES);
+				if (n < 0)
+					return (int)n;
+				dt = (double)n / c->link.bandwidth + r->link_debt;
+				r->link_debt = 0;
+			} else {
+				/* Nothing to send and no threshold yet: QEMU
+				 * iterates idle until the bandwidth is measured. */
+				dt = r->pol.window_start + MIG_BUFFER_DELAY - r->now;
+				if (dt < 1e-4)
+					dt = 1e-4;
+			}
+			if ((rc = advance(r, dt)))
+				return rc;
+			mig_policy_sent(&r->pol, r->now, r->bytes);
+			sample(r, false);
+		} while (r->npending && r->now - t0 < MIG_MAX_WAIT);
 		if (!mig_policy_want_sync(&r->pol, r->npending * XLAT_PAGE_SIZE))
 			continue;
 		uint64_t dirtied, added;
@@ -921,6 +900,7 @@ static int precopy(struct mrun *r)
 
 static void mrun_free(struct mrun *r)
 {
+	mig_secure_free(r);
 	if (r->vm)
 		vm_set_missing(r->vm, NULL, NULL);
 	machine_destroy(r->src);
@@ -947,8 +927,6 @@ int mig_run(const struct mig_config *c, struct mig_result *res)
 	memset(res, 0, sizeof *res);
 	if ((rc = mig_check(c)))
 		return rc;
-	if (c->machine.mode == MACHINE_SECURE)
-		return mig_run_secure(c, res);
 	memset(&r, 0, sizeof r);
 	r.cfg = c;
 	r.res = res;
@@ -975,13 +953,20 @@ int mig_run(const struct mig_config *c, struct mig_result *res)
 		goto out;
 	}
 	cc_flush(&r);
-	struct mig_parser_ops ops = { pc_arrived, &r };
-	if (!(r.parser = mig_parser_create(r.dest, &ops))) {
+	struct mig_parser_ops ops = { pc_arrived, NULL, &r };
+	if (c->machine.mode == MACHINE_SECURE) {
+		/* The destination is another machine's monitor: the pages go
+		 * into its VM, not into r.dest. */
+		if ((rc = mig_secure_setup(&r)))
+			goto out;
+		mig_secure_parser_ops(&r, &ops);
+	}
+	if (!(r.parser = mig_parser_create(r.sec ? NULL : r.dest, &ops))) {
 		rc = -ENOMEM;
 		goto out;
 	}
 	mig_writer_init(&r.w);
-	if ((rc = xlat_workload_open(&r.wl, &c->workload)))
+	if ((rc = open_workload(&r)))
 		goto out;
 
 	/* Before: the guest's data, and any warm-up. */
@@ -999,14 +984,15 @@ int mig_run(const struct mig_config *c, struct mig_result *res)
 	res->guest_pages = r.npages;
 	uint64_t acc0 = mmu_get_stats(machine_mmu(r.src))->accesses, writes0 = r.writes;
 	double sc0 = src_cycles(&r), tc0 = twin_cycles(&r);
-	if ((rc = machine_dirty_log_start(r.src, &c->dirty)))
+	if ((rc = r.sec ? mig_secure_log_start(&r) : machine_dirty_log_start(r.src, &c->dirty)))
 		goto out;
-	res->mech = dirty_log_mech(machine_dirty_log(r.src));
+	res->mech = r.sec ? DIRTY_AD : dirty_log_mech(machine_dirty_log(r.src));
 	if ((rc = mig_write_header(&r.w, c->machine.guest_ram)) || (rc = (int)ship(&r)) < 0)
 		goto out;
 	rc = 0;
 	mig_policy_init(&r.pol, &c->policy, 0);
-	res->setup = (double)dirty_log_stats(machine_dirty_log(r.src))->host_cycles / (r.ghz * 1e9);
+	res->setup = (double)(r.sec ? res->dirty.host_cycles : dirty_log_stats(machine_dirty_log(r.src))->host_cycles) /
+		     (r.ghz * 1e9);
 	if ((rc = advance(&r, res->setup)))
 		goto out;
 	memset(r.pending, 0xff, r.words * 8);

@@ -191,6 +191,15 @@ int mig_write_vcpu(struct mig_writer *w, const struct mig_vcpu *v)
 	return record(w, MIG_REC_VCPU, pre, sizeof pre, body, sizeof body);
 }
 
+int mig_write_token(struct mig_writer *w, uint64_t pages, uint64_t digest, uint64_t mac)
+{
+	uint8_t body[24];
+	put_be64(body, pages);
+	put_be64(body + 8, digest);
+	put_be64(body + 16, mac);
+	return record(w, MIG_REC_TOKEN, NULL, 0, body, sizeof body);
+}
+
 int mig_write_end(struct mig_writer *w)
 {
 	uint8_t *p = grow(w, MIG_REC_HEADER + 8);
@@ -270,10 +279,12 @@ static int begin_record(struct mig_parser *p)
 		break;
 	case MIG_REC_EOS:
 	case MIG_REC_VCPU:
+	case MIG_REC_TOKEN:
 	case MIG_REC_END:
 		if (addr)
 			return bad(p, "a control record with an address (%#llx)", (unsigned long long)addr);
-		p->need = flags == MIG_REC_EOS ? 0 : flags == MIG_REC_VCPU ? 4 + MIG_VCPU_BYTES : 8;
+		p->need = flags == MIG_REC_EOS ? 0 : flags == MIG_REC_VCPU ? 4 + MIG_VCPU_BYTES :
+			  flags == MIG_REC_TOKEN ? 24 : 8;
 		break;
 	default:
 		return bad(p, "a record with flags %#llx, not one known flag", (unsigned long long)flags);
@@ -322,6 +333,11 @@ static int end_record(struct mig_parser *p)
 		break;
 	case MIG_REC_EOS:
 		p->st.rounds++;
+		break;
+	case MIG_REC_TOKEN:
+		p->st.tokens++;
+		if (p->ops.token)
+			rc = p->ops.token(p->ops.ctx, get_be64(p->buf), get_be64(p->buf + 8), get_be64(p->buf + 16));
 		break;
 	case MIG_REC_VCPU: {
 		const uint8_t *b = p->buf + 4;
