@@ -369,6 +369,8 @@ static void report(struct out *o, const struct mig_config *cfg, const struct mig
 		out_f64(o, "pc_stall_mean_ms", r->pc_faults ? ms(r->pc_stall / (double)r->pc_faults) : 0,
 			"  per fault (ms)");
 		out_f64(o, "pc_stall_max_ms", ms(r->pc_stall_max), "  longest (ms)");
+		out_f64(o, "pc_stall_share", r->pc_duration > 0 ? r->pc_stall / r->pc_duration : 0,
+			"  share of the post-copy phase stalled");
 		out_u64(o, "pc_pushed", r->pc_pushed, "pages pushed by the source");
 		out_f64(o, "pc_duration_ms", ms(r->pc_duration), "post-copy phase (ms)");
 		out_f64(o, "pc_slowdown", r->pc_slowdown, "guest slowdown in post-copy (faults and stalls)");

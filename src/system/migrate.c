@@ -268,6 +268,8 @@ static int run_guest(struct mrun *r, double dt)
 	if (dt <= 0 || r->stopped)
 		return 0;
 	r->budget += rate > 0 ? rate * dt * share : dt * share * r->ghz * 1e9;
+	if (!r->batch_cap)
+		r->batch_cap = BATCH;
 	while (r->budget >= (rate > 0 ? 1.0 : 0.0) && r->budget > 0) {
 		size_t n;
 		if (rate > 0)
@@ -276,6 +278,12 @@ static int run_guest(struct mrun *r, double dt)
 			double want = r->budget / r->cpr;
 			n = want < 1 ? 1 : want > BATCH ? BATCH : (size_t)want;
 		}
+		/* A post-copy wait stops the vCPU: after one, records go one at
+		 * a time (a batch would take several waits at once, where the
+		 * pages the source pushes meanwhile would have spared some),
+		 * growing back while none comes. */
+		if (n > r->batch_cap)
+			n = r->batch_cap;
 		double c0 = src_cycles(r), s0 = r->stall_cycles;
 		int rc = step(r, n);
 		if (rc)
@@ -283,6 +291,10 @@ static int run_guest(struct mrun *r, double dt)
 		double used = src_cycles(r) - c0;
 		if (used < 0.01 * (double)n)
 			used = 0.01 * (double)n;   /* no record is free: the clock must move */
+		if (r->stall_cycles != s0)
+			r->batch_cap = 1;
+		else if (r->batch_cap < BATCH)
+			r->batch_cap *= 2;
 		if (rate > 0) {
 			/* Post-copy's waits take time from a pinned rate too. */
 			r->budget -= (double)n + (r->stall_cycles - s0) / (r->ghz * 1e9) * rate;

@@ -32,6 +32,7 @@ struct mrun {
 	double now;                 /* s */
 	double budget;              /* guest cycles (or accesses, with guest_rate) it may still run */
 	double cpr;                 /* cycles per record, running estimate */
+	size_t batch_cap;           /* records per step at most (1 after a post-copy wait) */
 	bool stopped;
 	unsigned throttle;          /* % */
 	/* the guest's cycles, source and twin, and extra waits (post-copy stalls) */
