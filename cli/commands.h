@@ -6,6 +6,7 @@
 int cmd_calibrate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 int cmd_ptsize(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_trace(int argc, char **argv);

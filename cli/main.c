@@ -18,6 +18,7 @@ struct command {
 static const struct command commands[] = {
 	{ "demo",   cmd_demo,   "the seed's figures, each with the command that reproduces it" },
 	{ "gc",     cmd_gc,     "the GC pause: a heap marked and swept, natively and virtualized" },
+	{ "migrate", cmd_migrate, "live migration of a running guest: pre-copy rounds or post-copy, bytes checked" },
 	{ "ptsize", cmd_ptsize, "page-table memory of synthetic layouts and live processes" },
 	{ "sim",    cmd_sim,    "run a trace or workload through the MMU model" },
 	{ "walk",   cmd_walk,   "one page walk, reference by reference (native, nested, shadow)" },

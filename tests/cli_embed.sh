@@ -56,7 +56,7 @@ while read -r sym; do
 	grep -qw -- "$sym" "$tmp/headers" || fail "libxlat.a exports $sym, which no public header declares"
 	case $sym in
 	xlat_* | phys_* | pt_* | fmt_* | tlb_* | pwc_* | pcache_* | walk_* | mmu_* | cpu_* | os_* | vm_* | \
-	machine_* | sim_* | explain_* | ptsize_* | calibrate_* | gc_* | tee_*) ;;
+	machine_* | sim_* | explain_* | ptsize_* | calibrate_* | gc_* | tee_* | dirty_* | mig_*) ;;
 	*) fail "libxlat.a exports $sym without a module prefix" ;;
 	esac
 done <"$tmp/syms"

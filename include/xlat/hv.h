@@ -116,6 +116,28 @@ XLAT_MUST_CHECK int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa)
  */
 XLAT_MUST_CHECK int64_t vm_clear_dirty(struct vm *vm, gpa_t gpa, uint64_t size, pt_leaf_fn fn, void *priv);
 
+/*
+ * Post-copy (xlat/migrate.h): guest-physical pages whose contents are
+ * elsewhere. While a handler is set, fn(ctx, vm, gpa, write) runs first
+ * whenever the guest (an EPT violation, a shadow fill) or the
+ * hypervisor's software touches a GPA the map does not back: it returns
+ * 0 when it mapped the page itself (vm_map_gpa: retry), 1 to back it as
+ * usual (a fresh zeroed page), or -errno. fn NULL removes the handler.
+ */
+typedef int (*vm_missing_fn)(void *ctx, struct vm *vm, gpa_t gpa, bool write);
+void vm_set_missing(struct vm *vm, vm_missing_fn fn, void *ctx);
+/* Maps the 4 KiB page of gpa to host frame hpa in the GPA map (RWX, WB),
+ * charged as the host fault that backs a page. 0 or -errno (-EEXIST:
+ * already backed). */
+XLAT_MUST_CHECK int vm_map_gpa(struct vm *vm, gpa_t gpa, hpa_t hpa);
+/* Unmaps every page of [gpa, gpa + size) from the GPA map, keeping the
+ * host frames (the caller's until vm_map_gpa maps them again or it frees
+ * them), drops every shadow translation (shadow paging) and invalidates
+ * the TLBs. For each 4 KiB page that was backed, fn(priv, gpa, hpa) runs
+ * first (NULL: none). 0 or -errno. */
+XLAT_MUST_CHECK int vm_unmap_gpa(struct vm *vm, gpa_t gpa, uint64_t size,
+				 int (*fn)(void *priv, gpa_t gpa, hpa_t hpa), void *priv);
+
 /* Shadow mode: the shadow table of the current guest process (NULL in
  * nested mode). */
 struct pt *vm_shadow_pt(struct vm *vm);

@@ -36,6 +36,7 @@
 #define XLAT_MACHINE_H
 
 #include "xlat/cpu.h"
+#include "xlat/dirty.h"
 #include "xlat/hv.h"
 #include "xlat/mmu.h"
 #include "xlat/os.h"
@@ -147,6 +148,24 @@ void machine_flush_tlbs(struct machine *m);
 /* Applies one event record (XLAT_EV_MAP / UNMAP / PROTECT / SWITCH) as the
  * OS (or the guest OS) would, shootdowns included. */
 XLAT_MUST_CHECK int machine_event(struct machine *m, const struct xlat_access *ev);
+
+/*
+ * Dirty logging of the guest's memory between steps (xlat/dirty.h), for
+ * studies such as live migration: start logs every page of guest RAM
+ * (nested: wp, ad or pml; shadow: wp, which write-protects the shadow
+ * entries); sync gets and clears the pages written since the last sync
+ * (or the start) into bitmap (a bit per 4 KiB page of guest RAM, the
+ * caller's: guest_ram / 4096 bits); stop ends logging. Costs go to the
+ * machine's counters (exits) and the log's (dirty_log_stats). 0 / the
+ * number of pages, or -errno: -EINVAL with one line for a native or
+ * secure machine, a mechanism the mode does not have, pml or ad without
+ * ept_ad, a log already on.
+ */
+XLAT_MUST_CHECK int machine_dirty_log_start(struct machine *m, const struct dirty_config *cfg);
+XLAT_MUST_CHECK int64_t machine_dirty_log_sync(struct machine *m, uint64_t *bitmap);
+void machine_dirty_log_stop(struct machine *m);
+/* The log while one is on, else NULL. */
+struct dirty_log *machine_dirty_log(struct machine *m);
 
 /* The parts, for studies that go further (read-only use is the rule;
  * changing them behind the machine's back is the caller's responsibility). */

@@ -129,6 +129,10 @@ struct tee_hv_ops {
 	 * TLBs and nested TLB of every CPU running v). May be NULL. */
 	void (*flush)(void *ctx, struct tee_vm *v);
 	void *ctx;
+	/* The guest's own software stored to gpa through tee_vm_gpa_space
+	 * (its OS writing page tables): a store the CPU would have marked in
+	 * the host dimension's D bit, for a dirty log. May be NULL. */
+	void (*wrote)(void *ctx, struct tee_vm *v, uint64_t gpa);
 };
 
 struct tee_vm_config {
@@ -356,6 +360,9 @@ void tee_cvm_destroy(struct tee_cvm *c);
 /* Runs it on mmu (whose bottom space must be tee_machine): sets the chain,
  * the system layer, and makes guest process 0 current. 0 or -errno. */
 XLAT_MUST_CHECK int tee_cvm_attach(struct tee_cvm *c, struct mmu *mmu);
+/* Calls fn(ctx, gpa) for every store the guest's software makes to its
+ * memory (tee_hv_ops.wrote), e.g. for a dirty log; fn NULL: none. */
+void tee_cvm_set_write_hook(struct tee_cvm *c, void (*fn)(void *ctx, uint64_t gpa), void *ctx);
 struct os *tee_cvm_guest(struct tee_cvm *c);
 struct tee_vm *tee_cvm_vm(struct tee_cvm *c);
 /* rmp: the hypervisor's NPT (NULL for the other models). */

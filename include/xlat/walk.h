@@ -53,6 +53,19 @@ struct tlb;
 #define WALK_X86_DEFAULT (WALK_WP | WALK_NXE | WALK_SET_AD | WALK_1G)
 #define WALK_EPT_DEFAULT (WALK_EXEC_ONLY | WALK_1G)
 
+/* A stage's accessed/dirty hook: hardware beside the walker that sees the
+ * walker set A/D flags in the stage's entries, as Intel's page-modification
+ * logging sees the EPT's (SDM vol. 3C 29.3.6: before it sets an EPT A or D
+ * flag the CPU checks the log's index; when it sets a leaf's D from 0 to 1
+ * it logs the guest-physical address). fn runs before the flags are
+ * written, once per translation unit that writes any: in is the stage's
+ * input address being translated, dirty says that the leaf's D goes from 0
+ * to 1. A stage without a hook (NULL) walks as if none existed. */
+struct walk_ad_hook {
+	void (*fn)(void *ctx, xlat_va in, bool dirty);
+	void *ctx;
+};
+
 struct walk_stage {
 	const struct xlat_format *fmt;
 	xlat_pa root;            /* address of the top table in this stage's table space */
@@ -60,6 +73,7 @@ struct walk_stage {
 	unsigned ctl;            /* WALK_* */
 	uint32_t tag;            /* PCID (x86) or VPID/EP4TA tag (EPT) for the caches */
 	struct pwc *pwc;         /* this stage's paging-structure cache, or NULL */
+	const struct walk_ad_hook *ad_hook;   /* NULL: none (above) */
 };
 
 /* A request: translate va (an input address of stage 0). */

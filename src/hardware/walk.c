@@ -390,7 +390,7 @@ struct wlevel {
  * find every bit already set.
  */
 static __attribute__((noinline)) bool
-set_accessed_dirty(struct wctx *w, unsigned j, const struct wlevel *lv, int top, int level,
+set_accessed_dirty(struct wctx *w, unsigned j, xlat_va in, const struct wlevel *lv, int top, int level,
 		   unsigned kind, bool last)
 {
 	struct walk_chain *c = w->c;
@@ -407,6 +407,8 @@ set_accessed_dirty(struct wctx *w, unsigned j, const struct wlevel *lv, int top,
 					    XLAT_WRITE, true, true, lv[l].ip);
 		any |= need[l] != 0;
 	}
+	if (any && c->stage[j].ad_hook)
+		c->stage[j].ad_hook->fn(c->stage[j].ad_hook->ctx, in, (need[level] & fmt->d_bit) != 0);
 	for (int l = top; any && l >= level; l--) {
 		uint64_t cur;
 
@@ -632,7 +634,7 @@ walk_stage_body(struct wctx *w, unsigned j, xlat_va in, const struct wjob *job, 
 	/* Success: A in every entry read, D in the leaf for a write (SDM 4.8,
 	 * 29.3.5), written only where they change. */
 	if (set_ad && (!(rights & fmt->a_bit) || (kind == XLAT_WRITE && !(e & fmt->d_bit))) &&
-	    !set_accessed_dirty(w, j, lv, top, level, kind, last))
+	    !set_accessed_dirty(w, j, in, lv, top, level, kind, last))
 		return false;
 	if (st->pwc)
 		for (int l = top; l > level; l--)

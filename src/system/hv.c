@@ -30,19 +30,29 @@ void vm_charge_exit(struct vm *vm, enum vm_exit why)
 	vm->st.exits[why]++;
 	if (vm->mmu)
 		mmu_charge_exit(vm->mmu);
+	if (vm->dlog)
+		dirty_hv_exit(vm->dlog);
 }
 
 /* Backs the host page around gpa: the largest page the host policy allows
  * whose aligned block lies in guest RAM with nothing of it backed yet. */
-static int back_gpa(struct vm *vm, gpa_t gpa)
+static int back_gpa(struct vm *vm, gpa_t gpa, bool write)
 {
 	const uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(FMT_EPT_MT_WB);
 
 	if (gpa >= vm->cfg.guest_ram)
 		return xlat_fail(-EFAULT, "vm: guest-physical address %#llx is outside guest RAM (%llu bytes)",
 				 (unsigned long long)gpa, (unsigned long long)vm->cfg.guest_ram);
-	int shift = pt_map_demand(&vm->map, gpa, 0, vm->cfg.guest_ram,
-				  os_policy_max_shift(vm->cfg.host_policy, true), perms, NULL);
+	if (vm->missing) {
+		/* Post-copy: the page may be the source's to send. */
+		int rc = vm->missing(vm->missing_ctx, vm, xlat_align_down(gpa, XLAT_PAGE_SIZE), write);
+		if (rc <= 0)
+			return rc;
+	}
+	unsigned max_shift = os_policy_max_shift(vm->cfg.host_policy, true);
+	if (vm->dlog)
+		max_shift = dirty_hv_max_shift(vm->dlog, gpa, max_shift);
+	int shift = pt_map_demand(&vm->map, gpa, 0, vm->cfg.guest_ram, max_shift, perms, NULL);
 	if (shift == -ENOMEM)
 		return xlat_fail(-ENOMEM, "vm: host out of memory backing GPA %#llx", (unsigned long long)gpa);
 	if (shift < 0)
@@ -50,10 +60,12 @@ static int back_gpa(struct vm *vm, gpa_t gpa)
 	vm->st.host_backed[xlat_shift_psize((unsigned)shift)]++;
 	if (vm->mmu)
 		mmu_charge_host_fault(vm->mmu, (unsigned)shift);
+	if (vm->dlog)
+		return dirty_hv_backed(vm->dlog, gpa, (unsigned)shift, write);
 	return 0;
 }
 
-int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate)
+static int gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate, bool write)
 {
 	struct pt_leaf leaf;
 	int rc = pt_lookup(&vm->map, gpa, &leaf);
@@ -61,7 +73,7 @@ int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate)
 	if (rc == -ENOENT && populate) {
 		if (vm->cfg.mode == HV_NESTED && !vm->in_hv)
 			vm_charge_exit(vm, VM_EXIT_EPT_VIOLATION);
-		rc = back_gpa(vm, gpa);
+		rc = back_gpa(vm, gpa, write);
 		if (rc == 0)
 			rc = pt_lookup(&vm->map, gpa, &leaf);
 	}
@@ -70,6 +82,11 @@ int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate)
 						 (unsigned long long)gpa) : rc;
 	*hpa = leaf.pa + (gpa - leaf.va);
 	return 0;
+}
+
+int vm_gpa_to_hpa(struct vm *vm, gpa_t gpa, hpa_t *hpa, bool populate)
+{
+	return gpa_to_hpa(vm, gpa, hpa, populate, false);
 }
 
 /* The view's resolve hook: every guest-physical access by software (the
@@ -83,8 +100,12 @@ static int resolve_gpa(void *ctx, xlat_pa gpa, bool write, uint64_t *lower_pfn)
 
 	if (write && vm->cfg.mode == HV_SHADOW && !vm->in_hv && (rc = shadow_guest_write(vm, gpa)))
 		return rc;
-	rc = vm_gpa_to_hpa(vm, gpa, &hpa, true);
+	rc = gpa_to_hpa(vm, gpa, &hpa, true, write);
 	if (rc)
+		return rc;
+	/* The guest's software writing its memory: the dirty log sees it as
+	 * the hardware would see the store. */
+	if (write && vm->dlog && !vm->in_hv && (rc = dirty_hv_sw_write(vm->dlog, gpa)))
 		return rc;
 	*lower_pfn = hpa >> 12;
 	return 0;
@@ -157,6 +178,7 @@ void vm_destroy(struct vm *vm)
 {
 	if (!vm)
 		return;
+	dirty_log_destroy(vm->dlog);
 	vm->in_hv = true;
 	if (vm->cfg.mode == HV_SHADOW)
 		shadow_destroy(vm);
@@ -182,11 +204,15 @@ static int nested_fault(void *ctx, struct mmu *m, const struct walk_req *req,
 		return os_handle_fault(vm->guest, m, req, f);
 	case WALK_EPT_VIOLATION: {
 		struct pt_leaf leaf;
-		if (pt_lookup(&vm->map, f->addr, &leaf) == 0)
-			return 1;        /* backed but not permitted: nothing to fix here */
+		if (pt_lookup(&vm->map, f->addr, &leaf) == 0) {
+			/* Backed but not permitted: the dirty log's write
+			 * protection, or nothing to fix here. */
+			int rc = vm->dlog ? dirty_hv_ept_violation(vm->dlog, f->addr, f->exit_qual) : 1;
+			return rc;
+		}
 		vm_charge_exit(vm, VM_EXIT_EPT_VIOLATION);
 		vm->in_hv = true;
-		int rc = back_gpa(vm, f->addr);
+		int rc = back_gpa(vm, f->addr, (f->exit_qual & WALK_EPTQ_WRITE) != 0);
 		vm->in_hv = false;
 		if (rc == -EFAULT)
 			return 1;        /* outside guest RAM: the access is dropped */
@@ -265,6 +291,72 @@ int64_t vm_clear_dirty(struct vm *vm, gpa_t gpa, uint64_t size, pt_leaf_fn fn, v
 	if (n > 0 && vm->mmu)
 		mmu_flush_nested(vm->mmu);
 	return n;
+}
+
+void vm_set_missing(struct vm *vm, vm_missing_fn fn, void *ctx)
+{
+	vm->missing = fn;
+	vm->missing_ctx = fn ? ctx : NULL;
+}
+
+int vm_map_gpa(struct vm *vm, gpa_t gpa, hpa_t hpa)
+{
+	const uint32_t perms = XLAT_R | XLAT_W | XLAT_X | XLAT_CACHE(FMT_EPT_MT_WB);
+
+	if (gpa >= vm->cfg.guest_ram || !xlat_aligned(gpa | hpa, XLAT_PAGE_SIZE))
+		return xlat_fail(-EINVAL, "vm_map_gpa: %#llx -> %#llx is not a page of guest RAM to a frame",
+				 (unsigned long long)gpa, (unsigned long long)hpa);
+	int rc = pt_map(&vm->map, gpa, hpa, XLAT_PAGE_SIZE, perms, PT_PAGE_4K);
+	if (rc)
+		return rc;
+	vm->st.host_backed[0]++;
+	if (vm->dlog)
+		return dirty_hv_backed(vm->dlog, gpa, XLAT_PAGE_SHIFT, false);
+	return 0;
+}
+
+struct unmap_walk {
+	gpa_t lo, hi;
+	int (*fn)(void *priv, gpa_t gpa, hpa_t hpa);
+	void *priv;
+};
+
+static int unmap_each(const struct pt_leaf *leaf, void *priv)
+{
+	struct unmap_walk *u = priv;
+	gpa_t a = leaf->va > u->lo ? leaf->va : u->lo;
+	gpa_t end = leaf->va + (1ULL << leaf->shift);
+
+	if (end > u->hi)
+		end = u->hi;
+	for (; a < end; a += XLAT_PAGE_SIZE) {
+		int rc = u->fn(u->priv, a, leaf->pa + (a - leaf->va));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int vm_unmap_gpa(struct vm *vm, gpa_t gpa, uint64_t size, int (*fn)(void *priv, gpa_t gpa, hpa_t hpa),
+		 void *priv)
+{
+	struct unmap_walk u = { gpa, gpa + size, fn, priv };
+	int rc;
+
+	if (!xlat_aligned(gpa | size, XLAT_PAGE_SIZE) || gpa > vm->cfg.guest_ram || size > vm->cfg.guest_ram - gpa)
+		return xlat_fail(-EINVAL, "vm_unmap_gpa: [%#llx, +%#llx) is not a page range of guest RAM",
+				 (unsigned long long)gpa, (unsigned long long)size);
+	if (size == 0)
+		return 0;
+	if (fn && (rc = pt_for_each(&vm->map, gpa, gpa + size, unmap_each, &u)) < 0)
+		return rc;
+	if ((rc = pt_unmap(&vm->map, gpa, size)))
+		return rc;
+	if (vm->cfg.mode == HV_SHADOW)
+		shadow_zap_all(vm);
+	if (vm->mmu)
+		mmu_flush_all(vm->mmu);
+	return 0;
 }
 
 int vm_reference_translate(struct vm *vm, gva_t gva, hpa_t *hpa)

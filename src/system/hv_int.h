@@ -5,6 +5,7 @@
 #include "xlat/hv.h"
 #include "xlat/mmu.h"
 #include "xlat/walk.h"
+#include "xlat/dirty.h"
 
 /* Reverse map entry: guest page-table page `gpfn` holds level-`level`
  * entries covering [va_base, va_base + 512 * level size) of the shadow
@@ -48,9 +49,35 @@ struct vm {
 	size_t rmap_buckets;
 	int32_t *unsync_dirty;     /* rmap indexes of unsync pages written since resync */
 	size_t nunsync_dirty, cap_unsync_dirty;
+
+	/* dirty logging (dirty.c), while a log exists */
+	struct dirty_log *dlog;
+	/* post-copy: GPAs whose contents are elsewhere (vm_set_missing) */
+	vm_missing_fn missing;
+	void *missing_ctx;
 };
 
 void vm_charge_exit(struct vm *vm, enum vm_exit why);
+
+/* dirty.c: what the hypervisor tells the log (vm->dlog set). */
+struct dirty_log;
+/* An EPT violation on a backed GPA (qual: WALK_EPTQ_*): 0 when the log
+ * resolved it (a write-protection fault: retry), 1 when it is not the
+ * log's, or -errno. */
+int dirty_hv_ept_violation(struct dirty_log *d, gpa_t gpa, uint64_t qual);
+/* Guest software (its OS through guest-physical memory) writes gpa. */
+int dirty_hv_sw_write(struct dirty_log *d, gpa_t gpa);
+/* The largest host page to back gpa with (shift), given the policy's. */
+unsigned dirty_hv_max_shift(const struct dirty_log *d, gpa_t gpa, unsigned shift);
+/* gpa was just backed by a leaf of 1 << shift bytes for an access that
+ * writes or not. 0 or -errno. */
+int dirty_hv_backed(struct dirty_log *d, gpa_t gpa, unsigned shift, bool write);
+/* A VM exit happened (KVM drains the PML buffer at every exit). */
+void dirty_hv_exit(struct dirty_log *d);
+/* Shadow paging: the permissions a shadow leaf for gpa may have (the
+ * guest's perms, write access or not); *shift may be lowered to 12.
+ * Logs the page on a write. 0 or -errno. */
+int dirty_hv_shadow_fill(struct dirty_log *d, gpa_t gpa, bool write, uint32_t *perms, unsigned *shift);
 
 /* shadow.c */
 int shadow_init(struct vm *vm);
@@ -59,5 +86,8 @@ int shadow_attach(struct vm *vm, struct mmu *mmu);
 /* A guest write to guest-physical `gpa` (from the view's resolve hook).
  * 0 or -ENOMEM. */
 int shadow_guest_write(struct vm *vm, gpa_t gpa);
+/* Drops every translation of every shadow root (their TLB entries are the
+ * caller's to flush). */
+void shadow_zap_all(struct vm *vm);
 
 #endif

@@ -389,3 +389,41 @@ void machine_collect(const struct machine *m, struct machine_result *r)
 		os_table_stats(m->os, &r->tables);
 	}
 }
+
+/* ---- dirty logging between steps ------------------------------------------ */
+
+int machine_dirty_log_start(struct machine *m, const struct dirty_config *cfg)
+{
+	struct dirty_log *d;
+	int rc;
+
+	if (!m->vm)
+		return xlat_fail(-EINVAL, "dirty logging needs a VM whose hypervisor tracks its memory (mode nested "
+				 "or shadow, not %s)", machine_mode_name(m->cfg.mode));
+	if ((rc = dirty_log_create(m->vm, cfg, &d)))
+		return rc;
+	if ((rc = dirty_log_enable(d, 0, m->cfg.guest_ram))) {
+		dirty_log_destroy(d);
+		return rc;
+	}
+	return 0;
+}
+
+int64_t machine_dirty_log_sync(struct machine *m, uint64_t *bitmap)
+{
+	struct dirty_log *d = machine_dirty_log(m);
+
+	if (!d)
+		return xlat_fail(-EINVAL, "machine_dirty_log_sync: no dirty log is on");
+	return dirty_log_sync(d, 0, m->cfg.guest_ram, bitmap);
+}
+
+void machine_dirty_log_stop(struct machine *m)
+{
+	dirty_log_destroy(machine_dirty_log(m));
+}
+
+struct dirty_log *machine_dirty_log(struct machine *m)
+{
+	return m->vm ? dirty_log_of(m->vm) : NULL;
+}

@@ -246,24 +246,65 @@ static int track_tables(struct vm *vm, const struct walk_ref *refs, uint32_t n, 
 	return 0;
 }
 
-static int shadow_fill(struct vm *vm, const struct walk_req *req, const struct walk_result *g)
+/* The guest-physical address the soft walk translated req->va to: the
+ * guest leaf (the last stage-0 entry read) gives the page. */
+static gpa_t soft_gpa(const struct vm *vm, const struct walk_ref *refs, uint32_t n, xlat_va va)
+{
+	for (uint32_t i = n; i-- > 0;) {
+		struct pte_fields f;
+		if (refs[i].stage != 0 || refs[i].check)
+			continue;
+		fmt_decode(vm->cfg.guest.fmt, refs[i].level, refs[i].entry, vm->cfg.guest_pa_bits, &f);
+		return f.addr + (va & (xlat_level_size(refs[i].level) - 1));
+	}
+	XLAT_BUG("a successful soft walk read no guest entry");
+}
+
+static int shadow_fill(struct vm *vm, const struct walk_req *req, const struct walk_result *g, gpa_t gpa)
 {
 	struct pt *spt = &vm->roots[vm->cur_root].spt;
-	uint64_t size = 1ULL << g->shift;
-	xlat_va va = xlat_align_down(req->va, size);
+	unsigned shift = g->shift;
 	uint32_t perms = g->perms & (XLAT_R | XLAT_W | XLAT_X | XLAT_U);
 
 	/* A clean page is shadowed read-only so the first write exits and the
 	 * hypervisor sets the guest's D bit. */
 	if (!g->dirty)
 		perms &= ~XLAT_W;
+	/* Dirty logging: a page not logged yet is shadowed read-only too, and
+	 * at 4 KiB unless the log keeps huge pages whole. */
+	if (vm->dlog) {
+		int rc = dirty_hv_shadow_fill(vm->dlog, gpa, req->kind == XLAT_WRITE, &perms, &shift);
+		if (rc)
+			return rc;
+	}
+	uint64_t size = 1ULL << shift;
+	xlat_va va = xlat_align_down(req->va, size);
 	if (g->global)
 		perms |= XLAT_G;
 	shadow_unmap(spt, va, size);   /* an older (read-only) version, if any */
-	int rc = pt_map(spt, va, g->pa & ~(size - 1), size, perms, g->shift);
+	int rc = pt_map(spt, va, g->pa & ~(size - 1), size, perms, shift);
 	if (rc)
 		return rc;
 	vm->st.shadow_fills++;
+	return 0;
+}
+
+/* The guest table entries the soft walk wrote (its A/D updates, the
+ * hypervisor's propagation of the guest's accessed and dirty bits) are
+ * writes to guest memory the dirty log must see, as KVM marks them
+ * (mark_page_dirty_in_slot when it updates a guest PTE). */
+static int log_ad_writes(struct vm *vm, const struct walk_ref *refs, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t now;
+		if (refs[i].stage != 0 || refs[i].check)
+			continue;
+		if (phys_read64(vm->host, refs[i].addr, &now) == 0 && now != refs[i].entry) {
+			int rc = dirty_hv_sw_write(vm->dlog, refs[i].in_addr);
+			if (rc)
+				return rc;
+		}
+	}
 	return 0;
 }
 
@@ -289,10 +330,13 @@ static int shadow_fault(void *ctx, struct mmu *m, const struct walk_req *req,
 		if (rc)
 			return rc;
 		vm->st.ad_propagated += vm->soft.stats.ad_writes - ad_before;
+		uint32_t nrefs = g.refs < vm->soft_cap ? g.refs : vm->soft_cap;
+		if (vm->dlog && vm->soft.stats.ad_writes != ad_before && (rc = log_ad_writes(vm, refs, nrefs)))
+			return rc;
 		switch (g.fault.kind) {
 		case WALK_OK:
-			rc = track_tables(vm, refs, g.refs < vm->soft_cap ? g.refs : vm->soft_cap, req->va);
-			return rc ? rc : shadow_fill(vm, req, &g);
+			rc = track_tables(vm, refs, nrefs, req->va);
+			return rc ? rc : shadow_fill(vm, req, &g, soft_gpa(vm, refs, nrefs, req->va));
 		case WALK_EPT_VIOLATION: {  /* guest memory not yet backed in the host */
 			hpa_t hpa;
 			vm->in_hv = true;
@@ -404,6 +448,21 @@ void shadow_destroy(struct vm *vm)
 	vm->soft_refs = NULL;
 	vm->roots = NULL;
 	vm->nroots = 0;
+}
+
+void shadow_zap_all(struct vm *vm)
+{
+	const struct xlat_format *fmt = vm->cfg.guest.fmt;
+	uint64_t half = 1ULL << (fmt->va_bits - 1);
+
+	for (size_t i = 0; i < vm->nroots; i++) {
+		struct pt *spt = &vm->roots[i].spt;
+		/* The two canonical halves; unmapping needs no frame (no leaf
+		 * is cut), so it cannot fail. */
+		if (pt_unmap(spt, 0, half) || pt_unmap(spt, (xlat_va)0 - half, half))
+			XLAT_BUG("dropping every shadow translation failed: %s", xlat_error());
+	}
+	vm->st.shadow_zaps++;
 }
 
 int shadow_attach(struct vm *vm, struct mmu *mmu)

@@ -566,6 +566,8 @@ static int resolve_guest(void *ctx, xlat_pa gpa, bool write, uint64_t *lower_pfn
 					 "tee: the guest's access to %#llx: %s", (unsigned long long)gpa,
 					 tee_fault_name(rc));
 		*lower_pfn = a.pa >> XLAT_PAGE_SHIFT;
+		if (write && v->cfg.hv.wrote)
+			v->cfg.hv.wrote(v->cfg.hv.ctx, v, page);
 		return 0;
 	}
 	return xlat_fail(-EIO, "tee: guest-physical %#llx could not be made accessible",

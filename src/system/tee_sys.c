@@ -27,6 +27,8 @@ struct tee_cvm {
 	struct mmu *mmu;             /* attached mmu, or NULL */
 	struct walk_check check[2];  /* the model's hardware beside the walker: [0] cold, [1] warm */
 	struct tee_cvm_stats st;
+	void (*wrote)(void *ctx, uint64_t gpa);   /* tee_cvm_set_write_hook */
+	void *wrote_ctx;
 };
 
 /*
@@ -87,6 +89,21 @@ fail:
 	return rc;
 }
 
+static void cvm_wrote(void *ctx, struct tee_vm *v, uint64_t gpa)
+{
+	struct tee_cvm *c = ctx;
+
+	(void)v;
+	if (c->wrote)
+		c->wrote(c->wrote_ctx, gpa);
+}
+
+void tee_cvm_set_write_hook(struct tee_cvm *c, void (*fn)(void *ctx, uint64_t gpa), void *ctx)
+{
+	c->wrote = fn;
+	c->wrote_ctx = fn ? ctx : NULL;
+}
+
 static void cvm_flush(void *ctx, struct tee_vm *v)
 {
 	struct tee_cvm *c = ctx;
@@ -101,7 +118,7 @@ struct tee_cvm *tee_cvm_create(struct tee *t, const struct tee_cvm_config *cfg)
 	struct tee_cvm *c = calloc(1, sizeof *c);
 	struct tee_vm_config vc = {
 		.guest_pa_bits = cfg->guest_pa_bits, .guest_ram = cfg->guest_ram,
-		.hv = { cvm_back, cvm_flush, NULL },
+		.hv = { cvm_back, cvm_flush, NULL, cvm_wrote },
 	};
 	struct os_config oc = cfg->guest;
 
