@@ -415,6 +415,67 @@ struct job {
 	int rc;
 };
 
+/* ---- data lines -----------------------------------------------------------
+ *
+ * Random reads over 1 GiB of 4 KiB pages, every page touched first: with
+ * the accesses' own lines in the cache model (cache.data=1) most walk
+ * references are served by the L2, the LLC or memory rather than the L1D,
+ * and fewer come from the L1D, more from memory, than with page-table
+ * lines alone. (tests/test_mmu.c has the hand-computable case.) */
+static void random_gib(const char *mode, const char *data, uint64_t where[PCACHE_LEVELS + 1])
+{
+	const char *kv[] = { "mode", mode, "cache.data", data, "fetch", "0", NULL };
+	struct machine *m = make(kv);
+	struct xlat_access a[4096];
+	const uint64_t base = 1ULL << 32, pages = (1ULL << 30) >> 12;
+	uint64_t x = 88172645463325252ULL;
+	size_t n = 0;
+
+	for (uint64_t p = 0; p < pages; p++) {
+		a[n++] = (struct xlat_access){ .va = base + p * 4096, .size = 8, .kind = XLAT_WRITE };
+		if (n == 4096) {
+			assert_int_equal(machine_feed(m, a, n), 0);
+			n = 0;
+		}
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			machine_reset_stats(m);
+		for (unsigned b = 0; b < 100; b++) {
+			for (unsigned i = 0; i < 4096; i++) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				a[i] = (struct xlat_access){ .va = base + (x & ((1ULL << 30) - 1) & ~7ULL), .size = 8,
+							     .kind = XLAT_READ };
+			}
+			assert_int_equal(machine_feed(m, a, 4096), 0);
+		}
+	}
+	struct machine_result r;
+	machine_collect(m, &r);
+	assert_int_equal(r.mmu.faults, 0);
+	assert_true(r.mmu.tlb_misses > r.mmu.accesses / 2);
+	memcpy(where, r.mmu.ref_where, sizeof r.mmu.ref_where);
+	machine_destroy(m);
+}
+
+static void test_data_lines_push_walks_out_of_l1(void **state)
+{
+	static const char *const modes[] = { "native", "nested" };
+	(void)state;
+	for (int i = 0; i < 2; i++) {
+		uint64_t on[PCACHE_LEVELS + 1], off[PCACHE_LEVELS + 1];
+		random_gib(modes[i], "1", on);
+		random_gib(modes[i], "0", off);
+		print_message("%s: refs from l1d/l2/llc/mem, data lines on: %llu %llu %llu %llu; off: %llu %llu %llu %llu\n",
+			      modes[i], (unsigned long long)on[0], (unsigned long long)on[1], (unsigned long long)on[2],
+			      (unsigned long long)on[3], (unsigned long long)off[0], (unsigned long long)off[1],
+			      (unsigned long long)off[2], (unsigned long long)off[3]);
+		assert_true(on[1] + on[2] + on[3] > on[0]);
+		assert_true(on[0] < off[0]);
+		assert_true(on[3] > off[3]);
+	}
+}
+
 static void *run_job(void *arg)
 {
 	struct job *j = arg;
@@ -476,6 +537,7 @@ int main(void)
 		cmocka_unit_test(test_translate_outcome),
 		cmocka_unit_test(test_results_are_keys),
 		cmocka_unit_test(test_two_threads),
+		cmocka_unit_test(test_data_lines_push_walks_out_of_l1),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,8 @@
  *   ntlb.entries ntlb.ways ntlb.repl ntlb.sizes   nested TLB (entries 0: none)
  *   cache.l1d.size .ways .latency, cache.l2.*, cache.llc.*  (size 0: absent)
  *   cache.line mem_latency                cache line bytes; DRAM cycles
+ *   cache.data                            1: every access's line goes through the
+ *                                         cache model too (0: page-table lines only)
  *   walk_cycles fault_cycles exit_cycles base_cycles_per_access
  */
 #ifndef XLAT_CPU_H
@@ -77,6 +79,8 @@ struct cpu_preset {
 	struct pcache_config cache;   /* latencies: load-to-use cycles */
 	const char *src_cache;
 	const char *src_mem;          /* cache.mem_latency */
+	bool cache_data;              /* the accesses' own lines visit the cache model too */
+	const char *src_cache_data;
 
 	unsigned walk_cycles;     /* fixed cost of a walk beyond its references */
 	const char *src_walk;

@@ -170,6 +170,7 @@ struct machine_result {
 	unsigned tlb_levels[2];          /* data, fetch (0: fetches off) */
 	unsigned shared_from;            /* fetch levels >= this are the data side's */
 	double base_cycles_per_access, ghz;
+	bool cache_data;                 /* the accesses' lines went through the cache model */
 	/* counters since the last machine_reset_stats */
 	struct mmu_stats mmu;
 	struct pcache_stats cache;

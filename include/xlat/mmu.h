@@ -54,7 +54,13 @@ struct mmu_config {
 	struct pwc_config pwc;                       /* per stage; PWC_NONE = off */
 	bool ntlb_enabled;
 	struct tlb_config ntlb;                      /* nested TLB (GPA -> HPA) */
-	bool cache_enabled;                          /* page-table line cache model; off = every ref costs mem latency */
+	bool cache_enabled;                          /* line cache model; off = every ref costs mem latency */
+	/* The line of every access goes through the cache model too (data
+	 * accesses from the L1D, fetches from the L2: no L1I is modelled), so
+	 * the program's lines compete with the page-table lines for capacity.
+	 * Their latency is not translation cost and is not charged; only where
+	 * they were is counted (mmu_stats.line_where). Needs cache_enabled. */
+	bool cache_data;
 	struct pcache_config cache;
 	struct mmu_costs costs;
 	bool no_fetch;                               /* drop instruction fetches */
@@ -127,6 +133,9 @@ struct mmu_stats {
 	uint64_t fault_cycles;              /* charged by handlers */
 	uint64_t exit_cycles;
 	uint64_t ref_where[PCACHE_LEVELS + 1];   /* references by where the line was */
+	/* With cache_data: the accesses' own lines by where they were,
+	 * [side: 0 data, 1 fetch][level]; a fetch never hits the L1D. */
+	uint64_t line_where[2][PCACHE_LEVELS + 1];
 };
 
 struct mmu;
@@ -202,6 +211,8 @@ struct mmu_outcome {
 	uint32_t faults;        /* faults the walks raised */
 	uint32_t exits;         /* VM exits the system layer charged */
 	uint64_t cycles;        /* what the cost model charged: TLB, walks, faults, exits */
+	int line_where;         /* with cache_data: where the access's line was (0 L1D .. 3
+				 * memory); -1 without cache_data or when dropped */
 	bool dropped;           /* the system could not resolve a fault: no access happened */
 };
 

@@ -111,6 +111,11 @@
  * documented size that holds PDEs too (docs/presets.md says what changes). */
 #define SRC_PWC_AMD "[SOG17], [SOG19]: a 64-entry page directory cache (PDC) holding PML4Es and PDPEs, PDEs cached in the L2 DTLB ([C&C-N1] quotes the Zen 2 guide; [C&C-Z5L]: 64 entries since Zen 1); modelled for now as one 64-entry unified cache that holds PDEs too ([BARR10]'s unified translation cache); fully associative: estimate"
 
+/* Whether the program's own lines go through the line cache model (a
+ * model choice, not a hardware number; docs/model.md). */
+#define CACHE_DATA_DEFAULT false
+#define SRC_CACHE_DATA "model choice: 1 sends every access's line (data from the L1D, instruction fetches from the L2: no L1I is modelled) through the cache model, where it competes with the page-table lines for capacity; 0 keeps the model to page-table lines (counts-only studies; the speed benchmarks' \"page-table lines only\")"
+
 static const struct cpu_preset presets[] = {
 {
 	.name = "skylake",
@@ -156,6 +161,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Skylake client cache table: L1D 32K/8 4 cycles, L2 256K/4 12 cycles, L3 up to 2 MiB/core 16-way 44 cycles (8 MiB on the i7-6700K)",
 	.src_mem = "[7CPU] Skylake: RAM latency 42 cycles + 51 ns (DDR4) = ~246 cycles at 4.0 GHz, rounded",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 4000,
@@ -209,6 +216,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Skylake server: L2 1 MiB/16 14 cycles, L3 1.375 MiB/core 11-way non-inclusive (38.5 MiB for 28 cores); L3 latency 70 cycles is an estimate (mesh: ~50-70 cycles reported by [C&C]-style measurements)",
 	.src_mem = "estimate: ~90 ns local DDR4 at 2.5 GHz",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 2500,
@@ -262,6 +271,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Sunny Cove: L1D 48K/12 5 cycles, L2 512K/8 13 cycles ([C&C-SNC]: L1D 5, L2 8 more than an L1 hit); L3 8 MiB 16-way with ~46-cycle latency is an estimate (~12 ns reported for Ice Lake client)",
 	.src_mem = "estimate: ~100 ns LPDDR4X-3733 at 3.9 GHz",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 3900,
@@ -315,6 +326,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Golden Cove: L1D 48K/12 5 cycles, L2 2 MiB/16 16 cycles ([C&C-SPR] measures 16); LLC 1.875 MiB/core x 56 = 105 MiB 15-way; LLC ~33 ns ([C&C-SPR], a Xeon 8480 run as one cluster) = ~100 cycles at 3.0 GHz (estimate: the mesh does not run at core clock; [C&C-SPR] saw 125 cycles at 3.8 GHz, and 88 at 3.0 GHz on a smaller cluster)",
 	.src_mem = "[C&C-SPR]: DRAM latency just above 107 ns on a Xeon 8480 (1 GB array, 2 MB pages; cloud system, DIMMs unknown) = ~321 cycles at 3.0 GHz, rounded",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 3000,
@@ -370,6 +383,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[7CPU] Zen2 / [SOG17]: L1D 32K/8 4 cycles, L2 512K/8 12 cycles, L3 16 MiB per CCX 16-way (a victim cache, modelled inclusive) ~39 cycles (estimate from [7CPU]-style measurements)",
 	.src_mem = "[C&C-Z4M]: a Ryzen 3950X (Zen 2, same CCD) measures 72.76 ns with DDR4-3333 = ~327 cycles at 4.5 GHz, rounded (estimate for other memory setups)",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 4500,
@@ -425,6 +440,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[SOG19]: L1D 32K/8 4 cycles, L2 512K/8 12 cycles ([C&C-SPR] measures 12), L3 32 MiB per CCD 16-way (victim cache, modelled inclusive); L3 ~47 cycles ([C&C-SPR])",
 	.src_mem = "estimate: ~78 ns DDR4-3200 at 4.9 GHz",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 4900,
@@ -480,6 +497,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[SOG19] Zen 4: L1D 32K/8 4 cycles, L2 1 MiB/8 14 cycles ([C&C-Z4M] measures 14), L3 32 MiB per CCD 16-way (victim cache, modelled inclusive); L3 ~50 cycles ([C&C-Z4M]: 2 cycles more than Zen 3's ~47 ([C&C-SPR]); 49-50: estimate)",
 	.src_mem = "[C&C-Z4M]: 73.35 ns on a 7950X with DDR5-6000 (1 GB test) = ~418 cycles at 5.7 GHz, rounded (estimate for other memory setups)",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 5700,
@@ -535,6 +554,8 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[SOG1A] via [JIEGEC]: L1D 48K/12, L2 1 MiB/16 inclusive >= 14 cycles, L3 16-way victim (modelled inclusive) of 32 MiB per CCD ([C&C-Z5D]); L1D 4 cycles and L2 14 measured ([C&C-Z5M], [JIEGEC]; the guide gives 4-5 for integer loads: +1 with an index register or across 64 bytes); L3 ~50 cycles: estimate (desktop Zen 5 keeps Zen 4's L3 ([C&C-Z5D]); mobile Zen 5's 16 MiB L3 is 2-3 cycles slower than Zen 4's ([C&C-Z5M]))",
 	.src_mem = "[C&C-Z5D]: just over 70 ns on a 9950X with DDR5-6000 = ~400 cycles at 5.7 GHz (estimate for other memory setups)",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
 	.fault_cycles = 5700,
@@ -635,6 +656,7 @@ static const struct scalar scalars[] = {
 	S("cache.llc.latency", "cache.l3.latency", T_UINT, cache.level[2].latency, src_cache),
 	S("cache.line", NULL, T_UINT, cache.line_bytes, src_cache),
 	S("mem_latency", "cache.mem_latency", T_UINT, cache.mem_latency, src_mem),
+	S("cache.data", NULL, T_BOOL, cache_data, src_cache_data),
 	S("walk_cycles", NULL, T_UINT, walk_cycles, src_walk),
 	S("fault_cycles", NULL, T_UINT, fault_cycles, src_fault),
 	S("exit_cycles", NULL, T_UINT, exit_cycles, src_exit),
@@ -1238,6 +1260,7 @@ void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg)
 	cfg->ntlb_enabled = p->ntlb.array[0].entries != 0;
 	cfg->ntlb = p->ntlb;
 	cfg->cache_enabled = true;
+	cfg->cache_data = p->cache_data;
 	cfg->cache = p->cache;
 	/* One latency per level in the mmu: the data side's (the sides agree
 	 * in every preset). */

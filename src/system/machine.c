@@ -362,6 +362,7 @@ void machine_collect(const struct machine *m, struct machine_result *r)
 	r->host_ram = m->cfg.host_ram;
 	r->guest_ram = m->cfg.guest_ram;
 	r->shared_from = mc->shared_from;
+	r->cache_data = mc->cache_data && mc->cache_enabled;
 	take_counters(m, &now);
 	sub_counters(&now, &m->base);
 	r->mmu = now.mmu;

@@ -382,6 +382,7 @@ int machine_config_foreach_key(machine_key_fn fn, void *ctx)
 		{ "ntlb.entries|ways|repl|sizes", "nested TLB (entries 0: none)" },
 		{ "cache.l1d|l2|llc.size|ways|latency", "the line cache model's levels (size 0: absent)" },
 		{ "cache.line", "cache line bytes" },
+		{ "cache.data", "1: every access's line goes through the cache model too (0: page-table lines only)" },
 		{ "mem_latency", "DRAM cycles" },
 		{ "walk_cycles", "fixed cycles per walk beyond its references" },
 		{ "fault_cycles", "cycles per minor page fault" },
