@@ -85,7 +85,7 @@ static void presets_load_and_are_sane(void **state)
 		assert_int_equal(p->cache.line_bytes, 64);
 		assert_true(p->cache.level[0].latency >= 4 && p->cache.level[0].latency <= 5);
 		assert_true(p->cache.mem_latency > p->cache.level[2].latency);
-		assert_true(p->fault_cycles >= 1000);
+		assert_true(p->fault[0][0] >= 1000);
 		assert_true(p->exit_cycles >= 500 && p->exit_cycles <= 5000);
 		assert_true(p->ntlb.array[0].entries > 0);
 		/* Every group is cited, and unpublished numbers say so. */
@@ -238,7 +238,8 @@ static void listing_names(void **state)
 		"stlb.4k.sizes", "stlb.1g.entries", "stlb.latency", "l1i.4k.entries", "l1i.2m.entries",
 		"l1i.latency", "stlb.shared", "pwc.style", "pwc.pde", "pwc.pdpte", "pwc.pml4e", "pwc.pml5e",
 		"ntlb.entries", "ntlb.ways", "cache.l1d.size", "cache.l2.latency", "cache.llc.ways",
-		"cache.line", "mem_latency", "walk_cycles", "fault_cycles", "exit_cycles", "base_cycles_per_access",
+		"cache.line", "mem_latency", "walk_cycles", "walk_ref_cycles", "fault.4k", "fault.2m", "fault.1g",
+		"fault.nested.4k", "fault.shadow.1g", "host_fault.2m", "exit_cycles", "base_cycles_per_access",
 	};
 	for (size_t i = 0; i < sizeof sky / sizeof sky[0]; i++) {
 		if (!find(&l, sky[i]))
@@ -605,7 +606,16 @@ static void overrides_apply(void **state)
 	set_ok(&p, "pwc.pde", "64");
 	assert_int_equal(p.pwc.entries[2], 64);
 	set_ok(&p, "fault_cycles", "10k");
-	assert_int_equal(p.fault_cycles, 10000);
+	assert_int_equal(p.fault[0][0], 10000);
+	get_is(&p, "fault.4k", "10000");
+	set_ok(&p, "fault.nested.2m", "600k");
+	assert_int_equal(p.fault[1][1], 600000);
+	set_ok(&p, "fault.shadow.1g", "7");
+	assert_int_equal(p.fault[2][2], 7);
+	set_ok(&p, "host_fault.2m", "5");
+	assert_int_equal(p.host_fault[1], 5);
+	set_ok(&p, "walk_ref_cycles", "3");
+	assert_int_equal(p.walk_ref_cycles, 3);
 	set_ok(&p, "exit_cycles", "2000");
 	set_ok(&p, "ghz", "3.5");
 	assert_true(p.ghz == 3.5);
@@ -804,7 +814,12 @@ static void to_mmu_config(void **state)
 	assert_int_equal(mc.costs.tlb_hit_cycles[0], 0);
 	assert_int_equal(mc.costs.tlb_hit_cycles[1], 9);
 	assert_int_equal(mc.costs.walk_overhead_cycles, s->walk_cycles);
-	assert_int_equal(mc.costs.fault_cycles, s->fault_cycles);
+	for (unsigned m = 0; m < MMU_FAULT_MODES; m++)
+		for (unsigned z = 0; z < XLAT_NPSIZES; z++)
+			assert_int_equal(mc.costs.fault_cycles[m][z], s->fault[m][z]);
+	assert_int_equal(mc.costs.host_fault_cycles[1], s->host_fault[1]);
+	assert_int_equal(mc.costs.walk_ref_cycles, s->walk_ref_cycles);
+	assert_int_equal(mc.costs.fault_mode, MMU_FAULTS_NATIVE);
 	assert_int_equal(mc.costs.exit_cycles, s->exit_cycles);
 	assert_true(mc.costs.ghz == s->ghz);
 

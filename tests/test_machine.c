@@ -415,6 +415,35 @@ struct job {
 	int rc;
 };
 
+/* ---- fault costs by mode and page size -------------------------------------
+ * Each mode prices the OS's faults from its own row, by the size of the
+ * page the fault mapped; the host's backing faults are priced apart
+ * (here 0, so that fault_cycles is the guest OS's alone). */
+static void test_fault_costs_by_mode_and_size(void **state)
+{
+	static const char *const modes[] = { "native", "nested", "shadow" };
+	static const uint64_t price[3][2] = { { 1, 1000 }, { 10, 10000 }, { 100, 100000 } };
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		for (int thp = 0; thp < 2; thp++) {
+			const char *kv[] = { "mode", modes[i], "page_policy", thp ? "thp" : "4k", "fetch", "0",
+					     "fault.4k", "1", "fault.2m", "1000", "fault.nested.4k", "10",
+					     "fault.nested.2m", "10000", "fault.shadow.4k", "100",
+					     "fault.shadow.2m", "100000", i ? "host_fault.4k" : NULL, "0",
+					     "host_fault.2m", "0", "host_fault.1g", "0", NULL };
+			struct machine *m = make(kv);
+			struct xlat_source *src = open_wl("stride", "size=8m,count=2048,stride=4k");
+			assert_int_equal(machine_run(m, src, MACHINE_ALL, NULL), 0);
+			xlat_source_close(src);
+			struct machine_result r;
+			machine_collect(m, &r);
+			assert_true(r.os.faults > 0);
+			assert_int_equal(r.os.mapped[thp], r.os.faults);
+			assert_int_equal(r.mmu.fault_cycles, r.os.faults * price[i][thp]);
+			machine_destroy(m);
+		}
+}
+
 /* ---- data lines -----------------------------------------------------------
  *
  * Random reads over 1 GiB of 4 KiB pages, every page touched first: with
@@ -538,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_results_are_keys),
 		cmocka_unit_test(test_two_threads),
 		cmocka_unit_test(test_data_lines_push_walks_out_of_l1),
+		cmocka_unit_test(test_fault_costs_by_mode_and_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -479,6 +479,8 @@ static void data_lines_rig(struct rig *r, bool data, uint64_t llc_bytes)
 	struct mmu_config mc;
 
 	test_mmu_config(&mc, 1, 0);
+	mc.costs.walk_overhead_cycles = data ? 0 : 3;
+	mc.costs.walk_ref_cycles = data ? 0 : 2;
 	mc.cache_enabled = true;
 	mc.cache_data = data;
 	mc.cache.line_bytes = 64;
@@ -516,7 +518,8 @@ static void test_data_lines_compete(void **state)
 	assert_int_equal(d.walk_refs, 4 * acc);
 	assert_int_equal(d.ref_where[0], 3 * acc);
 	assert_int_equal(d.ref_where[3], acc);
-	assert_int_equal(d.walk_cycles, acc * (3 * 4 + 100));
+	/* Per walk: 3 fixed, 2 per reference, and the references' latencies. */
+	assert_int_equal(d.walk_cycles, acc * (3 + 4 * 2 + 3 * 4 + 100));
 	for (int i = 0; i <= PCACHE_LEVELS; i++)
 		assert_int_equal(d.line_where[0][i], 0);
 	rig_down(&r);

@@ -31,7 +31,13 @@
  *   cache.line mem_latency                cache line bytes; DRAM cycles
  *   cache.data                            1: every access's line goes through the
  *                                         cache model too (0: page-table lines only)
- *   walk_cycles fault_cycles exit_cycles base_cycles_per_access
+ *   walk_cycles walk_ref_cycles           per walk; per reference beyond its cache latency
+ *   fault.SIZE fault.nested.SIZE fault.shadow.SIZE host_fault.SIZE
+ *                                         a fault that mapped a page of SIZE (4k, 2m,
+ *                                         1g): natively, a guest OS's under nested
+ *                                         (and secure) or shadow paging, the host's
+ *                                         backing guest memory (fault_cycles: fault.4k)
+ *   exit_cycles base_cycles_per_access
  */
 #ifndef XLAT_CPU_H
 #define XLAT_CPU_H
@@ -84,8 +90,16 @@ struct cpu_preset {
 
 	unsigned walk_cycles;     /* fixed cost of a walk beyond its references */
 	const char *src_walk;
-	unsigned fault_cycles;    /* a Linux minor page fault, end to end */
-	const char *src_fault;
+	unsigned walk_ref_cycles; /* per entry read, beyond its cache latency */
+	const char *src_walk_ref;
+	/* A fault the OS handles, end to end, by the size of the page it
+	 * mapped ([XLAT_NPSIZES]: 4K, 2M, 1G): [0] natively, [1] a guest OS's
+	 * under nested paging (and in a confidential VM), [2] under shadow
+	 * paging; the exits and host faults around a guest's are charged apart. */
+	unsigned fault[3][XLAT_NPSIZES];
+	const char *src_fault, *src_fault_guest;
+	unsigned host_fault[XLAT_NPSIZES];   /* the hypervisor backs guest memory with a host page */
+	const char *src_host_fault;
 	unsigned exit_cycles;     /* a VM exit + VM entry round trip (no handler work) */
 	const char *src_exit;
 	double base_cycles_per_access; /* non-translation work per access */

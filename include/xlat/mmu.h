@@ -33,11 +33,22 @@ XLAT_API_BEGIN
 
 #define MMU_MAX_TLB_LEVELS 3
 
+/* Which row of the fault costs applies: the OS that takes faults runs
+ * natively, or as a guest under nested paging (also a confidential VM's)
+ * or under shadow paging. */
+enum mmu_fault_mode { MMU_FAULTS_NATIVE = 0, MMU_FAULTS_NESTED, MMU_FAULTS_SHADOW, MMU_FAULT_MODES };
+
 struct mmu_costs {
 	unsigned tlb_hit_cycles[MMU_MAX_TLB_LEVELS]; /* extra cycles for a hit at level i (L1 usually 0) */
 	unsigned walk_overhead_cycles;  /* fixed cost of starting a walk, beyond its references */
-	unsigned fault_cycles;          /* a minor page fault handled by the OS */
-	unsigned host_fault_cycles;     /* the hypervisor backs guest memory (a host fault) */
+	unsigned walk_ref_cycles;       /* per reference, beyond its latency in the cache model */
+	/* A fault the OS handled, by the size of the page it mapped (4K, 2M,
+	 * 1G; a fault that mapped nothing costs a 4K one), in the row of
+	 * fault_mode; the hypervisor backing guest memory with a host page,
+	 * by its size. */
+	unsigned fault_cycles[MMU_FAULT_MODES][XLAT_NPSIZES];
+	unsigned host_fault_cycles[XLAT_NPSIZES];
+	enum mmu_fault_mode fault_mode;
 	unsigned exit_cycles;           /* a VM exit + entry round trip */
 	double base_cycles_per_access;  /* the rest of the work per access, for the translation share */
 	double ghz;                     /* to turn cycles into seconds */
@@ -250,9 +261,9 @@ void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
 
 /* What the system layer did, priced by the cost model (struct mmu_costs):
  * the OS handled a fault that mapped a page of 1 << shift bytes (12 for a
- * fault that mapped nothing); the hypervisor backed guest memory with a
- * host page; a VM exit and entry. The handlers say what happened, never
- * what it costs. */
+ * fault that mapped nothing), at the price of costs.fault_mode's row; the
+ * hypervisor backed guest memory with a host page of 1 << shift bytes; a
+ * VM exit and entry. The handlers say what happened, never what it costs. */
 void mmu_charge_fault(struct mmu *m, unsigned shift);
 void mmu_charge_host_fault(struct mmu *m, unsigned shift);
 void mmu_charge_exit(struct mmu *m);

@@ -101,6 +101,11 @@
 #define SRC_NTLB "estimate: nested-TLB sizes are not published for Intel or AMD; structure from [BHAR08], 32 entries fully associative chosen"
 
 #define SRC_FAULT "estimate: ~1 us per Linux minor fault on a 4 KiB anonymous page, zeroing included (rdtsc microbenchmarks report 0.6-1 us medians on recent kernels), times the clock"
+/* Fault costs by mode and page size (cycles): one price for now. */
+#define FAULT_COSTS(c)                                                              \
+	.fault = { { c, c, c }, { c, c, c }, { c, c, c } }, .host_fault = { c, c, c }, \
+	.src_fault = SRC_FAULT, .src_fault_guest = SRC_FAULT, .src_host_fault = SRC_FAULT
+#define SRC_WALK_REF "estimate: 0, the reference's load-to-use latency (the cache model) is all it costs"
 #define SRC_WALK "estimate: the walk starts when the last TLB level has missed, so it pays that level's lookup (its hit latency) before the first reference"
 #define SRC_L1_LATENCY "by definition: an L1 TLB hit overlaps the L1 cache access (its cost is in the load-to-use latency)"
 #define SRC_BASE "estimate: 1 cycle of other work per access; workload-dependent, override it"
@@ -165,8 +170,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 4000,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(4000),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Skylake",
 	.base_cycles_per_access = 1.0,
@@ -220,8 +226,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 2500,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(2500),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Skylake-SP",
 	.base_cycles_per_access = 1.0,
@@ -275,8 +282,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 3900,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(3900),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Ice Lake",
 	.base_cycles_per_access = 1.0,
@@ -330,8 +338,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 3000,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(3000),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Sapphire Rapids",
 	.base_cycles_per_access = 1.0,
@@ -387,8 +396,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 4500,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(4500),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT measured with rdtsc on AMD EPYC (estimate for Zen 2)",
 	.base_cycles_per_access = 1.0,
@@ -444,8 +454,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 4900,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(4900),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 3)",
 	.base_cycles_per_access = 1.0,
@@ -501,8 +512,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 5700,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(5700),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 4)",
 	.base_cycles_per_access = 1.0,
@@ -558,8 +570,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 5700,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 0,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(5700),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 5)",
 	.base_cycles_per_access = 1.0,
@@ -658,7 +671,19 @@ static const struct scalar scalars[] = {
 	S("mem_latency", "cache.mem_latency", T_UINT, cache.mem_latency, src_mem),
 	S("cache.data", NULL, T_BOOL, cache_data, src_cache_data),
 	S("walk_cycles", NULL, T_UINT, walk_cycles, src_walk),
-	S("fault_cycles", NULL, T_UINT, fault_cycles, src_fault),
+	S("walk_ref_cycles", NULL, T_UINT, walk_ref_cycles, src_walk_ref),
+	S("fault.4k", "fault_cycles", T_UINT, fault[0][0], src_fault),
+	S("fault.2m", NULL, T_UINT, fault[0][1], src_fault),
+	S("fault.1g", NULL, T_UINT, fault[0][2], src_fault),
+	S("fault.nested.4k", NULL, T_UINT, fault[1][0], src_fault_guest),
+	S("fault.nested.2m", NULL, T_UINT, fault[1][1], src_fault_guest),
+	S("fault.nested.1g", NULL, T_UINT, fault[1][2], src_fault_guest),
+	S("fault.shadow.4k", NULL, T_UINT, fault[2][0], src_fault_guest),
+	S("fault.shadow.2m", NULL, T_UINT, fault[2][1], src_fault_guest),
+	S("fault.shadow.1g", NULL, T_UINT, fault[2][2], src_fault_guest),
+	S("host_fault.4k", NULL, T_UINT, host_fault[0], src_host_fault),
+	S("host_fault.2m", NULL, T_UINT, host_fault[1], src_host_fault),
+	S("host_fault.1g", NULL, T_UINT, host_fault[2], src_host_fault),
 	S("exit_cycles", NULL, T_UINT, exit_cycles, src_exit),
 	S("base_cycles_per_access", NULL, T_DOUBLE, base_cycles_per_access, src_base),
 };
@@ -1268,8 +1293,10 @@ void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg)
 	for (unsigned l = 0; l < p->data.nlevels; l++)
 		cfg->costs.tlb_hit_cycles[l] = p->data.hit_cycles[l];
 	cfg->costs.walk_overhead_cycles = p->walk_cycles;
-	cfg->costs.fault_cycles = p->fault_cycles;
-	cfg->costs.host_fault_cycles = p->fault_cycles;   /* one price for both (a host page fault backing guest memory) */
+	cfg->costs.walk_ref_cycles = p->walk_ref_cycles;
+	memcpy(cfg->costs.fault_cycles, p->fault, sizeof cfg->costs.fault_cycles);
+	memcpy(cfg->costs.host_fault_cycles, p->host_fault, sizeof cfg->costs.host_fault_cycles);
+	cfg->costs.fault_mode = MMU_FAULTS_NATIVE;   /* the machine chooses the row (machine.c) */
 	cfg->costs.exit_cycles = p->exit_cycles;
 	cfg->costs.base_cycles_per_access = p->base_cycles_per_access;
 	cfg->costs.ghz = p->ghz;

@@ -108,6 +108,8 @@ int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 	*out = NULL;
 	if (!cfg || !bottom)
 		return xlat_fail(-EINVAL, "mmu: no configuration or no bottom space");
+	if ((unsigned)cfg->costs.fault_mode >= MMU_FAULT_MODES)
+		return xlat_fail(-EINVAL, "mmu: fault cost row %d does not exist", (int)cfg->costs.fault_mode);
 	m = calloc(1, sizeof *m);
 	if (!m)
 		return xlat_fail(-ENOMEM, "mmu: out of memory (%zu bytes)", sizeof *m);
@@ -246,8 +248,8 @@ _Static_assert(offsetof(struct mmu_stats, by_cause[MMU_WALK_DIRTY].walks) ==
 
 static void charge_walk(struct mmu *m, const struct walk_result *res, enum mmu_walk_cause cause)
 {
-	uint64_t cyc = m->cfg.costs.walk_overhead_cycles;
 	uint32_t n = res->refs;
+	uint64_t cyc = m->cfg.costs.walk_overhead_cycles + (uint64_t)n * m->cfg.costs.walk_ref_cycles;
 	unsigned bucket = n < 63 ? n : 63;
 
 	/* Most walks follow misses: their counters at fixed places, the rest
@@ -706,14 +708,12 @@ void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
 
 void mmu_charge_fault(struct mmu *m, unsigned shift)
 {
-	(void)shift;   /* one price for every page size (the preset's fault_cycles) */
-	m->st.fault_cycles += m->cfg.costs.fault_cycles;
+	m->st.fault_cycles += m->cfg.costs.fault_cycles[m->cfg.costs.fault_mode][xlat_shift_psize(shift)];
 }
 
 void mmu_charge_host_fault(struct mmu *m, unsigned shift)
 {
-	(void)shift;
-	m->st.fault_cycles += m->cfg.costs.host_fault_cycles;
+	m->st.fault_cycles += m->cfg.costs.host_fault_cycles[xlat_shift_psize(shift)];
 }
 
 void mmu_charge_exit(struct mmu *m)

@@ -313,6 +313,24 @@ int machine_config_get(const struct machine_config *c, const char *key, char *bu
 	return cpu_get(&c->cpu, key, buf, len);
 }
 
+/* The fault costs of the OS that takes the faults here (the machine
+ * chooses the row, machine.c), and the host's where a hypervisor backs
+ * guest memory. */
+static bool fault_key_applies(const struct machine_config *c, const char *key)
+{
+	bool guest = c->mode != MACHINE_NATIVE;
+	const char *row = c->mode == MACHINE_SHADOW ? "fault.shadow." :
+			  c->mode == MACHINE_NATIVE ? NULL : "fault.nested.";
+
+	if (!strncmp(key, "host_fault.", 11))
+		return guest;
+	if (strncmp(key, "fault.", 6))
+		return true;
+	if (!strncmp(key, "fault.nested.", 13) || !strncmp(key, "fault.shadow.", 13))
+		return row && !strncmp(key, row, strlen(row));
+	return !guest;
+}
+
 /* Does a CPU key describe something this configuration uses? */
 static bool cpu_key_applies(const struct machine_config *c, const char *key)
 {
@@ -321,6 +339,8 @@ static bool cpu_key_applies(const struct machine_config *c, const char *key)
 	if (c->mode == MACHINE_NATIVE && !strncmp(key, "ntlb.", 5))
 		return false;
 	if (c->mode == MACHINE_NATIVE && !strcmp(key, "exit_cycles"))
+		return false;
+	if (!fault_key_applies(c, key))
 		return false;
 	return strcmp(key, "preset") != 0;   /* listed as `cpu` */
 }
@@ -385,7 +405,10 @@ int machine_config_foreach_key(machine_key_fn fn, void *ctx)
 		{ "cache.data", "1: every access's line goes through the cache model too (0: page-table lines only)" },
 		{ "mem_latency", "DRAM cycles" },
 		{ "walk_cycles", "fixed cycles per walk beyond its references" },
-		{ "fault_cycles", "cycles per minor page fault" },
+		{ "walk_ref_cycles", "cycles per walk reference beyond its cache latency" },
+		{ "fault.4k|2m|1g", "cycles per fault that maps a page of that size, natively (fault_cycles: fault.4k)" },
+		{ "fault.nested|shadow.4k|2m|1g", "the same for a guest OS under nested (and secure) or shadow paging" },
+		{ "host_fault.4k|2m|1g", "cycles per host page the hypervisor backs guest memory with" },
 		{ "exit_cycles", "cycles per VM exit + entry" },
 		{ "base_cycles_per_access", "non-translation cycles per access, for the translation share" },
 	};
