@@ -23,9 +23,9 @@
  *              associative), repl (lru | plru | random), sizes (4k+2m, all)
  *   LEVEL.latency                         extra cycles for a hit there
  *   stlb.shared                           1: the ITLB misses into the STLB
- *   pwc.style                             none | split | unified
+ *   pwc.style                             none | split | unified | amd
  *   pwc.pde pwc.pdpte pwc.pml4e pwc.pml5e split PWC entries per level
- *   pwc.entries pwc.ways                  unified PWC
+ *   pwc.entries pwc.ways                  unified PWC (amd: its page directory cache)
  *   ntlb.entries ntlb.ways ntlb.repl ntlb.sizes   nested TLB (entries 0: none)
  *   cache.l1d.size .ways .latency, cache.l2.*, cache.llc.*  (size 0: absent)
  *   cache.line mem_latency                cache line bytes; DRAM cycles

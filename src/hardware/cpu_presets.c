@@ -833,7 +833,7 @@ static void fmt_bytes(uint64_t b, char *buf, size_t len)
 
 static const char *style_name(enum pwc_style s)
 {
-	return s == PWC_SPLIT ? "split" : s == PWC_UNIFIED ? "unified" : "none";
+	return s == PWC_SPLIT ? "split" : s == PWC_UNIFIED ? "unified" : s == PWC_AMD ? "amd" : "none";
 }
 
 static int parse_uint(const char *key, const char *v, unsigned *out)
@@ -946,8 +946,10 @@ static int set_scalar(struct cpu_preset *p, const struct scalar *s, const char *
 			*(enum pwc_style *)base = PWC_SPLIT;
 		else if (v && !strcasecmp(v, "unified"))
 			*(enum pwc_style *)base = PWC_UNIFIED;
+		else if (v && !strcasecmp(v, "amd"))
+			*(enum pwc_style *)base = PWC_AMD;
 		else
-			return xlat_fail(-EINVAL, "%s: unknown style '%s' (none, split or unified)", key, v ? v : "");
+			return xlat_fail(-EINVAL, "%s: unknown style '%s' (none, split, unified or amd)", key, v ? v : "");
 		return 0;
 	case T_REPL: return parse_repl(key, v, (enum tlb_repl *)base);
 	case T_SIZES: return parse_sizes(key, v, (unsigned *)base);
@@ -1188,7 +1190,7 @@ static bool scalar_relevant(const struct cpu_preset *p, unsigned i)
 	if (!strncmp(k, "pwc.p", 5))
 		return p->pwc.style == PWC_SPLIT;
 	if (!strcmp(k, "pwc.entries") || !strcmp(k, "pwc.ways"))
-		return p->pwc.style == PWC_UNIFIED;
+		return p->pwc.style == PWC_UNIFIED || p->pwc.style == PWC_AMD;
 	if (!strncmp(k, "ntlb.", 5) && strcmp(k, "ntlb.entries"))
 		return p->ntlb.array[0].entries != 0;
 	for (int l = 0; l < PCACHE_LEVELS; l++) {

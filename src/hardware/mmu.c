@@ -22,6 +22,7 @@
 #include "xlat/mmu.h"
 #include "xlat/phys.h"
 #include "hardware/cache_impl.h"
+#include "hardware/pwc_impl.h"
 #include "hardware/tlb_impl.h"
 
 #define SIDE_DATA 0
@@ -100,6 +101,16 @@ static int build_side(struct mmu *m, unsigned s, unsigned n, const struct tlb_co
 	return 0;
 }
 
+/* AMD-style PWCs cache PDEs in the data side's L2 TLB (none without one),
+ * each owner's under its own mark. */
+static void attach_pde_tlb(struct mmu *m)
+{
+	if (m->cfg.pwc.style != PWC_AMD || m->nlev[SIDE_DATA] < 2)
+		return;
+	for (unsigned s = 0; s < MMU_STAGE_OWNERS; s++)
+		pwc_attach_pde_tlb(m->pwc[s], m->side[SIDE_DATA][1], 0x80000000u | (uint32_t)s << 28);
+}
+
 int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 {
 	struct mmu *m;
@@ -129,6 +140,7 @@ int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 			rc = creation_failed("paging-structure cache");
 			goto fail;
 		}
+	attach_pde_tlb(m);
 	if (cfg->ntlb_enabled && !(m->ntlb = tlb_create(&cfg->ntlb))) {
 		rc = creation_failed("nested TLB");
 		goto fail;

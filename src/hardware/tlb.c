@@ -328,6 +328,20 @@ void tlb_flush_vpid(struct tlb *t, uint32_t vpid)
 	flush_if(t, drop_vpid, vpid, false);
 }
 
+void tlb_flush_marked(struct tlb *t, uint32_t mask, uint32_t value)
+{
+	for (unsigned i = 0; i < t->narrays; i++) {
+		struct tlb_array *a = &t->a[i];
+		for (unsigned set = 0; set < a->sets; set++)
+			for (unsigned w = 0; w < a->ways; w++) {
+				size_t j = (size_t)set * a->ways + w;
+				if (a->key[j] != TLB_KEY_INVALID && (a->e[j].tag & mask) == value)
+					tlb_entry_kill(a, set, w);
+			}
+	}
+	t->st.flushes++;
+}
+
 void tlb_invlpg(struct tlb *t, uint32_t tag, xlat_va va)
 {
 	for (const struct tlb_probe *p = t->probe; p < t->probe + t->nprobes; p++) {

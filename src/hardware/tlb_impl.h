@@ -85,6 +85,11 @@ struct tlb {
 	struct tlb_stats st;
 };
 
+/* Invalidates every entry whose tag has (tag & mask) == value: the entries
+ * another structure keeps in the TLB under tags no translation has (the
+ * AMD-style paging-structure cache's PDEs, pwc.c). */
+void tlb_flush_marked(struct tlb *t, uint32_t mask, uint32_t value);
+
 /* ---- small helpers ---------------------------------------------------- */
 
 static inline bool tlb_tag_match(const struct tlb_entry *e, uint32_t tag)
