@@ -77,7 +77,9 @@ static const char usage_tail[] =
 	"\n"
 	"hardware:\n"
 	"  --cpu NAME           [cpu] CPU preset (default skylake; --list-cpus shows them)\n"
-	"  --cpu-file FILE      a preset file (xlat calibrate --out writes one) instead\n"
+	"  --cpu-file FILE      a preset file (xlat calibrate --out writes one) instead; the\n"
+	"                       machine keys it carries (mode, host_page_policy) apply too,\n"
+	"                       before the options\n"
 	"  --set KEY=VALUE      set any key (repeat it; alias --cpu-param); applied after\n"
 	"                       --cpu/--cpu-file, in command-line order with the options\n"
 	"  --tlb SPEC           [tlb] data-side TLB levels, first level first, each\n"
@@ -400,12 +402,8 @@ static int configure(struct sim_opts *so, struct machine_config *mc, struct cpu_
 {
 	if (so->cpu && machine_config_set(mc, "cpu", so->cpu))
 		return cli_fail(2, CMD, "--cpu: %s", xlat_error());
-	if (so->cpu_file) {
-		if (cpu_file_load(so->cpu_file, file_cpu))
-			return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
-		if (machine_config_set_cpu(mc, *file_cpu))
-			return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
-	}
+	if (so->cpu_file && machine_config_load_file(mc, so->cpu_file, file_cpu))
+		return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
 	for (int i = 0; i < so->nsets; i++) {
 		const struct setting *st = &so->sets[i];
 		const struct cli_key_option *opt = NULL;

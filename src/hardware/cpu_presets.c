@@ -806,6 +806,28 @@ unknown:
 	return xlat_fail(-EINVAL, "unknown parameter '%s' (see `xlat sim --list-params` or docs/presets.md)", key);
 }
 
+bool cpu_key_exists(const char *key)
+{
+	char buf[64];
+
+	if (!key || !*key || strlen(key) >= sizeof buf)
+		return false;
+	for (unsigned i = 0; i < NSCALARS; i++)
+		if (!strcasecmp(key, scalars[i].key) || (scalars[i].alias && !strcasecmp(key, scalars[i].alias)))
+			return true;
+	/* LEVEL[.SIZE].FIELD: the level names it (the rest is checked when
+	 * it is set). */
+	const char *dot = strchr(key, '.');
+	if (!dot)
+		return false;
+	memcpy(buf, key, (size_t)(dot - key));
+	buf[dot - key] = 0;
+	for (unsigned i = 0; i < NLEVEL_KEYS; i++)
+		if (!strcasecmp(buf, tlb_levels[i].key) || (tlb_levels[i].alias && !strcasecmp(buf, tlb_levels[i].alias)))
+			return true;
+	return false;
+}
+
 /* ---- value formatting and parsing --------------------------------------- */
 
 static void fmt_sizes(unsigned sizes, char *buf, size_t len)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "xlat/machine.h"
+#include "system/machine_int.h"
 #include "xlat/parse.h"
 
 enum ktype { K_MODE, K_LEVELS, K_POLICY, K_PABITS, K_SIZE, K_BOOL, K_TLB, K_ITLB, K_TEE };
@@ -245,6 +245,7 @@ int machine_config_set(struct machine_config *c, const char *key, const char *va
 		if (rc)
 			return rc;
 		c->set |= 1ULL << (k - mkeys);
+		c->from_file &= ~(1ULL << (k - mkeys));
 		if (k->type == K_TLB || k->type == K_ITLB)
 			c->set |= SET_CPU;
 		return 0;
@@ -372,7 +373,7 @@ int machine_config_foreach(const struct machine_config *c, machine_param_fn fn, 
 		if (k->type == K_ITLB && !c->fetch)
 			continue;
 		fmt_machine_key(c, k, val, sizeof val);
-		const char *src = c->set >> i & 1 ? "override" :
+		const char *src = c->from_file >> i & 1 ? "preset file" : c->set >> i & 1 ? "override" :
 				  k->why_default ? k->why_default :
 				  c->cpu.src_tlb ? c->cpu.src_tlb : "preset";
 		if ((rc = fn(ctx, k->key, val, src)))
@@ -425,6 +426,16 @@ void machine_config_drop_inapplicable(struct machine_config *c)
 			c->set &= ~(1ULL << i);
 	if (!c->fetch)
 		c->set &= ~(1ULL << (find_key("itlb") - mkeys));
+}
+
+/* A preset file's machine keys (machine_int.h), like a preset's own
+ * values, are not refused in a mode they do not apply to: a file for a
+ * VM may be run natively. */
+void machine_config_mark_file_keys(struct machine_config *c, uint64_t before)
+{
+	uint64_t mine = (c->set & ~before) & ~SET_CPU;
+	c->from_file |= mine;
+	c->set &= ~mine;
 }
 
 int machine_config_check(const struct machine_config *c)
