@@ -20,6 +20,7 @@
 #include "studies/calibrate_int.h"
 #include "xlat/calibrate.h"
 #include "xlat/cpu.h"
+#include "xlat/machine.h"
 
 static struct calibrate_stat exact(double v)
 {
@@ -303,9 +304,21 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 	assert_non_null(f);
 	assert_true(getdelim(&text, &len, 0, f) > 0);
 	fclose(f);
-	assert_non_null(strstr(text, "--mode nested --host-page-policy 4k"));
+	assert_non_null(strstr(text, "\nmode = nested\nhost_page_policy = 4k\n"));
 	assert_non_null(strstr(text, "a virtual machine"));
 	free(text);
+	/* ... and the machine it describes is run that way when loaded. */
+	struct machine_config mc;
+	struct cpu_preset *keep;
+	machine_config_init(&mc);
+	assert_int_equal(machine_config_load_file(&mc, path, &keep), 0);
+	assert_int_equal(mc.mode, MACHINE_NESTED);
+	assert_int_equal(mc.host_page_policy, OS_PAGE_4K);
+	assert_int_equal(cpu_file_same(&mc.cpu, &r->fit.cpu, NULL, 0), 1);
+	/* The guest's fault costs are written for the nested row. */
+	assert_string_equal(param(r, "fault.nested.4k")->value, "2500");
+	assert_string_equal(param(r, "fault.nested.4k")->how, "measured");
+	cpu_file_free(keep);
 
 	/* What the OS reports is used only when it is a geometry; an L3
 	 * capacity measured is rounded to whole sets of the ways the preset
@@ -407,10 +420,14 @@ static void command_quick(void **state)
 	else
 		assert_non_null(strstr(out, "\"backing\":\"thp\""));
 	assert_non_null(json_field(out, "notes"));
-	/* The preset file loads. */
+	/* The preset file loads as a machine's (it may say how to run it). */
 	struct cpu_preset *p;
-	assert_int_equal(cpu_file_load(path, &p), 0);
+	struct machine_config mc;
+	machine_config_init(&mc);
+	assert_int_equal(machine_config_load_file(&mc, path, &p), 0);
 	assert_non_null(strstr(p->source, "xlat calibrate"));
+	if (strstr(out, "\"nested\":true"))
+		assert_int_equal(mc.mode, MACHINE_NESTED);
 	cpu_file_free(p);
 	free(out);
 

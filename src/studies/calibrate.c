@@ -837,6 +837,33 @@ static void model_counts(uint64_t n, uint64_t *warm, uint64_t *meas)
 		*meas = n < 65536 ? n : 65536;
 }
 
+/* The pages of a chase region faulted in as the measurement does it (its
+ * regions are populated page by page in address order before the chase is
+ * built): so guest-physical frames follow virtual addresses, and the
+ * chase's order is random against both, as on the host. */
+static int populate(struct machine *m, const struct xlat_workload *chase)
+{
+	struct xlat_workload w;
+	struct xlat_source *src;
+	uint64_t done;
+	int rc;
+
+	if ((rc = xlat_workload_init(&w, "stride")))
+		return rc;
+	w.base = chase->base;
+	w.size = xlat_align_up(chase->size, XLAT_PAGE_SIZE);
+	w.stride = XLAT_PAGE_SIZE;
+	w.count = w.size / XLAT_PAGE_SIZE;
+	w.write = 1;
+	if ((rc = xlat_workload_open(&src, &w)))
+		return rc;
+	rc = machine_run(m, src, w.count, &done);
+	if (!rc && done != w.count)
+		rc = xlat_fail(-EIO, "calibrate: the populating pass ended early");
+	xlat_source_close(src);
+	return rc;
+}
+
 int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibrate_backing bk, bool spread,
 		    uint64_t pages, struct calibrate_pred *out)
 {
@@ -868,7 +895,9 @@ int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibr
 		xlat_source_close(src);
 		return rc;
 	}
-	rc = machine_run(m, src, warm, &done);
+	rc = populate(m, &w);
+	if (!rc)
+		rc = machine_run(m, src, warm, &done);
 	if (!rc && done != warm)
 		rc = xlat_fail(-EIO, "calibrate: the chase generator ended early");
 	machine_reset_stats(m);
@@ -903,26 +932,40 @@ int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibr
  * reports); a FITTED row is chosen so that the model's predictions match
  * the measured translation cost, through `coef`: the cycles per load the
  * parameter adds per unit of its value, read off the model's counters
- * (every cost parameter of the model enters its cycles linearly). To fit
- * a new parameter, add a row.
+ * (every cost parameter of the model enters its cycles linearly), within
+ * its bounds. A CHOSEN row changes what the model does (a cache size), so
+ * it cannot be fitted through counters: the model is run with each of its
+ * candidates (the measured value first), the FITTED rows fitted for each,
+ * and the candidate whose fit is best kept. To fit a new parameter, add a
+ * row. key_nested, when set, is the key written instead when the host is
+ * modelled as nested paging (a guest's fault costs).
  */
-enum fit_how { FIT_MEASURED, FIT_REPORTED, FIT_FITTED };
-static const char *const how_name[] = { "measured", "reported", "fitted" };
+enum fit_how { FIT_MEASURED, FIT_REPORTED, FIT_FITTED, FIT_CHOSEN };
+static const char *const how_name[] = { "measured", "reported", "fitted", "fitted" };
 
 struct fit_ctx {
 	const struct calibrate_result *r;
 	const struct cpu_preset *cpu;   /* the preset so far */
 };
 
+#define FIT_MAX_CANDIDATES 4
+
 struct fit_row {
 	const char *key;
+	const char *key_nested;
 	enum fit_how how;
-	/* MEASURED, REPORTED: the value (as cpu_override takes it) and where
-	 * it came from; false when there is nothing (the base's value stays). */
+	/* MEASURED, REPORTED, CHOSEN: the value (as cpu_override takes it) and
+	 * where it came from; false when there is nothing (the base's value
+	 * stays). */
 	bool (*get)(const struct fit_ctx *c, const char *key, char *val, size_t vlen, char *note, size_t nlen);
-	/* FITTED: cycles per load per unit of the value; its bounds. */
+	/* FITTED: cycles per load per unit of the value; its bounds (static,
+	 * or from the measurements when `bounds` is set). */
 	double (*coef)(const struct calibrate_pred *p);
 	double lo, hi;
+	void (*bounds)(const struct fit_ctx *c, double *lo, double *hi);
+	/* CHOSEN: the candidates after the measured value (into v[i], at most
+	 * FIT_MAX_CANDIDATES - 1), from the measured one. */
+	unsigned (*others)(const struct fit_ctx *c, const char *measured, char (*v)[32], unsigned max);
 };
 
 /* Rounds v to a whole number of the array's ways (entries must divide). */
@@ -1041,14 +1084,41 @@ static bool get_cache_ways(const struct fit_ctx *c, const char *key, char *val, 
 
 static bool get_fault(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
 {
-	(void)key;
-	const struct calibrate_stat *s = &c->r->fault[0];
-	if (!s->reps || s->median <= 0)
+	bool thp = strstr(key, "2m") != NULL;
+	const struct calibrate_stat *s = &c->r->fault[thp];
+	if (!s->reps || s->median <= 0 || (thp && !c->r->thp_measured))
 		return false;
 	snprintf(val, vl, "%.0f", s->median);
-	snprintf(note, nl, "first touch of a 4 KiB page (fault, zeroing%s), spread %.0f %%",
+	snprintf(note, nl, "first touch of a %s (fault, zeroing%s), spread %.0f %%", thp ? "THP, per 2 MiB" : "4 KiB page",
 		 c->r->host.is_vm ? ", the hypervisor's part" : "", 100 * s->spread);
 	return true;
+}
+
+/* The LLC the walks' lines get, besides the latency sweep's knee: half,
+ * a quarter and an eighth of it (in a VM the lines a walk reads wait tens
+ * of milliseconds between uses, while other tenants' traffic goes through
+ * the shared L3), in whole units of 64 sets. */
+static unsigned llc_others(const struct fit_ctx *c, const char *measured, char (*v)[32], unsigned max)
+{
+	uint64_t bytes, unit;
+	char wv[32];
+	unsigned n = 0, ways;
+
+	if (xlat_parse_size(measured, &bytes) || cpu_get(c->cpu, "cache.llc.ways", wv, sizeof wv))
+		return 0;
+	ways = (unsigned)strtoul(wv, NULL, 10);
+	unit = (uint64_t)ways * CALIBRATE_LINE * 64;
+	for (unsigned d = 2; d <= 8 && n < max; d *= 2) {
+		uint64_t b = (bytes / d + unit / 2) / unit * unit;
+		if (!b || (n && b == 0))
+			continue;
+		xlat_parse_size_str(b, v[n], sizeof v[n]);
+		char *sp = strchr(v[n], ' ');
+		if (sp)
+			memmove(sp, sp + 1, strlen(sp));
+		n++;
+	}
+	return n;
 }
 
 static double coef_walks(const struct calibrate_pred *p)
@@ -1056,23 +1126,50 @@ static double coef_walks(const struct calibrate_pred *p)
 	return p->walks;
 }
 
+static double coef_refs(const struct calibrate_pred *p)
+{
+	return p->refs;
+}
+
+static double coef_mem(const struct calibrate_pred *p)
+{
+	return p->where[PCACHE_LEVELS];
+}
+
+/* Memory latency as the walks' lines see it: from the latency sweep's
+ * (its chase reads 32 lines of each page, so DRAM rows are often open:
+ * a lower bound for lines read one per page) to three times it. */
+static void mem_bounds(const struct fit_ctx *c, double *lo, double *hi)
+{
+	const struct calibrate_stat *s = &c->r->lat[3];
+	char v[32];
+
+	*lo = s->reps && s->median > 0 ? s->median : 0;
+	if (*lo <= 0 && !cpu_get(c->r->fit.base, "mem_latency", v, sizeof v))
+		*lo = strtod(v, NULL);
+	*lo = floor(*lo + 0.5);
+	*hi = 3 * *lo;
+}
+
 static const struct fit_row fit_table[] = {
-	{ "ghz", FIT_MEASURED, get_ghz, NULL, 0, 0 },
-	{ "l1d.4k.entries", FIT_MEASURED, get_tlb_entries, NULL, 0, 0 },
-	{ "stlb.4k.entries", FIT_MEASURED, get_tlb_entries, NULL, 0, 0 },
-	{ "stlb.latency", FIT_MEASURED, get_stlb_latency, NULL, 0, 0 },
-	{ "cache.l1d.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
-	{ "cache.l1d.size", FIT_REPORTED, get_cache_size, NULL, 0, 0 },
-	{ "cache.l1d.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "cache.l2.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
-	{ "cache.l2.size", FIT_REPORTED, get_cache_size, NULL, 0, 0 },
-	{ "cache.l2.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "cache.llc.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
-	{ "cache.llc.size", FIT_MEASURED, get_cache_size, NULL, 0, 0 },
-	{ "cache.llc.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "mem_latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "fault_cycles", FIT_MEASURED, get_fault, NULL, 0, 0 },
-	{ "walk_cycles", FIT_FITTED, NULL, coef_walks, 0, 5000 },
+	{ .key = "ghz", .how = FIT_MEASURED, .get = get_ghz },
+	{ .key = "l1d.4k.entries", .how = FIT_MEASURED, .get = get_tlb_entries },
+	{ .key = "stlb.4k.entries", .how = FIT_MEASURED, .get = get_tlb_entries },
+	{ .key = "stlb.latency", .how = FIT_MEASURED, .get = get_stlb_latency },
+	{ .key = "cache.l1d.ways", .how = FIT_REPORTED, .get = get_cache_ways },
+	{ .key = "cache.l1d.size", .how = FIT_REPORTED, .get = get_cache_size },
+	{ .key = "cache.l1d.latency", .how = FIT_MEASURED, .get = get_latency },
+	{ .key = "cache.l2.ways", .how = FIT_REPORTED, .get = get_cache_ways },
+	{ .key = "cache.l2.size", .how = FIT_REPORTED, .get = get_cache_size },
+	{ .key = "cache.l2.latency", .how = FIT_MEASURED, .get = get_latency },
+	{ .key = "cache.llc.ways", .how = FIT_REPORTED, .get = get_cache_ways },
+	{ .key = "cache.llc.size", .how = FIT_CHOSEN, .get = get_cache_size, .others = llc_others },
+	{ .key = "cache.llc.latency", .how = FIT_MEASURED, .get = get_latency },
+	{ .key = "fault.4k", .key_nested = "fault.nested.4k", .how = FIT_MEASURED, .get = get_fault },
+	{ .key = "fault.2m", .key_nested = "fault.nested.2m", .how = FIT_MEASURED, .get = get_fault },
+	{ .key = "walk_cycles", .how = FIT_FITTED, .coef = coef_walks, .lo = 0, .hi = 5000 },
+	{ .key = "walk_ref_cycles", .how = FIT_FITTED, .coef = coef_refs, .lo = 0, .hi = 1000 },
+	{ .key = "mem_latency", .how = FIT_FITTED, .coef = coef_mem, .bounds = mem_bounds },
 };
 #define NFIT (sizeof fit_table / sizeof fit_table[0])
 _Static_assert(NFIT <= CALIBRATE_MAX_PARAMS, "the fit table outgrew struct calibrate_fit");
@@ -1129,7 +1226,7 @@ static int predict_all(struct calibrate_result *r, const struct calibrate_option
 static void fit_errors(struct calibrate_result *r, int which)
 {
 	double lsum = 0, worst = 1;
-	unsigned n = 0;
+	unsigned n = 0, within = 0;
 	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
 			const struct calibrate_point *pt = &r->series[b].pt[i];
@@ -1138,20 +1235,176 @@ static void fit_errors(struct calibrate_result *r, int which)
 			double e = err_ratio(pt->pred[which], pt->xlat.median);
 			lsum += log(e);
 			worst = fmax(worst, e);
+			within += e <= 1.5;
 			n++;
 		}
-	r->fit.used = n;
+	if (which == 1)
+		r->fit.used = n;
 	r->fit.gm_error[which] = n ? exp(lsum / n) : 0;
 	r->fit.worst_error[which] = n ? worst : 0;
+	r->fit.within[which] = within;
+}
+
+/* ---- fitting the FITTED rows ------------------------------------------------------------
+ *
+ * For the usable points i: pred_i(v) = k0_i + sum_j v_j k_ij, the model's
+ * (a) - (b) with every FITTED parameter at 0 plus what each adds (coef).
+ * The objective is the target's: the excess of |ln(pred / measured)| over
+ * ln 1.5 (the 0.67-1.5x band), squared and summed, plus a hundredth of the
+ * squared log errors (so that inside the band the fit still centres).
+ * Least squares of the relative error gives the start; a pattern search
+ * within the bounds, deterministic, finishes. */
+struct lin_fit {
+	unsigned n, m;                          /* points, parameters */
+	double k0[2 * CALIBRATE_MAX_SIZES];
+	double k[2 * CALIBRATE_MAX_SIZES][CALIBRATE_MAX_PARAMS];
+	double y[2 * CALIBRATE_MAX_SIZES];
+	double lo[CALIBRATE_MAX_PARAMS], hi[CALIBRATE_MAX_PARAMS];
+};
+
+static double lin_pred(const struct lin_fit *L, unsigned i, const double *v)
+{
+	double p = L->k0[i];
+	for (unsigned j = 0; j < L->m; j++)
+		p += v[j] * L->k[i][j];
+	return p;
+}
+
+static double lin_objective(const struct lin_fit *L, const double *v)
+{
+	const double band = log(1.5);
+	double sum = 0;
+	for (unsigned i = 0; i < L->n; i++) {
+		double p = lin_pred(L, i, v), e = fabs(log((p > 0.01 ? p : 0.01) / L->y[i]));
+		double x = e > band ? e - band : 0;
+		sum += x * x + 0.01 * e * e;
+	}
+	return sum;
+}
+
+static void lin_solve(const struct lin_fit *L, double *v)
+{
+	for (unsigned j = 0; j < L->m; j++)
+		v[j] = L->lo[j];
+	/* Least squares of the relative error, by coordinate descent (a
+	 * convex quadratic within the bounds). */
+	for (unsigned sweep = 0; sweep < 400; sweep++) {
+		double moved = 0;
+		for (unsigned j = 0; j < L->m; j++) {
+			double num = 0, den = 0;
+			for (unsigned i = 0; i < L->n; i++) {
+				double w = 1 / (L->y[i] * L->y[i]), rest = lin_pred(L, i, v) - v[j] * L->k[i][j];
+				num += w * L->k[i][j] * (L->y[i] - rest);
+				den += w * L->k[i][j] * L->k[i][j];
+			}
+			double nv = den > 0 ? num / den : v[j];
+			nv = fmin(fmax(nv, L->lo[j]), L->hi[j]);
+			moved = fmax(moved, fabs(nv - v[j]));
+			v[j] = nv;
+		}
+		if (moved < 1e-9)
+			break;
+	}
+	/* The pattern search on the target's objective. */
+	double step[CALIBRATE_MAX_PARAMS], best = lin_objective(L, v);
+	for (unsigned j = 0; j < L->m; j++)
+		step[j] = fmax(1, (L->hi[j] - L->lo[j]) / 16);
+	for (unsigned it = 0; it < 4000; it++) {
+		bool better = false, big = false;
+		for (unsigned j = 0; j < L->m; j++) {
+			for (int sign = -1; sign <= 1; sign += 2) {
+				double old = v[j];
+				v[j] = fmin(fmax(old + sign * step[j], L->lo[j]), L->hi[j]);
+				double o = lin_objective(L, v);
+				if (o < best - 1e-12) {
+					best = o;
+					better = true;
+				} else {
+					v[j] = old;
+				}
+			}
+			big |= step[j] > 0.05;
+		}
+		if (!better) {
+			if (!big)
+				break;
+			for (unsigned j = 0; j < L->m; j++)
+				step[j] /= 2;
+		}
+	}
+}
+
+/* The rows' keys as this host needs them. */
+static const char *row_key(const struct fit_row *row, bool nested)
+{
+	return nested && row->key_nested ? row->key_nested : row->key;
+}
+
+/* Builds the linear problem from the model's counters of one run. */
+static void lin_build(struct lin_fit *L, const struct calibrate_result *r, const struct fit_ctx *c,
+		      struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES], struct calibrate_pred (*pb)[CALIBRATE_MAX_SIZES])
+{
+	memset(L, 0, sizeof *L);
+	for (unsigned j = 0; j < NFIT; j++) {
+		const struct fit_row *row = &fit_table[j];
+		if (row->how != FIT_FITTED)
+			continue;
+		L->lo[L->m] = row->lo;
+		L->hi[L->m] = row->hi;
+		if (row->bounds)
+			row->bounds(c, &L->lo[L->m], &L->hi[L->m]);
+		L->m++;
+	}
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
+		for (unsigned i = 0; i < r->series[b].n; i++) {
+			const struct calibrate_point *pt = &r->series[b].pt[i];
+			if (!usable(pt))
+				continue;
+			L->k0[L->n] = pa[b][i].cycles - pb[b][i].cycles;
+			L->y[L->n] = pt->xlat.median;
+			for (unsigned j = 0, q = 0; j < NFIT; j++)
+				if (fit_table[j].how == FIT_FITTED) {
+					L->k[L->n][q++] = fit_table[j].coef(&pa[b][i]) - fit_table[j].coef(&pb[b][i]);
+				}
+			L->n++;
+		}
+}
+
+/* Does the calibrated model reproduce what THP does to the TLB misses? */
+static void thp_check(struct calibrate_result *r)
+{
+	const struct calibrate_series *s4 = &r->series[CALIBRATE_4K], *sh = &r->series[CALIBRATE_THP];
+	const uint64_t k4 = r->reach[CALIBRATE_4K].knee[1], kh = r->reach[CALIBRATE_THP].knee[1];
+	struct calibrate_fit *f = &r->fit;
+
+	f->thp_points = 0;
+	f->thp_worst = -1;
+	if (!r->thp_measured || !k4 || (!kh && r->huge_reach != CALIBRATE_HUGE_YES))
+		return;
+	for (unsigned i = 0; i < s4->n && i < sh->n; i++) {
+		const struct calibrate_point *a = &s4->pt[i], *h = &sh->pt[i];
+		if (a->pages != h->pages || a->pred_miss[1] < 0 || h->pred_miss[1] < 0)
+			continue;
+		double P = (double)a->pages;
+		double m4 = P > (double)k4 ? 1 - (double)k4 / P : 0;
+		double mh = kh && P > (double)kh ? 1 - (double)kh / P : 0;
+		double excess = fabs(a->pred_miss[1] - h->pred_miss[1]) - (fabs(m4 - mh) + 0.10);
+		f->thp_worst = f->thp_points ? fmax(f->thp_worst, excess) : excess;
+		f->thp_points++;
+	}
+	f->thp_reproduced = f->thp_points && f->thp_worst <= 0;
 }
 
 int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *opts)
 {
 	struct calibrate_fit *f = &r->fit;
 	struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES] = NULL, (*pb)[CALIBRATE_MAX_SIZES] = NULL;
+	struct calibrate_pred (*ba)[CALIBRATE_MAX_SIZES] = NULL, (*bb)[CALIBRATE_MAX_SIZES] = NULL;
+	struct lin_fit *L = NULL;
 	const char *base_name = opts && opts->base ? opts->base : r->opts.base;
-	double v[NFIT] = { 0 };
-	int rc = 0;
+	double v[CALIBRATE_MAX_PARAMS] = { 0 }, bv[CALIBRATE_MAX_PARAMS] = { 0 };
+	char cand[FIT_MAX_CANDIDATES][32];
+	int chosen = -1, rc = 0;
 
 	memset(f, 0, sizeof *f);
 	if (base_name) {
@@ -1162,27 +1415,33 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 	} else {
 		f->base = calibrate_closest_preset(&r->host, f->base_why, sizeof f->base_why);
 	}
+	f->other = cpu_preset_by_name("zen5");
+	if (f->other == f->base)
+		f->other = NULL;
 	f->cpu = *f->base;
 	f->nested = r->huge_reach == CALIBRATE_HUGE_NO && r->host.is_vm;
 
-	/* Measured and reported rows, in table order; fitted rows start at 0. */
+	/* Measured, reported and chosen rows, in table order (a chosen row
+	 * starts from its measured value); fitted rows start at 0. */
 	struct fit_ctx c = { r, &f->cpu };
 	for (unsigned i = 0; i < NFIT; i++) {
 		const struct fit_row *row = &fit_table[i];
 		struct calibrate_param *p = &f->param[f->nparams++];
-		p->key = row->key;
-		if (cpu_get(f->base, row->key, p->base_value, sizeof p->base_value))
+		p->key = row_key(row, f->nested);
+		if (cpu_get(f->base, p->key, p->base_value, sizeof p->base_value))
 			snprintf(p->base_value, sizeof p->base_value, "-");
 		if (row->how == FIT_FITTED) {
 			p->how = how_name[FIT_FITTED];
-			if (cpu_override(&f->cpu, row->key, "0"))
+			if (cpu_override(&f->cpu, p->key, "0"))
 				return -EINVAL;
 			continue;
 		}
 		char val[32];
-		if (row->get(&c, row->key, val, sizeof val, p->note, sizeof p->note) && !cpu_override(&f->cpu, row->key, val)) {
-			p->how = how_name[row->how];
+		if (row->get(&c, p->key, val, sizeof val, p->note, sizeof p->note) && !cpu_override(&f->cpu, p->key, val)) {
+			p->how = how_name[row->how == FIT_CHOSEN ? FIT_MEASURED : row->how];
 			snprintf(p->value, sizeof p->value, "%s", val);
+			if (row->how == FIT_CHOSEN)
+				chosen = (int)i;
 		} else {
 			p->how = "base";
 			memcpy(p->value, p->base_value, sizeof p->value);
@@ -1210,114 +1469,168 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 		snprintf(note, sizeof note, "the model refused the %s value %s (%s)", p->how, p->value, msg);
 		snprintf(p->note, sizeof p->note, "%.*s", (int)sizeof p->note - 1, note);
 		p->how = "base";
+		if ((int)i == chosen)
+			chosen = -1;
 		memcpy(p->value, p->base_value, sizeof p->value);
 	}
 	if (cpu_check(&f->cpu))
 		return xlat_fail(-EINVAL, "calibrate: the measured preset is not valid: %s", xlat_error());
 
+	/* The chosen row's candidates: the measured value, then the others. */
+	unsigned ncand = 1;
+	snprintf(cand[0], sizeof cand[0], "%s", chosen >= 0 ? f->param[chosen].value : "");
+	if (chosen >= 0 && fit_table[chosen].others)
+		ncand += fit_table[chosen].others(&c, cand[0], cand + 1, FIT_MAX_CANDIDATES - 1);
+
 	pa = calloc(CALIBRATE_BACKINGS, sizeof *pa);
 	pb = calloc(CALIBRATE_BACKINGS, sizeof *pb);
-	if (!pa || !pb) {
+	ba = calloc(CALIBRATE_BACKINGS, sizeof *ba);
+	bb = calloc(CALIBRATE_BACKINGS, sizeof *bb);
+	L = malloc(sizeof *L);
+	if (!pa || !pb || !ba || !bb || !L) {
 		rc = xlat_fail(-ENOMEM, "calibrate: out of memory");
 		goto out;
 	}
-	/* The model's counters with the measured structure. */
-	if ((rc = predict_all(r, opts, &f->cpu, f->nested, -1, pa, pb)))
-		goto out;
-
-	/* Weighted least squares on the relative error, by coordinate descent
-	 * within each row's bounds (the objective is a convex quadratic). */
-	for (unsigned sweep = 0; sweep < 200; sweep++) {
-		double moved = 0;
-		for (unsigned j = 0; j < NFIT; j++) {
-			const struct fit_row *row = &fit_table[j];
-			double num = 0, den = 0;
-			if (row->how != FIT_FITTED)
-				continue;
-			for (int b = 0; b < CALIBRATE_BACKINGS; b++)
-				for (unsigned i = 0; i < r->series[b].n; i++) {
-					const struct calibrate_point *pt = &r->series[b].pt[i];
-					if (!usable(pt))
-						continue;
-					double m = pt->xlat.median, w = 1 / (m * m);
-					double pred = pa[b][i].cycles - pb[b][i].cycles;
-					for (unsigned l = 0; l < NFIT; l++)
-						if (l != j && fit_table[l].how == FIT_FITTED)
-							pred += v[l] * (fit_table[l].coef(&pa[b][i]) - fit_table[l].coef(&pb[b][i]));
-					double k = row->coef(&pa[b][i]) - row->coef(&pb[b][i]);
-					num += w * k * (m - pred);
-					den += w * k * k;
-				}
-			double nv = den > 0 ? num / den : v[j];
-			nv = fmin(fmax(nv, row->lo), row->hi);
-			moved = fmax(moved, fabs(nv - v[j]));
-			v[j] = nv;
+	/* For each candidate: the model's counters with the measured
+	 * structure, and the FITTED rows fitted to them; the best kept. */
+	double best = INFINITY;
+	int best_k = 0;
+	for (unsigned k = 0; k < ncand; k++) {
+		struct cpu_preset cpu = f->cpu;
+		if (chosen >= 0 && (cpu_override(&cpu, f->param[chosen].key, cand[k]) || cpu_check(&cpu)))
+			continue;
+		if ((rc = predict_all(r, opts, &cpu, f->nested, -1, pa, pb)))
+			goto out;
+		lin_build(L, r, &c, pa, pb);
+		lin_solve(L, v);
+		/* Whole numbers, as the preset file holds them. */
+		for (unsigned j = 0; j < L->m; j++)
+			v[j] = floor(v[j] + 0.5);
+		double o = L->n ? lin_objective(L, v) : 0;
+		if (o < best - 1e-12) {
+			best = o;
+			best_k = (int)k;
+			memcpy(bv, v, sizeof bv);
+			memcpy(ba, pa, CALIBRATE_BACKINGS * sizeof *pa);
+			memcpy(bb, pb, CALIBRATE_BACKINGS * sizeof *pb);
 		}
-		if (moved < 1e-9)
-			break;
 	}
-	for (unsigned j = 0; j < NFIT; j++) {
+	if (!isfinite(best)) {
+		rc = xlat_fail(-EINVAL, "calibrate: no candidate preset is valid: %s", xlat_error());
+		goto out;
+	}
+	if (chosen >= 0) {
+		struct calibrate_param *p = &f->param[chosen];
+		if (best_k > 0) {
+			char note[sizeof p->note];
+			snprintf(note, sizeof note, "1/%d of the measured %s (the latency sweep's knee): of the %u "
+				 "tried, the fit's best", 1 << best_k, p->value, ncand);
+			memcpy(p->note, note, sizeof note);
+			snprintf(p->value, sizeof p->value, "%s", cand[best_k]);
+			p->how = how_name[FIT_CHOSEN];
+		}
+		if (cpu_override(&f->cpu, p->key, p->value)) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	for (unsigned j = 0, q = 0; j < NFIT; j++) {
 		const struct fit_row *row = &fit_table[j];
 		struct calibrate_param *p = &f->param[j];
 		if (row->how != FIT_FITTED)
 			continue;
-		snprintf(p->value, sizeof p->value, "%.0f", v[j]);
-		if (cpu_override(&f->cpu, row->key, p->value)) {
+		snprintf(p->value, sizeof p->value, "%.0f", bv[q++]);
+		if (cpu_override(&f->cpu, p->key, p->value)) {
 			rc = -EINVAL;
 			goto out;
 		}
-		snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured, least squares of the relative error");
+		if (row->bounds) {
+			double lo, hi;
+			row->bounds(&c, &lo, &hi);
+			snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured, within %.0f-%.0f "
+				 "(the latency sweep's, a lower bound, to 3x)", lo, hi);
+		} else {
+			snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured");
+		}
 	}
 	if (cpu_check(&f->cpu)) {
 		rc = xlat_fail(-EINVAL, "calibrate: the fitted preset is not valid: %s", xlat_error());
 		goto out;
 	}
 
-	/* The calibrated predictions: the model's counters of the run above
+	/* The calibrated predictions: the model's counters of the best run
 	 * with the fitted values. Exact, not an approximation: a fitted row's
 	 * parameter is a cost, and costs do not change what the model does
 	 * (test_calibrate checks this against a run with the fitted preset). */
 	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
 			struct calibrate_point *pt = &r->series[b].pt[i];
-			double pred = pa[b][i].cycles - pb[b][i].cycles;
-			for (unsigned j = 0; j < NFIT; j++)
-				if (fit_table[j].how == FIT_FITTED)
-					pred += strtod(f->param[j].value, NULL) *
-						(fit_table[j].coef(&pa[b][i]) - fit_table[j].coef(&pb[b][i]));
+			double pred = ba[b][i].cycles - bb[b][i].cycles;
+			for (unsigned j = 0, q = 0; j < NFIT; j++)
+				if (fit_table[j].how == FIT_FITTED) {
+					pred += bv[q] * (fit_table[j].coef(&ba[b][i]) - fit_table[j].coef(&bb[b][i]));
+					q++;
+				}
 			pt->pred[1] = pred;
-			pt->pred_miss[1] = pa[b][i].misses;
+			pt->pred_miss[1] = ba[b][i].misses;
 		}
-	/* The base preset as a user gets it (native), from its own runs. */
+	/* The base preset as a user gets it (native), from its own runs, and
+	 * the other one beside it. */
 	if ((rc = predict_all(r, opts, f->base, false, 0, NULL, NULL)))
 		goto out;
-	fit_errors(r, 0);
-	fit_errors(r, 1);
+	if (f->other && (rc = predict_all(r, opts, f->other, false, 2, NULL, NULL)))
+		goto out;
+	for (int w = 0; w < 3; w++)
+		if (w != 2 || f->other)
+			fit_errors(r, w);
+	thp_check(r);
 	f->done = true;
 out:
 	free(pa);
 	free(pb);
+	free(ba);
+	free(bb);
+	free(L);
 	return rc;
 }
 
 /* ---- the preset file ---------------------------------------------------------------------- */
 
+/* A machine key in the preset file (checked on a scratch configuration, as
+ * machine_config_load_file will set it). */
+static int machine_line(void *ctx, const char *key, const char *value)
+{
+	struct machine_config scratch;
+
+	(void)ctx;
+	machine_config_init(&scratch);
+	return machine_config_set(&scratch, key, value);
+}
+
 int calibrate_write_preset(const struct calibrate_result *r, const char *path)
 {
 	const struct calibrate_fit *f = &r->fit;
-	struct cpu_file_line lines[CALIBRATE_MAX_PARAMS];
-	char comments[CALIBRATE_MAX_PARAMS][192], header[1024];
+	struct cpu_file_line lines[CALIBRATE_MAX_PARAMS + 2];
+	char comments[CALIBRATE_MAX_PARAMS][256], header[1024];
 	size_t n = 0, h = 0;
 
 	if (!f->done)
 		return xlat_fail(-EINVAL, "calibrate: nothing fitted to write");
+	/* How to run it first: a VM whose 2 MiB pages give no 2 MiB reach is
+	 * nested paging with 4 KiB host pages (xlat sim --cpu-file applies
+	 * these; options after it win). */
+	if (f->nested) {
+		lines[n++] = (struct cpu_file_line){ "mode", "nested",
+			"this host maps guest memory with 4 KiB pages (2 MiB pages gave no 2 MiB TLB reach): a guest "
+			"under nested paging" };
+		lines[n++] = (struct cpu_file_line){ "host_page_policy", "4k", NULL };
+	}
 	for (unsigned i = 0; i < f->nparams; i++) {
 		const struct calibrate_param *p = &f->param[i];
 		if (!strcmp(p->how, "base"))
 			continue;
-		snprintf(comments[n], sizeof comments[n], "%s: %s (base %s)", p->how, p->note, p->base_value);
-		lines[n] = (struct cpu_file_line){ p->key, p->value, comments[n] };
-		n++;
+		snprintf(comments[i], sizeof comments[i], "%s: %s (base %s)", p->how, p->note, p->base_value);
+		lines[n++] = (struct cpu_file_line){ p->key, p->value, comments[i] };
 	}
 	h += (size_t)snprintf(header + h, sizeof header - h,
 			      "source: measured by xlat calibrate on %s, %s (%s%s%s)\n", r->host.date, r->host.hostname,
@@ -1327,11 +1640,12 @@ int calibrate_write_preset(const struct calibrate_result *r, const char *path)
 	if (h < sizeof header)
 		h += (size_t)snprintf(header + h, sizeof header - h,
 				      "fit: %u stable points; predicted/measured translation cycles within %.2fx "
-				      "(geometric mean), worst %.2fx; the base preset: %.2fx, worst %.2fx\n",
-				      f->used, f->gm_error[1], f->worst_error[1], f->gm_error[0], f->worst_error[0]);
+				      "(geometric mean), worst %.2fx, %u within 0.67-1.5x; the base preset: %.2fx, "
+				      "worst %.2fx\n", f->used, f->gm_error[1], f->worst_error[1], f->within[1],
+				      f->gm_error[0], f->worst_error[0]);
 	if (f->nested && h < sizeof header)
 		snprintf(header + h, sizeof header - h,
-			 "this host maps guest memory with 4 KiB pages (2 MiB pages gave no 2 MiB TLB reach):\n"
-			 "model it with --mode nested --host-page-policy 4k");
-	return cpu_file_write(path, f->base->name, header, lines, n);
+			 "this host maps guest memory with 4 KiB pages: the mode and host_page_policy lines below\n"
+			 "make xlat sim --cpu-file run it as nested paging with 4 KiB host pages");
+	return cpu_file_write_with(path, f->base->name, header, lines, n, machine_line, NULL);
 }
