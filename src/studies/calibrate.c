@@ -1334,6 +1334,46 @@ static void lin_solve(const struct lin_fit *L, double *v)
 	}
 }
 
+/* Whole numbers, as the preset file holds them: rounded, then moved by
+ * single units while that lowers the objective (the real optimum of whole
+ * numbers may not be the rounded real one). */
+static void lin_round(const struct lin_fit *L, double *v)
+{
+	for (unsigned j = 0; j < L->m; j++)
+		v[j] = fmin(fmax(floor(v[j] + 0.5), ceil(L->lo[j])), floor(L->hi[j]));
+	double best = lin_objective(L, v);
+	for (unsigned it = 0; it < 1000; it++) {
+		bool better = false;
+		/* Moves of one parameter, and of two at once (walks and
+		 * references go together: one unit less of one may need one
+		 * more of the other). */
+		for (unsigned j = 0; j < L->m; j++)
+			for (unsigned k = j; k < L->m; k++)
+				for (int sj = -1; sj <= 1; sj += 2)
+					for (int sk = -1; sk <= (k == j ? -1 : 1); sk += 2) {
+						double oj = v[j], ok = v[k];
+						v[j] = oj + sj;
+						if (k != j)
+							v[k] = ok + sk;
+						if (v[j] < L->lo[j] || v[j] > L->hi[j] || v[k] < L->lo[k] || v[k] > L->hi[k]) {
+							v[j] = oj;
+							v[k] = ok;
+							continue;
+						}
+						double o = lin_objective(L, v);
+						if (o < best - 1e-15) {
+							best = o;
+							better = true;
+						} else {
+							v[j] = oj;
+							v[k] = ok;
+						}
+					}
+		if (!better)
+			break;
+	}
+}
+
 /* The rows' keys as this host needs them. */
 static const char *row_key(const struct fit_row *row, bool nested)
 {
@@ -1503,9 +1543,7 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 			goto out;
 		lin_build(L, r, &c, pa, pb);
 		lin_solve(L, v);
-		/* Whole numbers, as the preset file holds them. */
-		for (unsigned j = 0; j < L->m; j++)
-			v[j] = floor(v[j] + 0.5);
+		lin_round(L, v);
 		double o = L->n ? lin_objective(L, v) : 0;
 		if (o < best - 1e-12) {
 			best = o;
