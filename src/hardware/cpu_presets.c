@@ -72,6 +72,10 @@
  *           Virtualized Systems", ASPLOS 2008: the nested TLB structure.
  *  [BARR10] Barr, Cox, Rixner, "Translation Caching: Skip, Don't Walk (the
  *           Page Table)", ISCA 2010: split vs unified translation caches.
+ *  [CLRPG]  Linux, "x86/clear_page: introduce clear_pages()" (Ankur Arora;
+ *           commit cb431accb36e, 2026): clearing throughput on AMD Milan,
+ *           13.7 GB/s in 4 KiB chunks (how clear_huge_page clears a huge
+ *           page), 15.1 in 2 MiB, 38.1 in 1 GiB chunks.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -100,25 +104,36 @@
 #define NTLB_DEFAULT { .name = "NTLB", .narrays = 1, .array = { ARR(32, 0, TLB_ALL_SIZES) }, .seed = 1 }
 #define SRC_NTLB "estimate: nested-TLB sizes are not published for Intel or AMD; structure from [BHAR08], 32 entries fully associative chosen"
 
-#define SRC_FAULT "estimate: ~1 us per Linux minor fault on a 4 KiB anonymous page, zeroing included (rdtsc microbenchmarks report 0.6-1 us medians on recent kernels), times the clock"
-/* Fault costs by mode and page size (cycles): one price for now. */
-#define FAULT_COSTS(c)                                                              \
-	.fault = { { c, c, c }, { c, c, c }, { c, c, c } }, .host_fault = { c, c, c }, \
-	.src_fault = SRC_FAULT, .src_fault_guest = SRC_FAULT, .src_host_fault = SRC_FAULT
-#define SRC_WALK_REF "estimate: 0, the reference's load-to-use latency (the cache model) is all it costs"
+#define SRC_FAULT "estimate: ~1 us per Linux minor fault on a 4 KiB anonymous page, zeroing included (rdtsc microbenchmarks report 0.6-1 us medians on recent kernels), times the clock; a 2 MiB (THP) or 1 GiB fault adds zeroing the rest of its page at 13.7 GB/s ([CLRPG]: huge pages are cleared 4 KiB at a time; AMD Milan), times the clock"
+/* Fault costs by page size (cycles): a 4 KiB fault's c4k (about 1 us at
+ * the clock), plus, for a 2 MiB or 1 GiB page, zeroing the rest of it at
+ * CLEAR_BYTES_PER_NS ([CLRPG]: the kernel clears a huge page 4 KiB at a
+ * time, 13.7 GB/s on AMD Milan). A guest's faults cost its kernel the same
+ * under nested and shadow paging (the exits and host faults around them
+ * are charged apart), and the host backs guest memory at the same prices. */
+#define CLEAR_BYTES_PER_NS 13.7
+#define FAULT_2M(c4k, ghz) ((unsigned)((c4k) + (2097152.0 - 4096) / CLEAR_BYTES_PER_NS * (ghz)))
+#define FAULT_1G(c4k, ghz) ((unsigned)((c4k) + (1073741824.0 - 4096) / CLEAR_BYTES_PER_NS * (ghz)))
+#define FAULT_ROW(c4k, ghz) { (c4k), FAULT_2M(c4k, ghz), FAULT_1G(c4k, ghz) }
+#define FAULT_COSTS(c4k, ghz)                                                                     \
+	.fault = { FAULT_ROW(c4k, ghz), FAULT_ROW(c4k, ghz), FAULT_ROW(c4k, ghz) },                 \
+	.host_fault = FAULT_ROW(c4k, ghz),                                                         \
+	.src_fault = SRC_FAULT, .src_fault_guest = SRC_FAULT_GUEST, .src_host_fault = SRC_HOST_FAULT
+#define SRC_FAULT_GUEST "estimate: a guest OS's fault costs its kernel what a native fault of that page size costs (the same handler and zeroing); the VM exits and host faults around it are charged apart (exit_cycles, host_fault.*)"
+#define SRC_HOST_FAULT "estimate: the hypervisor backs guest memory as Linux faults a page of that size into a process (KVM's EPT violation handler gets the page through the host's own fault path; its EPT update is not priced apart); the exit is charged apart (exit_cycles)"
+#define SRC_WALK_REF "estimate: 1 cycle per entry beyond its load-to-use latency, for the page-miss handler to check the entry (present, reserved bits, rights) and form the next entry's address; not published (xlat calibrate fits it)"
 #define SRC_WALK "estimate: the walk starts when the last TLB level has missed, so it pays that level's lookup (its hit latency) before the first reference"
 #define SRC_L1_LATENCY "by definition: an L1 TLB hit overlaps the L1 cache access (its cost is in the load-to-use latency)"
 #define SRC_BASE "estimate: 1 cycle of other work per access; workload-dependent, override it"
 #define SRC_PWC_INTEL "estimate: Intel documents PML4E/PDPTE/PDE caches (SDM 4.10.3) but not their sizes; 2/4/32 is the configuration used in the MMU-cache literature ([BARR10]; Bhattacharjee, MICRO 2013)"
-/* AMD documents the size: a 64-entry page directory cache of PML4Es and
- * PDPEs, PDEs going to the L2 DTLB. Until the walker models that split (an
- * "amd" PWC style, later), the presets keep one unified cache of the
- * documented size that holds PDEs too (docs/presets.md says what changes). */
-#define SRC_PWC_AMD "[SOG17], [SOG19]: a 64-entry page directory cache (PDC) holding PML4Es and PDPEs, PDEs cached in the L2 DTLB ([C&C-N1] quotes the Zen 2 guide; [C&C-Z5L]: 64 entries since Zen 1); modelled for now as one 64-entry unified cache that holds PDEs too ([BARR10]'s unified translation cache); fully associative: estimate"
+/* AMD documents the size and what it holds: a 64-entry page directory
+ * cache of PML4Es and PDPEs, PDEs going to the L2 DTLB (pwc.style=amd;
+ * the unified cache of [BARR10] stays selectable, pwc.style=unified). */
+#define SRC_PWC_AMD "[SOG17], [SOG19]: a 64-entry page directory cache (PDC) holding PML4Es and PDPEs, PDEs cached in the L2 DTLB ([C&C-N1] quotes the Zen 2 guide; [C&C-Z5L]: 64 entries since Zen 1): pwc.style=amd; fully associative: estimate"
 
 /* Whether the program's own lines go through the line cache model (a
  * model choice, not a hardware number; docs/model.md). */
-#define CACHE_DATA_DEFAULT false
+#define CACHE_DATA_DEFAULT true
 #define SRC_CACHE_DATA "model choice: 1 sends every access's line (data from the L1D, instruction fetches from the L2: no L1I is modelled) through the cache model, where it competes with the page-table lines for capacity; 0 keeps the model to page-table lines (counts-only studies; the speed benchmarks' \"page-table lines only\")"
 
 static const struct cpu_preset presets[] = {
@@ -170,9 +185,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(4000),
+	FAULT_COSTS(4000, 4.0),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Skylake",
 	.base_cycles_per_access = 1.0,
@@ -226,9 +241,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(2500),
+	FAULT_COSTS(2500, 2.5),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Skylake-SP",
 	.base_cycles_per_access = 1.0,
@@ -282,9 +297,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(3900),
+	FAULT_COSTS(3900, 3.9),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Ice Lake",
 	.base_cycles_per_access = 1.0,
@@ -338,9 +353,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(3000),
+	FAULT_COSTS(3000, 3.0),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Sapphire Rapids",
 	.base_cycles_per_access = 1.0,
@@ -377,7 +392,7 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG17], [7CPU] Zen2: L1 DTLB 64 fully assoc. all sizes; L2 DTLB 2048 entries 4K+2M, 1G smashed to 2M (associativity: AMD and WikiChip say 12, which does not divide 2048 - the array is skewed - so 16 ways / 128 sets is an estimate); L1 ITLB 64 fully all sizes; L2 ITLB 512x8 4K+2M",
 	.src_tlb_latency = "[C&C-N1], [C&C-GMP]: an L2 DTLB hit adds 7 cycles on Zen 2 (the L2 ITLB's: estimate, the same)",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
 	.src_pwc = SRC_PWC_AMD,
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
@@ -396,9 +411,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(4500),
+	FAULT_COSTS(4500, 4.5),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT measured with rdtsc on AMD EPYC (estimate for Zen 2)",
 	.base_cycles_per_access = 1.0,
@@ -435,7 +450,7 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG19]: L1 DTLB 64 fully assoc. all sizes; L2 DTLB 2048 entries 4K+2M, 1G smashed to 2M (16-way: estimate); L1 ITLB 64 fully; L2 ITLB 512x8 4K+2M",
 	.src_tlb_latency = "estimate: L2 TLB hit 7 cycles, as measured on Zen 2 ([C&C-N1]) and Zen 4 ([C&C-Z4M], [C&C-Z5M])",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
 	.src_pwc = SRC_PWC_AMD,
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
@@ -454,9 +469,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(4900),
+	FAULT_COSTS(4900, 4.9),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 3)",
 	.base_cycles_per_access = 1.0,
@@ -493,7 +508,7 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG19] Zen 4: L1 DTLB 72 fully assoc. all sizes; L2 DTLB 3072x24 (1G held as 2M: estimate); L1 ITLB 64 fully; L2 ITLB 512x8 4K+2M ([C&C-Z4M] measures 72 and 3072; [C&C-Z5M]: Zen 5's L2 ITLB is 4x this one)",
 	.src_tlb_latency = "[C&C-Z4M]: an L2 DTLB hit costs 7-8 cycles; [C&C-Z5M]: 7 (the L2 ITLB's: estimate, the same)",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
 	.src_pwc = SRC_PWC_AMD,
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
@@ -512,9 +527,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(5700),
+	FAULT_COSTS(5700, 5.7),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 4)",
 	.base_cycles_per_access = 1.0,
@@ -551,8 +566,8 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG1A] via [JIEGEC]: L1 DTLB 96 fully assoc., L2 DTLB 4096 16-way, L1 ITLB 64 fully assoc., L2 ITLB 2048 8-way ([C&C-Z5M]: +33% and 4x over Zen 4; [JIEGEC] finds the 96-page knee on a 9950X). Page sizes: the L1 TLBs hold all sizes; the L2 TLBs 4K+2M with 1G splintered to 2M, as on earlier Zen: estimate (how Zen 5's L2 DTLB holds 1G pages was not found)",
 	.src_tlb_latency = "[C&C-Z5M]: an L2 DTLB hit costs 7 extra cycles, as on Zen 4; [JIEGEC]: 11-cycle load-to-use on an L2 DTLB hit vs 4 on an L1 hit (the L2 ITLB's: estimate, the same)",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
-	.src_pwc = "estimate: earlier Zen have a 64-entry page directory cache of PML4Es and PDPEs, PDEs in the L2 DTLB ([SOG17], [SOG19], [C&C-Z5L]); no Zen 5 size was found (a leaked Zen 5 slide promised a larger page walk cache, [C&C-Z5L]), so 64 and the same semantics are assumed; modelled for now as one 64-entry unified cache that holds PDEs too, fully associative",
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
+	.src_pwc = "estimate: earlier Zen have a 64-entry page directory cache of PML4Es and PDPEs, PDEs in the L2 DTLB ([SOG17], [SOG19], [C&C-Z5L]); no Zen 5 size was found (a leaked Zen 5 slide promised a larger page walk cache, [C&C-Z5L]), so 64 and the same semantics are assumed; modelled as earlier Zen's (pwc.style=amd), fully associative",
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
 	.cache = {
@@ -570,9 +585,9 @@ static const struct cpu_preset presets[] = {
 	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.walk_ref_cycles = 0,
+	.walk_ref_cycles = 1,
 	.src_walk_ref = SRC_WALK_REF,
-	FAULT_COSTS(5700),
+	FAULT_COSTS(5700, 5.7),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 5)",
 	.base_cycles_per_access = 1.0,
