@@ -432,7 +432,7 @@ static void amd_levels_and_pdes_in_the_tlb(void **state)
 	/* With a 2-entry, 2-way L2 TLB holding 4K and 2M pages: the PDE goes
 	 * there, and comes back with its table and rights word (bits 11:0 and
 	 * 63:32 exact, 31:12 ones). */
-	struct tlb_config tc = { "L2", 1, { { 2, 2, TLB_LRU, TLB_4K | TLB_2M } }, 1 };
+	struct tlb_config tc = { "L2", 1, { { 2, 2, TLB_LRU, TLB_4K | TLB_2M, false } }, 1 };
 	struct tlb *t = tlb_create(&tc);
 	assert_non_null(t);
 	pwc_attach_pde_tlb(p, t, MARK);
@@ -478,7 +478,7 @@ static void amd_levels_and_pdes_in_the_tlb(void **state)
 	tlb_destroy(t);
 
 	/* A TLB that cannot hold 2 MiB entries is not used for PDEs. */
-	struct tlb_config t4 = { "L2", 1, { { 16, 4, TLB_LRU, TLB_4K } }, 1 };
+	struct tlb_config t4 = { "L2", 1, { { 16, 4, TLB_LRU, TLB_4K, false } }, 1 };
 	t = tlb_create(&t4);
 	pwc_attach_pde_tlb(p, t, MARK);
 	fill_walk(p, 1, va, 4);

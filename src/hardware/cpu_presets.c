@@ -706,8 +706,8 @@ static const struct scalar scalars[] = {
 #define NSCALARS (sizeof scalars / sizeof scalars[0])
 _Static_assert(NSCALARS <= 64, "ovr_scalar has 64 bits");
 
-enum tfield { F_ENTRIES, F_WAYS, F_REPL, F_SIZES, F_LATENCY };
-static const char *const tfield_name[] = { "entries", "ways", "repl", "sizes", "latency" };
+enum tfield { F_ENTRIES, F_WAYS, F_REPL, F_SIZES, F_LATENCY, F_HASH };
+static const char *const tfield_name[] = { "entries", "ways", "repl", "sizes", "latency", "hash" };
 
 /* The TLB levels by key: side (0 data, 1 instruction) and level index. */
 static const struct { const char *key; const char *alias; int side, level; const char *hw_name; } tlb_levels[] = {
@@ -804,7 +804,7 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 	for (r->field = 0; r->field < nf && strcasecmp(f, tfield_name[r->field]); r->field++)
 		;
 	if (r->field == nf)
-		return xlat_fail(-EINVAL, "parameter '%s': unknown field '%s' (entries, ways, repl, sizes or latency)",
+		return xlat_fail(-EINVAL, "parameter '%s': unknown field '%s' (entries, ways, repl, sizes, hash or latency)",
 				 key, f);
 	if (r->field == F_LATENCY && r->size >= 0)
 		return xlat_fail(-EINVAL, "parameter '%s': latency belongs to the level: use %s.latency", key, r->lkey);
@@ -1009,6 +1009,7 @@ static void fmt_tlb(const struct cpu_preset *p, const struct pref *r, char *buf,
 	case F_WAYS: snprintf(buf, len, "%u", a->ways); break;
 	case F_REPL: snprintf(buf, len, "%s", tlb_repl_name(a->repl)); break;
 	case F_SIZES: fmt_sizes(a->sizes, buf, len); break;
+	case F_HASH: snprintf(buf, len, "%d", a->hash ? 1 : 0); break;
 	default: break;
 	}
 }
@@ -1101,6 +1102,9 @@ static int set_tlb(struct cpu_preset *p, const struct pref *r, const char *key, 
 		break;
 	case F_SIZES:
 		rc = parse_sizes(key, v, &a->sizes);
+		break;
+	case F_HASH:
+		rc = parse_bool(key, v, &a->hash);
 		break;
 	default:
 		XLAT_BUG("field %d", (int)r->field);
@@ -1273,7 +1277,10 @@ int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx)
 				} else {
 					snprintf(prefix, sizeof prefix, "%s", lk);
 				}
-				for (r.field = F_ENTRIES; r.field <= F_SIZES; r.field++) {
+				for (r.field = F_ENTRIES; r.field <= F_HASH; r.field++) {
+					/* hash only where it is on (no preset has it). */
+					if (r.field == F_LATENCY || (r.field == F_HASH && !c->array[a].hash))
+						continue;
 					snprintf(key, sizeof key, "%s.%s", prefix, tfield_name[r.field]);
 					fmt_tlb(p, &r, val, sizeof val);
 					EMIT(key, val, (p->ovr_tlb[s][l][a] >> r.field & 1) ? "override" :

@@ -21,9 +21,10 @@
  * The state and the hot path are in hardware/tlb_impl.h, inline for the
  * mmu and the walker.
  *
- * Set index. vpn mod S, exactly, as the contract says. S is usually a power
- * of two (a mask); otherwise a multiply and a shift replace the 64-bit
- * division (see set_magic).
+ * Set index. vpn mod S, exactly, as the contract says (with `hash`, of a
+ * 52-bit multiplicative hash of vpn). S is usually a power of two (a
+ * mask); otherwise a multiply and a shift replace the 64-bit division (see
+ * set_magic).
  *
  * Replacement. A fill first kills the entries for the same page that the
  * new one would shadow or that would shadow it, then takes an invalid way

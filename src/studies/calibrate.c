@@ -1015,6 +1015,35 @@ static bool get_stlb_latency(const struct fit_ctx *c, const char *key, char *val
 	return true;
 }
 
+/* Is the L2 TLB's knee gradual? Just below its reach (a tenth of the way
+ * from the L1 knee's to it, and at least 7 % short of it), an LRU array
+ * whose sets share contiguous pages evenly still hits every time; one that
+ * spreads them by a hash of the page number already misses in the sets
+ * that got more than their ways (tlb.h). A sixth of the step there is a
+ * gradual knee. */
+static bool get_stlb_hash(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	(void)key;
+	const struct calibrate_reach *rc = &c->r->reach[CALIBRATE_4K];
+	double step = rc->level[2] - rc->level[1];
+	int at = -1;
+
+	if (!rc->knee[0] || !rc->knee[1] || step <= 2.5)
+		return false;
+	for (unsigned i = 0; i < rc->n; i++)
+		if ((double)rc->pages[i] <= 0.93 * (double)rc->knee[1] &&
+		    (double)rc->pages[i] >= 0.75 * (double)rc->knee[1] && calibrate_stable(&rc->xlat[i]))
+			at = (int)i;
+	if (at < 0)
+		return false;
+	double frac = (rc->xlat[at].median - rc->level[1]) / step;
+	snprintf(val, vl, "%d", frac >= 1.0 / 6);
+	snprintf(note, nl, "the 4 KiB sweep at %llu pages (%.0f %% of the L2 reach) costs %.0f %% of the step: a %s knee",
+		 (unsigned long long)rc->pages[at], 100.0 * (double)rc->pages[at] / (double)rc->knee[1],
+		 100 * frac, frac >= 1.0 / 6 ? "gradual (hashed set index)" : "sharp");
+	return true;
+}
+
 static int cache_level(const char *key)
 {
 	return !strncmp(key, "cache.l1d.", 10) ? 0 : !strncmp(key, "cache.l2.", 9) ? 1 : !strncmp(key, "cache.llc.", 10) ? 2 : 3;
@@ -1156,6 +1185,7 @@ static const struct fit_row fit_table[] = {
 	{ .key = "l1d.4k.entries", .how = FIT_MEASURED, .get = get_tlb_entries },
 	{ .key = "stlb.4k.entries", .how = FIT_MEASURED, .get = get_tlb_entries },
 	{ .key = "stlb.latency", .how = FIT_MEASURED, .get = get_stlb_latency },
+	{ .key = "stlb.4k.hash", .how = FIT_MEASURED, .get = get_stlb_hash },
 	{ .key = "cache.l1d.ways", .how = FIT_REPORTED, .get = get_cache_ways },
 	{ .key = "cache.l1d.size", .how = FIT_REPORTED, .get = get_cache_size },
 	{ .key = "cache.l1d.latency", .how = FIT_MEASURED, .get = get_latency },
