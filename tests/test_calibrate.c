@@ -341,6 +341,18 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 	assert_string_equal(param(r, "cache.llc.size")->value, "24640KiB");   /* 35 x 11 ways x 64 KiB */
 	r->llc_knee = 0;
 
+	/* A gradual L2 TLB knee (half the step paid short of the reach) is a
+	 * hashed set index; the staircase's sharp one is not. */
+	assert_string_equal(param(r, "stlb.4k.hash")->how, "base");
+	static const uint64_t gp[] = { 8, 16, 32, 64, 128, 256, 512, 1024, 1448, 1722, 2048, 2435, 2896, 3444, 4096, 4870 };
+	static const double gy[] = { 0, 0, 0, 0, 7, 7, 7, 7, 7.6, 9.3, 28, 40, 47, 48.7, 50.3, 50.8 };
+	struct calibrate_reach saved = r->reach[CALIBRATE_4K];
+	set_reach(&r->reach[CALIBRATE_4K], gp, gy, 16);
+	assert_int_equal(calibrate_fit(r, NULL), 0);
+	assert_string_equal(param(r, "stlb.4k.hash")->value, "1");
+	assert_non_null(strstr(param(r, "stlb.4k.hash")->note, "gradual"));
+	r->reach[CALIBRATE_4K] = saved;
+
 	/* A user's base wins over CPUID. */
 	struct calibrate_options o;
 	calibrate_options_init(&o);

@@ -948,7 +948,7 @@ struct fit_ctx {
 	const struct cpu_preset *cpu;   /* the preset so far */
 };
 
-#define FIT_MAX_CANDIDATES 4
+#define FIT_MAX_CANDIDATES 8
 
 struct fit_row {
 	const char *key;
@@ -963,9 +963,10 @@ struct fit_row {
 	double (*coef)(const struct calibrate_pred *p);
 	double lo, hi;
 	void (*bounds)(const struct fit_ctx *c, double *lo, double *hi);
-	/* CHOSEN: the candidates after the measured value (into v[i], at most
-	 * FIT_MAX_CANDIDATES - 1), from the measured one. */
-	unsigned (*others)(const struct fit_ctx *c, const char *measured, char (*v)[32], unsigned max);
+	/* CHOSEN: the candidate `factor` times the measured value (false if
+	 * there is none). The fit tries factors 1, 1/2, 1/4, 1/8, then the
+	 * best one's neighbours at sqrt(2) apart. */
+	bool (*scaled)(const struct fit_ctx *c, const char *measured, double factor, char *v, size_t len);
 };
 
 /* Rounds v to a whole number of the array's ways (entries must divide). */
@@ -1015,32 +1016,51 @@ static bool get_stlb_latency(const struct fit_ctx *c, const char *key, char *val
 	return true;
 }
 
-/* Is the L2 TLB's knee gradual? Just below its reach (a tenth of the way
- * from the L1 knee's to it, and at least 7 % short of it), an LRU array
- * whose sets share contiguous pages evenly still hits every time; one that
- * spreads them by a hash of the page number already misses in the sets
- * that got more than their ways (tlb.h). A sixth of the step there is a
- * gradual knee. */
+/* Where a reach sweep first reaches `y` past its L1 plateau, interpolated
+ * in log pages; 0 if it does not. */
+static double sweep_crossing(const struct calibrate_reach *rc, double y)
+{
+	for (unsigned i = 1; i < rc->n; i++)
+		if ((double)rc->pages[i] > (double)rc->knee[0] * 1.5 && rc->xlat[i].median >= y) {
+			double y0 = rc->xlat[i - 1].median, y1 = rc->xlat[i].median;
+			double f = y1 > y0 ? (y - y0) / (y1 - y0) : 1;
+			f = fmin(fmax(f, 0), 1);
+			return exp(log((double)rc->pages[i - 1]) + f * (log((double)rc->pages[i]) - log((double)rc->pages[i - 1])));
+		}
+	return 0;
+}
+
+/* Is the L2 TLB's knee gradual? An LRU array whose sets share contiguous
+ * pages evenly goes from hitting to missing every time within one step of
+ * the sweep (2^(1/4)); one that spreads them by a hash of the page number
+ * starts missing short of its capacity, in the sets that got more than
+ * their ways, and misses everywhere only past it (tlb.h). From a quarter
+ * to three quarters of the step over more than 1.2x pages is gradual. */
 static bool get_stlb_hash(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
 {
 	(void)key;
 	const struct calibrate_reach *rc = &c->r->reach[CALIBRATE_4K];
 	double step = rc->level[2] - rc->level[1];
-	int at = -1;
 
 	if (!rc->knee[0] || !rc->knee[1] || step <= 2.5)
 		return false;
-	for (unsigned i = 0; i < rc->n; i++)
-		if ((double)rc->pages[i] <= 0.93 * (double)rc->knee[1] &&
-		    (double)rc->pages[i] >= 0.75 * (double)rc->knee[1] && calibrate_stable(&rc->xlat[i]))
-			at = (int)i;
-	if (at < 0)
+	double x25 = sweep_crossing(rc, rc->level[1] + step / 4), x75 = sweep_crossing(rc, rc->level[1] + 3 * step / 4);
+	if (!(x25 > 0) || !(x75 > 0))
 		return false;
-	double frac = (rc->xlat[at].median - rc->level[1]) / step;
-	snprintf(val, vl, "%d", frac >= 1.0 / 6);
-	snprintf(note, nl, "the 4 KiB sweep at %llu pages (%.0f %% of the L2 reach) costs %.0f %% of the step: a %s knee",
-		 (unsigned long long)rc->pages[at], 100.0 * (double)rc->pages[at] / (double)rc->knee[1],
-		 100 * frac, frac >= 1.0 / 6 ? "gradual (hashed set index)" : "sharp");
+	/* A point measured inside the rise, or the sweep is too coarse to
+	 * tell (an interpolation is straight by construction). */
+	bool inside = false;
+	for (unsigned i = 0; i < rc->n; i++) {
+		double f = (rc->xlat[i].median - rc->level[1]) / step;
+		inside |= (double)rc->pages[i] > (double)rc->knee[0] * 1.5 && f > 0.15 && f < 0.85 &&
+			  calibrate_stable(&rc->xlat[i]);
+	}
+	if (!inside)
+		return false;
+	bool gradual = x75 / x25 >= 1.2;
+	snprintf(val, vl, "%d", gradual);
+	snprintf(note, nl, "the 4 KiB sweep rises from a quarter to three quarters of its L2 step between %.0f and %.0f "
+		 "pages (x%.2f): a %s knee", x25, x75, x75 / x25, gradual ? "gradual (hashed set index)" : "sharp");
 	return true;
 }
 
@@ -1123,31 +1143,26 @@ static bool get_fault(const struct fit_ctx *c, const char *key, char *val, size_
 	return true;
 }
 
-/* The LLC the walks' lines get, besides the latency sweep's knee: half,
- * a quarter and an eighth of it (in a VM the lines a walk reads wait tens
- * of milliseconds between uses, while other tenants' traffic goes through
- * the shared L3), in whole units of 64 sets. */
-static unsigned llc_others(const struct fit_ctx *c, const char *measured, char (*v)[32], unsigned max)
+/* The LLC the walks' lines get: the latency sweep's knee times `factor`,
+ * in whole units of 64 sets (in a VM the lines a walk reads wait tens of
+ * milliseconds between uses, while other tenants' traffic goes through the
+ * shared L3). False if that is nothing. */
+static bool llc_scaled(const struct fit_ctx *c, const char *measured, double factor, char *v, size_t len)
 {
-	uint64_t bytes, unit;
+	uint64_t bytes, unit, b;
 	char wv[32];
-	unsigned n = 0, ways;
 
 	if (xlat_parse_size(measured, &bytes) || cpu_get(c->cpu, "cache.llc.ways", wv, sizeof wv))
-		return 0;
-	ways = (unsigned)strtoul(wv, NULL, 10);
-	unit = (uint64_t)ways * CALIBRATE_LINE * 64;
-	for (unsigned d = 2; d <= 8 && n < max; d *= 2) {
-		uint64_t b = (bytes / d + unit / 2) / unit * unit;
-		if (!b || (n && b == 0))
-			continue;
-		xlat_parse_size_str(b, v[n], sizeof v[n]);
-		char *sp = strchr(v[n], ' ');
-		if (sp)
-			memmove(sp, sp + 1, strlen(sp));
-		n++;
-	}
-	return n;
+		return false;
+	unit = (uint64_t)strtoul(wv, NULL, 10) * CALIBRATE_LINE * 64;
+	b = (uint64_t)((double)bytes * factor / (double)unit + 0.5) * unit;
+	if (!b)
+		return false;
+	xlat_parse_size_str(b, v, len);
+	char *sp = strchr(v, ' ');
+	if (sp)
+		memmove(sp, sp + 1, strlen(sp));
+	return true;
 }
 
 static double coef_walks(const struct calibrate_pred *p)
@@ -1193,7 +1208,7 @@ static const struct fit_row fit_table[] = {
 	{ .key = "cache.l2.size", .how = FIT_REPORTED, .get = get_cache_size },
 	{ .key = "cache.l2.latency", .how = FIT_MEASURED, .get = get_latency },
 	{ .key = "cache.llc.ways", .how = FIT_REPORTED, .get = get_cache_ways },
-	{ .key = "cache.llc.size", .how = FIT_CHOSEN, .get = get_cache_size, .others = llc_others },
+	{ .key = "cache.llc.size", .how = FIT_CHOSEN, .get = get_cache_size, .scaled = llc_scaled },
 	{ .key = "cache.llc.latency", .how = FIT_MEASURED, .get = get_latency },
 	{ .key = "fault.4k", .key_nested = "fault.nested.4k", .how = FIT_MEASURED, .get = get_fault },
 	{ .key = "fault.2m", .key_nested = "fault.nested.2m", .how = FIT_MEASURED, .get = get_fault },
@@ -1546,12 +1561,6 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 	if (cpu_check(&f->cpu))
 		return xlat_fail(-EINVAL, "calibrate: the measured preset is not valid: %s", xlat_error());
 
-	/* The chosen row's candidates: the measured value, then the others. */
-	unsigned ncand = 1;
-	snprintf(cand[0], sizeof cand[0], "%s", chosen >= 0 ? f->param[chosen].value : "");
-	if (chosen >= 0 && fit_table[chosen].others)
-		ncand += fit_table[chosen].others(&c, cand[0], cand + 1, FIT_MAX_CANDIDATES - 1);
-
 	pa = calloc(CALIBRATE_BACKINGS, sizeof *pa);
 	pb = calloc(CALIBRATE_BACKINGS, sizeof *pb);
 	ba = calloc(CALIBRATE_BACKINGS, sizeof *ba);
@@ -1561,14 +1570,33 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 		rc = xlat_fail(-ENOMEM, "calibrate: out of memory");
 		goto out;
 	}
-	/* For each candidate: the model's counters with the measured
-	 * structure, and the FITTED rows fitted to them; the best kept. */
-	double best = INFINITY;
-	int best_k = 0;
-	for (unsigned k = 0; k < ncand; k++) {
+	/* For each candidate of the chosen row (the measured value times a
+	 * factor): the model's counters with it, and the FITTED rows fitted
+	 * to them; the best kept. Factors 1, 1/2, 1/4, 1/8, then the best
+	 * one's neighbours at sqrt(2). */
+	static const double coarse[] = { 1, 0.5, 0.25, 0.125 };
+	double factors[FIT_MAX_CANDIDATES], best = INFINITY, best_f = 1;
+	unsigned nf = 0, ntried = 0;
+	for (unsigned i = 0; i < 4; i++)
+		factors[nf++] = coarse[i];
+	char measured[32];
+	snprintf(measured, sizeof measured, "%s", chosen >= 0 ? f->param[chosen].value : "");
+	for (unsigned k = 0; k < nf; k++) {
 		struct cpu_preset cpu = f->cpu;
-		if (chosen >= 0 && (cpu_override(&cpu, f->param[chosen].key, cand[k]) || cpu_check(&cpu)))
-			continue;
+		if (chosen < 0 && k > 0)
+			break;
+		if (chosen >= 0) {
+			char val[32];
+			if (!fit_table[chosen].scaled(&c, measured, factors[k], val, sizeof val))
+				continue;
+			bool seen = false;
+			for (unsigned j = 0; j < ntried; j++)
+				seen |= !strcmp(cand[j], val);
+			if (seen || cpu_override(&cpu, f->param[chosen].key, val) || cpu_check(&cpu))
+				continue;
+			snprintf(cand[ntried], sizeof cand[ntried], "%s", val);
+		}
+		ntried++;
 		if ((rc = predict_all(r, opts, &cpu, f->nested, -1, pa, pb)))
 			goto out;
 		lin_build(L, r, &c, pa, pb);
@@ -1577,10 +1605,18 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 		double o = L->n ? lin_objective(L, v) : 0;
 		if (o < best - 1e-12) {
 			best = o;
-			best_k = (int)k;
+			best_f = factors[k];
+			if (chosen >= 0)
+				snprintf(cand[FIT_MAX_CANDIDATES - 1], sizeof cand[0], "%s", cand[ntried - 1]);
 			memcpy(bv, v, sizeof bv);
 			memcpy(ba, pa, CALIBRATE_BACKINGS * sizeof *pa);
 			memcpy(bb, pb, CALIBRATE_BACKINGS * sizeof *pb);
+		}
+		if (k == 3 && chosen >= 0) {   /* the coarse pass is done: refine around its best */
+			if (best_f * M_SQRT2 <= 1.0001)
+				factors[nf++] = best_f * M_SQRT2;
+			if (best_f / M_SQRT2 >= 0.125 / M_SQRT2 - 1e-9)
+				factors[nf++] = best_f / M_SQRT2;
 		}
 	}
 	if (!isfinite(best)) {
@@ -1589,12 +1625,12 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 	}
 	if (chosen >= 0) {
 		struct calibrate_param *p = &f->param[chosen];
-		if (best_k > 0) {
+		if (best_f < 0.999) {
 			char note[sizeof p->note];
-			snprintf(note, sizeof note, "1/%d of the measured %s (the latency sweep's knee): of the %u "
-				 "tried, the fit's best", 1 << best_k, p->value, ncand);
+			snprintf(note, sizeof note, "%.2f of the measured %s (the latency sweep's knee): of the %u sizes "
+				 "tried (1/8 to 1 of it), the fit's best", best_f, p->value, ntried);
 			memcpy(p->note, note, sizeof note);
-			snprintf(p->value, sizeof p->value, "%s", cand[best_k]);
+			snprintf(p->value, sizeof p->value, "%s", cand[FIT_MAX_CANDIDATES - 1]);
 			p->how = how_name[FIT_CHOSEN];
 		}
 		if (cpu_override(&f->cpu, p->key, p->value)) {
