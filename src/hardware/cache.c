@@ -73,8 +73,10 @@ struct pcache *pcache_create(const struct pcache_config *cfg)
 		}
 		c->deepest = v;
 	}
-	for (int f = PCACHE_LEVELS - 1; f >= 0; f--)
+	for (int f = PCACHE_LEVELS - 1; f >= 0; f--) {
 		c->near[f] = c->lv[f].line ? f : f + 1 < PCACHE_LEVELS ? c->near[f + 1] : PCACHE_LEVELS;
+		c->near_lat[f] = c->near[f] < PCACHE_LEVELS ? c->lv[c->near[f]].latency : cfg->mem_latency;
+	}
 	c->last_line = UINT64_MAX;
 	return c;
 }

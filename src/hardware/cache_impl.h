@@ -66,6 +66,7 @@ struct pcache {
 	uint64_t last_line;
 	int last_first;
 	int near[PCACHE_LEVELS];
+	unsigned near_lat[PCACHE_LEVELS];   /* that level's latency (memory's) */
 	struct pcache_stats st;
 };
 
@@ -134,9 +135,11 @@ static inline void pcache_fill(struct pcache *c, int i, uint64_t set, uint64_t l
  * an instruction fetch, whose L1I the model does not have, so its line
  * enters at the L2 and never fills the L1D). Returns its latency; *where
  * (may be NULL) = the level that hit, PCACHE_LEVELS for memory. With a
- * constant `first` the compiler drops what does not apply. */
+ * constant `first` the compiler drops what does not apply. `prefetch`:
+ * fetch the deepest level's set early (for walk references, which often
+ * miss; the accesses' own lines mostly hit the L1D). */
 static inline __attribute__((always_inline)) unsigned
-pcache_access_from_inline(struct pcache *c, xlat_pa pa, int first, unsigned *where)
+pcache_access_line(struct pcache *c, xlat_pa pa, int first, unsigned *where, const bool prefetch)
 {
 	uint64_t line = pa >> c->line_shift;
 	uint64_t set[PCACHE_LEVELS];
@@ -145,7 +148,7 @@ pcache_access_from_inline(struct pcache *c, xlat_pa pa, int first, unsigned *whe
 
 	if (line == c->last_line && first == c->last_first) {
 		i = c->near[first];
-		lat = i < PCACHE_LEVELS ? c->lv[i].latency : lat;
+		lat = c->near_lat[first];
 		goto done;
 	}
 	c->last_line = line;
@@ -153,7 +156,7 @@ pcache_access_from_inline(struct pcache *c, xlat_pa pa, int first, unsigned *whe
 	/* The deepest level's set is the one least likely to be in the host's
 	 * caches (it is the largest array): start fetching it now, while the
 	 * levels above are searched. */
-	if (c->deepest) {
+	if (prefetch && c->deepest) {
 		const struct plevel *v = c->deepest;
 		__builtin_prefetch(v->line + pcache_set_of(v, line) * v->ways);
 	}
@@ -187,11 +190,17 @@ done:
 	return lat;
 }
 
+static inline __attribute__((always_inline)) unsigned
+pcache_access_from_inline(struct pcache *c, xlat_pa pa, int first, unsigned *where)
+{
+	return pcache_access_line(c, pa, first, where, true);
+}
+
 /* pcache_access (xlat/cache.h), inline. */
 static inline __attribute__((always_inline)) unsigned
 pcache_access_inline(struct pcache *c, xlat_pa pa, unsigned *where)
 {
-	return pcache_access_from_inline(c, pa, 0, where);
+	return pcache_access_line(c, pa, 0, where, true);
 }
 
 #endif

@@ -475,22 +475,33 @@ static void fold_fast(struct mmu *m, struct fast_counts *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* The lines after the first of [va, last] (one page) at pa on (an access
+ * across a line boundary: out of line). */
+static __attribute__((noinline)) void touch_more_lines(struct mmu *m, xlat_pa pa, xlat_va va, xlat_va last,
+						       unsigned side)
+{
+	unsigned shift = m->cache->line_shift;
+	uint64_t n = (last >> shift) - (va >> shift);
+
+	while (n--) {
+		unsigned where;
+		pa = (pa | ((1ULL << shift) - 1)) + 1;
+		pcache_access_line(m->cache, pa, (int)side, &where, false);
+		m->st.line_where[side][where]++;
+	}
+}
+
 /* The lines of [va, last] (one page) at pa on, through the line cache
  * model: a data access from the L1D, a fetch (side 1) from the L2. */
 static inline __attribute__((always_inline)) void touch_lines(struct mmu *m, xlat_pa pa, xlat_va va, xlat_va last,
 							    unsigned side)
 {
-	unsigned shift = m->cache->line_shift;
-	uint64_t n = (last >> shift) - (va >> shift);
+	unsigned where;
 
-	for (;;) {
-		unsigned where;
-		pcache_access_from_inline(m->cache, pa, (int)side, &where);
-		m->st.line_where[side][where]++;
-		if (n-- == 0)
-			break;
-		pa = (pa | ((1ULL << shift) - 1)) + 1;
-	}
+	pcache_access_line(m->cache, pa, (int)side, &where, false);
+	m->st.line_where[side][where]++;
+	if (__builtin_expect(((va ^ last) >> m->cache->line_shift) != 0, 0))
+		touch_more_lines(m, pa, va, last, side);
 }
 
 /* One page of an access: [va, last] lies in one 4 KiB page. `data`
