@@ -440,8 +440,8 @@ static void analyse_latency(struct calibrate_result *r, const struct lat_curve *
 		r->llc_knee = (uint64_t)knee[0];
 		if (r->host.cache_bytes[2] && r->llc_knee * 2 < r->host.cache_bytes[2])
 			note(r, "The OS reports a %s L3, but loads reach memory latency beyond about %s of pages: this "
-			     "thread gets only part of the L3 (other tenants, or cache partitioning). The calibrated "
-			     "preset uses the measured size.", (xlat_parse_size_str(l3, x, sizeof x), x),
+			     "thread gets only part of the L3 (other tenants, or cache partitioning). The fit starts "
+			     "from the measured size (cache.llc.size says what it kept).", (xlat_parse_size_str(l3, x, sizeof x), x),
 			     (xlat_parse_size_str(xlat_align_down(r->llc_knee, MiB) ? xlat_align_down(r->llc_knee, MiB) : r->llc_knee,
 					     y, sizeof y), y));
 	} else if (c->span[c->n - 1] >= 4 * l3) {
@@ -515,7 +515,8 @@ static void analyse(struct run *u, const struct lat_curve *lc)
 			     (unsigned long long)r4->knee[0], (unsigned long long)r4->knee[1],
 			     h->is_vm ? " The hypervisor maps this guest's memory with 4 KiB pages, so the TLB holds 4 KiB "
 					"pieces of each 2 MiB guest page; THP only shortens the walk. The calibrated model "
-					"is nested paging with 4 KiB host pages (--mode nested --host-page-policy 4k)."
+					"is nested paging with 4 KiB host pages (its preset file says mode = nested, "
+					"host_page_policy = 4k)."
 				      : " This host is not a VM as far as it can tell, so the reason is unknown.",
 			     thp_effect);
 		else if (r->huge_reach == CALIBRATE_HUGE_YES)
