@@ -255,7 +255,9 @@ static void report_series(struct out *o, const struct calibrate_result *r)
 	if (out_format(o) == OUT_TEXT) {
 		out_text(o, "  %-5s %9s %8s %8s %8s %7s", "pages", "footprint", "(a)", "(b)", "(a)-(b)", "spread");
 		if (f->done)
-			out_text(o, " %9s %6s %9s %6s", f->base->name[0] ? "base" : "", "ratio", "calib.", "ratio");
+			out_text(o, " %9s %6s %9s %6s", "base", "ratio", "calib.", "ratio");
+		if (f->done && f->other)
+			out_text(o, " %9s %6s", f->other->name, "ratio");
 		out_text(o, "\n");
 		for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 			for (unsigned i = 0; i < r->series[b].n; i++) {
@@ -265,7 +267,7 @@ static void report_series(struct out *o, const struct calibrate_result *r)
 					 size_str(p->pages * 4096, s, sizeof s), p->spread.median, p->packed.median,
 					 p->xlat.median, fmin(100 * p->xlat.spread, 999), ok ? " " : "?");
 				if (f->done)
-					for (int w = 0; w < 2; w++) {
+					for (int w = 0; w < (f->other ? 3 : 2); w++) {
 						if (p->xlat.median >= 1 && p->pred[w] >= 0)
 							out_text(o, " %9.1f %5.2fx", p->pred[w],
 								 (p->pred[w] > 0.01 ? p->pred[w] : 0.01) / p->xlat.median);
@@ -297,6 +299,10 @@ static void report_series(struct out *o, const struct calibrate_result *r)
 				out_f64(o, "pred_calibrated", p->pred[1], NULL);
 				out_f64(o, "miss_base", p->pred_miss[0], NULL);
 				out_f64(o, "miss_calibrated", p->pred_miss[1], NULL);
+				if (f->other) {
+					out_f64(o, "pred_other", p->pred[2], NULL);
+					out_f64(o, "miss_other", p->pred_miss[2], NULL);
+				}
 			}
 			out_item_end(o);
 		}
@@ -318,8 +324,25 @@ static void report_fit(struct out *o, const struct calibrate_result *r)
 	out_u64(o, "fit_points", f->used, "stable points compared");
 	out_f64(o, "error_base", f->gm_error[0], "error, base preset (geometric mean x)");
 	out_f64(o, "worst_base", f->worst_error[0], "  worst (x)");
+	out_u64(o, "within_base", f->within[0], "  points within 0.67-1.5x");
 	out_f64(o, "error_calibrated", f->gm_error[1], "error, calibrated (geometric mean x)");
 	out_f64(o, "worst_calibrated", f->worst_error[1], "  worst (x)");
+	out_u64(o, "within_calibrated", f->within[1], "  points within 0.67-1.5x");
+	if (f->other) {
+		char label[96];
+		out_str(o, "other", f->other->name, "shown beside them");
+		snprintf(label, sizeof label, "error, %s (geometric mean x)", f->other->name);
+		out_f64(o, "error_other", f->gm_error[2], label);
+		out_f64(o, "worst_other", f->worst_error[2], "  worst (x)");
+		out_u64(o, "within_other", f->within[2], "  points within 0.67-1.5x");
+	}
+	if (f->thp_points) {
+		out_bool(o, "thp_reproduced", f->thp_reproduced, NULL);
+		out_f64(o, "thp_worst_excess", f->thp_worst, NULL);
+		out_text(o, "  %-36s %s (THP changes the predicted misses per load by at most the measured change + "
+			 "0.10 at %u footprints: worst margin %+.2f)\n", "THP effect reproduced",
+			 f->thp_reproduced ? "yes" : "NO", f->thp_points, f->thp_worst);
+	}
 	if (out_format(o) == OUT_TEXT) {
 		out_text(o, "  %-20s %-10s %-10s %-9s %s\n", "parameter", "value", "base", "how", "from");
 		for (unsigned i = 0; i < f->nparams; i++) {
@@ -475,7 +498,7 @@ int cmd_calibrate(int argc, char **argv)
 	if (out_path) {
 		out_str(o, "preset_file", out_path, "preset written to");
 		out_text(o, "  load it with: xlat sim --cpu-file %s%s\n", out_path,
-			 res->fit.nested ? " --mode nested --host-page-policy 4k" : "");
+			 res->fit.nested ? " (it runs nested paging with 4 KiB host pages: its mode lines)" : "");
 	}
 	out_end(o);
 	free(res);

@@ -25,7 +25,7 @@ static const char usage_head[] =
 	"                [--host-page-policy 4k|thp|1g] [--no-pcid] [--ept-ad] [--no-unsync]\n"
 	"                [--tee fold|stage3|rmp|gpt|tdx] [--monitor-levels 4|5]\n"
 	"                [--cpu NAME | --cpu-file FILE] [--set KEY=VALUE ...] [--tlb SPEC]\n"
-	"                [--itlb SPEC] [--pwc none|split|unified] [--no-fetch] [--quiet] [--json|--csv]\n"
+	"                [--itlb SPEC] [--pwc none|split|unified|amd] [--no-fetch] [--quiet] [--json|--csv]\n"
 	"       xlat sim --list-cpus\n"
 	"       xlat sim --list-params [machine and hardware options] [--json|--csv]\n"
 	"\n"
@@ -77,7 +77,9 @@ static const char usage_tail[] =
 	"\n"
 	"hardware:\n"
 	"  --cpu NAME           [cpu] CPU preset (default skylake; --list-cpus shows them)\n"
-	"  --cpu-file FILE      a preset file (xlat calibrate --out writes one) instead\n"
+	"  --cpu-file FILE      a preset file (xlat calibrate --out writes one) instead; the\n"
+	"                       machine keys it carries (mode, host_page_policy) apply too,\n"
+	"                       before the options\n"
 	"  --set KEY=VALUE      set any key (repeat it; alias --cpu-param); applied after\n"
 	"                       --cpu/--cpu-file, in command-line order with the options\n"
 	"  --tlb SPEC           [tlb] data-side TLB levels, first level first, each\n"
@@ -90,7 +92,8 @@ static const char usage_tail[] =
 	"                       shared STLB, as ChampSim and most CPUs): \"64x4\" or\n"
 	"                       \"64x4,shared\" share the data side's L2 on; \"64x4,private\"\n"
 	"                       gives the fetch side that one level alone\n"
-	"  --pwc P              [pwc.style] paging-structure caches: none, split, unified\n"
+	"  --pwc P              [pwc.style] paging-structure caches: none, split (Intel),\n"
+	"                       unified, amd (PML4Es/PDPEs in a cache, PDEs in the L2 DTLB)\n"
 	"  --no-fetch           [fetch=0] drop instruction fetches\n"
 	"\n"
 	"output:\n"
@@ -399,12 +402,8 @@ static int configure(struct sim_opts *so, struct machine_config *mc, struct cpu_
 {
 	if (so->cpu && machine_config_set(mc, "cpu", so->cpu))
 		return cli_fail(2, CMD, "--cpu: %s", xlat_error());
-	if (so->cpu_file) {
-		if (cpu_file_load(so->cpu_file, file_cpu))
-			return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
-		if (machine_config_set_cpu(mc, *file_cpu))
-			return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
-	}
+	if (so->cpu_file && machine_config_load_file(mc, so->cpu_file, file_cpu))
+		return cli_fail(2, CMD, "--cpu-file: %s", xlat_error());
 	for (int i = 0; i < so->nsets; i++) {
 		const struct setting *st = &so->sets[i];
 		const struct cli_key_option *opt = NULL;

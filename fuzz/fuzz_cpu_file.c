@@ -3,13 +3,18 @@
  *  - a refusal sets no preset and leaves one bounded line naming the file;
  *  - an accepted file is a valid preset (cpu_check), and writing it back
  *    (its differences from its base, as cpu_file_format renders them)
- *    loads to the same preset.
+ *    loads to the same preset;
+ *  - read as a machine's file (lines of machine keys handed to a callback
+ *    that sets them on a scratch configuration, as machine_file.c does),
+ *    the same bytes are refused the same way or accepted, and every line
+ *    kept applies to a configuration built from the preset.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xlat/cpu.h"
+#include "xlat/machine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -24,8 +29,43 @@ static const struct cpu_preset *base_of(const struct cpu_preset *p)
 	return NULL;
 }
 
+static int machine_line(void *ctx, const char *key, const char *value)
+{
+	struct machine_config scratch;
+	(void)ctx;
+	machine_config_init(&scratch);
+	return machine_config_set(&scratch, key, value);
+}
+
+static void as_machine_file(const uint8_t *data, size_t size)
+{
+	struct cpu_preset *p = (struct cpu_preset *)1;
+	int rc = cpu_file_parse_with((const char *)data, size, "fuzz.ini", machine_line, NULL, &p);
+	const char *key, *value;
+	unsigned line;
+
+	if (rc) {
+		const char *msg = xlat_error();
+		XLAT_ASSERT(p == NULL);
+		XLAT_ASSERT(!strncmp(msg, "fuzz.ini", 8));
+		XLAT_ASSERT(strlen(msg) < 512 && !strchr(msg, '\n'));
+		return;
+	}
+	struct machine_config c;
+	machine_config_init(&c);
+	XLAT_ASSERT(machine_config_set_cpu(&c, p) == 0);
+	for (size_t i = 0; cpu_file_other(p, i, &key, &value, &line) == 0; i++) {
+		XLAT_ASSERT(i < CPU_FILE_MAX_OTHER && line > 0);
+		if (machine_config_set(&c, key, value))   /* a tlb spec may not fit this preset */
+			continue;
+	}
+	cpu_file_free(p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	as_machine_file(data, size);
+
 	struct cpu_preset *p = (struct cpu_preset *)1;
 	int rc = cpu_file_parse((const char *)data, size, "fuzz.ini", &p);
 

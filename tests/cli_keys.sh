@@ -98,5 +98,33 @@ bad_says "choose the preset before" --workload random --set stlb.entries=512 --s
 bad_says "tlb: two arrays of one level hold the same page size" --workload random --set tlb=64@4k+32@4k/2m
 bad_says "expected KEY=VALUE" --workload random --set mode
 
+# A preset file may carry machine keys (as xlat calibrate writes for a VM):
+# --cpu-file applies them, the options after it win, and a native run of a
+# VM's file is no mistake; bad lines name the file and line.
+cat >"$tmp/vm.ini" <<'INI'
+# source: a test
+base = sapphirerapids
+mode = nested
+host_page_policy = 4k
+stlb.4k.entries = 2144
+INI
+"$XLAT" sim --cpu-file "$tmp/vm.ini" --workload random --size 16m --count 10k --json >"$tmp/f1.json" || fail "cpu-file with machine keys"
+"$XLAT" sim --cpu-file "$tmp/vm.ini" --mode native --workload random --size 16m --count 10k --json >"$tmp/f2.json" ||
+	fail "cpu-file of a VM run natively"
+python3 - "$tmp" <<'PY' || fail "cpu-file machine keys"
+import json, sys
+t = sys.argv[1]
+a = json.load(open(f"{t}/f1.json")); b = json.load(open(f"{t}/f2.json"))
+pa = {x["key"]: x for x in a["params"]}
+assert a["mode"] == "nested" and a["host_page_policy"] == "4k", (a["mode"], a.get("host_page_policy"))
+assert pa["mode"]["source"] == "preset file", pa["mode"]
+assert pa["stlb.4k.entries"]["value"] == "2144"
+assert b["mode"] == "native", b["mode"]
+PY
+printf 'base = zen4\nmode = sideways\n' >"$tmp/bad.ini"
+bad_says "bad.ini:2: mode: unknown value 'sideways'" --workload random --cpu-file "$tmp/bad.ini"
+printf 'base = zen4\ncpu = zen2\n' >"$tmp/bad.ini"
+bad_says "bad.ini:2: cpu: a preset file names its preset with 'base = NAME'" --workload random --cpu-file "$tmp/bad.ini"
+
 [ $fails -eq 0 ] && echo "cli_keys: all passed"
 [ $fails -eq 0 ]

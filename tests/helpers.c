@@ -52,13 +52,16 @@ void test_mmu_config(struct mmu_config *mc, unsigned l1_entries, unsigned ways)
 	memset(mc, 0, sizeof *mc);
 	mc->ndtlb = mc->nitlb = 1;
 	mc->shared_from = MMU_MAX_TLB_LEVELS;
-	struct tlb_config l1 = { "L1", 1, { { l1_entries, ways, TLB_LRU, TLB_ALL_SIZES } }, 1 };
+	struct tlb_config l1 = { "L1", 1, { { l1_entries, ways, TLB_LRU, TLB_ALL_SIZES, false } }, 1 };
 	mc->dtlb[0] = mc->itlb[0] = l1;
 	mc->pwc.style = PWC_NONE;
-	mc->ntlb = (struct tlb_config){ "nested TLB", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES } }, 1 };
+	mc->ntlb = (struct tlb_config){ "nested TLB", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES, false } }, 1 };
 	mc->cache.mem_latency = 100;
-	mc->costs.fault_cycles = 1000;
-	mc->costs.host_fault_cycles = 500;
+	for (unsigned z = 0; z < XLAT_NPSIZES; z++) {
+		for (unsigned m = 0; m < MMU_FAULT_MODES; m++)
+			mc->costs.fault_cycles[m][z] = 1000;
+		mc->costs.host_fault_cycles[z] = 500;
+	}
 	mc->costs.exit_cycles = 2000;
 	mc->costs.base_cycles_per_access = 1;
 	mc->costs.ghz = 3;

@@ -20,6 +20,7 @@
 #include "studies/calibrate_int.h"
 #include "xlat/calibrate.h"
 #include "xlat/cpu.h"
+#include "xlat/machine.h"
 
 static struct calibrate_stat exact(double v)
 {
@@ -157,8 +158,10 @@ static void closest_presets(void **state)
 }
 
 /* The known answer: "measurements" made by the model with skylake-sp and
- * walk_cycles = 60; the fit, starting from what CPUID says (skylake-sp),
- * must find 60 and predict every point exactly. */
+ * walk_cycles = 60 (walk_ref_cycles 0: these native chases read one entry
+ * per walk, the PDE cached, so walks and references cannot be told apart
+ * and 59 + 1 per reference would do as well); the fit, starting from what
+ * CPUID says (skylake-sp), must find them and predict every point exactly. */
 #define TRUE_WALK 60
 static struct calibrate_result *known_machine(uint64_t max_pages)
 {
@@ -168,6 +171,7 @@ static struct calibrate_result *known_machine(uint64_t max_pages)
 
 	snprintf(v, sizeof v, "%d", TRUE_WALK);
 	assert_int_equal(cpu_override(&truth, "walk_cycles", v), 0);
+	assert_int_equal(cpu_override(&truth, "walk_ref_cycles", "0"), 0);
 	strcpy(r->host.vendor, "GenuineIntel");
 	r->host.family = 6;
 	r->host.model = 0x55;
@@ -231,6 +235,7 @@ static void fit_recovers_the_known_answer(void **state)
 	assert_false(r->fit.nested);
 	assert_string_equal(param(r, "walk_cycles")->value, "60");
 	assert_string_equal(param(r, "walk_cycles")->how, "fitted");
+	assert_string_equal(param(r, "walk_ref_cycles")->value, "0");
 	assert_string_equal(param(r, "l1d.4k.entries")->value, "64");
 	assert_string_equal(param(r, "stlb.4k.entries")->value, "1536");
 	assert_string_equal(param(r, "stlb.latency")->value, "9");
@@ -242,6 +247,7 @@ static void fit_recovers_the_known_answer(void **state)
 	/* The calibrated preset is the truth. */
 	struct cpu_preset truth = *cpu_preset_by_name("skylake-sp");
 	assert_int_equal(cpu_override(&truth, "walk_cycles", "60"), 0);
+	assert_int_equal(cpu_override(&truth, "walk_ref_cycles", "0"), 0);
 	assert_int_equal(cpu_override(&truth, "ghz", "2.50"), 0);
 	if (cpu_file_same(&r->fit.cpu, &truth, what, sizeof what) != 1)
 		print_error("calibrated preset differs: %s\n", what);
@@ -303,9 +309,21 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 	assert_non_null(f);
 	assert_true(getdelim(&text, &len, 0, f) > 0);
 	fclose(f);
-	assert_non_null(strstr(text, "--mode nested --host-page-policy 4k"));
+	assert_non_null(strstr(text, "\nmode = nested\nhost_page_policy = 4k\n"));
 	assert_non_null(strstr(text, "a virtual machine"));
 	free(text);
+	/* ... and the machine it describes is run that way when loaded. */
+	struct machine_config mc;
+	struct cpu_preset *keep;
+	machine_config_init(&mc);
+	assert_int_equal(machine_config_load_file(&mc, path, &keep), 0);
+	assert_int_equal(mc.mode, MACHINE_NESTED);
+	assert_int_equal(mc.host_page_policy, OS_PAGE_4K);
+	assert_int_equal(cpu_file_same(&mc.cpu, &r->fit.cpu, NULL, 0), 1);
+	/* The guest's fault costs are written for the nested row. */
+	assert_string_equal(param(r, "fault.nested.4k")->value, "2500");
+	assert_string_equal(param(r, "fault.nested.4k")->how, "measured");
+	cpu_file_free(keep);
 
 	/* What the OS reports is used only when it is a geometry; an L3
 	 * capacity measured is rounded to whole sets of the ways the preset
@@ -322,6 +340,18 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 	assert_string_equal(param(r, "cache.llc.size")->how, "measured");
 	assert_string_equal(param(r, "cache.llc.size")->value, "24640KiB");   /* 35 x 11 ways x 64 KiB */
 	r->llc_knee = 0;
+
+	/* A gradual L2 TLB knee (half the step paid short of the reach) is a
+	 * hashed set index; the staircase's sharp one is not. */
+	assert_string_equal(param(r, "stlb.4k.hash")->how, "base");
+	static const uint64_t gp[] = { 8, 16, 32, 64, 128, 256, 512, 1024, 1448, 1722, 2048, 2435, 2896, 3444, 4096, 4870 };
+	static const double gy[] = { 0, 0, 0, 0, 7, 7, 7, 7, 7.6, 9.3, 28, 40, 47, 48.7, 50.3, 50.8 };
+	struct calibrate_reach saved = r->reach[CALIBRATE_4K];
+	set_reach(&r->reach[CALIBRATE_4K], gp, gy, 16);
+	assert_int_equal(calibrate_fit(r, NULL), 0);
+	assert_string_equal(param(r, "stlb.4k.hash")->value, "1");
+	assert_non_null(strstr(param(r, "stlb.4k.hash")->note, "gradual"));
+	r->reach[CALIBRATE_4K] = saved;
 
 	/* A user's base wins over CPUID. */
 	struct calibrate_options o;
@@ -407,10 +437,14 @@ static void command_quick(void **state)
 	else
 		assert_non_null(strstr(out, "\"backing\":\"thp\""));
 	assert_non_null(json_field(out, "notes"));
-	/* The preset file loads. */
+	/* The preset file loads as a machine's (it may say how to run it). */
 	struct cpu_preset *p;
-	assert_int_equal(cpu_file_load(path, &p), 0);
+	struct machine_config mc;
+	machine_config_init(&mc);
+	assert_int_equal(machine_config_load_file(&mc, path, &p), 0);
 	assert_non_null(strstr(p->source, "xlat calibrate"));
+	if (strstr(out, "\"nested\":true"))
+		assert_int_equal(mc.mode, MACHINE_NESTED);
 	cpu_file_free(p);
 	free(out);
 

@@ -70,7 +70,18 @@ static void presets_load_and_are_sane(void **state)
 		/* Intel shares the STLB with fetches; AMD has an L2 ITLB. */
 		assert_int_equal(p->stlb_shared, !strcmp(p->vendor, "Intel"));
 		assert_int_equal(p->inst.nlevels, p->stlb_shared ? 1 : 2);
-		assert_int_equal(p->pwc.style, p->stlb_shared ? PWC_SPLIT : PWC_UNIFIED);
+		assert_int_equal(p->pwc.style, p->stlb_shared ? PWC_SPLIT : PWC_AMD);
+		/* Costs: a 2 MiB fault zeroes 512 times a 4 KiB page's bytes
+		 * (~150 us), a 1 GiB one 512 times that again; a guest's fault
+		 * and the host's backing cost the same per size; the accesses'
+		 * lines compete in the cache model. */
+		assert_true(p->fault[0][1] > 100 * p->fault[0][0]);
+		assert_true(p->fault[0][2] > 500 * (uint64_t)p->fault[0][1] && p->fault[0][2] < 520 * (uint64_t)p->fault[0][1]);
+		for (int m = 1; m < 3; m++)
+			assert_memory_equal(p->fault[m], p->fault[0], sizeof p->fault[0]);
+		assert_memory_equal(p->host_fault, p->fault[0], sizeof p->host_fault);
+		assert_int_equal(p->walk_ref_cycles, 1);
+		assert_true(p->cache_data);
 
 		/* Caches: bigger and slower going down, memory slowest. */
 		for (int l = 0; l < PCACHE_LEVELS; l++) {
@@ -85,7 +96,7 @@ static void presets_load_and_are_sane(void **state)
 		assert_int_equal(p->cache.line_bytes, 64);
 		assert_true(p->cache.level[0].latency >= 4 && p->cache.level[0].latency <= 5);
 		assert_true(p->cache.mem_latency > p->cache.level[2].latency);
-		assert_true(p->fault_cycles >= 1000);
+		assert_true(p->fault[0][0] >= 1000);
 		assert_true(p->exit_cycles >= 500 && p->exit_cycles <= 5000);
 		assert_true(p->ntlb.array[0].entries > 0);
 		/* Every group is cited, and unpublished numbers say so. */
@@ -238,7 +249,8 @@ static void listing_names(void **state)
 		"stlb.4k.sizes", "stlb.1g.entries", "stlb.latency", "l1i.4k.entries", "l1i.2m.entries",
 		"l1i.latency", "stlb.shared", "pwc.style", "pwc.pde", "pwc.pdpte", "pwc.pml4e", "pwc.pml5e",
 		"ntlb.entries", "ntlb.ways", "cache.l1d.size", "cache.l2.latency", "cache.llc.ways",
-		"cache.line", "mem_latency", "walk_cycles", "fault_cycles", "exit_cycles", "base_cycles_per_access",
+		"cache.line", "mem_latency", "walk_cycles", "walk_ref_cycles", "fault.4k", "fault.2m", "fault.1g",
+		"fault.nested.4k", "fault.shadow.1g", "host_fault.2m", "exit_cycles", "base_cycles_per_access",
 	};
 	for (size_t i = 0; i < sizeof sky / sizeof sky[0]; i++) {
 		if (!find(&l, sky[i]))
@@ -341,8 +353,8 @@ static void intel_corrections(void **state)
 }
 
 /* AMD documents its page directory cache (64 entries, PML4E+PDPE; PDEs in
- * the L2 DTLB); the presets keep a unified 64-entry cache until the walker
- * models the split, and their note says both. The other AMD corrections. */
+ * the L2 DTLB): the presets model it (pwc.style=amd), and their note says
+ * so. The other AMD corrections. */
 static void amd_corrections(void **state)
 {
 	(void)state;
@@ -351,7 +363,7 @@ static void amd_corrections(void **state)
 	for (size_t i = 0; i < 4; i++) {
 		const struct cpu_preset *p = cpu_preset_by_name(amd[i]);
 		assert_non_null(p);
-		get_of(amd[i], "pwc.style", "unified");
+		get_of(amd[i], "pwc.style", "amd");
 		get_of(amd[i], "pwc.entries", "64");
 		get_of(amd[i], "stlb.latency", "7");
 		assert_non_null(strstr(p->src_pwc, "64-entry page directory cache"));
@@ -376,7 +388,7 @@ static void zen5_preset(void **state)
 		{ "stlb.latency", "7" },
 		{ "l1i.entries", "64" }, { "l1i.ways", "0" },
 		{ "l2i.entries", "2048" }, { "l2i.ways", "8" }, { "l2i.sizes", "4k+2m" },
-		{ "stlb.shared", "0" }, { "pwc.style", "unified" }, { "pwc.entries", "64" },
+		{ "stlb.shared", "0" }, { "pwc.style", "amd" }, { "pwc.entries", "64" },
 		{ "cache.l1d.size", "48KiB" }, { "cache.l1d.ways", "12" }, { "cache.l1d.latency", "4" },
 		{ "cache.l2.size", "1MiB" }, { "cache.l2.ways", "16" }, { "cache.l2.latency", "14" },
 		{ "cache.llc.size", "32MiB" }, { "cache.llc.ways", "16" }, { "cache.llc.latency", "50" },
@@ -605,7 +617,16 @@ static void overrides_apply(void **state)
 	set_ok(&p, "pwc.pde", "64");
 	assert_int_equal(p.pwc.entries[2], 64);
 	set_ok(&p, "fault_cycles", "10k");
-	assert_int_equal(p.fault_cycles, 10000);
+	assert_int_equal(p.fault[0][0], 10000);
+	get_is(&p, "fault.4k", "10000");
+	set_ok(&p, "fault.nested.2m", "600k");
+	assert_int_equal(p.fault[1][1], 600000);
+	set_ok(&p, "fault.shadow.1g", "7");
+	assert_int_equal(p.fault[2][2], 7);
+	set_ok(&p, "host_fault.2m", "5");
+	assert_int_equal(p.host_fault[1], 5);
+	set_ok(&p, "walk_ref_cycles", "3");
+	assert_int_equal(p.walk_ref_cycles, 3);
 	set_ok(&p, "exit_cycles", "2000");
 	set_ok(&p, "ghz", "3.5");
 	assert_true(p.ghz == 3.5);
@@ -804,7 +825,12 @@ static void to_mmu_config(void **state)
 	assert_int_equal(mc.costs.tlb_hit_cycles[0], 0);
 	assert_int_equal(mc.costs.tlb_hit_cycles[1], 9);
 	assert_int_equal(mc.costs.walk_overhead_cycles, s->walk_cycles);
-	assert_int_equal(mc.costs.fault_cycles, s->fault_cycles);
+	for (unsigned m = 0; m < MMU_FAULT_MODES; m++)
+		for (unsigned z = 0; z < XLAT_NPSIZES; z++)
+			assert_int_equal(mc.costs.fault_cycles[m][z], s->fault[m][z]);
+	assert_int_equal(mc.costs.host_fault_cycles[1], s->host_fault[1]);
+	assert_int_equal(mc.costs.walk_ref_cycles, s->walk_ref_cycles);
+	assert_int_equal(mc.costs.fault_mode, MMU_FAULTS_NATIVE);
 	assert_int_equal(mc.costs.exit_cycles, s->exit_cycles);
 	assert_true(mc.costs.ghz == s->ghz);
 
@@ -815,7 +841,8 @@ static void to_mmu_config(void **state)
 	assert_int_equal(mc.shared_from, MMU_MAX_TLB_LEVELS);
 	assert_int_equal(mc.itlb[1].array[0].entries, 512);
 	assert_int_equal(mc.dtlb[1].array[0].entries, 2048);
-	assert_int_equal(mc.pwc.style, PWC_UNIFIED);
+	assert_int_equal(mc.pwc.style, PWC_AMD);
+	assert_true(mc.cache_data);
 }
 
 /* Every preset, and one with overrides, builds a working mmu. */

@@ -258,6 +258,83 @@ static void loader_errors(void **state)
 	cpu_file_free(p);
 }
 
+/* ---- lines of other keys (a machine's) ----------------------------------- */
+
+struct seen {
+	unsigned n;
+	char key[8][32];
+};
+
+static int accept_some(void *ctx, const char *key, const char *value)
+{
+	struct seen *s = ctx;
+	if (!strcmp(key, "refuse_me"))
+		return xlat_fail(-EINVAL, "refuse_me: not today (%s)", value);
+	if (s->n < 8)
+		snprintf(s->key[s->n++], sizeof s->key[0], "%s", key);
+	return 0;
+}
+
+static void other_keys_kept_for_the_caller(void **state)
+{
+	(void)state;
+	const char *text = "base = zen4\nmode = nested\nstlb.entries = 2400\nhost_page_policy = 4k\n";
+	struct cpu_preset *p = NULL;
+	struct seen s = { 0 };
+	const char *k, *v;
+	unsigned line;
+
+	/* Without a callback, an unknown key is refused as before. */
+	assert_int_equal(cpu_file_parse(text, strlen(text), "t.ini", &p), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "t.ini:2: unknown parameter 'mode'"));
+	/* With one: handed over, kept in order with their lines; CPU keys
+	 * still apply. */
+	assert_int_equal(cpu_file_parse_with(text, strlen(text), "t.ini", accept_some, &s, &p), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(cpu_file_other(p, 0, &k, &v, &line), 0);
+	assert_string_equal(k, "mode");
+	assert_string_equal(v, "nested");
+	assert_int_equal(line, 2);
+	assert_int_equal(cpu_file_other(p, 1, &k, &v, &line), 0);
+	assert_string_equal(k, "host_page_policy");
+	assert_int_equal(line, 4);
+	assert_int_equal(cpu_file_other(p, 2, &k, NULL, NULL), -ENOENT);
+	assert_int_equal(p->data.level[1].array[0].entries, 2400);
+	cpu_file_free(p);
+	/* A built-in preset keeps nothing. */
+	assert_int_equal(cpu_file_other(cpu_preset_by_name("zen4"), 0, &k, NULL, NULL), -ENOENT);
+	/* A line the callback refuses refuses the file, at its line. */
+	const char *bad = "base = zen4\nmode = nested\nrefuse_me = 1\n";
+	assert_int_equal(cpu_file_parse_with(bad, strlen(bad), "t.ini", accept_some, &s, &p), -EINVAL);
+	assert_null(p);
+	assert_non_null(strstr(xlat_error(), "t.ini:3: refuse_me: not today (1)"));
+	/* A CPU key with a bad value is the CPU's error, not the callback's;
+	 * twice the same key is refused either way. */
+	const char *bad2 = "base = zen4\nstlb.entries = many\n";
+	assert_int_equal(cpu_file_parse_with(bad2, strlen(bad2), "t.ini", accept_some, &s, &p), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "t.ini:2: stlb.entries"));
+	const char *twice = "base = zen4\nmode = a\nmode = b\n";
+	assert_int_equal(cpu_file_parse_with(twice, strlen(twice), "t.ini", accept_some, &s, &p), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "set twice"));
+	/* At most CPU_FILE_MAX_OTHER of them. */
+	char many[4096] = "base = zen4\n";
+	for (int i = 0; i <= CPU_FILE_MAX_OTHER; i++)
+		snprintf(many + strlen(many), sizeof many - strlen(many), "k%d = 1\n", i);
+	assert_int_equal(cpu_file_parse_with(many, strlen(many), "t.ini", accept_some, &s, &p), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "more than"));
+	/* The writer takes them and checks them with the callback. */
+	struct cpu_file_line lines[] = { { "mode", "nested", "how to run it" }, { "l1d.entries", "80", NULL } };
+	char *out = NULL;
+	assert_int_equal(cpu_file_format("zen4", "source: t", lines, 2, &out), -EINVAL);
+	assert_int_equal(cpu_file_format_with("zen4", "source: t", lines, 2, accept_some, &s, &out), 0);
+	assert_non_null(strstr(out, "# how to run it\nmode = nested\n"));
+	free(out);
+	assert_true(cpu_key_exists("fault_cycles"));
+	assert_true(cpu_key_exists("l2d.4k.entries"));
+	assert_false(cpu_key_exists("mode"));
+	assert_false(cpu_key_exists("l9.entries"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +344,7 @@ int main(void)
 		cmocka_unit_test(diff_refuses_what_keys_cannot_say),
 		cmocka_unit_test(write_is_atomic_and_loads),
 		cmocka_unit_test(loader_errors),
+		cmocka_unit_test(other_keys_kept_for_the_caller),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

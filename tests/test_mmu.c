@@ -460,6 +460,120 @@ static void test_monitor_stage_is_an_addition(void **state)
 
 /* Bad configurations are refused by mmu_new with the reason, and never
  * give an mmu that silently lacks a cache. */
+/* ---- data lines in the cache model ------------------------------------------
+ *
+ * A hand-computable case. One TLB entry and no PWC: every access to A or B,
+ * alternating, misses and walks PML4E, PDPTE, PDE and its PTE, four lines
+ * (A and B sit 8 pages apart: their PTEs are in different lines). A
+ * one-set, 4-way LRU L1D, no L2:
+ *  - page-table lines only: 5 distinct lines (L4, L3, L2, PTE-A, PTE-B);
+ *    per access L4, L3, L2 hit (their reuse distance is 3 distinct lines)
+ *    and the PTE line misses (it was evicted by the other PTE line);
+ *  - with data lines: 7 distinct lines, each reused after 4 others, so in
+ *    a 4-way LRU every reference misses, and so does the data line;
+ *  - with an 8-line LLC behind it, the same 7 lines fit the LLC: every
+ *    reference and data line is served by the LLC.
+ * A fetch's line enters at the L2 (no L1I): never counted at the L1D. */
+static void data_lines_rig(struct rig *r, bool data, uint64_t llc_bytes)
+{
+	struct mmu_config mc;
+
+	test_mmu_config(&mc, 1, 0);
+	mc.costs.walk_overhead_cycles = data ? 0 : 3;
+	mc.costs.walk_ref_cycles = data ? 0 : 2;
+	mc.cache_enabled = true;
+	mc.cache_data = data;
+	mc.cache.line_bytes = 64;
+	mc.cache.level[0] = (struct pcache_level_config){ .bytes = 4 * 64, .ways = 4, .latency = 4 };
+	mc.cache.level[2] = (struct pcache_level_config){ .bytes = llc_bytes, .ways = 8, .latency = 40 };
+	mc.cache.mem_latency = 100;
+	rig_up(r, &mc, OS_PAGE_4K);
+}
+
+/* n alternations of A, B after a warm-up; the counters' deltas in *d. */
+static void alternate(struct rig *r, unsigned n, struct mmu_stats *d)
+{
+	const uint64_t a = 0x70000000, b = a + 8 * 4096;
+	const struct mmu_stats *st = mmu_get_stats(r->mmu);
+
+	for (unsigned i = 0; i < 8; i++)
+		run1(r, i & 1 ? b : a, 8, XLAT_READ);
+	*d = *st;
+	for (unsigned i = 0; i < 2 * n; i++)
+		run1(r, i & 1 ? b : a, 8, XLAT_READ);
+	for (size_t i = 0; i < sizeof *d / sizeof(uint64_t); i++)
+		((uint64_t *)d)[i] = ((const uint64_t *)st)[i] - ((uint64_t *)d)[i];
+}
+
+static void test_data_lines_compete(void **state)
+{
+	struct rig r;
+	struct mmu_stats d;
+	const unsigned n = 50, acc = 2 * n;
+
+	(void)state;
+	data_lines_rig(&r, false, 0);
+	alternate(&r, n, &d);
+	assert_int_equal(d.walks, acc);
+	assert_int_equal(d.walk_refs, 4 * acc);
+	assert_int_equal(d.ref_where[0], 3 * acc);
+	assert_int_equal(d.ref_where[3], acc);
+	/* Per walk: 3 fixed, 2 per reference, and the references' latencies. */
+	assert_int_equal(d.walk_cycles, acc * (3 + 4 * 2 + 3 * 4 + 100));
+	for (int i = 0; i <= PCACHE_LEVELS; i++)
+		assert_int_equal(d.line_where[0][i], 0);
+	rig_down(&r);
+
+	data_lines_rig(&r, true, 0);
+	alternate(&r, n, &d);
+	assert_int_equal(d.walk_refs, 4 * acc);
+	assert_int_equal(d.ref_where[0], 0);
+	assert_int_equal(d.ref_where[3], 4 * acc);
+	assert_int_equal(d.line_where[0][3], acc);
+	assert_int_equal(d.line_where[0][0], 0);
+	/* The data lines' own latency is not translation cost. */
+	assert_int_equal(d.walk_cycles, acc * 4 * 100);
+	rig_down(&r);
+
+	data_lines_rig(&r, true, 8 * 64);
+	alternate(&r, n, &d);
+	assert_int_equal(d.ref_where[2], 4 * acc);
+	assert_int_equal(d.line_where[0][2], acc);
+	assert_int_equal(d.walk_cycles, acc * 4 * 40);
+	/* A fetch: its line goes to the LLC, not the L1D; again, it hits
+	 * there. */
+	const struct mmu_stats *st = mmu_get_stats(r.mmu);
+	run1(&r, 0x71000000, 4, XLAT_FETCH);
+	run1(&r, 0x71000000, 4, XLAT_FETCH);
+	assert_int_equal(st->line_where[1][0], 0);
+	assert_int_equal(st->line_where[1][3], 1);
+	assert_int_equal(st->line_where[1][2], 1);
+	/* An access across a line boundary touches both lines; across a
+	 * page boundary, the lines of both pages. */
+	uint64_t lines = st->line_where[0][0] + st->line_where[0][1] + st->line_where[0][2] + st->line_where[0][3];
+	run1(&r, 0x70000000 + 60, 8, XLAT_READ);
+	run1(&r, 0x70000000 + 4096 - 4, 8, XLAT_READ);
+	assert_int_equal(st->line_where[0][0] + st->line_where[0][1] + st->line_where[0][2] + st->line_where[0][3],
+			 lines + 4);
+	/* mmu_translate says where its line was: the L1D on a second read. */
+	struct mmu_outcome o;
+	assert_int_equal(mmu_translate(r.mmu, 0x70000000 + 128, XLAT_READ, false, &o), 0);
+	assert_int_equal(mmu_translate(r.mmu, 0x70000000 + 128, XLAT_READ, false, &o), 0);
+	assert_int_equal(o.line_where, 0);
+	rig_down(&r);
+
+	/* Without a cache model, cache_data does nothing. */
+	struct mmu_config mc;
+	test_mmu_config(&mc, 1, 0);
+	mc.cache_data = true;
+	rig_up(&r, &mc, OS_PAGE_4K);
+	run1(&r, 0x70000000, 8, XLAT_READ);
+	assert_int_equal(mmu_get_stats(r.mmu)->line_where[0][3], 0);
+	assert_int_equal(mmu_translate(r.mmu, 0x70000000, XLAT_READ, false, &o), 0);
+	assert_int_equal(o.line_where, -1);
+	rig_down(&r);
+}
+
 static void test_create_validates(void **state)
 {
 	struct phys *mem = phys_create(40, 0);
@@ -514,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_flush_tag_keeps_globals),
 		cmocka_unit_test(test_flush_all),
 		cmocka_unit_test(test_monitor_stage_is_an_addition),
+		cmocka_unit_test(test_data_lines_compete),
 		cmocka_unit_test(test_create_validates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

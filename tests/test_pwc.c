@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "xlat/pwc.h"
+#include "xlat/tlb.h"
+#include "hardware/pwc_impl.h"
 
 #define G1 (1ULL << 30)
 #define M2 (1ULL << 21)
@@ -400,6 +402,92 @@ static void none_and_bad_configs(void **state)
 	pwc_destroy(p);
 }
 
+/* ---- AMD: a page directory cache of PML4Es and PDPEs, PDEs in the L2 TLB -- */
+
+static struct pwc *amd(unsigned entries)
+{
+	struct pwc_config c = { .style = PWC_AMD, .unified_entries = entries };
+	struct pwc *p = pwc_create(&c);
+	if (!p)
+		print_error("pwc_create: %s\n", xlat_error());
+	assert_non_null(p);
+	return p;
+}
+
+#define MARK 0x80000000u
+
+static void amd_levels_and_pdes_in_the_tlb(void **state)
+{
+	(void)state;
+	const uint64_t va = 3 * G512 + 5 * G1 + 7 * M2 + 0x1234;
+	struct pwc_hit h;
+
+	/* Alone (no TLB attached): PDEs are not cached, the upper levels are. */
+	struct pwc *p = amd(64);
+	fill_walk(p, 1, va, 4);
+	assert_true(pwc_lookup(p, 1, va, 4, &h));
+	assert_int_equal(h.level, 3);
+	assert_int_equal(pwc_get_stats(p)->hits_at[2], 0);
+
+	/* With a 2-entry, 2-way L2 TLB holding 4K and 2M pages: the PDE goes
+	 * there, and comes back with its table and rights word (bits 11:0 and
+	 * 63:32 exact, 31:12 ones). */
+	struct tlb_config tc = { "L2", 1, { { 2, 2, TLB_LRU, TLB_4K | TLB_2M, false } }, 1 };
+	struct tlb *t = tlb_create(&tc);
+	assert_non_null(t);
+	pwc_attach_pde_tlb(p, t, MARK);
+	const uint64_t rights = 0x8000000500000fa6ULL;
+	pwc_fill(p, 1, va, 2, 0x7654000, rights);
+	assert_int_equal(tlb_live(t), 1);
+	memset(&h, 0, sizeof h);
+	assert_true(pwc_lookup(p, 1, va + M2 - 1 - 0x1234, 4, &h));
+	assert_int_equal(h.level, 2);
+	assert_int_equal(h.table, 0x7654000);
+	assert_int_equal(h.rights, 0x80000005ffffffa6ULL);
+	assert_int_equal(pwc_get_stats(p)->hits_at[2], 1);
+	/* Another tag, or the next 2 MiB, misses the PDE (the PDPE is found). */
+	assert_true(pwc_lookup(p, 1, va + M2, 4, &h));
+	assert_int_equal(h.level, 3);
+	assert_false(pwc_lookup(p, 2, va, 4, &h));
+	/* No translation sees it: a lookup under the tag misses. */
+	assert_false(tlb_lookup(t, 1, va, NULL));
+
+	/* Translations and PDEs compete: two translations evict it (LRU, one
+	 * set of two ways); a PDE fill evicts a translation in turn. */
+	struct tlb_xlat x = { .pa = 0x100000, .shift = 12, .perms = 1 };
+	tlb_insert(t, 1, 0x1000, &x);
+	tlb_insert(t, 1, 0x2000, &x);
+	assert_true(pwc_lookup(p, 1, va, 4, &h));
+	assert_int_equal(h.level, 3);
+	pwc_fill(p, 1, va, 2, 0x7654000, rights);
+	assert_false(tlb_lookup(t, 1, 0x1000, NULL));
+	assert_true(tlb_lookup(t, 1, 0x2000, NULL));
+
+	/* Flushes: the tag's PDEs go with pwc_flush_tag and pwc_invlpg, every
+	 * PDE with pwc_flush_all; translations stay. */
+	pwc_flush_tag(p, 2);
+	assert_true(pwc_lookup(p, 1, va, 4, &h) && h.level == 2);
+	pwc_invlpg(p, 1, va);
+	assert_false(pwc_lookup(p, 1, va, 4, &h));
+	assert_true(tlb_lookup(t, 1, 0x2000, NULL));
+	fill_walk(p, 3, va, 4);
+	assert_true(pwc_lookup(p, 3, va, 4, &h) && h.level == 2);
+	pwc_flush_all(p);
+	assert_false(pwc_lookup(p, 3, va, 4, &h));
+	assert_true(tlb_lookup(t, 1, 0x2000, NULL));
+	tlb_destroy(t);
+
+	/* A TLB that cannot hold 2 MiB entries is not used for PDEs. */
+	struct tlb_config t4 = { "L2", 1, { { 16, 4, TLB_LRU, TLB_4K, false } }, 1 };
+	t = tlb_create(&t4);
+	pwc_attach_pde_tlb(p, t, MARK);
+	fill_walk(p, 1, va, 4);
+	assert_int_equal(tlb_live(t), 0);
+	assert_true(pwc_lookup(p, 1, va, 4, &h) && h.level == 3);
+	tlb_destroy(t);
+	pwc_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +497,7 @@ int main(void)
 		cmocka_unit_test(flushes),
 		cmocka_unit_test(matches_reference),
 		cmocka_unit_test(none_and_bad_configs),
+		cmocka_unit_test(amd_levels_and_pdes_in_the_tlb),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

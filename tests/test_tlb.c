@@ -898,6 +898,47 @@ static void parse_levels(void **state)
 	parse_bad("64x99999999999", "ways above");
 }
 
+/* A hashed set index: contiguous pages no longer fill the sets evenly, so
+ * a cycle through exactly as many pages as entries misses in the sets that
+ * got more than their ways (and without the hash, never); every entry
+ * still found, replaced and invalidated where it is. */
+static void hashed_index(void **state)
+{
+	(void)state;
+	for (int hash = 0; hash < 2; hash++) {
+		struct tlb_config c = {
+			.name = "test", .narrays = 1,
+			.array = { { .entries = 2048, .ways = 16, .repl = TLB_LRU, .sizes = TLB_4K, .hash = hash } },
+			.seed = 42,
+		};
+		struct tlb *t = tlb_create(&c);
+		struct tlb_xlat x = { .shift = 12, .perms = 1 };
+		assert_non_null(t);
+		uint64_t misses = 0;
+		for (int pass = 0; pass < 3; pass++)
+			for (uint64_t i = 0; i < 2048; i++) {
+				uint64_t va = 0x40000000 + i * 4096;
+				if (!tlb_lookup(t, 1, va, NULL)) {
+					misses += pass > 0;
+					x.pa = i * 4096;
+					tlb_insert(t, 1, va, &x);
+				}
+			}
+		if (hash)
+			assert_true(misses > 2 * 2048 / 10);
+		else
+			assert_int_equal(misses, 0);
+		/* The last page inserted is found with its frame, and invlpg
+		 * finds it too. */
+		struct tlb_xlat got;
+		assert_true(tlb_lookup(t, 1, 0x40000000 + 2047 * 4096, &got));
+		assert_int_equal(got.pa, 2047 * 4096);
+		tlb_invlpg(t, 1, 0x40000000 + 2047 * 4096);
+		assert_false(tlb_lookup(t, 1, 0x40000000 + 2047 * 4096, NULL));
+		tlb_destroy(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -915,6 +956,7 @@ int main(void)
 		cmocka_unit_test(splintering),
 		cmocka_unit_test(xlat_fields_and_dirty),
 		cmocka_unit_test(parse_levels),
+		cmocka_unit_test(hashed_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

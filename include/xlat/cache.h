@@ -1,11 +1,11 @@
 /*
- * xlat/cache.h — where a page-table entry's cache line is: a small model of
- * the data-cache hierarchy (L1D, L2, LLC, memory) that only page-table lines
- * visit. It turns each walk reference into a latency in cycles.
- *
- * Simplification (docs/model.md): the program's own data lines are not
- * simulated, so page-table lines never lose capacity to them; the latencies
- * are load-to-use latencies of the preset's CPU.
+ * xlat/cache.h — where a cache line is: a small model of the data-cache
+ * hierarchy (L1D, L2, LLC, memory) that turns each walk reference into a
+ * latency in cycles. The mmu sends it the page-table lines its walks read
+ * and, with cache.data on, the line of every access too (instruction
+ * fetches from the L2 on: there is no L1I), so the program's data competes
+ * with the page-table lines for capacity (docs/model.md). The latencies are
+ * load-to-use latencies of the preset's CPU.
  */
 #ifndef XLAT_CACHE_H
 #define XLAT_CACHE_H
@@ -42,6 +42,10 @@ void pcache_destroy(struct pcache *c);
  * LRU). Returns its latency in cycles; *where (may be NULL) = level index that
  * hit, PCACHE_LEVELS for memory. */
 unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where);
+/* The same, starting at level `first` (0..PCACHE_LEVELS-1): the levels
+ * above it are neither searched nor filled (an instruction fetch starts at
+ * the L2: 1). */
+unsigned pcache_access_from(struct pcache *c, xlat_pa pa, int first, unsigned *where);
 void pcache_flush(struct pcache *c);
 const struct pcache_stats *pcache_get_stats(const struct pcache *c);
 void pcache_reset_stats(struct pcache *c);

@@ -100,10 +100,11 @@ struct calibrate_point {
 	struct calibrate_stat packed;     /* (b) the same lines packed into pages / 64 pages */
 	struct calibrate_stat xlat;       /* (a) - (b), repetition by repetition */
 	/* The model's translation cycles per load, (a) - (b): [0] with the
-	 * closest built-in preset, [1] with the calibrated one; and its TLB
+	 * closest built-in preset, [1] with the calibrated one, [2] with the
+	 * other preset shown beside them (calibrate_fit.other); and its TLB
 	 * misses per load of (a). Negative: not predicted. */
-	double pred[2];
-	double pred_miss[2];
+	double pred[3];
+	double pred_miss[3];
 };
 
 struct calibrate_series {
@@ -129,20 +130,32 @@ struct calibrate_param {
 	const char *how;            /* "measured", "reported", "fitted", "base" */
 	char value[32];             /* as written to the preset file */
 	char base_value[32];        /* the closest built-in preset's */
-	char note[96];              /* where the value came from */
+	char note[160];             /* where the value came from */
 };
 
 struct calibrate_fit {
 	const struct cpu_preset *base;      /* closest built-in preset */
 	char base_why[96];
+	const struct cpu_preset *other;     /* shown beside it (zen5, the part issue 10 named), or NULL */
 	struct cpu_preset cpu;              /* the calibrated preset */
 	bool nested;                        /* model the host as nested paging with 4 KiB host pages */
 	unsigned nparams;
 	struct calibrate_param param[CALIBRATE_MAX_PARAMS];
 	/* Over the stable points the fit used: count, and the geometric mean
-	 * and worst of max(pred/meas, meas/pred), [0] base, [1] calibrated. */
+	 * and worst of max(pred/meas, meas/pred), [0] base, [1] calibrated,
+	 * [2] the other preset; how many of them lie within 0.67-1.5x. */
 	unsigned used;
-	double gm_error[2], worst_error[2];
+	double gm_error[3], worst_error[3];
+	unsigned within[3];
+	/* Whether the calibrated model reproduces what THP does to TLB misses
+	 * here: at every footprint with both backings, |predicted THP - 4 KiB
+	 * misses per load| <= |measured difference| + 0.10, the measured miss
+	 * rates estimated from the reach sweeps' L2 knees (1 - knee / pages).
+	 * thp_worst: the largest predicted minus allowed difference (<= 0: it
+	 * does); thp_points: footprints compared (0: not checked). */
+	unsigned thp_points;
+	double thp_worst;
+	bool thp_reproduced;
 	bool done;
 };
 

@@ -23,13 +23,21 @@
  *              associative), repl (lru | plru | random), sizes (4k+2m, all)
  *   LEVEL.latency                         extra cycles for a hit there
  *   stlb.shared                           1: the ITLB misses into the STLB
- *   pwc.style                             none | split | unified
+ *   pwc.style                             none | split | unified | amd
  *   pwc.pde pwc.pdpte pwc.pml4e pwc.pml5e split PWC entries per level
- *   pwc.entries pwc.ways                  unified PWC
+ *   pwc.entries pwc.ways                  unified PWC (amd: its page directory cache)
  *   ntlb.entries ntlb.ways ntlb.repl ntlb.sizes   nested TLB (entries 0: none)
  *   cache.l1d.size .ways .latency, cache.l2.*, cache.llc.*  (size 0: absent)
  *   cache.line mem_latency                cache line bytes; DRAM cycles
- *   walk_cycles fault_cycles exit_cycles base_cycles_per_access
+ *   cache.data                            1: every access's line goes through the
+ *                                         cache model too (0: page-table lines only)
+ *   walk_cycles walk_ref_cycles           per walk; per reference beyond its cache latency
+ *   fault.SIZE fault.nested.SIZE fault.shadow.SIZE host_fault.SIZE
+ *                                         a fault that mapped a page of SIZE (4k, 2m,
+ *                                         1g): natively, a guest OS's under nested
+ *                                         (and secure) or shadow paging, the host's
+ *                                         backing guest memory (fault_cycles: fault.4k)
+ *   exit_cycles base_cycles_per_access
  */
 #ifndef XLAT_CPU_H
 #define XLAT_CPU_H
@@ -77,11 +85,21 @@ struct cpu_preset {
 	struct pcache_config cache;   /* latencies: load-to-use cycles */
 	const char *src_cache;
 	const char *src_mem;          /* cache.mem_latency */
+	bool cache_data;              /* the accesses' own lines visit the cache model too */
+	const char *src_cache_data;
 
 	unsigned walk_cycles;     /* fixed cost of a walk beyond its references */
 	const char *src_walk;
-	unsigned fault_cycles;    /* a Linux minor page fault, end to end */
-	const char *src_fault;
+	unsigned walk_ref_cycles; /* per entry read, beyond its cache latency */
+	const char *src_walk_ref;
+	/* A fault the OS handles, end to end, by the size of the page it
+	 * mapped ([XLAT_NPSIZES]: 4K, 2M, 1G): [0] natively, [1] a guest OS's
+	 * under nested paging (and in a confidential VM), [2] under shadow
+	 * paging; the exits and host faults around a guest's are charged apart. */
+	unsigned fault[3][XLAT_NPSIZES];
+	const char *src_fault, *src_fault_guest;
+	unsigned host_fault[XLAT_NPSIZES];   /* the hypervisor backs guest memory with a host page */
+	const char *src_host_fault;
 	unsigned exit_cycles;     /* a VM exit + VM entry round trip (no handler work) */
 	const char *src_exit;
 	double base_cycles_per_access; /* non-translation work per access */
@@ -155,6 +173,14 @@ void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg);
  * or after a blank; blank lines are ignored. The first "# source:" comment
  * becomes part of the loaded preset's source. A bad line is refused with
  * "FILE:LINE: what is wrong".
+ *
+ * A file may also carry keys that are not the CPU's ("mode = nested",
+ * "host_page_policy = 4k": how the machine it describes must be run, as
+ * xlat calibrate writes for a VM). The layer that knows them reads the file
+ * with cpu_file_parse_with / cpu_file_load_with and a callback that checks
+ * each one; the loaded preset keeps them, in order (cpu_file_other), and
+ * machine_config_load_file (xlat/machine.h) applies them. Without a
+ * callback they are refused, as unknown keys.
  */
 #define CPU_FILE_MAX_BYTES (1 << 20)
 
@@ -167,6 +193,22 @@ XLAT_MUST_CHECK int cpu_file_parse(const char *text, size_t len, const char *nam
 /* Reads the file at path and parses it. 0, -EINVAL, or -errno. */
 XLAT_MUST_CHECK int cpu_file_load(const char *path, struct cpu_preset **out);
 void cpu_file_free(struct cpu_preset *p);
+
+/* Lines whose key is no CPU key (cpu_key_exists): with a callback, each is
+ * handed to it (0: kept; non-zero: the file is refused with its
+ * xlat_error(), prefixed "FILE:LINE: "). At most CPU_FILE_MAX_OTHER. */
+#define CPU_FILE_MAX_OTHER 32
+typedef int (*cpu_file_other_fn)(void *ctx, const char *key, const char *value);
+XLAT_MUST_CHECK int cpu_file_parse_with(const char *text, size_t len, const char *name, cpu_file_other_fn other,
+					void *ctx, struct cpu_preset **out);
+XLAT_MUST_CHECK int cpu_file_load_with(const char *path, cpu_file_other_fn other, void *ctx, struct cpu_preset **out);
+/* The i-th kept line of a loaded preset (p as the loader returned it, not
+ * a copy): 0 with its key, value and line number (any pointer may be
+ * NULL), or -ENOENT past the last. */
+int cpu_file_other(const struct cpu_preset *p, size_t i, const char **key, const char **value, unsigned *line);
+/* Is key a CPU parameter's name (a scalar or alias, or LEVEL[.SIZE].FIELD
+ * syntax), whatever its value? */
+bool cpu_key_exists(const char *key);
 
 /* One `key = value` line of a file to write, with an optional comment
  * written on the line above it. */
@@ -182,10 +224,15 @@ struct cpu_file_line {
  * is returned, so what is written always loads. 0 or -EINVAL. */
 XLAT_MUST_CHECK int cpu_file_format(const char *base, const char *header, const struct cpu_file_line *lines, size_t n,
 		    char **out);
+/* The same with lines of other keys, checked by `other` when parsed back. */
+XLAT_MUST_CHECK int cpu_file_format_with(const char *base, const char *header, const struct cpu_file_line *lines,
+					 size_t n, cpu_file_other_fn other, void *ctx, char **out);
 /* The same, written to path through a temporary file in its directory and
  * rename(2). 0 or -errno. */
 XLAT_MUST_CHECK int cpu_file_write(const char *path, const char *base, const char *header,
 		   const struct cpu_file_line *lines, size_t n);
+XLAT_MUST_CHECK int cpu_file_write_with(const char *path, const char *base, const char *header,
+					const struct cpu_file_line *lines, size_t n, cpu_file_other_fn other, void *ctx);
 /* The lines that turn `base` into p: every parameter whose value differs,
  * in listing order, key and value copied into store[i]. Fails (-EINVAL)
  * when they would not rebuild p exactly (a TLB array added or removed),

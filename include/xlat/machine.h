@@ -74,6 +74,7 @@ struct machine_config {
 	unsigned monitor_levels;           /* secure, stage3: the monitor's stage, 4 or 5 */
 	bool itlb_shared_said;             /* the itlb spec ended ",shared" (internal) */
 	uint64_t set;                      /* machine keys the user set (bit per key; internal) */
+	uint64_t from_file;                /* machine keys a preset file set (internal) */
 };
 
 /* Defaults: the default CPU preset, native, 4 levels, 4 KiB pages. */
@@ -85,6 +86,15 @@ XLAT_MUST_CHECK int machine_config_set(struct machine_config *c, const char *key
  * outlive every use of c and of machines built from it). As the `cpu` key,
  * it must come before CPU parameters. 0 or -EINVAL. */
 XLAT_MUST_CHECK int machine_config_set_cpu(struct machine_config *c, const struct cpu_preset *p);
+/* Loads a preset file (xlat/cpu.h) into c: its CPU part as the preset (as
+ * machine_config_set_cpu: before any CPU key), then the machine's keys it
+ * carries ("mode = nested", "host_page_policy = 4k", as xlat calibrate
+ * writes for a VM) in file order, so that keys set after the load win.
+ * *keep receives the loaded preset: free it (cpu_file_free) after the last
+ * use of c and of machines built from it. The key `cpu` is refused in a
+ * file (its `base` line says it). 0, or -errno with "FILE:LINE: why" and c
+ * as it was. */
+XLAT_MUST_CHECK int machine_config_load_file(struct machine_config *c, const char *path, struct cpu_preset **keep);
 /* "key=value" in one string, as `--set` gives it. */
 XLAT_MUST_CHECK int machine_config_set_spec(struct machine_config *c, const char *spec);
 /* The value of a key as the listing prints it. 0 or -EINVAL. */
@@ -189,6 +199,7 @@ struct machine_result {
 	unsigned tlb_levels[2];          /* data, fetch (with fetch=0 the fetch side counts nothing) */
 	unsigned shared_from;            /* fetch levels >= this are the data side's */
 	double base_cycles_per_access, ghz;
+	bool cache_data;                 /* the accesses' lines went through the cache model */
 	/* counters since the last machine_reset_stats */
 	struct mmu_stats mmu;
 	struct pcache_stats cache;

@@ -33,11 +33,22 @@ XLAT_API_BEGIN
 
 #define MMU_MAX_TLB_LEVELS 3
 
+/* Which row of the fault costs applies: the OS that takes faults runs
+ * natively, or as a guest under nested paging (also a confidential VM's)
+ * or under shadow paging. */
+enum mmu_fault_mode { MMU_FAULTS_NATIVE = 0, MMU_FAULTS_NESTED, MMU_FAULTS_SHADOW, MMU_FAULT_MODES };
+
 struct mmu_costs {
 	unsigned tlb_hit_cycles[MMU_MAX_TLB_LEVELS]; /* extra cycles for a hit at level i (L1 usually 0) */
 	unsigned walk_overhead_cycles;  /* fixed cost of starting a walk, beyond its references */
-	unsigned fault_cycles;          /* a minor page fault handled by the OS */
-	unsigned host_fault_cycles;     /* the hypervisor backs guest memory (a host fault) */
+	unsigned walk_ref_cycles;       /* per reference, beyond its latency in the cache model */
+	/* A fault the OS handled, by the size of the page it mapped (4K, 2M,
+	 * 1G; a fault that mapped nothing costs a 4K one), in the row of
+	 * fault_mode; the hypervisor backing guest memory with a host page,
+	 * by its size. */
+	unsigned fault_cycles[MMU_FAULT_MODES][XLAT_NPSIZES];
+	unsigned host_fault_cycles[XLAT_NPSIZES];
+	enum mmu_fault_mode fault_mode;
 	unsigned exit_cycles;           /* a VM exit + entry round trip */
 	double base_cycles_per_access;  /* the rest of the work per access, for the translation share */
 	double ghz;                     /* to turn cycles into seconds */
@@ -54,7 +65,13 @@ struct mmu_config {
 	struct pwc_config pwc;                       /* per stage; PWC_NONE = off */
 	bool ntlb_enabled;
 	struct tlb_config ntlb;                      /* nested TLB (GPA -> HPA) */
-	bool cache_enabled;                          /* page-table line cache model; off = every ref costs mem latency */
+	bool cache_enabled;                          /* line cache model; off = every ref costs mem latency */
+	/* The line of every access goes through the cache model too (data
+	 * accesses from the L1D, fetches from the L2: no L1I is modelled), so
+	 * the program's lines compete with the page-table lines for capacity.
+	 * Their latency is not translation cost and is not charged; only where
+	 * they were is counted (mmu_stats.line_where). Needs cache_enabled. */
+	bool cache_data;
 	struct pcache_config cache;
 	struct mmu_costs costs;
 	bool no_fetch;                               /* drop instruction fetches */
@@ -127,6 +144,9 @@ struct mmu_stats {
 	uint64_t fault_cycles;              /* charged by handlers */
 	uint64_t exit_cycles;
 	uint64_t ref_where[PCACHE_LEVELS + 1];   /* references by where the line was */
+	/* With cache_data: the accesses' own lines by where they were,
+	 * [side: 0 data, 1 fetch][level]; a fetch never hits the L1D. */
+	uint64_t line_where[2][PCACHE_LEVELS + 1];
 };
 
 struct mmu;
@@ -202,6 +222,8 @@ struct mmu_outcome {
 	uint32_t faults;        /* faults the walks raised */
 	uint32_t exits;         /* VM exits the system layer charged */
 	uint64_t cycles;        /* what the cost model charged: TLB, walks, faults, exits */
+	int line_where;         /* with cache_data: where the access's line was (0 L1D .. 3
+				 * memory); -1 without cache_data or when dropped */
 	bool dropped;           /* the system could not resolve a fault: no access happened */
 };
 
@@ -239,9 +261,9 @@ void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
 
 /* What the system layer did, priced by the cost model (struct mmu_costs):
  * the OS handled a fault that mapped a page of 1 << shift bytes (12 for a
- * fault that mapped nothing); the hypervisor backed guest memory with a
- * host page; a VM exit and entry. The handlers say what happened, never
- * what it costs. */
+ * fault that mapped nothing), at the price of costs.fault_mode's row; the
+ * hypervisor backed guest memory with a host page of 1 << shift bytes; a
+ * VM exit and entry. The handlers say what happened, never what it costs. */
 void mmu_charge_fault(struct mmu *m, unsigned shift);
 void mmu_charge_host_fault(struct mmu *m, unsigned shift);
 void mmu_charge_exit(struct mmu *m);

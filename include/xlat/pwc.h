@@ -9,10 +9,15 @@
  *
  *  - PWC_SPLIT   (Intel, SDM 4.10.3): one cache per level (PML4E, PDPTE, PDE
  *                caches), each with its own size.
- *  - PWC_UNIFIED (AMD's page walk cache, modelled as Barr et al.'s unified
- *                translation cache, ISCA 2010): one array shared by every
- *                level, entries tagged with their level; set index =
- *                (prefix + level) mod sets.
+ *  - PWC_UNIFIED (Barr et al.'s unified translation cache, ISCA 2010): one
+ *                array shared by every level, entries tagged with their
+ *                level; set index = (prefix + level) mod sets.
+ *  - PWC_AMD     (AMD's page directory cache, as its optimization guides
+ *                describe it): one array like the unified one that holds
+ *                PML5Es, PML4Es and PDPEs only; PDEs are cached in the L2
+ *                DTLB, where they compete with translations for entries
+ *                (the mmu attaches that TLB; a cache without one caches no
+ *                PDEs).
  *
  * Every array is exact LRU. Lookup returns the deepest hit (the longest
  * prefix), as hardware does, and refreshes only that entry's recency.
@@ -25,14 +30,14 @@
 
 XLAT_API_BEGIN
 
-enum pwc_style { PWC_NONE = 0, PWC_SPLIT, PWC_UNIFIED };
+enum pwc_style { PWC_NONE = 0, PWC_SPLIT, PWC_UNIFIED, PWC_AMD };
 
 struct pwc_config {
 	enum pwc_style style;
 	/* PWC_SPLIT: entries caching level-L entries, L = 2..5 (0 = none at L);
 	 * fully associative, LRU. */
 	unsigned entries[XLAT_MAX_LEVELS + 1];
-	/* PWC_UNIFIED: one array. */
+	/* PWC_UNIFIED: one array (PWC_AMD: the page directory cache). */
 	unsigned unified_entries;
 	unsigned unified_ways;   /* 0: fully associative */
 };

@@ -7,7 +7,12 @@
  * structs in a flat array with an invalid sentinel; counters live inside.
  *
  *  - set index = (va >> page_shift) mod sets; sets need not be a power of
- *    two (a 1536-entry 6-way STLB has 256 sets, 12-way 128).
+ *    two (a 1536-entry 6-way STLB has 256 sets, 12-way 128). With `hash`,
+ *    the page number is hashed first, so pages spread over the sets as at
+ *    random (hardware STLBs index by a hash of page-number bits: Gras et
+ *    al., "Translation Leak-aside Buffer", USENIX Security 2018): a
+ *    footprint near the capacity overflows some sets, and the reach knee
+ *    is gradual, as measured (xlat calibrate).
  *  - replacement: exact LRU, tree-PLRU (any number of ways: the tree splits
  *    a set's ways in halves, the lower half the smaller), random (seeded
  *    xorshift, reproducible). A fill always takes an invalid way first.
@@ -50,6 +55,7 @@ struct tlb_array_config {
 	unsigned ways;          /* associativity; 0 or == entries: fully associative */
 	enum tlb_repl repl;
 	unsigned sizes;         /* TLB_4K | TLB_2M | TLB_1G */
+	bool hash;              /* set index from a hash of the page number */
 };
 
 #define TLB_MAX_ARRAYS 3

@@ -1,5 +1,5 @@
 /*
- * The page-table line cache model (xlat/cache.h): configuration, flushes
+ * The line cache model (xlat/cache.h): configuration, flushes
  * and statistics. The model itself, and its hot path, are in
  * hardware/cache_impl.h, which the mmu inlines.
  */
@@ -73,6 +73,11 @@ struct pcache *pcache_create(const struct pcache_config *cfg)
 		}
 		c->deepest = v;
 	}
+	for (int f = PCACHE_LEVELS - 1; f >= 0; f--) {
+		c->near[f] = c->lv[f].line ? f : f + 1 < PCACHE_LEVELS ? c->near[f + 1] : PCACHE_LEVELS;
+		c->near_lat[f] = c->near[f] < PCACHE_LEVELS ? c->lv[c->near[f]].latency : cfg->mem_latency;
+	}
+	c->last_line = UINT64_MAX;
 	return c;
 }
 
@@ -92,8 +97,16 @@ unsigned pcache_access(struct pcache *c, xlat_pa pa, unsigned *where)
 	return pcache_access_inline(c, pa, where);
 }
 
+unsigned pcache_access_from(struct pcache *c, xlat_pa pa, int first, unsigned *where)
+{
+	if (first < 0 || first >= PCACHE_LEVELS)
+		XLAT_BUG("pcache_access_from: level %d", first);
+	return pcache_access_from_inline(c, pa, first, where);
+}
+
 void pcache_flush(struct pcache *c)
 {
+	c->last_line = UINT64_MAX;
 	for (int i = 0; i < PCACHE_LEVELS; i++)
 		if (c->lv[i].used)
 			memset(c->lv[i].used, 0, c->lv[i].sets * sizeof *c->lv[i].used);

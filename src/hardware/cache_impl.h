@@ -58,6 +58,15 @@ struct pcache {
 	unsigned line_shift;
 	struct plevel lv[PCACHE_LEVELS];
 	const struct plevel *deepest;   /* the last level present, or NULL */
+	/* The latest access: its line and first level (UINT64_MAX: none).
+	 * Right after it, that line is the MRU line of the first level present
+	 * from `first` on, so the same access again hits there and changes
+	 * nothing: answered without a search (a scan reads each line eight
+	 * times in a row). near[f]: that level, PCACHE_LEVELS for memory. */
+	uint64_t last_line;
+	int last_first;
+	int near[PCACHE_LEVELS];
+	unsigned near_lat[PCACHE_LEVELS];   /* that level's latency (memory's) */
 	struct pcache_stats st;
 };
 
@@ -122,23 +131,36 @@ static inline void pcache_fill(struct pcache *c, int i, uint64_t set, uint64_t l
 	pcache_drop_above(c, i, victim);
 }
 
-/* pcache_access (xlat/cache.h), inline. */
+/* One read of the line holding pa, starting at level `first` (0: L1D; 1:
+ * an instruction fetch, whose L1I the model does not have, so its line
+ * enters at the L2 and never fills the L1D). Returns its latency; *where
+ * (may be NULL) = the level that hit, PCACHE_LEVELS for memory. With a
+ * constant `first` the compiler drops what does not apply. `prefetch`:
+ * fetch the deepest level's set early (for walk references, which often
+ * miss; the accesses' own lines mostly hit the L1D). */
 static inline __attribute__((always_inline)) unsigned
-pcache_access_inline(struct pcache *c, xlat_pa pa, unsigned *where)
+pcache_access_line(struct pcache *c, xlat_pa pa, int first, unsigned *where, const bool prefetch)
 {
 	uint64_t line = pa >> c->line_shift;
 	uint64_t set[PCACHE_LEVELS];
 	unsigned lat = c->cfg.mem_latency;
 	int i;
 
+	if (line == c->last_line && first == c->last_first) {
+		i = c->near[first];
+		lat = c->near_lat[first];
+		goto done;
+	}
+	c->last_line = line;
+	c->last_first = first;
 	/* The deepest level's set is the one least likely to be in the host's
 	 * caches (it is the largest array): start fetching it now, while the
 	 * levels above are searched. */
-	if (c->deepest) {
+	if (prefetch && c->deepest) {
 		const struct plevel *v = c->deepest;
 		__builtin_prefetch(v->line + pcache_set_of(v, line) * v->ways);
 	}
-	for (i = 0; i < PCACHE_LEVELS; i++) {
+	for (i = first; i < PCACHE_LEVELS; i++) {
 		struct plevel *v = &c->lv[i];
 		if (!v->line)
 			continue;
@@ -152,19 +174,33 @@ pcache_access_inline(struct pcache *c, xlat_pa pa, unsigned *where)
 			break;
 		}
 	}
-	/* Fill the levels above the one that hit (all of them on a miss).
-	 * A victim's back-invalidation never removes the new line: it is not
-	 * yet in the deeper level whose victim is being chosen, or it is the
-	 * MRU line there. */
-	for (int j = i - 1; j >= 0; j--)
+	/* Fill the levels from `first` to the one above the one that hit (all
+	 * of them on a miss). A victim's back-invalidation never removes the
+	 * new line: it is not yet in the deeper level whose victim is being
+	 * chosen, or it is the MRU line there. */
+	for (int j = i - 1; j >= first; j--)
 		if (c->lv[j].line)
 			pcache_fill(c, j, set[j], line);
+done:
 	c->st.accesses++;
 	c->st.hits[i]++;
 	c->st.cycles += lat;
 	if (where)
 		*where = (unsigned)i;
 	return lat;
+}
+
+static inline __attribute__((always_inline)) unsigned
+pcache_access_from_inline(struct pcache *c, xlat_pa pa, int first, unsigned *where)
+{
+	return pcache_access_line(c, pa, first, where, true);
+}
+
+/* pcache_access (xlat/cache.h), inline. */
+static inline __attribute__((always_inline)) unsigned
+pcache_access_inline(struct pcache *c, xlat_pa pa, unsigned *where)
+{
+	return pcache_access_line(c, pa, 0, where, true);
 }
 
 #endif

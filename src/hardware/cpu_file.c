@@ -29,6 +29,12 @@ struct cpu_file_block {
 	struct cpu_preset p;
 	char name[64];
 	char source[512];
+	unsigned nother;
+	struct {
+		char key[64];
+		char value[128];
+		unsigned line;
+	} other[CPU_FILE_MAX_OTHER];
 };
 
 void cpu_file_free(struct cpu_preset *p)
@@ -64,6 +70,31 @@ static void cut_comment(char *s)
 }
 
 int cpu_file_parse(const char *text, size_t len, const char *name, struct cpu_preset **out)
+{
+	return cpu_file_parse_with(text, len, name, NULL, NULL, out);
+}
+
+int cpu_file_other(const struct cpu_preset *p, size_t i, const char **key, const char **value, unsigned *line)
+{
+	/* Only presets this file loaded have a block; others keep nothing. */
+	size_t n;
+	const struct cpu_preset *all = cpu_preset_list(&n);
+	if (!p || (p >= all && p < all + n))
+		return -ENOENT;
+	const struct cpu_file_block *b = (const struct cpu_file_block *)p;
+	if (i >= b->nother)
+		return -ENOENT;
+	if (key)
+		*key = b->other[i].key;
+	if (value)
+		*value = b->other[i].value;
+	if (line)
+		*line = b->other[i].line;
+	return 0;
+}
+
+int cpu_file_parse_with(const char *text, size_t len, const char *name, cpu_file_other_fn other, void *ctx,
+			struct cpu_preset **out)
 {
 	struct cpu_file_block *b = NULL;
 	char line[LINE_MAX_BYTES + 1];
@@ -154,7 +185,26 @@ int cpu_file_parse(const char *text, size_t len, const char *name, struct cpu_pr
 			rc = xlat_fail(-EINVAL, "%s:%u: more than %d keys", name, lineno, MAX_KEYS);
 			goto out;
 		}
-		if (cpu_override(&b->p, key, val)) {
+		if (other && !cpu_key_exists(key)) {
+			if (b->nother == CPU_FILE_MAX_OTHER) {
+				rc = xlat_fail(-EINVAL, "%s:%u: more than %d lines that are not CPU keys", name, lineno,
+					       CPU_FILE_MAX_OTHER);
+				goto out;
+			}
+			if (strlen(key) >= sizeof b->other[0].key || strlen(val) >= sizeof b->other[0].value) {
+				rc = xlat_fail(-EINVAL, "%s:%u: %.60s: key or value too long", name, lineno, key);
+				goto out;
+			}
+			if (other(ctx, key, val)) {
+				char msg[256];
+				snprintf(msg, sizeof msg, "%s", xlat_error());
+				rc = xlat_fail(-EINVAL, "%s:%u: %s", name, lineno, msg);
+				goto out;
+			}
+			snprintf(b->other[b->nother].key, sizeof b->other[0].key, "%s", key);
+			snprintf(b->other[b->nother].value, sizeof b->other[0].value, "%s", val);
+			b->other[b->nother++].line = lineno;
+		} else if (cpu_override(&b->p, key, val)) {
 			char msg[256];
 			snprintf(msg, sizeof msg, "%s", xlat_error());
 			rc = xlat_fail(-EINVAL, "%s:%u: %s", name, lineno, msg);
@@ -196,6 +246,11 @@ out:
 
 int cpu_file_load(const char *path, struct cpu_preset **out)
 {
+	return cpu_file_load_with(path, NULL, NULL, out);
+}
+
+int cpu_file_load_with(const char *path, cpu_file_other_fn other, void *ctx, struct cpu_preset **out)
+{
 	FILE *f;
 	char *buf;
 	size_t n;
@@ -214,7 +269,7 @@ int cpu_file_load(const char *path, struct cpu_preset **out)
 	if (ferror(f)) {
 		rc = xlat_fail(-EIO, "%s: read error", path);
 	} else {
-		rc = cpu_file_parse(buf, n, path, out);
+		rc = cpu_file_parse_with(buf, n, path, other, ctx, out);
 	}
 	fclose(f);
 	free(buf);
@@ -276,6 +331,12 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 
 int cpu_file_format(const char *base, const char *header, const struct cpu_file_line *lines, size_t n, char **out)
 {
+	return cpu_file_format_with(base, header, lines, n, NULL, NULL, out);
+}
+
+int cpu_file_format_with(const char *base, const char *header, const struct cpu_file_line *lines, size_t n,
+			 cpu_file_other_fn other, void *ctx, char **out)
+{
 	struct sbuf b = { 0 };
 	struct cpu_preset *check;
 	int rc;
@@ -313,7 +374,7 @@ int cpu_file_format(const char *base, const char *header, const struct cpu_file_
 		return xlat_fail(-ENOMEM, "preset file: out of memory");
 	}
 	/* It must load: a writer never produces a file its reader refuses. */
-	rc = cpu_file_parse(b.s, b.len, "preset file", &check);
+	rc = cpu_file_parse_with(b.s, b.len, "preset file", other, ctx, &check);
 	if (rc) {
 		free(b.s);
 		return rc;
@@ -369,8 +430,14 @@ static int write_atomic(const char *path, const char *data, size_t len)
 int cpu_file_write(const char *path, const char *base, const char *header,
 		   const struct cpu_file_line *lines, size_t n)
 {
+	return cpu_file_write_with(path, base, header, lines, n, NULL, NULL);
+}
+
+int cpu_file_write_with(const char *path, const char *base, const char *header, const struct cpu_file_line *lines,
+			size_t n, cpu_file_other_fn other, void *ctx)
+{
 	char *text;
-	int rc = cpu_file_format(base, header, lines, n, &text);
+	int rc = cpu_file_format_with(base, header, lines, n, other, ctx, &text);
 
 	if (rc)
 		return rc;

@@ -72,6 +72,10 @@
  *           Virtualized Systems", ASPLOS 2008: the nested TLB structure.
  *  [BARR10] Barr, Cox, Rixner, "Translation Caching: Skip, Don't Walk (the
  *           Page Table)", ISCA 2010: split vs unified translation caches.
+ *  [CLRPG]  Linux, "x86/clear_page: introduce clear_pages()" (Ankur Arora;
+ *           commit cb431accb36e, 2026): clearing throughput on AMD Milan,
+ *           13.7 GB/s in 4 KiB chunks (how clear_huge_page clears a huge
+ *           page), 15.1 in 2 MiB, 38.1 in 1 GiB chunks.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -100,16 +104,37 @@
 #define NTLB_DEFAULT { .name = "NTLB", .narrays = 1, .array = { ARR(32, 0, TLB_ALL_SIZES) }, .seed = 1 }
 #define SRC_NTLB "estimate: nested-TLB sizes are not published for Intel or AMD; structure from [BHAR08], 32 entries fully associative chosen"
 
-#define SRC_FAULT "estimate: ~1 us per Linux minor fault on a 4 KiB anonymous page, zeroing included (rdtsc microbenchmarks report 0.6-1 us medians on recent kernels), times the clock"
+#define SRC_FAULT "estimate: ~1 us per Linux minor fault on a 4 KiB anonymous page, zeroing included (rdtsc microbenchmarks report 0.6-1 us medians on recent kernels), times the clock; a 2 MiB (THP) or 1 GiB fault adds zeroing the rest of its page at 13.7 GB/s ([CLRPG]: huge pages are cleared 4 KiB at a time; AMD Milan), times the clock"
+/* Fault costs by page size (cycles): a 4 KiB fault's c4k (about 1 us at
+ * the clock), plus, for a 2 MiB or 1 GiB page, zeroing the rest of it at
+ * CLEAR_BYTES_PER_NS ([CLRPG]: the kernel clears a huge page 4 KiB at a
+ * time, 13.7 GB/s on AMD Milan). A guest's faults cost its kernel the same
+ * under nested and shadow paging (the exits and host faults around them
+ * are charged apart), and the host backs guest memory at the same prices. */
+#define CLEAR_BYTES_PER_NS 13.7
+#define FAULT_2M(c4k, ghz) ((unsigned)((c4k) + (2097152.0 - 4096) / CLEAR_BYTES_PER_NS * (ghz)))
+#define FAULT_1G(c4k, ghz) ((unsigned)((c4k) + (1073741824.0 - 4096) / CLEAR_BYTES_PER_NS * (ghz)))
+#define FAULT_ROW(c4k, ghz) { (c4k), FAULT_2M(c4k, ghz), FAULT_1G(c4k, ghz) }
+#define FAULT_COSTS(c4k, ghz)                                                                     \
+	.fault = { FAULT_ROW(c4k, ghz), FAULT_ROW(c4k, ghz), FAULT_ROW(c4k, ghz) },                 \
+	.host_fault = FAULT_ROW(c4k, ghz),                                                         \
+	.src_fault = SRC_FAULT, .src_fault_guest = SRC_FAULT_GUEST, .src_host_fault = SRC_HOST_FAULT
+#define SRC_FAULT_GUEST "estimate: a guest OS's fault costs its kernel what a native fault of that page size costs (the same handler and zeroing); the VM exits and host faults around it are charged apart (exit_cycles, host_fault.*)"
+#define SRC_HOST_FAULT "estimate: the hypervisor backs guest memory as Linux faults a page of that size into a process (KVM's EPT violation handler gets the page through the host's own fault path; its EPT update is not priced apart); the exit is charged apart (exit_cycles)"
+#define SRC_WALK_REF "estimate: 1 cycle per entry beyond its load-to-use latency, for the page-miss handler to check the entry (present, reserved bits, rights) and form the next entry's address; not published (xlat calibrate fits it)"
 #define SRC_WALK "estimate: the walk starts when the last TLB level has missed, so it pays that level's lookup (its hit latency) before the first reference"
 #define SRC_L1_LATENCY "by definition: an L1 TLB hit overlaps the L1 cache access (its cost is in the load-to-use latency)"
 #define SRC_BASE "estimate: 1 cycle of other work per access; workload-dependent, override it"
 #define SRC_PWC_INTEL "estimate: Intel documents PML4E/PDPTE/PDE caches (SDM 4.10.3) but not their sizes; 2/4/32 is the configuration used in the MMU-cache literature ([BARR10]; Bhattacharjee, MICRO 2013)"
-/* AMD documents the size: a 64-entry page directory cache of PML4Es and
- * PDPEs, PDEs going to the L2 DTLB. Until the walker models that split (an
- * "amd" PWC style, later), the presets keep one unified cache of the
- * documented size that holds PDEs too (docs/presets.md says what changes). */
-#define SRC_PWC_AMD "[SOG17], [SOG19]: a 64-entry page directory cache (PDC) holding PML4Es and PDPEs, PDEs cached in the L2 DTLB ([C&C-N1] quotes the Zen 2 guide; [C&C-Z5L]: 64 entries since Zen 1); modelled for now as one 64-entry unified cache that holds PDEs too ([BARR10]'s unified translation cache); fully associative: estimate"
+/* AMD documents the size and what it holds: a 64-entry page directory
+ * cache of PML4Es and PDPEs, PDEs going to the L2 DTLB (pwc.style=amd;
+ * the unified cache of [BARR10] stays selectable, pwc.style=unified). */
+#define SRC_PWC_AMD "[SOG17], [SOG19]: a 64-entry page directory cache (PDC) holding PML4Es and PDPEs, PDEs cached in the L2 DTLB ([C&C-N1] quotes the Zen 2 guide; [C&C-Z5L]: 64 entries since Zen 1): pwc.style=amd; fully associative: estimate"
+
+/* Whether the program's own lines go through the line cache model (a
+ * model choice, not a hardware number; docs/model.md). */
+#define CACHE_DATA_DEFAULT true
+#define SRC_CACHE_DATA "model choice: 1 sends every access's line (data from the L1D, instruction fetches from the L2: no L1I is modelled) through the cache model, where it competes with the page-table lines for capacity; 0 keeps the model to page-table lines (counts-only studies; the speed benchmarks' \"page-table lines only\")"
 
 static const struct cpu_preset presets[] = {
 {
@@ -156,10 +181,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Skylake client cache table: L1D 32K/8 4 cycles, L2 256K/4 12 cycles, L3 up to 2 MiB/core 16-way 44 cycles (8 MiB on the i7-6700K)",
 	.src_mem = "[7CPU] Skylake: RAM latency 42 cycles + 51 ns (DDR4) = ~246 cycles at 4.0 GHz, rounded",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 4000,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(4000, 4.0),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Skylake",
 	.base_cycles_per_access = 1.0,
@@ -209,10 +237,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Skylake server: L2 1 MiB/16 14 cycles, L3 1.375 MiB/core 11-way non-inclusive (38.5 MiB for 28 cores); L3 latency 70 cycles is an estimate (mesh: ~50-70 cycles reported by [C&C]-style measurements)",
 	.src_mem = "estimate: ~90 ns local DDR4 at 2.5 GHz",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 9,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 2500,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(2500, 2.5),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Skylake-SP",
 	.base_cycles_per_access = 1.0,
@@ -262,10 +293,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Sunny Cove: L1D 48K/12 5 cycles, L2 512K/8 13 cycles ([C&C-SNC]: L1D 5, L2 8 more than an L1 hit); L3 8 MiB 16-way with ~46-cycle latency is an estimate (~12 ns reported for Ice Lake client)",
 	.src_mem = "estimate: ~100 ns LPDDR4X-3733 at 3.9 GHz",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 3900,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(3900, 3.9),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Ice Lake",
 	.base_cycles_per_access = 1.0,
@@ -315,10 +349,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[IOM] Golden Cove: L1D 48K/12 5 cycles, L2 2 MiB/16 16 cycles ([C&C-SPR] measures 16); LLC 1.875 MiB/core x 56 = 105 MiB 15-way; LLC ~33 ns ([C&C-SPR], a Xeon 8480 run as one cluster) = ~100 cycles at 3.0 GHz (estimate: the mesh does not run at core clock; [C&C-SPR] saw 125 cycles at 3.8 GHz, and 88 at 3.0 GHz on a smaller cluster)",
 	.src_mem = "[C&C-SPR]: DRAM latency just above 107 ns on a Xeon 8480 (1 GB array, 2 MB pages; cloud system, DIMMs unknown) = ~321 cycles at 3.0 GHz, rounded",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 3000,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(3000, 3.0),
 	.exit_cycles = 1300,
 	.src_exit = "[DALL16]: ~1,300 cycles per KVM hypercall round trip on Haswell; estimate for Sapphire Rapids",
 	.base_cycles_per_access = 1.0,
@@ -355,7 +392,7 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG17], [7CPU] Zen2: L1 DTLB 64 fully assoc. all sizes; L2 DTLB 2048 entries 4K+2M, 1G smashed to 2M (associativity: AMD and WikiChip say 12, which does not divide 2048 - the array is skewed - so 16 ways / 128 sets is an estimate); L1 ITLB 64 fully all sizes; L2 ITLB 512x8 4K+2M",
 	.src_tlb_latency = "[C&C-N1], [C&C-GMP]: an L2 DTLB hit adds 7 cycles on Zen 2 (the L2 ITLB's: estimate, the same)",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
 	.src_pwc = SRC_PWC_AMD,
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
@@ -370,10 +407,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[7CPU] Zen2 / [SOG17]: L1D 32K/8 4 cycles, L2 512K/8 12 cycles, L3 16 MiB per CCX 16-way (a victim cache, modelled inclusive) ~39 cycles (estimate from [7CPU]-style measurements)",
 	.src_mem = "[C&C-Z4M]: a Ryzen 3950X (Zen 2, same CCD) measures 72.76 ns with DDR4-3333 = ~327 cycles at 4.5 GHz, rounded (estimate for other memory setups)",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 4500,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(4500, 4.5),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT measured with rdtsc on AMD EPYC (estimate for Zen 2)",
 	.base_cycles_per_access = 1.0,
@@ -410,7 +450,7 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG19]: L1 DTLB 64 fully assoc. all sizes; L2 DTLB 2048 entries 4K+2M, 1G smashed to 2M (16-way: estimate); L1 ITLB 64 fully; L2 ITLB 512x8 4K+2M",
 	.src_tlb_latency = "estimate: L2 TLB hit 7 cycles, as measured on Zen 2 ([C&C-N1]) and Zen 4 ([C&C-Z4M], [C&C-Z5M])",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
 	.src_pwc = SRC_PWC_AMD,
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
@@ -425,10 +465,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[SOG19]: L1D 32K/8 4 cycles, L2 512K/8 12 cycles ([C&C-SPR] measures 12), L3 32 MiB per CCD 16-way (victim cache, modelled inclusive); L3 ~47 cycles ([C&C-SPR])",
 	.src_mem = "estimate: ~78 ns DDR4-3200 at 4.9 GHz",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 4900,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(4900, 4.9),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 3)",
 	.base_cycles_per_access = 1.0,
@@ -465,7 +508,7 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG19] Zen 4: L1 DTLB 72 fully assoc. all sizes; L2 DTLB 3072x24 (1G held as 2M: estimate); L1 ITLB 64 fully; L2 ITLB 512x8 4K+2M ([C&C-Z4M] measures 72 and 3072; [C&C-Z5M]: Zen 5's L2 ITLB is 4x this one)",
 	.src_tlb_latency = "[C&C-Z4M]: an L2 DTLB hit costs 7-8 cycles; [C&C-Z5M]: 7 (the L2 ITLB's: estimate, the same)",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
 	.src_pwc = SRC_PWC_AMD,
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
@@ -480,10 +523,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[SOG19] Zen 4: L1D 32K/8 4 cycles, L2 1 MiB/8 14 cycles ([C&C-Z4M] measures 14), L3 32 MiB per CCD 16-way (victim cache, modelled inclusive); L3 ~50 cycles ([C&C-Z4M]: 2 cycles more than Zen 3's ~47 ([C&C-SPR]); 49-50: estimate)",
 	.src_mem = "[C&C-Z4M]: 73.35 ns on a 7950X with DDR5-6000 (1 GB test) = ~418 cycles at 5.7 GHz, rounded (estimate for other memory setups)",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 5700,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(5700, 5.7),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 4)",
 	.base_cycles_per_access = 1.0,
@@ -520,8 +566,8 @@ static const struct cpu_preset presets[] = {
 	.stlb_shared = false,
 	.src_tlb = "[SOG1A] via [JIEGEC]: L1 DTLB 96 fully assoc., L2 DTLB 4096 16-way, L1 ITLB 64 fully assoc., L2 ITLB 2048 8-way ([C&C-Z5M]: +33% and 4x over Zen 4; [JIEGEC] finds the 96-page knee on a 9950X). Page sizes: the L1 TLBs hold all sizes; the L2 TLBs 4K+2M with 1G splintered to 2M, as on earlier Zen: estimate (how Zen 5's L2 DTLB holds 1G pages was not found)",
 	.src_tlb_latency = "[C&C-Z5M]: an L2 DTLB hit costs 7 extra cycles, as on Zen 4; [JIEGEC]: 11-cycle load-to-use on an L2 DTLB hit vs 4 on an L1 hit (the L2 ITLB's: estimate, the same)",
-	.pwc = { .style = PWC_UNIFIED, .unified_entries = 64, .unified_ways = 0 },
-	.src_pwc = "estimate: earlier Zen have a 64-entry page directory cache of PML4Es and PDPEs, PDEs in the L2 DTLB ([SOG17], [SOG19], [C&C-Z5L]); no Zen 5 size was found (a leaked Zen 5 slide promised a larger page walk cache, [C&C-Z5L]), so 64 and the same semantics are assumed; modelled for now as one 64-entry unified cache that holds PDEs too, fully associative",
+	.pwc = { .style = PWC_AMD, .unified_entries = 64, .unified_ways = 0 },
+	.src_pwc = "estimate: earlier Zen have a 64-entry page directory cache of PML4Es and PDPEs, PDEs in the L2 DTLB ([SOG17], [SOG19], [C&C-Z5L]); no Zen 5 size was found (a leaked Zen 5 slide promised a larger page walk cache, [C&C-Z5L]), so 64 and the same semantics are assumed; modelled as earlier Zen's (pwc.style=amd), fully associative",
 	.ntlb = NTLB_DEFAULT,
 	.src_ntlb = SRC_NTLB,
 	.cache = {
@@ -535,10 +581,13 @@ static const struct cpu_preset presets[] = {
 	},
 	.src_cache = "[SOG1A] via [JIEGEC]: L1D 48K/12, L2 1 MiB/16 inclusive >= 14 cycles, L3 16-way victim (modelled inclusive) of 32 MiB per CCD ([C&C-Z5D]); L1D 4 cycles and L2 14 measured ([C&C-Z5M], [JIEGEC]; the guide gives 4-5 for integer loads: +1 with an index register or across 64 bytes); L3 ~50 cycles: estimate (desktop Zen 5 keeps Zen 4's L3 ([C&C-Z5D]); mobile Zen 5's 16 MiB L3 is 2-3 cycles slower than Zen 4's ([C&C-Z5M]))",
 	.src_mem = "[C&C-Z5D]: just over 70 ns on a 9950X with DDR5-6000 = ~400 cycles at 5.7 GHz (estimate for other memory setups)",
+	.cache_data = CACHE_DATA_DEFAULT,
+	.src_cache_data = SRC_CACHE_DATA,
 	.walk_cycles = 7,
 	.src_walk = SRC_WALK,
-	.fault_cycles = 5700,
-	.src_fault = SRC_FAULT,
+	.walk_ref_cycles = 1,
+	.src_walk_ref = SRC_WALK_REF,
+	FAULT_COSTS(5700, 5.7),
 	.exit_cycles = 1350,
 	.src_exit = "[KVMSVM]: ~1,350 cycles across VMRUN/#VMEXIT on AMD EPYC (estimate for Zen 5)",
 	.base_cycles_per_access = 1.0,
@@ -635,8 +684,21 @@ static const struct scalar scalars[] = {
 	S("cache.llc.latency", "cache.l3.latency", T_UINT, cache.level[2].latency, src_cache),
 	S("cache.line", NULL, T_UINT, cache.line_bytes, src_cache),
 	S("mem_latency", "cache.mem_latency", T_UINT, cache.mem_latency, src_mem),
+	S("cache.data", NULL, T_BOOL, cache_data, src_cache_data),
 	S("walk_cycles", NULL, T_UINT, walk_cycles, src_walk),
-	S("fault_cycles", NULL, T_UINT, fault_cycles, src_fault),
+	S("walk_ref_cycles", NULL, T_UINT, walk_ref_cycles, src_walk_ref),
+	S("fault.4k", "fault_cycles", T_UINT, fault[0][0], src_fault),
+	S("fault.2m", NULL, T_UINT, fault[0][1], src_fault),
+	S("fault.1g", NULL, T_UINT, fault[0][2], src_fault),
+	S("fault.nested.4k", NULL, T_UINT, fault[1][0], src_fault_guest),
+	S("fault.nested.2m", NULL, T_UINT, fault[1][1], src_fault_guest),
+	S("fault.nested.1g", NULL, T_UINT, fault[1][2], src_fault_guest),
+	S("fault.shadow.4k", NULL, T_UINT, fault[2][0], src_fault_guest),
+	S("fault.shadow.2m", NULL, T_UINT, fault[2][1], src_fault_guest),
+	S("fault.shadow.1g", NULL, T_UINT, fault[2][2], src_fault_guest),
+	S("host_fault.4k", NULL, T_UINT, host_fault[0], src_host_fault),
+	S("host_fault.2m", NULL, T_UINT, host_fault[1], src_host_fault),
+	S("host_fault.1g", NULL, T_UINT, host_fault[2], src_host_fault),
 	S("exit_cycles", NULL, T_UINT, exit_cycles, src_exit),
 	S("base_cycles_per_access", NULL, T_DOUBLE, base_cycles_per_access, src_base),
 };
@@ -644,8 +706,8 @@ static const struct scalar scalars[] = {
 #define NSCALARS (sizeof scalars / sizeof scalars[0])
 _Static_assert(NSCALARS <= 64, "ovr_scalar has 64 bits");
 
-enum tfield { F_ENTRIES, F_WAYS, F_REPL, F_SIZES, F_LATENCY };
-static const char *const tfield_name[] = { "entries", "ways", "repl", "sizes", "latency" };
+enum tfield { F_ENTRIES, F_WAYS, F_REPL, F_SIZES, F_LATENCY, F_HASH };
+static const char *const tfield_name[] = { "entries", "ways", "repl", "sizes", "latency", "hash" };
 
 /* The TLB levels by key: side (0 data, 1 instruction) and level index. */
 static const struct { const char *key; const char *alias; int side, level; const char *hw_name; } tlb_levels[] = {
@@ -742,7 +804,7 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 	for (r->field = 0; r->field < nf && strcasecmp(f, tfield_name[r->field]); r->field++)
 		;
 	if (r->field == nf)
-		return xlat_fail(-EINVAL, "parameter '%s': unknown field '%s' (entries, ways, repl, sizes or latency)",
+		return xlat_fail(-EINVAL, "parameter '%s': unknown field '%s' (entries, ways, repl, sizes, hash or latency)",
 				 key, f);
 	if (r->field == F_LATENCY && r->size >= 0)
 		return xlat_fail(-EINVAL, "parameter '%s': latency belongs to the level: use %s.latency", key, r->lkey);
@@ -757,6 +819,28 @@ static int resolve(const struct cpu_preset *p, const char *key, struct pref *r)
 	return 0;
 unknown:
 	return xlat_fail(-EINVAL, "unknown parameter '%s' (see `xlat sim --list-params` or docs/presets.md)", key);
+}
+
+bool cpu_key_exists(const char *key)
+{
+	char buf[64];
+
+	if (!key || !*key || strlen(key) >= sizeof buf)
+		return false;
+	for (unsigned i = 0; i < NSCALARS; i++)
+		if (!strcasecmp(key, scalars[i].key) || (scalars[i].alias && !strcasecmp(key, scalars[i].alias)))
+			return true;
+	/* LEVEL[.SIZE].FIELD: the level names it (the rest is checked when
+	 * it is set). */
+	const char *dot = strchr(key, '.');
+	if (!dot)
+		return false;
+	memcpy(buf, key, (size_t)(dot - key));
+	buf[dot - key] = 0;
+	for (unsigned i = 0; i < NLEVEL_KEYS; i++)
+		if (!strcasecmp(buf, tlb_levels[i].key) || (tlb_levels[i].alias && !strcasecmp(buf, tlb_levels[i].alias)))
+			return true;
+	return false;
 }
 
 /* ---- value formatting and parsing --------------------------------------- */
@@ -786,7 +870,7 @@ static void fmt_bytes(uint64_t b, char *buf, size_t len)
 
 static const char *style_name(enum pwc_style s)
 {
-	return s == PWC_SPLIT ? "split" : s == PWC_UNIFIED ? "unified" : "none";
+	return s == PWC_SPLIT ? "split" : s == PWC_UNIFIED ? "unified" : s == PWC_AMD ? "amd" : "none";
 }
 
 static int parse_uint(const char *key, const char *v, unsigned *out)
@@ -899,8 +983,10 @@ static int set_scalar(struct cpu_preset *p, const struct scalar *s, const char *
 			*(enum pwc_style *)base = PWC_SPLIT;
 		else if (v && !strcasecmp(v, "unified"))
 			*(enum pwc_style *)base = PWC_UNIFIED;
+		else if (v && !strcasecmp(v, "amd"))
+			*(enum pwc_style *)base = PWC_AMD;
 		else
-			return xlat_fail(-EINVAL, "%s: unknown style '%s' (none, split or unified)", key, v ? v : "");
+			return xlat_fail(-EINVAL, "%s: unknown style '%s' (none, split, unified or amd)", key, v ? v : "");
 		return 0;
 	case T_REPL: return parse_repl(key, v, (enum tlb_repl *)base);
 	case T_SIZES: return parse_sizes(key, v, (unsigned *)base);
@@ -923,6 +1009,7 @@ static void fmt_tlb(const struct cpu_preset *p, const struct pref *r, char *buf,
 	case F_WAYS: snprintf(buf, len, "%u", a->ways); break;
 	case F_REPL: snprintf(buf, len, "%s", tlb_repl_name(a->repl)); break;
 	case F_SIZES: fmt_sizes(a->sizes, buf, len); break;
+	case F_HASH: snprintf(buf, len, "%d", a->hash ? 1 : 0); break;
 	default: break;
 	}
 }
@@ -1015,6 +1102,9 @@ static int set_tlb(struct cpu_preset *p, const struct pref *r, const char *key, 
 		break;
 	case F_SIZES:
 		rc = parse_sizes(key, v, &a->sizes);
+		break;
+	case F_HASH:
+		rc = parse_bool(key, v, &a->hash);
 		break;
 	default:
 		XLAT_BUG("field %d", (int)r->field);
@@ -1141,7 +1231,7 @@ static bool scalar_relevant(const struct cpu_preset *p, unsigned i)
 	if (!strncmp(k, "pwc.p", 5))
 		return p->pwc.style == PWC_SPLIT;
 	if (!strcmp(k, "pwc.entries") || !strcmp(k, "pwc.ways"))
-		return p->pwc.style == PWC_UNIFIED;
+		return p->pwc.style == PWC_UNIFIED || p->pwc.style == PWC_AMD;
 	if (!strncmp(k, "ntlb.", 5) && strcmp(k, "ntlb.entries"))
 		return p->ntlb.array[0].entries != 0;
 	for (int l = 0; l < PCACHE_LEVELS; l++) {
@@ -1187,7 +1277,10 @@ int cpu_foreach_param(const struct cpu_preset *p, cpu_param_fn fn, void *ctx)
 				} else {
 					snprintf(prefix, sizeof prefix, "%s", lk);
 				}
-				for (r.field = F_ENTRIES; r.field <= F_SIZES; r.field++) {
+				for (r.field = F_ENTRIES; r.field <= F_HASH; r.field++) {
+					/* hash only where it is on (no preset has it). */
+					if (r.field == F_LATENCY || (r.field == F_HASH && !c->array[a].hash))
+						continue;
 					snprintf(key, sizeof key, "%s.%s", prefix, tfield_name[r.field]);
 					fmt_tlb(p, &r, val, sizeof val);
 					EMIT(key, val, (p->ovr_tlb[s][l][a] >> r.field & 1) ? "override" :
@@ -1238,6 +1331,7 @@ void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg)
 	cfg->ntlb_enabled = p->ntlb.array[0].entries != 0;
 	cfg->ntlb = p->ntlb;
 	cfg->cache_enabled = true;
+	cfg->cache_data = p->cache_data;
 	cfg->cache = p->cache;
 	/* One latency per level in the mmu: the data side's (the sides agree
 	 * in every preset). */
@@ -1245,8 +1339,10 @@ void cpu_mmu_config(const struct cpu_preset *p, struct mmu_config *cfg)
 	for (unsigned l = 0; l < p->data.nlevels; l++)
 		cfg->costs.tlb_hit_cycles[l] = p->data.hit_cycles[l];
 	cfg->costs.walk_overhead_cycles = p->walk_cycles;
-	cfg->costs.fault_cycles = p->fault_cycles;
-	cfg->costs.host_fault_cycles = p->fault_cycles;   /* one price for both (a host page fault backing guest memory) */
+	cfg->costs.walk_ref_cycles = p->walk_ref_cycles;
+	memcpy(cfg->costs.fault_cycles, p->fault, sizeof cfg->costs.fault_cycles);
+	memcpy(cfg->costs.host_fault_cycles, p->host_fault, sizeof cfg->costs.host_fault_cycles);
+	cfg->costs.fault_mode = MMU_FAULTS_NATIVE;   /* the machine chooses the row (machine.c) */
 	cfg->costs.exit_cycles = p->exit_cycles;
 	cfg->costs.base_cycles_per_access = p->base_cycles_per_access;
 	cfg->costs.ghz = p->ghz;

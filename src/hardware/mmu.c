@@ -7,6 +7,11 @@
  * exact, not an approximation: the entry is already the most recently used
  * of its set (LRU and tree-PLRU state would not change), and `last` is
  * dropped whenever that side's L1 changes (fill, flush, invlpg, new tag).
+ *
+ * With cache_data, every access's own line then goes through the line
+ * cache model (touch_lines): `last` keeps the page's bottom-space base for
+ * that. The batch loop is compiled twice, with and without data lines, and
+ * chosen once per batch, so a run without them does what it did before.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -17,6 +22,7 @@
 #include "xlat/mmu.h"
 #include "xlat/phys.h"
 #include "hardware/cache_impl.h"
+#include "hardware/pwc_impl.h"
 #include "hardware/tlb_impl.h"
 
 #define SIDE_DATA 0
@@ -51,6 +57,11 @@ struct mmu {
 	uint32_t tag;
 	struct mmu_stats st;
 	struct last_hit last[2];
+	/* Each last hit's page base in the bottom space, for data lines (apart
+	 * from struct last_hit: measured, 8 more bytes there cost the fast
+	 * path two instructions a record without data lines). */
+	xlat_pa last_pa[2];
+	bool data_lines;           /* cfg.cache_data with a cache model */
 	xlat_pa *ref_addrs;        /* WALK_MAX_REFS, filled by the walker for the cost model */
 	/* remember()'s answers by (perms, dirty) for stage-0 control bits
 	 * ok_ctl: the permission rules evaluated once, not on every fill. */
@@ -90,6 +101,16 @@ static int build_side(struct mmu *m, unsigned s, unsigned n, const struct tlb_co
 	return 0;
 }
 
+/* AMD-style PWCs cache PDEs in the data side's L2 TLB (none without one),
+ * each owner's under its own mark. */
+static void attach_pde_tlb(struct mmu *m)
+{
+	if (m->cfg.pwc.style != PWC_AMD || m->nlev[SIDE_DATA] < 2)
+		return;
+	for (unsigned s = 0; s < MMU_STAGE_OWNERS; s++)
+		pwc_attach_pde_tlb(m->pwc[s], m->side[SIDE_DATA][1], 0x80000000u | (uint32_t)s << 28);
+}
+
 int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 {
 	struct mmu *m;
@@ -98,6 +119,8 @@ int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 	*out = NULL;
 	if (!cfg || !bottom)
 		return xlat_fail(-EINVAL, "mmu: no configuration or no bottom space");
+	if ((unsigned)cfg->costs.fault_mode >= MMU_FAULT_MODES)
+		return xlat_fail(-EINVAL, "mmu: fault cost row %d does not exist", (int)cfg->costs.fault_mode);
 	m = calloc(1, sizeof *m);
 	if (!m)
 		return xlat_fail(-ENOMEM, "mmu: out of memory (%zu bytes)", sizeof *m);
@@ -117,6 +140,7 @@ int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 			rc = creation_failed("paging-structure cache");
 			goto fail;
 		}
+	attach_pde_tlb(m);
 	if (cfg->ntlb_enabled && !(m->ntlb = tlb_create(&cfg->ntlb))) {
 		rc = creation_failed("nested TLB");
 		goto fail;
@@ -125,6 +149,7 @@ int mmu_new(const struct mmu_config *cfg, struct phys *bottom, struct mmu **out)
 		rc = creation_failed("page-table line cache");
 		goto fail;
 	}
+	m->data_lines = cfg->cache_data && m->cache;
 	walk_chain_init(&m->chain, bottom);
 	*out = m;
 	return 0;
@@ -235,8 +260,8 @@ _Static_assert(offsetof(struct mmu_stats, by_cause[MMU_WALK_DIRTY].walks) ==
 
 static void charge_walk(struct mmu *m, const struct walk_result *res, enum mmu_walk_cause cause)
 {
-	uint64_t cyc = m->cfg.costs.walk_overhead_cycles;
 	uint32_t n = res->refs;
+	uint64_t cyc = m->cfg.costs.walk_overhead_cycles + (uint64_t)n * m->cfg.costs.walk_ref_cycles;
 	unsigned bucket = n < 63 ? n : 63;
 
 	/* Most walks follow misses: their counters at fixed places, the rest
@@ -323,6 +348,7 @@ static void remember(struct mmu *m, unsigned side, xlat_va va, const struct tlb_
 	l->mask = (1ULL << x->shift) - 1;
 	l->base = va & ~l->mask;
 	l->ok = ok;
+	m->last_pa[side] = x->pa;
 	l->size_idx = (uint8_t)xlat_shift_psize(x->shift);
 }
 
@@ -449,7 +475,40 @@ static void fold_fast(struct mmu *m, struct fast_counts *f)
 	memset(f, 0, sizeof *f);
 }
 
-static inline int access_page(struct mmu *m, struct fast_counts *f, xlat_va va, unsigned kind, bool sup)
+/* The lines after the first of [va, last] (one page) at pa on (an access
+ * across a line boundary: out of line). */
+static __attribute__((noinline)) void touch_more_lines(struct mmu *m, xlat_pa pa, xlat_va va, xlat_va last,
+						       unsigned side)
+{
+	unsigned shift = m->cache->line_shift;
+	uint64_t n = (last >> shift) - (va >> shift);
+
+	while (n--) {
+		unsigned where;
+		pa = (pa | ((1ULL << shift) - 1)) + 1;
+		pcache_access_line(m->cache, pa, (int)side, &where, false);
+		m->st.line_where[side][where]++;
+	}
+}
+
+/* The lines of [va, last] (one page) at pa on, through the line cache
+ * model: a data access from the L1D, a fetch (side 1) from the L2. */
+static inline __attribute__((always_inline)) void touch_lines(struct mmu *m, xlat_pa pa, xlat_va va, xlat_va last,
+							    unsigned side)
+{
+	unsigned where;
+
+	pcache_access_line(m->cache, pa, (int)side, &where, false);
+	m->st.line_where[side][where]++;
+	if (__builtin_expect(((va ^ last) >> m->cache->line_shift) != 0, 0))
+		touch_more_lines(m, pa, va, last, side);
+}
+
+/* One page of an access: [va, last] lies in one 4 KiB page. `data`
+ * (a constant in each copy of the batch loop): its lines go through the
+ * line cache model. */
+static inline __attribute__((always_inline)) int access_page(struct mmu *m, struct fast_counts *f, xlat_va va,
+							   xlat_va last, unsigned kind, bool sup, const bool data)
 {
 	unsigned side = kind == XLAT_FETCH;
 	const struct last_hit *l = &m->last[side];
@@ -457,14 +516,23 @@ static inline int access_page(struct mmu *m, struct fast_counts *f, xlat_va va, 
 	if ((va & ~l->mask) == l->base && (l->ok >> (kind + 3 * sup)) & 1) {
 		f->by_kind[kind]++;
 		f->hits[side][l->size_idx]++;
+		if (data)
+			touch_lines(m, m->last_pa[side] | (va & l->mask), va, last, side);
 		return 0;
 	}
 	m->st.pages++;
 	m->st.by_kind[kind]++;
-	return access_slow(m, va, kind, sup, NULL);
+	if (!data)
+		return access_slow(m, va, kind, sup, NULL);
+	xlat_pa pa;
+	int rc = access_slow(m, va, kind, sup, &pa);
+	if (rc == 0)
+		touch_lines(m, pa, va, last, side);
+	return rc;
 }
 
-static int run_records(struct mmu *m, struct fast_counts *f, const struct xlat_access *acc, size_t n)
+static inline __attribute__((always_inline)) int run_records(struct mmu *m, struct fast_counts *f,
+							   const struct xlat_access *acc, size_t n, const bool data)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct xlat_access *a = &acc[i];
@@ -494,16 +562,16 @@ static int run_records(struct mmu *m, struct fast_counts *f, const struct xlat_a
 		 * instructions per record on a real trace than entering the
 		 * page loop below, whose setup the compiler hoists. */
 		if (((va ^ last) >> XLAT_PAGE_SHIFT) == 0) {
-			int rc = access_page(m, f, va, kind, sup);
+			int rc = access_page(m, f, va, last, kind, sup, data);
 			if (rc < 0)
 				return rc;
 			continue;
 		}
 		for (;;) {
-			int rc = access_page(m, f, va, kind, sup);
+			xlat_va next = (va | (XLAT_PAGE_SIZE - 1)) + 1;
+			int rc = access_page(m, f, va, next == 0 || next > last ? last : next - 1, kind, sup, data);
 			if (rc < 0)
 				return rc;
-			xlat_va next = (va | (XLAT_PAGE_SIZE - 1)) + 1;
 			if (next == 0 || next > last)
 				break;
 			va = next;
@@ -512,13 +580,29 @@ static int run_records(struct mmu *m, struct fast_counts *f, const struct xlat_a
 	return 0;
 }
 
-int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
+/* The batch loop's two copies, each with its counters in its own frame
+ * (measured: a pointer to them passed in costs a load per record). */
+static __attribute__((noinline)) int run_translate(struct mmu *m, const struct xlat_access *acc, size_t n)
 {
 	struct fast_counts f = { 0 };
-	int rc = run_records(m, &f, acc, n);
+	int rc = run_records(m, &f, acc, n, false);
 
 	fold_fast(m, &f);
 	return rc;
+}
+
+static __attribute__((noinline)) int run_with_lines(struct mmu *m, const struct xlat_access *acc, size_t n)
+{
+	struct fast_counts f = { 0 };
+	int rc = run_records(m, &f, acc, n, true);
+
+	fold_fast(m, &f);
+	return rc;
+}
+
+int mmu_run(struct mmu *m, const struct xlat_access *acc, size_t n)
+{
+	return m->data_lines ? run_with_lines(m, acc, n) : run_translate(m, acc, n);
 }
 
 /* Walks of every cause and their references, for deltas. */
@@ -550,8 +634,18 @@ int mmu_translate(struct mmu *m, xlat_va va, unsigned kind, bool supervisor, str
 	m->st.by_kind[kind]++;
 	m->st.accesses++;
 	int rc = access_slow(m, va, kind, supervisor, &pa);
+	int line = -1;
+	if (rc == 0 && m->data_lines) {
+		uint64_t w0[PCACHE_LEVELS + 1];
+		memcpy(w0, m->st.line_where[side], sizeof w0);
+		touch_lines(m, pa, va, va, side);
+		for (int i = 0; i <= PCACHE_LEVELS; i++)
+			if (m->st.line_where[side][i] != w0[i])
+				line = i;
+	}
 	if (out && rc >= 0) {
 		memset(out, 0, sizeof *out);
+		out->line_where = line;
 		out->pa = pa;
 		out->shift = m->last[side].mask ? (unsigned)__builtin_ctzll(m->last[side].mask + 1) : 12;
 		out->tlb_level = -1;
@@ -637,14 +731,12 @@ void mmu_shootdown(struct mmu *m, uint32_t tag, xlat_va start, xlat_va end,
 
 void mmu_charge_fault(struct mmu *m, unsigned shift)
 {
-	(void)shift;   /* one price for every page size (the preset's fault_cycles) */
-	m->st.fault_cycles += m->cfg.costs.fault_cycles;
+	m->st.fault_cycles += m->cfg.costs.fault_cycles[m->cfg.costs.fault_mode][xlat_shift_psize(shift)];
 }
 
 void mmu_charge_host_fault(struct mmu *m, unsigned shift)
 {
-	(void)shift;
-	m->st.fault_cycles += m->cfg.costs.host_fault_cycles;
+	m->st.fault_cycles += m->cfg.costs.host_fault_cycles[xlat_shift_psize(shift)];
 }
 
 void mmu_charge_exit(struct mmu *m)

@@ -10,6 +10,18 @@
  *  - PWC_UNIFIED: one array for every level, entries tagged with their
  *    level; set index = (prefix + level) mod sets (fully associative when
  *    ways is 0 or equals entries), LRU within the set.
+ *  - PWC_AMD: AMD's page directory cache (its Software Optimization
+ *    Guides, family 17h on: 64 entries of PML4Es and PDPEs; PDEs are
+ *    cached in the L2 DTLB). The same array as PWC_UNIFIED for levels 3
+ *    and up; a PDE goes into the L2 DTLB the mmu attaches, as a 2 MiB
+ *    entry keyed by its VA prefix under its tag with a mark no
+ *    translation's tag has, so it takes a translation's place there and
+ *    a translation can evict it. Its table address and rights word ride in
+ *    the entry: the table in pa (4 KiB aligned), the rights word's low 12
+ *    bits in pa's low bits and its high 32 bits in perms. Bits 31:12 of a
+ *    rights word are address bits of the entries, never rights (x86's are
+ *    R/W, U/S, A and XD: bits 1, 2, 5, 63; EPT's bits 0-2, 8 and 10), so
+ *    they come back as ones, which the next entries' AND makes right.
  *
  * They are consulted on every TLB miss, and a walk that misses the PDE
  * cache looks in several arrays and fills one, so nothing here scans a
@@ -36,6 +48,9 @@
 #include <string.h>
 
 #include "hardware/pwc_impl.h"
+#include "hardware/tlb_impl.h"
+
+#define PDE_MARK_MASK 0xf0000000u
 
 #define PWC_MAX_ENTRIES (1u << 20)
 
@@ -95,7 +110,8 @@ static int check_config(const struct pwc_config *cfg)
 				return xlat_fail(-EINVAL, "pwc: %u entries at level %d is more than the model allows (%u)",
 						 cfg->entries[l], l, PWC_MAX_ENTRIES);
 		return 0;
-	case PWC_UNIFIED: {
+	case PWC_UNIFIED:
+	case PWC_AMD: {
 		unsigned n = cfg->unified_entries, w = cfg->unified_ways ? cfg->unified_ways : n;
 		if (n == 0)
 			return xlat_fail(-EINVAL, "pwc: a unified cache needs entries > 0");
@@ -131,10 +147,11 @@ struct pwc *pwc_create(const struct pwc_config *cfg)
 			p->at[l] = &p->arr[l];
 			p->top = l;
 		}
-	} else if (cfg->style == PWC_UNIFIED) {
+	} else if (cfg->style == PWC_UNIFIED || cfg->style == PWC_AMD) {
 		if (array_init(&p->arr[0], cfg->unified_entries, cfg->unified_ways))
 			goto fail;
-		for (int l = 2; l <= XLAT_MAX_LEVELS; l++)
+		/* AMD: PDEs (level 2) only in the attached TLB. */
+		for (int l = cfg->style == PWC_AMD ? 3 : 2; l <= XLAT_MAX_LEVELS; l++)
 			p->at[l] = &p->arr[0];
 		p->top = XLAT_MAX_LEVELS;
 	}
@@ -166,12 +183,63 @@ void pwc_fill(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa table,
 	pwc_fill_inline(p, tag, va, level, table, rights);
 }
 
+/* ---- AMD: PDEs in the L2 DTLB -------------------------------------------- */
+
+void pwc_attach_pde_tlb(struct pwc *p, struct tlb *t, uint32_t mark)
+{
+	if (mark & ~PDE_MARK_MASK || !(mark & 0x80000000u))
+		XLAT_BUG("PDE mark %#x: bit 31 and bits 30:28 only", mark);
+	p->pde_tlb = NULL;
+	if (p->cfg.style != PWC_AMD || !t)
+		return;
+	/* The entry must be a 2 MiB one: a level that would splinter it
+	 * would also shift its table address. */
+	const struct tlb_fill *f = &t->fill[XLAT_PSIZE_2M];
+	if (!f->a || f->shift != 21)
+		return;
+	p->pde_tlb = t;
+	p->pde_mark = mark;
+}
+
+bool pwc_pde_lookup(struct pwc *p, uint32_t tag, xlat_va va, struct pwc_hit *hit)
+{
+	struct tlb_xlat x;
+
+	if (!tlb_lookup_inline(p->pde_tlb, tag | p->pde_mark, va, &x))
+		return false;
+	if (hit) {
+		hit->level = 2;
+		hit->table = x.pa & ~(xlat_pa)0xfff;
+		hit->rights = (uint64_t)x.perms << 32 | 0xfffff000u | (x.pa & 0xfff);
+	}
+	return true;
+}
+
+void pwc_pde_fill(struct pwc *p, uint32_t tag, xlat_va va, xlat_pa table, uint64_t rights)
+{
+	struct tlb_xlat x = {
+		.pa = (table & ~(xlat_pa)0xfff) | (rights & 0xfff),
+		.shift = 21,
+		.perms = (uint32_t)(rights >> 32),
+	};
+
+	tlb_insert_inline(p->pde_tlb, tag | p->pde_mark, va, &x);
+	p->st.fills++;
+}
+
 /* Invalidates every entry (all) or those of one tag; an invalidated entry
- * leaves the hash table and goes to its set's LRU end. */
+ * leaves the hash table and goes to its set's LRU end. An AMD-style
+ * cache's PDEs leave the TLB that holds them. */
 static void flush_where(struct pwc *p, bool all, uint32_t tag)
 {
 	if (!p)
 		return;
+	if (p->pde_tlb) {
+		if (all)
+			tlb_flush_marked(p->pde_tlb, PDE_MARK_MASK, p->pde_mark);
+		else
+			tlb_flush_tag(p->pde_tlb, tag | p->pde_mark, false);
+	}
 	for (int l = 0; l <= XLAT_MAX_LEVELS; l++) {
 		struct pwc_array *a = &p->arr[l];
 		if (!a->e)

@@ -34,16 +34,32 @@ struct pwc_array {
 	unsigned bucket_shift;  /* 64 - log2(buckets) */
 };
 
+struct tlb;
+
 struct pwc {
 	struct pwc_config cfg;
-	/* SPLIT: arr[L] for L = 2..5; UNIFIED: arr[0]. */
+	/* SPLIT: arr[L] for L = 2..5; UNIFIED, AMD: arr[0]. */
 	struct pwc_array arr[XLAT_MAX_LEVELS + 1];
 	/* The array caching each level (NULL: not cached), and the highest
 	 * level cached. */
 	struct pwc_array *at[XLAT_MAX_LEVELS + 1];
 	int top;
+	/* AMD: the TLB level that holds the PDEs (NULL: none cached), and
+	 * the bits OR-ed into their tags there, which no translation's tag
+	 * has (pwc_attach_pde_tlb). */
+	struct tlb *pde_tlb;
+	uint32_t pde_mark;
 	struct pwc_stats st;
 };
+
+/* AMD: PDEs in the attached TLB (pwc.c). */
+bool pwc_pde_lookup(struct pwc *p, uint32_t tag, xlat_va va, struct pwc_hit *hit);
+void pwc_pde_fill(struct pwc *p, uint32_t tag, xlat_va va, xlat_pa table, uint64_t rights);
+/* Gives an AMD-style cache the TLB level that holds its PDEs (one able to
+ * hold 2 MiB entries; else none is used), with `mark` (bits 31:28, no
+ * translation's tag has them: VPIDs are 16 bits) OR-ed into their tags.
+ * NULL detaches. Internal to src/hardware: the mmu calls it. */
+void pwc_attach_pde_tlb(struct pwc *p, struct tlb *t, uint32_t mark);
 
 static inline uint64_t pwc_key_of(xlat_va va, int level)
 {
@@ -144,6 +160,10 @@ pwc_lookup_inline(struct pwc *p, uint32_t tag, xlat_va va, int top_level, struct
 	if (top_level < 2)
 		goto miss;
 	p->st.lookups++;
+	if (p->pde_tlb && pwc_pde_lookup(p, tag, va, hit)) {
+		p->st.hits_at[2]++;
+		return true;
+	}
 	for (int l = 2; l <= top_level; l++) {
 		struct pwc_array *a = p->at[l];
 		if (!a)
@@ -181,8 +201,11 @@ pwc_fill_inline(struct pwc *p, uint32_t tag, xlat_va va, int level, xlat_pa tabl
 		XLAT_BUG("level %d has no paging-structure cache", level);
 
 	struct pwc_array *a = p->at[level];
-	if (!a)
+	if (!a) {
+		if (level == 2 && p->pde_tlb)
+			pwc_pde_fill(p, tag, va, table, rights);
 		return;
+	}
 	uint64_t key = pwc_key_of(va, level);
 	uint32_t *b = pwc_bucket_of(a, key, tag);
 	uint32_t i = pwc_find(a, b, key, tag);

@@ -21,9 +21,10 @@
  * The state and the hot path are in hardware/tlb_impl.h, inline for the
  * mmu and the walker.
  *
- * Set index. vpn mod S, exactly, as the contract says. S is usually a power
- * of two (a mask); otherwise a multiply and a shift replace the 64-bit
- * division (see set_magic).
+ * Set index. vpn mod S, exactly, as the contract says (with `hash`, of a
+ * 52-bit multiplicative hash of vpn). S is usually a power of two (a
+ * mask); otherwise a multiply and a shift replace the 64-bit division (see
+ * set_magic).
  *
  * Replacement. A fill first kills the entries for the same page that the
  * new one would shadow or that would shadow it, then takes an invalid way
@@ -326,6 +327,20 @@ void tlb_flush_tag(struct tlb *t, uint32_t tag, bool keep_global)
 void tlb_flush_vpid(struct tlb *t, uint32_t vpid)
 {
 	flush_if(t, drop_vpid, vpid, false);
+}
+
+void tlb_flush_marked(struct tlb *t, uint32_t mask, uint32_t value)
+{
+	for (unsigned i = 0; i < t->narrays; i++) {
+		struct tlb_array *a = &t->a[i];
+		for (unsigned set = 0; set < a->sets; set++)
+			for (unsigned w = 0; w < a->ways; w++) {
+				size_t j = (size_t)set * a->ways + w;
+				if (a->key[j] != TLB_KEY_INVALID && (a->e[j].tag & mask) == value)
+					tlb_entry_kill(a, set, w);
+			}
+	}
+	t->st.flushes++;
 }
 
 void tlb_invlpg(struct tlb *t, uint32_t tag, xlat_va va)

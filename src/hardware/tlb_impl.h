@@ -85,6 +85,11 @@ struct tlb {
 	struct tlb_stats st;
 };
 
+/* Invalidates every entry whose tag has (tag & mask) == value: the entries
+ * another structure keeps in the TLB under tags no translation has (the
+ * AMD-style paging-structure cache's PDEs, pwc.c). */
+void tlb_flush_marked(struct tlb *t, uint32_t mask, uint32_t value);
+
 /* ---- small helpers ---------------------------------------------------- */
 
 static inline bool tlb_tag_match(const struct tlb_entry *e, uint32_t tag)
@@ -102,6 +107,8 @@ static inline bool tlb_tag_match(const struct tlb_entry *e, uint32_t tag)
  * "Division by invariant integers using multiplication", 1994, thm 4.2). */
 static inline unsigned tlb_set_of(const struct tlb_array *a, uint64_t vpn)
 {
+	if (a->cfg.hash)   /* the top 52 bits of a multiplicative hash */
+		vpn = (vpn * 0x9e3779b97f4a7c15ULL) >> 12;
 	if (a->sets_pow2)
 		return (unsigned)(vpn & a->set_mask);
 	uint64_t q = (uint64_t)(((unsigned __int128)vpn * a->set_magic) >> a->set_shift);

@@ -440,8 +440,8 @@ static void analyse_latency(struct calibrate_result *r, const struct lat_curve *
 		r->llc_knee = (uint64_t)knee[0];
 		if (r->host.cache_bytes[2] && r->llc_knee * 2 < r->host.cache_bytes[2])
 			note(r, "The OS reports a %s L3, but loads reach memory latency beyond about %s of pages: this "
-			     "thread gets only part of the L3 (other tenants, or cache partitioning). The calibrated "
-			     "preset uses the measured size.", (xlat_parse_size_str(l3, x, sizeof x), x),
+			     "thread gets only part of the L3 (other tenants, or cache partitioning). The fit starts "
+			     "from the measured size (cache.llc.size says what it kept).", (xlat_parse_size_str(l3, x, sizeof x), x),
 			     (xlat_parse_size_str(xlat_align_down(r->llc_knee, MiB) ? xlat_align_down(r->llc_knee, MiB) : r->llc_knee,
 					     y, sizeof y), y));
 	} else if (c->span[c->n - 1] >= 4 * l3) {
@@ -515,7 +515,8 @@ static void analyse(struct run *u, const struct lat_curve *lc)
 			     (unsigned long long)r4->knee[0], (unsigned long long)r4->knee[1],
 			     h->is_vm ? " The hypervisor maps this guest's memory with 4 KiB pages, so the TLB holds 4 KiB "
 					"pieces of each 2 MiB guest page; THP only shortens the walk. The calibrated model "
-					"is nested paging with 4 KiB host pages (--mode nested --host-page-policy 4k)."
+					"is nested paging with 4 KiB host pages (its preset file says mode = nested, "
+					"host_page_policy = 4k)."
 				      : " This host is not a VM as far as it can tell, so the reason is unknown.",
 			     thp_effect);
 		else if (r->huge_reach == CALIBRATE_HUGE_YES)
@@ -837,6 +838,33 @@ static void model_counts(uint64_t n, uint64_t *warm, uint64_t *meas)
 		*meas = n < 65536 ? n : 65536;
 }
 
+/* The pages of a chase region faulted in as the measurement does it (its
+ * regions are populated page by page in address order before the chase is
+ * built): so guest-physical frames follow virtual addresses, and the
+ * chase's order is random against both, as on the host. */
+static int populate(struct machine *m, const struct xlat_workload *chase)
+{
+	struct xlat_workload w;
+	struct xlat_source *src;
+	uint64_t done;
+	int rc;
+
+	if ((rc = xlat_workload_init(&w, "stride")))
+		return rc;
+	w.base = chase->base;
+	w.size = xlat_align_up(chase->size, XLAT_PAGE_SIZE);
+	w.stride = XLAT_PAGE_SIZE;
+	w.count = w.size / XLAT_PAGE_SIZE;
+	w.write = 1;
+	if ((rc = xlat_workload_open(&src, &w)))
+		return rc;
+	rc = machine_run(m, src, w.count, &done);
+	if (!rc && done != w.count)
+		rc = xlat_fail(-EIO, "calibrate: the populating pass ended early");
+	xlat_source_close(src);
+	return rc;
+}
+
 int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibrate_backing bk, bool spread,
 		    uint64_t pages, struct calibrate_pred *out)
 {
@@ -868,7 +896,9 @@ int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibr
 		xlat_source_close(src);
 		return rc;
 	}
-	rc = machine_run(m, src, warm, &done);
+	rc = populate(m, &w);
+	if (!rc)
+		rc = machine_run(m, src, warm, &done);
 	if (!rc && done != warm)
 		rc = xlat_fail(-EIO, "calibrate: the chase generator ended early");
 	machine_reset_stats(m);
@@ -903,26 +933,41 @@ int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibr
  * reports); a FITTED row is chosen so that the model's predictions match
  * the measured translation cost, through `coef`: the cycles per load the
  * parameter adds per unit of its value, read off the model's counters
- * (every cost parameter of the model enters its cycles linearly). To fit
- * a new parameter, add a row.
+ * (every cost parameter of the model enters its cycles linearly), within
+ * its bounds. A CHOSEN row changes what the model does (a cache size), so
+ * it cannot be fitted through counters: the model is run with each of its
+ * candidates (the measured value first), the FITTED rows fitted for each,
+ * and the candidate whose fit is best kept. To fit a new parameter, add a
+ * row. key_nested, when set, is the key written instead when the host is
+ * modelled as nested paging (a guest's fault costs).
  */
-enum fit_how { FIT_MEASURED, FIT_REPORTED, FIT_FITTED };
-static const char *const how_name[] = { "measured", "reported", "fitted" };
+enum fit_how { FIT_MEASURED, FIT_REPORTED, FIT_FITTED, FIT_CHOSEN };
+static const char *const how_name[] = { "measured", "reported", "fitted", "fitted" };
 
 struct fit_ctx {
 	const struct calibrate_result *r;
 	const struct cpu_preset *cpu;   /* the preset so far */
 };
 
+#define FIT_MAX_CANDIDATES 8
+
 struct fit_row {
 	const char *key;
+	const char *key_nested;
 	enum fit_how how;
-	/* MEASURED, REPORTED: the value (as cpu_override takes it) and where
-	 * it came from; false when there is nothing (the base's value stays). */
+	/* MEASURED, REPORTED, CHOSEN: the value (as cpu_override takes it) and
+	 * where it came from; false when there is nothing (the base's value
+	 * stays). */
 	bool (*get)(const struct fit_ctx *c, const char *key, char *val, size_t vlen, char *note, size_t nlen);
-	/* FITTED: cycles per load per unit of the value; its bounds. */
+	/* FITTED: cycles per load per unit of the value; its bounds (static,
+	 * or from the measurements when `bounds` is set). */
 	double (*coef)(const struct calibrate_pred *p);
 	double lo, hi;
+	void (*bounds)(const struct fit_ctx *c, double *lo, double *hi);
+	/* CHOSEN: the candidate `factor` times the measured value (false if
+	 * there is none). The fit tries factors 1, 1/2, 1/4, 1/8, then the
+	 * best one's neighbours at sqrt(2) apart. */
+	bool (*scaled)(const struct fit_ctx *c, const char *measured, double factor, char *v, size_t len);
 };
 
 /* Rounds v to a whole number of the array's ways (entries must divide). */
@@ -969,6 +1014,54 @@ static bool get_stlb_latency(const struct fit_ctx *c, const char *key, char *val
 		return false;
 	snprintf(val, vl, "%.0f", rc->level[1]);
 	snprintf(note, nl, "cost of an L1 TLB miss that hits the L2 TLB: the sweep between its steps");
+	return true;
+}
+
+/* Where a reach sweep first reaches `y` past its L1 plateau, interpolated
+ * in log pages; 0 if it does not. */
+static double sweep_crossing(const struct calibrate_reach *rc, double y)
+{
+	for (unsigned i = 1; i < rc->n; i++)
+		if ((double)rc->pages[i] > (double)rc->knee[0] * 1.5 && rc->xlat[i].median >= y) {
+			double y0 = rc->xlat[i - 1].median, y1 = rc->xlat[i].median;
+			double f = y1 > y0 ? (y - y0) / (y1 - y0) : 1;
+			f = fmin(fmax(f, 0), 1);
+			return exp(log((double)rc->pages[i - 1]) + f * (log((double)rc->pages[i]) - log((double)rc->pages[i - 1])));
+		}
+	return 0;
+}
+
+/* Is the L2 TLB's knee gradual? An LRU array whose sets share contiguous
+ * pages evenly goes from hitting to missing every time within one step of
+ * the sweep (2^(1/4)); one that spreads them by a hash of the page number
+ * starts missing short of its capacity, in the sets that got more than
+ * their ways, and misses everywhere only past it (tlb.h). From a quarter
+ * to three quarters of the step over more than 1.2x pages is gradual. */
+static bool get_stlb_hash(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
+{
+	(void)key;
+	const struct calibrate_reach *rc = &c->r->reach[CALIBRATE_4K];
+	double step = rc->level[2] - rc->level[1];
+
+	if (!rc->knee[0] || !rc->knee[1] || step <= 2.5)
+		return false;
+	double x25 = sweep_crossing(rc, rc->level[1] + step / 4), x75 = sweep_crossing(rc, rc->level[1] + 3 * step / 4);
+	if (!(x25 > 0) || !(x75 > 0))
+		return false;
+	/* A point measured inside the rise, or the sweep is too coarse to
+	 * tell (an interpolation is straight by construction). */
+	bool inside = false;
+	for (unsigned i = 0; i < rc->n; i++) {
+		double f = (rc->xlat[i].median - rc->level[1]) / step;
+		inside |= (double)rc->pages[i] > (double)rc->knee[0] * 1.5 && f > 0.15 && f < 0.85 &&
+			  calibrate_stable(&rc->xlat[i]);
+	}
+	if (!inside)
+		return false;
+	bool gradual = x75 / x25 >= 1.2;
+	snprintf(val, vl, "%d", gradual);
+	snprintf(note, nl, "the 4 KiB sweep rises from a quarter to three quarters of its L2 step between %.0f and %.0f "
+		 "pages (x%.2f): a %s knee", x25, x75, x75 / x25, gradual ? "gradual (hashed set index)" : "sharp");
 	return true;
 }
 
@@ -1041,13 +1134,35 @@ static bool get_cache_ways(const struct fit_ctx *c, const char *key, char *val, 
 
 static bool get_fault(const struct fit_ctx *c, const char *key, char *val, size_t vl, char *note, size_t nl)
 {
-	(void)key;
-	const struct calibrate_stat *s = &c->r->fault[0];
-	if (!s->reps || s->median <= 0)
+	bool thp = strstr(key, "2m") != NULL;
+	const struct calibrate_stat *s = &c->r->fault[thp];
+	if (!s->reps || s->median <= 0 || (thp && !c->r->thp_measured))
 		return false;
 	snprintf(val, vl, "%.0f", s->median);
-	snprintf(note, nl, "first touch of a 4 KiB page (fault, zeroing%s), spread %.0f %%",
+	snprintf(note, nl, "first touch of a %s (fault, zeroing%s), spread %.0f %%", thp ? "THP, per 2 MiB" : "4 KiB page",
 		 c->r->host.is_vm ? ", the hypervisor's part" : "", 100 * s->spread);
+	return true;
+}
+
+/* The LLC the walks' lines get: the latency sweep's knee times `factor`,
+ * in whole units of 64 sets (in a VM the lines a walk reads wait tens of
+ * milliseconds between uses, while other tenants' traffic goes through the
+ * shared L3). False if that is nothing. */
+static bool llc_scaled(const struct fit_ctx *c, const char *measured, double factor, char *v, size_t len)
+{
+	uint64_t bytes, unit, b;
+	char wv[32];
+
+	if (xlat_parse_size(measured, &bytes) || cpu_get(c->cpu, "cache.llc.ways", wv, sizeof wv))
+		return false;
+	unit = (uint64_t)strtoul(wv, NULL, 10) * CALIBRATE_LINE * 64;
+	b = (uint64_t)((double)bytes * factor / (double)unit + 0.5) * unit;
+	if (!b)
+		return false;
+	xlat_parse_size_str(b, v, len);
+	char *sp = strchr(v, ' ');
+	if (sp)
+		memmove(sp, sp + 1, strlen(sp));
 	return true;
 }
 
@@ -1056,23 +1171,51 @@ static double coef_walks(const struct calibrate_pred *p)
 	return p->walks;
 }
 
+static double coef_refs(const struct calibrate_pred *p)
+{
+	return p->refs;
+}
+
+static double coef_mem(const struct calibrate_pred *p)
+{
+	return p->where[PCACHE_LEVELS];
+}
+
+/* Memory latency as the walks' lines see it: from the latency sweep's
+ * (its chase reads 32 lines of each page, so DRAM rows are often open:
+ * a lower bound for lines read one per page) to three times it. */
+static void mem_bounds(const struct fit_ctx *c, double *lo, double *hi)
+{
+	const struct calibrate_stat *s = &c->r->lat[3];
+	char v[32];
+
+	*lo = s->reps && s->median > 0 ? s->median : 0;
+	if (*lo <= 0 && !cpu_get(c->r->fit.base, "mem_latency", v, sizeof v))
+		*lo = strtod(v, NULL);
+	*lo = floor(*lo + 0.5);
+	*hi = 3 * *lo;
+}
+
 static const struct fit_row fit_table[] = {
-	{ "ghz", FIT_MEASURED, get_ghz, NULL, 0, 0 },
-	{ "l1d.4k.entries", FIT_MEASURED, get_tlb_entries, NULL, 0, 0 },
-	{ "stlb.4k.entries", FIT_MEASURED, get_tlb_entries, NULL, 0, 0 },
-	{ "stlb.latency", FIT_MEASURED, get_stlb_latency, NULL, 0, 0 },
-	{ "cache.l1d.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
-	{ "cache.l1d.size", FIT_REPORTED, get_cache_size, NULL, 0, 0 },
-	{ "cache.l1d.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "cache.l2.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
-	{ "cache.l2.size", FIT_REPORTED, get_cache_size, NULL, 0, 0 },
-	{ "cache.l2.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "cache.llc.ways", FIT_REPORTED, get_cache_ways, NULL, 0, 0 },
-	{ "cache.llc.size", FIT_MEASURED, get_cache_size, NULL, 0, 0 },
-	{ "cache.llc.latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "mem_latency", FIT_MEASURED, get_latency, NULL, 0, 0 },
-	{ "fault_cycles", FIT_MEASURED, get_fault, NULL, 0, 0 },
-	{ "walk_cycles", FIT_FITTED, NULL, coef_walks, 0, 5000 },
+	{ .key = "ghz", .how = FIT_MEASURED, .get = get_ghz },
+	{ .key = "l1d.4k.entries", .how = FIT_MEASURED, .get = get_tlb_entries },
+	{ .key = "stlb.4k.entries", .how = FIT_MEASURED, .get = get_tlb_entries },
+	{ .key = "stlb.latency", .how = FIT_MEASURED, .get = get_stlb_latency },
+	{ .key = "stlb.4k.hash", .how = FIT_MEASURED, .get = get_stlb_hash },
+	{ .key = "cache.l1d.ways", .how = FIT_REPORTED, .get = get_cache_ways },
+	{ .key = "cache.l1d.size", .how = FIT_REPORTED, .get = get_cache_size },
+	{ .key = "cache.l1d.latency", .how = FIT_MEASURED, .get = get_latency },
+	{ .key = "cache.l2.ways", .how = FIT_REPORTED, .get = get_cache_ways },
+	{ .key = "cache.l2.size", .how = FIT_REPORTED, .get = get_cache_size },
+	{ .key = "cache.l2.latency", .how = FIT_MEASURED, .get = get_latency },
+	{ .key = "cache.llc.ways", .how = FIT_REPORTED, .get = get_cache_ways },
+	{ .key = "cache.llc.size", .how = FIT_CHOSEN, .get = get_cache_size, .scaled = llc_scaled },
+	{ .key = "cache.llc.latency", .how = FIT_MEASURED, .get = get_latency },
+	{ .key = "fault.4k", .key_nested = "fault.nested.4k", .how = FIT_MEASURED, .get = get_fault },
+	{ .key = "fault.2m", .key_nested = "fault.nested.2m", .how = FIT_MEASURED, .get = get_fault },
+	{ .key = "walk_cycles", .how = FIT_FITTED, .coef = coef_walks, .lo = 0, .hi = 5000 },
+	{ .key = "walk_ref_cycles", .how = FIT_FITTED, .coef = coef_refs, .lo = 0, .hi = 1000 },
+	{ .key = "mem_latency", .how = FIT_FITTED, .coef = coef_mem, .bounds = mem_bounds },
 };
 #define NFIT (sizeof fit_table / sizeof fit_table[0])
 _Static_assert(NFIT <= CALIBRATE_MAX_PARAMS, "the fit table outgrew struct calibrate_fit");
@@ -1129,7 +1272,7 @@ static int predict_all(struct calibrate_result *r, const struct calibrate_option
 static void fit_errors(struct calibrate_result *r, int which)
 {
 	double lsum = 0, worst = 1;
-	unsigned n = 0;
+	unsigned n = 0, within = 0;
 	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
 			const struct calibrate_point *pt = &r->series[b].pt[i];
@@ -1138,20 +1281,216 @@ static void fit_errors(struct calibrate_result *r, int which)
 			double e = err_ratio(pt->pred[which], pt->xlat.median);
 			lsum += log(e);
 			worst = fmax(worst, e);
+			within += e <= 1.5;
 			n++;
 		}
-	r->fit.used = n;
+	if (which == 1)
+		r->fit.used = n;
 	r->fit.gm_error[which] = n ? exp(lsum / n) : 0;
 	r->fit.worst_error[which] = n ? worst : 0;
+	r->fit.within[which] = within;
+}
+
+/* ---- fitting the FITTED rows ------------------------------------------------------------
+ *
+ * For the usable points i: pred_i(v) = k0_i + sum_j v_j k_ij, the model's
+ * (a) - (b) with every FITTED parameter at 0 plus what each adds (coef).
+ * The objective is the target's: the excess of |ln(pred / measured)| over
+ * ln 1.5 (the 0.67-1.5x band), squared and summed, plus a hundredth of the
+ * squared log errors (so that inside the band the fit still centres).
+ * Least squares of the relative error gives the start; a pattern search
+ * within the bounds, deterministic, finishes. */
+struct lin_fit {
+	unsigned n, m;                          /* points, parameters */
+	double k0[2 * CALIBRATE_MAX_SIZES];
+	double k[2 * CALIBRATE_MAX_SIZES][CALIBRATE_MAX_PARAMS];
+	double y[2 * CALIBRATE_MAX_SIZES];
+	double lo[CALIBRATE_MAX_PARAMS], hi[CALIBRATE_MAX_PARAMS];
+};
+
+static double lin_pred(const struct lin_fit *L, unsigned i, const double *v)
+{
+	double p = L->k0[i];
+	for (unsigned j = 0; j < L->m; j++)
+		p += v[j] * L->k[i][j];
+	return p;
+}
+
+static double lin_objective(const struct lin_fit *L, const double *v)
+{
+	const double band = log(1.5);
+	double sum = 0;
+	for (unsigned i = 0; i < L->n; i++) {
+		double p = lin_pred(L, i, v), e = fabs(log((p > 0.01 ? p : 0.01) / L->y[i]));
+		double x = e > band ? e - band : 0;
+		sum += x * x + 0.01 * e * e;
+	}
+	return sum;
+}
+
+static void lin_solve(const struct lin_fit *L, double *v)
+{
+	for (unsigned j = 0; j < L->m; j++)
+		v[j] = L->lo[j];
+	/* Least squares of the relative error, by coordinate descent (a
+	 * convex quadratic within the bounds). */
+	for (unsigned sweep = 0; sweep < 400; sweep++) {
+		double moved = 0;
+		for (unsigned j = 0; j < L->m; j++) {
+			double num = 0, den = 0;
+			for (unsigned i = 0; i < L->n; i++) {
+				double w = 1 / (L->y[i] * L->y[i]), rest = lin_pred(L, i, v) - v[j] * L->k[i][j];
+				num += w * L->k[i][j] * (L->y[i] - rest);
+				den += w * L->k[i][j] * L->k[i][j];
+			}
+			double nv = den > 0 ? num / den : v[j];
+			nv = fmin(fmax(nv, L->lo[j]), L->hi[j]);
+			moved = fmax(moved, fabs(nv - v[j]));
+			v[j] = nv;
+		}
+		if (moved < 1e-9)
+			break;
+	}
+	/* The pattern search on the target's objective. */
+	double step[CALIBRATE_MAX_PARAMS], best = lin_objective(L, v);
+	for (unsigned j = 0; j < L->m; j++)
+		step[j] = fmax(1, (L->hi[j] - L->lo[j]) / 16);
+	for (unsigned it = 0; it < 4000; it++) {
+		bool better = false, big = false;
+		for (unsigned j = 0; j < L->m; j++) {
+			for (int sign = -1; sign <= 1; sign += 2) {
+				double old = v[j];
+				v[j] = fmin(fmax(old + sign * step[j], L->lo[j]), L->hi[j]);
+				double o = lin_objective(L, v);
+				if (o < best - 1e-12) {
+					best = o;
+					better = true;
+				} else {
+					v[j] = old;
+				}
+			}
+			big |= step[j] > 0.05;
+		}
+		if (!better) {
+			if (!big)
+				break;
+			for (unsigned j = 0; j < L->m; j++)
+				step[j] /= 2;
+		}
+	}
+}
+
+/* Whole numbers, as the preset file holds them: rounded, then moved by
+ * single units while that lowers the objective (the real optimum of whole
+ * numbers may not be the rounded real one). */
+static void lin_round(const struct lin_fit *L, double *v)
+{
+	for (unsigned j = 0; j < L->m; j++)
+		v[j] = fmin(fmax(floor(v[j] + 0.5), ceil(L->lo[j])), floor(L->hi[j]));
+	double best = lin_objective(L, v);
+	for (unsigned it = 0; it < 1000; it++) {
+		bool better = false;
+		/* Moves of one parameter, and of two at once (walks and
+		 * references go together: one unit less of one may need one
+		 * more of the other). */
+		for (unsigned j = 0; j < L->m; j++)
+			for (unsigned k = j; k < L->m; k++)
+				for (int sj = -1; sj <= 1; sj += 2)
+					for (int sk = -1; sk <= (k == j ? -1 : 1); sk += 2) {
+						double oj = v[j], ok = v[k];
+						v[j] = oj + sj;
+						if (k != j)
+							v[k] = ok + sk;
+						if (v[j] < L->lo[j] || v[j] > L->hi[j] || v[k] < L->lo[k] || v[k] > L->hi[k]) {
+							v[j] = oj;
+							v[k] = ok;
+							continue;
+						}
+						double o = lin_objective(L, v);
+						if (o < best - 1e-15) {
+							best = o;
+							better = true;
+						} else {
+							v[j] = oj;
+							v[k] = ok;
+						}
+					}
+		if (!better)
+			break;
+	}
+}
+
+/* The rows' keys as this host needs them. */
+static const char *row_key(const struct fit_row *row, bool nested)
+{
+	return nested && row->key_nested ? row->key_nested : row->key;
+}
+
+/* Builds the linear problem from the model's counters of one run. */
+static void lin_build(struct lin_fit *L, const struct calibrate_result *r, const struct fit_ctx *c,
+		      struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES], struct calibrate_pred (*pb)[CALIBRATE_MAX_SIZES])
+{
+	memset(L, 0, sizeof *L);
+	for (unsigned j = 0; j < NFIT; j++) {
+		const struct fit_row *row = &fit_table[j];
+		if (row->how != FIT_FITTED)
+			continue;
+		L->lo[L->m] = row->lo;
+		L->hi[L->m] = row->hi;
+		if (row->bounds)
+			row->bounds(c, &L->lo[L->m], &L->hi[L->m]);
+		L->m++;
+	}
+	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
+		for (unsigned i = 0; i < r->series[b].n; i++) {
+			const struct calibrate_point *pt = &r->series[b].pt[i];
+			if (!usable(pt))
+				continue;
+			L->k0[L->n] = pa[b][i].cycles - pb[b][i].cycles;
+			L->y[L->n] = pt->xlat.median;
+			for (unsigned j = 0, q = 0; j < NFIT; j++)
+				if (fit_table[j].how == FIT_FITTED) {
+					L->k[L->n][q++] = fit_table[j].coef(&pa[b][i]) - fit_table[j].coef(&pb[b][i]);
+				}
+			L->n++;
+		}
+}
+
+/* Does the calibrated model reproduce what THP does to the TLB misses? */
+static void thp_check(struct calibrate_result *r)
+{
+	const struct calibrate_series *s4 = &r->series[CALIBRATE_4K], *sh = &r->series[CALIBRATE_THP];
+	const uint64_t k4 = r->reach[CALIBRATE_4K].knee[1], kh = r->reach[CALIBRATE_THP].knee[1];
+	struct calibrate_fit *f = &r->fit;
+
+	f->thp_points = 0;
+	f->thp_worst = -1;
+	if (!r->thp_measured || !k4 || (!kh && r->huge_reach != CALIBRATE_HUGE_YES))
+		return;
+	for (unsigned i = 0; i < s4->n && i < sh->n; i++) {
+		const struct calibrate_point *a = &s4->pt[i], *h = &sh->pt[i];
+		if (a->pages != h->pages || a->pred_miss[1] < 0 || h->pred_miss[1] < 0)
+			continue;
+		double P = (double)a->pages;
+		double m4 = P > (double)k4 ? 1 - (double)k4 / P : 0;
+		double mh = kh && P > (double)kh ? 1 - (double)kh / P : 0;
+		double excess = fabs(a->pred_miss[1] - h->pred_miss[1]) - (fabs(m4 - mh) + 0.10);
+		f->thp_worst = f->thp_points ? fmax(f->thp_worst, excess) : excess;
+		f->thp_points++;
+	}
+	f->thp_reproduced = f->thp_points && f->thp_worst <= 0;
 }
 
 int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *opts)
 {
 	struct calibrate_fit *f = &r->fit;
 	struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES] = NULL, (*pb)[CALIBRATE_MAX_SIZES] = NULL;
+	struct calibrate_pred (*ba)[CALIBRATE_MAX_SIZES] = NULL, (*bb)[CALIBRATE_MAX_SIZES] = NULL;
+	struct lin_fit *L = NULL;
 	const char *base_name = opts && opts->base ? opts->base : r->opts.base;
-	double v[NFIT] = { 0 };
-	int rc = 0;
+	double v[CALIBRATE_MAX_PARAMS] = { 0 }, bv[CALIBRATE_MAX_PARAMS] = { 0 };
+	char cand[FIT_MAX_CANDIDATES][32];
+	int chosen = -1, rc = 0;
 
 	memset(f, 0, sizeof *f);
 	if (base_name) {
@@ -1162,27 +1501,33 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 	} else {
 		f->base = calibrate_closest_preset(&r->host, f->base_why, sizeof f->base_why);
 	}
+	f->other = cpu_preset_by_name("zen5");
+	if (f->other == f->base)
+		f->other = NULL;
 	f->cpu = *f->base;
 	f->nested = r->huge_reach == CALIBRATE_HUGE_NO && r->host.is_vm;
 
-	/* Measured and reported rows, in table order; fitted rows start at 0. */
+	/* Measured, reported and chosen rows, in table order (a chosen row
+	 * starts from its measured value); fitted rows start at 0. */
 	struct fit_ctx c = { r, &f->cpu };
 	for (unsigned i = 0; i < NFIT; i++) {
 		const struct fit_row *row = &fit_table[i];
 		struct calibrate_param *p = &f->param[f->nparams++];
-		p->key = row->key;
-		if (cpu_get(f->base, row->key, p->base_value, sizeof p->base_value))
+		p->key = row_key(row, f->nested);
+		if (cpu_get(f->base, p->key, p->base_value, sizeof p->base_value))
 			snprintf(p->base_value, sizeof p->base_value, "-");
 		if (row->how == FIT_FITTED) {
 			p->how = how_name[FIT_FITTED];
-			if (cpu_override(&f->cpu, row->key, "0"))
+			if (cpu_override(&f->cpu, p->key, "0"))
 				return -EINVAL;
 			continue;
 		}
 		char val[32];
-		if (row->get(&c, row->key, val, sizeof val, p->note, sizeof p->note) && !cpu_override(&f->cpu, row->key, val)) {
-			p->how = how_name[row->how];
+		if (row->get(&c, p->key, val, sizeof val, p->note, sizeof p->note) && !cpu_override(&f->cpu, p->key, val)) {
+			p->how = how_name[row->how == FIT_CHOSEN ? FIT_MEASURED : row->how];
 			snprintf(p->value, sizeof p->value, "%s", val);
+			if (row->how == FIT_CHOSEN)
+				chosen = (int)i;
 		} else {
 			p->how = "base";
 			memcpy(p->value, p->base_value, sizeof p->value);
@@ -1210,6 +1555,8 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 		snprintf(note, sizeof note, "the model refused the %s value %s (%s)", p->how, p->value, msg);
 		snprintf(p->note, sizeof p->note, "%.*s", (int)sizeof p->note - 1, note);
 		p->how = "base";
+		if ((int)i == chosen)
+			chosen = -1;
 		memcpy(p->value, p->base_value, sizeof p->value);
 	}
 	if (cpu_check(&f->cpu))
@@ -1217,107 +1564,178 @@ int calibrate_fit(struct calibrate_result *r, const struct calibrate_options *op
 
 	pa = calloc(CALIBRATE_BACKINGS, sizeof *pa);
 	pb = calloc(CALIBRATE_BACKINGS, sizeof *pb);
-	if (!pa || !pb) {
+	ba = calloc(CALIBRATE_BACKINGS, sizeof *ba);
+	bb = calloc(CALIBRATE_BACKINGS, sizeof *bb);
+	L = malloc(sizeof *L);
+	if (!pa || !pb || !ba || !bb || !L) {
 		rc = xlat_fail(-ENOMEM, "calibrate: out of memory");
 		goto out;
 	}
-	/* The model's counters with the measured structure. */
-	if ((rc = predict_all(r, opts, &f->cpu, f->nested, -1, pa, pb)))
-		goto out;
-
-	/* Weighted least squares on the relative error, by coordinate descent
-	 * within each row's bounds (the objective is a convex quadratic). */
-	for (unsigned sweep = 0; sweep < 200; sweep++) {
-		double moved = 0;
-		for (unsigned j = 0; j < NFIT; j++) {
-			const struct fit_row *row = &fit_table[j];
-			double num = 0, den = 0;
-			if (row->how != FIT_FITTED)
-				continue;
-			for (int b = 0; b < CALIBRATE_BACKINGS; b++)
-				for (unsigned i = 0; i < r->series[b].n; i++) {
-					const struct calibrate_point *pt = &r->series[b].pt[i];
-					if (!usable(pt))
-						continue;
-					double m = pt->xlat.median, w = 1 / (m * m);
-					double pred = pa[b][i].cycles - pb[b][i].cycles;
-					for (unsigned l = 0; l < NFIT; l++)
-						if (l != j && fit_table[l].how == FIT_FITTED)
-							pred += v[l] * (fit_table[l].coef(&pa[b][i]) - fit_table[l].coef(&pb[b][i]));
-					double k = row->coef(&pa[b][i]) - row->coef(&pb[b][i]);
-					num += w * k * (m - pred);
-					den += w * k * k;
-				}
-			double nv = den > 0 ? num / den : v[j];
-			nv = fmin(fmax(nv, row->lo), row->hi);
-			moved = fmax(moved, fabs(nv - v[j]));
-			v[j] = nv;
-		}
-		if (moved < 1e-9)
+	/* For each candidate of the chosen row (the measured value times a
+	 * factor): the model's counters with it, and the FITTED rows fitted
+	 * to them; the best kept. Factors 1, 1/2, 1/4, 1/8, then the best
+	 * one's neighbours at sqrt(2). */
+	static const double coarse[] = { 1, 0.5, 0.25, 0.125 };
+	double factors[FIT_MAX_CANDIDATES], best = INFINITY, best_f = 1;
+	unsigned nf = 0, ntried = 0;
+	for (unsigned i = 0; i < 4; i++)
+		factors[nf++] = coarse[i];
+	char measured[32];
+	snprintf(measured, sizeof measured, "%s", chosen >= 0 ? f->param[chosen].value : "");
+	for (unsigned k = 0; k < nf; k++) {
+		struct cpu_preset cpu = f->cpu;
+		if (chosen < 0 && k > 0)
 			break;
+		if (chosen >= 0) {
+			char val[32];
+			if (!fit_table[chosen].scaled(&c, measured, factors[k], val, sizeof val))
+				continue;
+			bool seen = false;
+			for (unsigned j = 0; j < ntried; j++)
+				seen |= !strcmp(cand[j], val);
+			if (seen || cpu_override(&cpu, f->param[chosen].key, val) || cpu_check(&cpu))
+				continue;
+			snprintf(cand[ntried], sizeof cand[ntried], "%s", val);
+		}
+		ntried++;
+		if ((rc = predict_all(r, opts, &cpu, f->nested, -1, pa, pb)))
+			goto out;
+		lin_build(L, r, &c, pa, pb);
+		lin_solve(L, v);
+		lin_round(L, v);
+		double o = L->n ? lin_objective(L, v) : 0;
+		if (o < best - 1e-12) {
+			best = o;
+			best_f = factors[k];
+			if (chosen >= 0)
+				snprintf(cand[FIT_MAX_CANDIDATES - 1], sizeof cand[0], "%s", cand[ntried - 1]);
+			memcpy(bv, v, sizeof bv);
+			memcpy(ba, pa, CALIBRATE_BACKINGS * sizeof *pa);
+			memcpy(bb, pb, CALIBRATE_BACKINGS * sizeof *pb);
+		}
+		if (k == 3 && chosen >= 0) {   /* the coarse pass is done: refine around its best */
+			if (best_f * M_SQRT2 <= 1.0001)
+				factors[nf++] = best_f * M_SQRT2;
+			if (best_f / M_SQRT2 >= 0.125 / M_SQRT2 - 1e-9)
+				factors[nf++] = best_f / M_SQRT2;
+		}
 	}
-	for (unsigned j = 0; j < NFIT; j++) {
+	if (!isfinite(best)) {
+		rc = xlat_fail(-EINVAL, "calibrate: no candidate preset is valid: %s", xlat_error());
+		goto out;
+	}
+	if (chosen >= 0) {
+		struct calibrate_param *p = &f->param[chosen];
+		if (best_f < 0.999) {
+			char note[sizeof p->note];
+			snprintf(note, sizeof note, "%.2f of the measured %s (the latency sweep's knee): of the %u sizes "
+				 "tried (1/8 to 1 of it), the fit's best", best_f, p->value, ntried);
+			memcpy(p->note, note, sizeof note);
+			snprintf(p->value, sizeof p->value, "%s", cand[FIT_MAX_CANDIDATES - 1]);
+			p->how = how_name[FIT_CHOSEN];
+		}
+		if (cpu_override(&f->cpu, p->key, p->value)) {
+			rc = -EINVAL;
+			goto out;
+		}
+	}
+	for (unsigned j = 0, q = 0; j < NFIT; j++) {
 		const struct fit_row *row = &fit_table[j];
 		struct calibrate_param *p = &f->param[j];
 		if (row->how != FIT_FITTED)
 			continue;
-		snprintf(p->value, sizeof p->value, "%.0f", v[j]);
-		if (cpu_override(&f->cpu, row->key, p->value)) {
+		snprintf(p->value, sizeof p->value, "%.0f", bv[q++]);
+		if (cpu_override(&f->cpu, p->key, p->value)) {
 			rc = -EINVAL;
 			goto out;
 		}
-		snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured, least squares of the relative error");
+		if (row->bounds) {
+			double lo, hi;
+			row->bounds(&c, &lo, &hi);
+			snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured, within %.0f-%.0f "
+				 "(the latency sweep's, a lower bound, to 3x)", lo, hi);
+		} else {
+			snprintf(p->note, sizeof p->note, "the model's (a) - (b) against the measured");
+		}
 	}
 	if (cpu_check(&f->cpu)) {
 		rc = xlat_fail(-EINVAL, "calibrate: the fitted preset is not valid: %s", xlat_error());
 		goto out;
 	}
 
-	/* The calibrated predictions: the model's counters of the run above
+	/* The calibrated predictions: the model's counters of the best run
 	 * with the fitted values. Exact, not an approximation: a fitted row's
 	 * parameter is a cost, and costs do not change what the model does
 	 * (test_calibrate checks this against a run with the fitted preset). */
 	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
 		for (unsigned i = 0; i < r->series[b].n; i++) {
 			struct calibrate_point *pt = &r->series[b].pt[i];
-			double pred = pa[b][i].cycles - pb[b][i].cycles;
-			for (unsigned j = 0; j < NFIT; j++)
-				if (fit_table[j].how == FIT_FITTED)
-					pred += strtod(f->param[j].value, NULL) *
-						(fit_table[j].coef(&pa[b][i]) - fit_table[j].coef(&pb[b][i]));
+			double pred = ba[b][i].cycles - bb[b][i].cycles;
+			for (unsigned j = 0, q = 0; j < NFIT; j++)
+				if (fit_table[j].how == FIT_FITTED) {
+					pred += bv[q] * (fit_table[j].coef(&ba[b][i]) - fit_table[j].coef(&bb[b][i]));
+					q++;
+				}
 			pt->pred[1] = pred;
-			pt->pred_miss[1] = pa[b][i].misses;
+			pt->pred_miss[1] = ba[b][i].misses;
 		}
-	/* The base preset as a user gets it (native), from its own runs. */
+	/* The base preset as a user gets it (native), from its own runs, and
+	 * the other one beside it. */
 	if ((rc = predict_all(r, opts, f->base, false, 0, NULL, NULL)))
 		goto out;
-	fit_errors(r, 0);
-	fit_errors(r, 1);
+	if (f->other && (rc = predict_all(r, opts, f->other, false, 2, NULL, NULL)))
+		goto out;
+	for (int w = 0; w < 3; w++)
+		if (w != 2 || f->other)
+			fit_errors(r, w);
+	thp_check(r);
 	f->done = true;
 out:
 	free(pa);
 	free(pb);
+	free(ba);
+	free(bb);
+	free(L);
 	return rc;
 }
 
 /* ---- the preset file ---------------------------------------------------------------------- */
 
+/* A machine key in the preset file (checked on a scratch configuration, as
+ * machine_config_load_file will set it). */
+static int machine_line(void *ctx, const char *key, const char *value)
+{
+	struct machine_config scratch;
+
+	(void)ctx;
+	machine_config_init(&scratch);
+	return machine_config_set(&scratch, key, value);
+}
+
 int calibrate_write_preset(const struct calibrate_result *r, const char *path)
 {
 	const struct calibrate_fit *f = &r->fit;
-	struct cpu_file_line lines[CALIBRATE_MAX_PARAMS];
-	char comments[CALIBRATE_MAX_PARAMS][192], header[1024];
+	struct cpu_file_line lines[CALIBRATE_MAX_PARAMS + 2];
+	char comments[CALIBRATE_MAX_PARAMS][256], header[1024];
 	size_t n = 0, h = 0;
 
 	if (!f->done)
 		return xlat_fail(-EINVAL, "calibrate: nothing fitted to write");
+	/* How to run it first: a VM whose 2 MiB pages give no 2 MiB reach is
+	 * nested paging with 4 KiB host pages (xlat sim --cpu-file applies
+	 * these; options after it win). */
+	if (f->nested) {
+		lines[n++] = (struct cpu_file_line){ "mode", "nested",
+			"this host maps guest memory with 4 KiB pages (2 MiB pages gave no 2 MiB TLB reach): a guest "
+			"under nested paging" };
+		lines[n++] = (struct cpu_file_line){ "host_page_policy", "4k", NULL };
+	}
 	for (unsigned i = 0; i < f->nparams; i++) {
 		const struct calibrate_param *p = &f->param[i];
 		if (!strcmp(p->how, "base"))
 			continue;
-		snprintf(comments[n], sizeof comments[n], "%s: %s (base %s)", p->how, p->note, p->base_value);
-		lines[n] = (struct cpu_file_line){ p->key, p->value, comments[n] };
-		n++;
+		snprintf(comments[i], sizeof comments[i], "%s: %s (base %s)", p->how, p->note, p->base_value);
+		lines[n++] = (struct cpu_file_line){ p->key, p->value, comments[i] };
 	}
 	h += (size_t)snprintf(header + h, sizeof header - h,
 			      "source: measured by xlat calibrate on %s, %s (%s%s%s)\n", r->host.date, r->host.hostname,
@@ -1327,11 +1745,12 @@ int calibrate_write_preset(const struct calibrate_result *r, const char *path)
 	if (h < sizeof header)
 		h += (size_t)snprintf(header + h, sizeof header - h,
 				      "fit: %u stable points; predicted/measured translation cycles within %.2fx "
-				      "(geometric mean), worst %.2fx; the base preset: %.2fx, worst %.2fx\n",
-				      f->used, f->gm_error[1], f->worst_error[1], f->gm_error[0], f->worst_error[0]);
+				      "(geometric mean), worst %.2fx, %u within 0.67-1.5x; the base preset: %.2fx, "
+				      "worst %.2fx\n", f->used, f->gm_error[1], f->worst_error[1], f->within[1],
+				      f->gm_error[0], f->worst_error[0]);
 	if (f->nested && h < sizeof header)
 		snprintf(header + h, sizeof header - h,
-			 "this host maps guest memory with 4 KiB pages (2 MiB pages gave no 2 MiB TLB reach):\n"
-			 "model it with --mode nested --host-page-policy 4k");
-	return cpu_file_write(path, f->base->name, header, lines, n);
+			 "this host maps guest memory with 4 KiB pages: the mode and host_page_policy lines below\n"
+			 "make xlat sim --cpu-file run it as nested paging with 4 KiB host pages");
+	return cpu_file_write_with(path, f->base->name, header, lines, n, machine_line, NULL);
 }

@@ -28,7 +28,7 @@ void explain_config_init(struct explain_config *cfg)
 	cfg->pwc.entries[3] = 4;
 	cfg->pwc.entries[4] = 2;
 	cfg->pwc.entries[5] = 2;
-	cfg->ntlb = (struct tlb_config){ "nested TLB", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES } }, 1 };
+	cfg->ntlb = (struct tlb_config){ "nested TLB", 1, { { 16, 0, TLB_LRU, TLB_ALL_SIZES, false } }, 1 };
 	cfg->tee = TEE_FOLD;
 	cfg->monitor_levels = 4;
 }

@@ -60,6 +60,23 @@ static struct os_config os_config_of(const struct machine_config *c)
 	};
 }
 
+/* The row of fault costs for the OS that takes the faults: a guest's under
+ * nested paging and in a confidential VM (its faults run in the guest, the
+ * hypervisor's part is charged apart), under shadow paging, or native. */
+static enum mmu_fault_mode fault_mode_of(enum machine_mode mode)
+{
+	switch (mode) {
+	case MACHINE_NESTED:
+	case MACHINE_SECURE:
+		return MMU_FAULTS_NESTED;
+	case MACHINE_SHADOW:
+		return MMU_FAULTS_SHADOW;
+	case MACHINE_NATIVE:
+		break;
+	}
+	return MMU_FAULTS_NATIVE;
+}
+
 int machine_create(const struct machine_config *cfg, struct machine **out)
 {
 	struct mmu_config mc;
@@ -106,6 +123,7 @@ int machine_create(const struct machine_config *cfg, struct machine **out)
 	memset(&mc, 0, sizeof mc);
 	cpu_mmu_config(&cfg->cpu, &mc);
 	mc.no_fetch = !cfg->fetch;
+	mc.costs.fault_mode = fault_mode_of(cfg->mode);
 	if ((rc = mmu_new(&mc, bottom, &m->mmu)))
 		goto fail;
 
@@ -362,6 +380,7 @@ void machine_collect(const struct machine *m, struct machine_result *r)
 	r->host_ram = m->cfg.host_ram;
 	r->guest_ram = m->cfg.guest_ram;
 	r->shared_from = mc->shared_from;
+	r->cache_data = mc->cache_data && mc->cache_enabled;
 	take_counters(m, &now);
 	sub_counters(&now, &m->base);
 	r->mmu = now.mmu;

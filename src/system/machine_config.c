@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "xlat/machine.h"
+#include "system/machine_int.h"
 #include "xlat/parse.h"
 
 enum ktype { K_MODE, K_LEVELS, K_POLICY, K_PABITS, K_SIZE, K_BOOL, K_TLB, K_ITLB, K_TEE };
@@ -245,6 +245,7 @@ int machine_config_set(struct machine_config *c, const char *key, const char *va
 		if (rc)
 			return rc;
 		c->set |= 1ULL << (k - mkeys);
+		c->from_file &= ~(1ULL << (k - mkeys));
 		if (k->type == K_TLB || k->type == K_ITLB)
 			c->set |= SET_CPU;
 		return 0;
@@ -313,6 +314,24 @@ int machine_config_get(const struct machine_config *c, const char *key, char *bu
 	return cpu_get(&c->cpu, key, buf, len);
 }
 
+/* The fault costs of the OS that takes the faults here (the machine
+ * chooses the row, machine.c), and the host's where a hypervisor backs
+ * guest memory. */
+static bool fault_key_applies(const struct machine_config *c, const char *key)
+{
+	bool guest = c->mode != MACHINE_NATIVE;
+	const char *row = c->mode == MACHINE_SHADOW ? "fault.shadow." :
+			  c->mode == MACHINE_NATIVE ? NULL : "fault.nested.";
+
+	if (!strncmp(key, "host_fault.", 11))
+		return guest;
+	if (strncmp(key, "fault.", 6))
+		return true;
+	if (!strncmp(key, "fault.nested.", 13) || !strncmp(key, "fault.shadow.", 13))
+		return row && !strncmp(key, row, strlen(row));
+	return !guest;
+}
+
 /* Does a CPU key describe something this configuration uses? */
 static bool cpu_key_applies(const struct machine_config *c, const char *key)
 {
@@ -321,6 +340,8 @@ static bool cpu_key_applies(const struct machine_config *c, const char *key)
 	if (c->mode == MACHINE_NATIVE && !strncmp(key, "ntlb.", 5))
 		return false;
 	if (c->mode == MACHINE_NATIVE && !strcmp(key, "exit_cycles"))
+		return false;
+	if (!fault_key_applies(c, key))
 		return false;
 	return strcmp(key, "preset") != 0;   /* listed as `cpu` */
 }
@@ -352,7 +373,7 @@ int machine_config_foreach(const struct machine_config *c, machine_param_fn fn, 
 		if (k->type == K_ITLB && !c->fetch)
 			continue;
 		fmt_machine_key(c, k, val, sizeof val);
-		const char *src = c->set >> i & 1 ? "override" :
+		const char *src = c->from_file >> i & 1 ? "preset file" : c->set >> i & 1 ? "override" :
 				  k->why_default ? k->why_default :
 				  c->cpu.src_tlb ? c->cpu.src_tlb : "preset";
 		if ((rc = fn(ctx, k->key, val, src)))
@@ -376,15 +397,19 @@ int machine_config_foreach_key(machine_key_fn fn, void *ctx)
 		{ "LEVEL[.SIZE].entries|ways|repl|sizes", "a TLB array: LEVEL l1d, stlb (l2d), l1i, l2i; SIZE 4k, 2m or 1g" },
 		{ "LEVEL.latency", "extra cycles for a hit at that TLB level" },
 		{ "stlb.shared", "1: the ITLB misses into the STLB" },
-		{ "pwc.style", "paging-structure caches: none, split or unified" },
+		{ "pwc.style", "paging-structure caches: none, split, unified or amd (PDEs in the L2 DTLB)" },
 		{ "pwc.pde|pdpte|pml4e|pml5e", "split PWC entries per level" },
-		{ "pwc.entries|ways", "unified PWC geometry" },
+		{ "pwc.entries|ways", "unified (or amd: the page directory cache) PWC geometry" },
 		{ "ntlb.entries|ways|repl|sizes", "nested TLB (entries 0: none)" },
 		{ "cache.l1d|l2|llc.size|ways|latency", "the line cache model's levels (size 0: absent)" },
 		{ "cache.line", "cache line bytes" },
+		{ "cache.data", "1: every access's line goes through the cache model too (0: page-table lines only)" },
 		{ "mem_latency", "DRAM cycles" },
 		{ "walk_cycles", "fixed cycles per walk beyond its references" },
-		{ "fault_cycles", "cycles per minor page fault" },
+		{ "walk_ref_cycles", "cycles per walk reference beyond its cache latency" },
+		{ "fault.4k|2m|1g", "cycles per fault that maps a page of that size, natively (fault_cycles: fault.4k)" },
+		{ "fault.nested|shadow.4k|2m|1g", "the same for a guest OS under nested (and secure) or shadow paging" },
+		{ "host_fault.4k|2m|1g", "cycles per host page the hypervisor backs guest memory with" },
 		{ "exit_cycles", "cycles per VM exit + entry" },
 		{ "base_cycles_per_access", "non-translation cycles per access, for the translation share" },
 	};
@@ -401,6 +426,16 @@ void machine_config_drop_inapplicable(struct machine_config *c)
 			c->set &= ~(1ULL << i);
 	if (!c->fetch)
 		c->set &= ~(1ULL << (find_key("itlb") - mkeys));
+}
+
+/* A preset file's machine keys (machine_int.h), like a preset's own
+ * values, are not refused in a mode they do not apply to: a file for a
+ * VM may be run natively. */
+void machine_config_mark_file_keys(struct machine_config *c, uint64_t before)
+{
+	uint64_t mine = (c->set & ~before) & ~SET_CPU;
+	c->from_file |= mine;
+	c->set &= ~mine;
 }
 
 int machine_config_check(const struct machine_config *c)

@@ -161,6 +161,30 @@ static void walk_part(struct emit *e, const struct machine_result *r)
 	}
 }
 
+/* With cache.data: where the accesses' own lines were (they compete with
+ * the page-table lines above; fetches start at the L2). */
+static void line_part(struct emit *e, const struct machine_result *r)
+{
+	static const char *const where[] = { "l1d", "l2", "llc", "mem" };
+	char key[64], label[96];
+
+	if (!r->cache_data)
+		return;
+	e->section = "the accesses' own lines in the cache model (cache.data=1)";
+	for (unsigned w = 0; w <= PCACHE_LEVELS; w++) {
+		snprintf(key, sizeof key, "data_from_%s", where[w]);
+		snprintf(label, sizeof label, "data lines served by %s", where[w]);
+		count(e, key, r->mmu.line_where[0][w], label);
+	}
+	if (!r->tlb_levels[1])
+		return;
+	for (unsigned w = 1; w <= PCACHE_LEVELS; w++) {
+		snprintf(key, sizeof key, "fetch_from_%s", where[w]);
+		snprintf(label, sizeof label, "fetched lines served by %s (no L1I)", where[w]);
+		count(e, key, r->mmu.line_where[1][w], label);
+	}
+}
+
 static void fault_part(struct emit *e, const struct machine_result *r)
 {
 	const struct mmu_stats *m = &r->mmu;
@@ -251,6 +275,7 @@ int machine_result_foreach(const struct machine_result *r, machine_value_fn fn, 
 	machine_part(&e, r);
 	tlb_part(&e, r);
 	walk_part(&e, r);
+	line_part(&e, r);
 	fault_part(&e, r);
 	table_part(&e, r);
 	cost_part(&e, r);
