@@ -224,10 +224,18 @@ static void test_chase_is_a_cycle(void **state)
 		uint64_t unit = cases[c].unit, elems = cases[c].elems;
 		/* One cycle: every element once. */
 		uint8_t *seen = calloc(elems, 1);
+		uint64_t at_line[64] = { 0 };
 		for (size_t i = 0; i < elems && i < n; i++) {
-			uint64_t e = (a[i].va - base) / unit;
+			uint64_t e = (a[i].va - base) / unit, in = (a[i].va - base) % unit;
 			assert_true(e < elems);
-			assert_int_equal((a[i].va - base) % unit, 0);
+			/* Elements of two lines or more are read at one of their
+			 * lines; smaller ones at their start. */
+			if (unit >= 128 && unit % 64 == 0) {
+				assert_int_equal(in % 64, 0);
+				at_line[in / 64 % 64]++;
+			} else {
+				assert_int_equal(in, 0);
+			}
 			if (seen[e]) {
 				print_error("%s: element %" PRIu64 " twice in one cycle (at %zu)\n", cases[c].opts, e, i);
 				fail();
@@ -235,6 +243,12 @@ static void test_chase_is_a_cycle(void **state)
 			seen[e] = 1;
 			assert_int_equal(a[i].kind, XLAT_READ);
 		}
+		/* A page chase's lines share the 64 line offsets evenly (every
+		 * block of 64 consecutive pages uses each once): no L1D set
+		 * gets them all. */
+		if (unit == 4096)
+			for (unsigned l = 0; l < 64; l++)
+				assert_int_equal(at_line[l], elems / 64);
 		/* The next cycle repeats the order. */
 		for (size_t i = elems; i < n; i++)
 			assert_int_equal(a[i].va, a[i - elems].va);

@@ -179,6 +179,8 @@ const struct gen_def gen_zipf = {
 
 /* ---- chase: a random cyclic order over lines or pages ---- */
 
+#define CHASE_LINE 64
+
 static int chase_setup(struct gen *g)
 {
 	if (g->w.unit == 0 || g->w.unit > g->w.size)
@@ -187,7 +189,28 @@ static int chase_setup(struct gen *g)
 	g->span = g->w.size / g->w.unit;
 	perm_init(&g->perm, g->span, g->w.seed);
 	g->off = 0;   /* position in the cycle */
+	/* An element of two lines or more is read at one of its lines, not
+	 * always its first: with the accesses' lines in the cache model, a
+	 * page chase at offset 0 would put every line in one L1D set (4 KiB
+	 * apart), which no chase meant to measure translation does. Each
+	 * block of unit/64 consecutive elements uses every line offset once
+	 * (rotated by a hash of the block), so the sets share the lines
+	 * evenly at any size, as xlat calibrate's own chase places them (an
+	 * access wider than a line stays at the element's start). */
+	g->chase_lines = g->w.unit % CHASE_LINE == 0 && g->w.unit >= 2 * CHASE_LINE && g->w.access <= CHASE_LINE ?
+			 g->w.unit / CHASE_LINE : 1;
+	uint64_t k = g->w.seed ^ 0x6c696e6573ULL;   /* "lines" */
+	g->chase_key = splitmix64(&k);
 	return 0;
+}
+
+/* The line of element e that the chase reads: see chase_setup. */
+static inline uint64_t chase_line(const struct gen *g, uint64_t e)
+{
+	uint64_t lines = g->chase_lines, x = e / lines ^ g->chase_key;
+	if (lines == 1)
+		return 0;
+	return (e % lines + splitmix64(&x)) % lines;
 }
 
 static void chase_fill(struct gen *g, struct xlat_access *out, size_t n)
@@ -196,7 +219,8 @@ static void chase_fill(struct gen *g, struct xlat_access *out, size_t n)
 		uint64_t e = perm_at(&g->perm, g->off);
 		if (++g->off == g->span)
 			g->off = 0;
-		gen_put(&out[k], g->w.base + e * g->w.unit, g->w.access, gen_data_kind(g), 0, 0);
+		gen_put(&out[k], g->w.base + e * g->w.unit + chase_line(g, e) * CHASE_LINE, g->w.access,
+			gen_data_kind(g), 0, 0);
 	}
 }
 

@@ -127,6 +127,8 @@ struct gen {
 	double z_hx1, z_hn, z_s;   /* zipf: rejection-inversion constants */
 	uint64_t round_len;     /* mmapbench, forkbench */
 	uint64_t slot_stride;   /* mmapbench: bytes between slots */
+	uint64_t chase_lines;   /* chase: lines of an element its reads rotate over */
+	uint64_t chase_key;     /* chase: the rotation's hash key */
 	struct {
 		xlat_va start;
 		uint64_t pages;

@@ -13,7 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "studies/calibrate_int.h"
 #include "xlat/parse.h"
@@ -34,6 +37,7 @@
 #define LAT_MIN_SPAN (16 * KiB)
 #define LAT_MAX_SPAN (512 * MiB)
 #define WARM_MAX (4ULL << 20)          /* loads */
+#define PREDICT_MAX_THREADS 8          /* the fit's model runs, at most this many at once */
 #define MAP_BUDGET_S 10.0             /* seconds to fault in the big region, unless --max-mem */
 #define FIT_MIN_CYCLES 1.0             /* measured translation cost below this is noise, not fitted */
 
@@ -91,10 +95,9 @@ static void progress(struct run *u, const char *fmt, ...)
 	u->o->progress(u->o->progress_ctx, what, u->done, u->total);
 }
 
-/* One chase chain, warmed and repeated: cycles per load. */
-static void chase_stat(struct run *u, void *start, uint64_t n, double target_ns, struct calibrate_stat *out)
+/* One chase chain, warmed, then `reps` timed runs: cycles per load in v. */
+static void chase_values(struct run *u, void *start, uint64_t n, double target_ns, unsigned reps, double *v)
 {
-	double v[CALIBRATE_MAX_REPS];
 	void *p = start;
 	uint64_t warm = n < 4096 ? 4096 : n > WARM_MAX ? WARM_MAX : n;
 	double ns = calh_chase(&p, warm) / (double)((warm + 15) & ~15ULL);
@@ -105,14 +108,23 @@ static void chase_stat(struct run *u, void *start, uint64_t n, double target_ns,
 	if (steps > (1ULL << 26))
 		steps = 1ULL << 26;
 	steps = (steps + 15) & ~15ULL;
-	for (unsigned i = 0; i < u->reps; i++)
+	for (unsigned i = 0; i < reps; i++)
 		v[i] = calh_chase(&p, steps) / (double)steps * u->r->ghz;
+}
+
+/* The same, as a statistic over u->reps runs. */
+static void chase_stat(struct run *u, void *start, uint64_t n, double target_ns, struct calibrate_stat *out)
+{
+	double v[CALIBRATE_MAX_REPS];
+
+	chase_values(u, start, n, target_ns, u->reps, v);
 	calh_stat(out, v, u->reps);
 }
 
-/* (a) n lines one per page of A against (b) n lines packed in B. */
-static int chase_pair(struct run *u, char *a, char *b, uint64_t n, double target_ns,
-		      struct calibrate_stat *sa, struct calibrate_stat *sb, struct calibrate_stat *d)
+/* (a) n lines one per page of A against (b) n lines packed in B, `reps`
+ * timed runs of each: cycles per load in va and vb. */
+static int chase_pair_values(struct run *u, char *a, char *b, uint64_t n, double target_ns, unsigned reps,
+			     double *va, double *vb)
 {
 	uint64_t seed = u->o->seed + n;
 	void *pa = calh_build_spread(a, n, seed), *pb;
@@ -120,12 +132,26 @@ static int chase_pair(struct run *u, char *a, char *b, uint64_t n, double target
 	if (!pa)
 		return xlat_fail(-ENOMEM, "calibrate: out of memory building a chase of %llu lines",
 				 (unsigned long long)n);
-	chase_stat(u, pa, n, target_ns, sa);
+	chase_values(u, pa, n, target_ns, reps, va);
 	pb = calh_build_packed(b, n, seed ^ 0x55);
 	if (!pb)
 		return xlat_fail(-ENOMEM, "calibrate: out of memory building a chase of %llu lines",
 				 (unsigned long long)n);
-	chase_stat(u, pb, n, target_ns, sb);
+	chase_values(u, pb, n, target_ns, reps, vb);
+	return 0;
+}
+
+/* The same, as statistics: (a), (b) and (a) - (b). */
+static int chase_pair(struct run *u, char *a, char *b, uint64_t n, double target_ns,
+		      struct calibrate_stat *sa, struct calibrate_stat *sb, struct calibrate_stat *d)
+{
+	double va[CALIBRATE_MAX_REPS], vb[CALIBRATE_MAX_REPS];
+	int rc = chase_pair_values(u, a, b, n, target_ns, u->reps, va, vb);
+
+	if (rc)
+		return rc;
+	calh_stat(sa, va, u->reps);
+	calh_stat(sb, vb, u->reps);
 	calh_stat_diff(d, sa, sb);
 	return 0;
 }
@@ -153,25 +179,45 @@ static int measure_reach(struct run *u, char *a, char *b, enum calibrate_backing
 	return 0;
 }
 
+/* The series in rounds: each round measures every footprint once, (a)
+ * and then (b), and the rounds follow one another. So a point's
+ * repetitions are seconds apart, not milliseconds, and their spread shows
+ * what the machine does to it over the run (another tenant filling the
+ * shared L3 for a while, on a VM), which back-to-back repetitions hide;
+ * and each repetition's (a) - (b) is taken from runs made moments apart. */
 static int measure_series(struct run *u, char *a, char *b, enum calibrate_backing bk)
 {
 	struct calibrate_series *s = &u->r->series[bk];
+	double va[CALIBRATE_MAX_SIZES][CALIBRATE_MAX_REPS], vb[CALIBRATE_MAX_SIZES][CALIBRATE_MAX_REPS];
+	double d[CALIBRATE_MAX_REPS];
 	char sz[32];
 	int rc;
 
 	s->n = 0;
 	for (uint64_t p = SERIES_MIN_PAGES; p <= u->series_max && s->n < CALIBRATE_MAX_SIZES; p *= 2) {
-		struct calibrate_point *pt = &s->pt[s->n];
-		xlat_parse_size_str(p * XLAT_PAGE_SIZE, sz, sizeof sz);
-		progress(u, "chase, %s pages: %s", calibrate_backing_name(bk), sz);
+		struct calibrate_point *pt = &s->pt[s->n++];
 		memset(pt, 0, sizeof *pt);
 		pt->pages = p;
-		if ((rc = chase_pair(u, a, b, p, u->series_ns, &pt->spread, &pt->packed, &pt->xlat)))
-			return rc;
 		for (int i = 0; i < 2; i++)
 			pt->pred[i] = pt->pred_miss[i] = -1;
-		s->n++;
-		u->done++;
+	}
+	for (unsigned round = 0; round < u->reps; round++)
+		for (unsigned i = 0; i < s->n; i++) {
+			struct calibrate_point *pt = &s->pt[i];
+			xlat_parse_size_str(pt->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+			progress(u, "chase, %s pages: %s (round %u of %u)", calibrate_backing_name(bk), sz, round + 1,
+				 u->reps);
+			if ((rc = chase_pair_values(u, a, b, pt->pages, u->series_ns, 1, &va[i][round], &vb[i][round])))
+				return rc;
+			u->done++;
+		}
+	for (unsigned i = 0; i < s->n; i++) {
+		struct calibrate_point *pt = &s->pt[i];
+		calh_stat(&pt->spread, va[i], u->reps);
+		calh_stat(&pt->packed, vb[i], u->reps);
+		for (unsigned k = 0; k < u->reps; k++)
+			d[k] = va[i][k] - vb[i][k];
+		calh_stat(&pt->xlat, d, u->reps);
 	}
 	return 0;
 }
@@ -309,15 +355,23 @@ static unsigned staircase(const double *x, const double *y, unsigned n, double a
 void calibrate_find_knees(struct calibrate_reach *rc)
 {
 	double x[CALIBRATE_MAX_REACH], y[CALIBRATE_MAX_REACH], knee[2] = { 0 }, level[3] = { 0 };
-	unsigned from[3];
+	unsigned from[3], n = 0;
 
+	/* A TLB's step is there at every repetition; a burst of noise (another
+	 * tenant's, on a VM) moves some repetitions and not others. Points
+	 * whose repetitions spread by more than a cycle and 20 % are left out,
+	 * so that two noisy points in a row do not make a step that the points
+	 * after them do not keep. */
 	for (unsigned i = 0; i < rc->n; i++) {
-		x[i] = (double)rc->pages[i];
-		y[i] = rc->xlat[i].median;
+		const struct calibrate_stat *st = &rc->xlat[i];
+		if (st->spread * fabs(st->median) > fmax(1.0, 0.2 * fabs(st->median)))
+			continue;
+		x[n] = (double)rc->pages[i];
+		y[n++] = st->median;
 	}
 	/* An STLB hit costs 5 or more cycles on every part we know, a walk
 	 * more: steps of 2.5 cycles and 50 % are real. */
-	unsigned k = staircase(x, y, rc->n, 2.5, 0.5, 2, knee, level, from);
+	unsigned k = staircase(x, y, n, 2.5, 0.5, 2, knee, level, from);
 	rc->knee[0] = k > 0 ? (uint64_t)(knee[0] + 0.5) : 0;
 	rc->knee[1] = k > 1 ? (uint64_t)(knee[1] + 0.5) : 0;
 	for (unsigned i = 0; i < 3; i++)
@@ -638,7 +692,7 @@ int calibrate_measure(const struct calibrate_options *opts, struct calibrate_res
 		nseries++;
 	for (double s = LAT_MIN_SPAN; s <= (double)u.lat_max * 1.0001; s *= M_SQRT2)
 		nlat++;
-	u.total = 1 + (nreach + nseries) * (thp_ok ? 2 : 1) + nlat + (thp_ok ? 2 : 1);
+	u.total = 1 + (nreach + nseries * u.reps) * (thp_ok ? 2 : 1) + nlat + (thp_ok ? 2 : 1);
 
 	rc = calh_pin(opts->cpu);
 	if (rc < 0)
@@ -707,7 +761,7 @@ int calibrate_measure(const struct calibrate_options *opts, struct calibrate_res
 			     res->host.thp_enabled, res->host.thp_defrag);
 			calh_region_unmap(&A);
 			calh_region_unmap(&B);
-			u.done += nreach + nseries;
+			u.done += nreach + nseries * u.reps;
 			continue;
 		}
 		if (thp)
@@ -910,7 +964,19 @@ int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibr
 		machine_collect(m, &r);
 		const struct mmu_stats *s = &r.mmu;
 		double loads = (double)s->accesses;
-		out->cycles = (double)machine_translation_cycles(&r) / loads;
+		/* The chase's time per load is its line's latency plus the
+		 * translation's: (a) - (b) subtracts both, in the measurement
+		 * and here, so the lines the page-table lines evict from (a)'s
+		 * caches (and (b)'s own translation at large footprints) count
+		 * as they do on the machine. */
+		const struct pcache_config *cc = &cpu->cache;
+		double line = 0;
+		for (int i = 0; i <= PCACHE_LEVELS; i++) {
+			out->data_where[i] = (double)s->line_where[0][i] / loads;
+			line += out->data_where[i] * (i < PCACHE_LEVELS ? cc->level[i].latency : cc->mem_latency);
+		}
+		out->translation = (double)machine_translation_cycles(&r) / loads;
+		out->cycles = out->translation + line;
 		out->walks = (double)s->walks / loads;
 		out->refs = (double)s->walk_refs / loads;
 		out->misses = (double)s->tlb_misses / loads;
@@ -1178,7 +1244,7 @@ static double coef_refs(const struct calibrate_pred *p)
 
 static double coef_mem(const struct calibrate_pred *p)
 {
-	return p->where[PCACHE_LEVELS];
+	return p->where[PCACHE_LEVELS] + p->data_where[PCACHE_LEVELS];
 }
 
 /* Memory latency as the walks' lines see it: from the latency sweep's
@@ -1232,41 +1298,125 @@ static double err_ratio(double pred, double meas)
 	return p > meas ? p / meas : meas / p;
 }
 
+/* The model's runs for every series point, on every CPU: the points are
+ * independent machines (the library keeps no shared state), so the fit's
+ * model runs, most of calibrate's time, take a fraction of it. Largest
+ * footprints first, so no CPU is left with a big one at the end. */
+struct predict_job {
+	struct calibrate_result *r;
+	const struct calibrate_options *o;
+	const struct cpu_preset *cpu;
+	bool nested;
+	struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES], (*pb)[CALIBRATE_MAX_SIZES];
+	unsigned n, order[CALIBRATE_BACKINGS * CALIBRATE_MAX_SIZES];
+	atomic_uint next;
+	pthread_mutex_t lock;           /* done, rc, msg, the progress callback */
+	unsigned done;
+	int rc;
+	char msg[512];
+};
+
+static void *predict_worker(void *arg)
+{
+	struct predict_job *j = arg;
+
+	for (;;) {
+		unsigned k = atomic_fetch_add(&j->next, 1);
+		if (k >= j->n)
+			break;
+		int b = (int)(j->order[k] / CALIBRATE_MAX_SIZES);
+		unsigned i = j->order[k] % CALIBRATE_MAX_SIZES;
+		const struct calibrate_point *pt = &j->r->series[b].pt[i];
+		int rc = calibrate_model_point(j->cpu, j->nested, b, true, pt->pages, &j->pa[b][i]);
+		if (!rc)
+			rc = calibrate_model_point(j->cpu, j->nested, b, false, pt->pages, &j->pb[b][i]);
+		pthread_mutex_lock(&j->lock);
+		if (rc && !j->rc) {
+			j->rc = rc;
+			snprintf(j->msg, sizeof j->msg, "%s", xlat_error());
+			atomic_store(&j->next, j->n);   /* the others stop at their next point */
+		}
+		j->done++;
+		if (j->o && j->o->progress && !j->rc) {
+			char what[128], sz[32];
+			xlat_parse_size_str(pt->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
+			snprintf(what, sizeof what, "model (%s%s): chase, %s pages: %s", j->cpu->name,
+				 j->nested ? ", nested" : "", calibrate_backing_name(b), sz);
+			j->o->progress(j->o->progress_ctx, what, j->done, j->n);
+		}
+		pthread_mutex_unlock(&j->lock);
+	}
+	return NULL;
+}
+
+static uint64_t job_pages(const struct calibrate_result *r, unsigned k)
+{
+	return r->series[k / CALIBRATE_MAX_SIZES].pt[k % CALIBRATE_MAX_SIZES].pages;
+}
+
 /* The model's (a) - (b) prediction for every series point. pa/pb, when
  * not NULL, receive each point's pattern predictions ([backing][point]). */
 static int predict_all(struct calibrate_result *r, const struct calibrate_options *o, const struct cpu_preset *cpu, bool nested,
 		       int which, struct calibrate_pred (*pa)[CALIBRATE_MAX_SIZES], struct calibrate_pred (*pb)[CALIBRATE_MAX_SIZES])
 {
-	unsigned done = 0, total = 0;
+	struct predict_job *j = calloc(1, sizeof *j);
+	struct calibrate_pred (*own_a)[CALIBRATE_MAX_SIZES] = NULL, (*own_b)[CALIBRATE_MAX_SIZES] = NULL;
+	pthread_t tid[PREDICT_MAX_THREADS];
+	unsigned nt = 0, want;
+	int rc = 0;
+
+	if (!pa)
+		pa = own_a = calloc(CALIBRATE_BACKINGS, sizeof *pa);
+	if (!pb)
+		pb = own_b = calloc(CALIBRATE_BACKINGS, sizeof *pb);
+	if (!j || !pa || !pb) {
+		rc = xlat_fail(-ENOMEM, "calibrate: out of memory");
+		goto out;
+	}
+	*j = (struct predict_job){ .r = r, .o = o, .cpu = cpu, .nested = nested, .pa = pa, .pb = pb };
+	atomic_init(&j->next, 0);
 	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
-		total += r->series[b].n;
-	for (int b = 0; b < CALIBRATE_BACKINGS; b++)
-		for (unsigned i = 0; i < r->series[b].n; i++) {
-			struct calibrate_point *pt = &r->series[b].pt[i];
-			struct calibrate_pred a, p;
-			char sz[32];
-			int rc;
-			xlat_parse_size_str(pt->pages * XLAT_PAGE_SIZE, sz, sizeof sz);
-			if (o && o->progress) {
-				char what[128];
-				snprintf(what, sizeof what, "model (%s%s): chase, %s pages: %s", cpu->name,
-					 nested ? ", nested" : "", calibrate_backing_name(b), sz);
-				o->progress(o->progress_ctx, what, done, total);
-			}
-			if ((rc = calibrate_model_point(cpu, nested, b, true, pt->pages, &a)) ||
-			    (rc = calibrate_model_point(cpu, nested, b, false, pt->pages, &p)))
-				return rc;
-			if (pa)
-				pa[b][i] = a;
-			if (pb)
-				pb[b][i] = p;
-			if (which >= 0) {
-				pt->pred[which] = a.cycles - p.cycles;
-				pt->pred_miss[which] = a.misses;
-			}
-			done++;
+		for (unsigned i = 0; i < r->series[b].n; i++)
+			j->order[j->n++] = (unsigned)b * CALIBRATE_MAX_SIZES + i;
+	for (unsigned x = 1; x < j->n; x++)     /* largest footprint first (a few dozen points) */
+		for (unsigned y = x; y > 0 && job_pages(r, j->order[y - 1]) < job_pages(r, j->order[y]); y--) {
+			unsigned t = j->order[y];
+			j->order[y] = j->order[y - 1];
+			j->order[y - 1] = t;
 		}
-	return 0;
+	if (pthread_mutex_init(&j->lock, NULL)) {
+		rc = xlat_fail(-EAGAIN, "calibrate: cannot make a mutex");
+		goto out;
+	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	want = cpus < 1 ? 1 : cpus > PREDICT_MAX_THREADS ? PREDICT_MAX_THREADS : (unsigned)cpus;
+	if (want > j->n)
+		want = j->n ? j->n : 1;
+	/* This thread is one of the workers; a thread that cannot be made
+	 * leaves its share to the others. */
+	for (unsigned t = 1; t < want; t++)
+		if (!pthread_create(&tid[nt], NULL, predict_worker, j))
+			nt++;
+	predict_worker(j);
+	for (unsigned t = 0; t < nt; t++)
+		pthread_join(tid[t], NULL);
+	pthread_mutex_destroy(&j->lock);
+	if (j->rc) {
+		rc = xlat_fail(j->rc, "%s", j->msg);
+		goto out;
+	}
+	if (which >= 0)
+		for (int b = 0; b < CALIBRATE_BACKINGS; b++)
+			for (unsigned i = 0; i < r->series[b].n; i++) {
+				struct calibrate_point *pt = &r->series[b].pt[i];
+				pt->pred[which] = pa[b][i].cycles - pb[b][i].cycles;
+				pt->pred_miss[which] = pa[b][i].misses;
+			}
+out:
+	free(own_a);
+	free(own_b);
+	free(j);
+	return rc;
 }
 
 static void fit_errors(struct calibrate_result *r, int which)

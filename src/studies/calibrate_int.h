@@ -74,9 +74,13 @@ void calh_host_info(struct calibrate_host *h);
 
 /* What the model says about one chase, per load, in its steady state. */
 struct calibrate_pred {
-	double cycles;          /* translation cycles: TLB hits beyond L1 + walks */
+	double cycles;          /* per load: translation (TLB hits beyond L1 + walks)
+	                         * plus the load's own line where the cache model
+	                         * found it: what a chase's time per load is */
+	double translation;     /* the translation cycles alone */
 	double walks, refs, misses, tlb2;
-	double where[PCACHE_LEVELS + 1];
+	double where[PCACHE_LEVELS + 1];      /* walk references, per load */
+	double data_where[PCACHE_LEVELS + 1]; /* the loads' own lines, per load */
 };
 
 /* Runs the model (xlat/sim.h) on the chase a measurement made: (a)
