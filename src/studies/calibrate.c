@@ -335,6 +335,22 @@ static unsigned staircase(const double *x, const double *y, unsigned n, double a
 		if (nl < y[i])
 			nl = y[i];
 		double mid = (lvl + nl) / 2;
+		/* A TLB's step stays: if the next five points' median falls
+		 * back below half-way, it was a burst of noise. */
+		double next[5];
+		unsigned after = 0;
+		for (unsigned m = j + 1; m < n && after < 5; m++)
+			next[after++] = y[m];
+		for (unsigned x1 = 1; x1 < after; x1++)
+			for (unsigned x2 = x1; x2 > 0 && next[x2 - 1] > next[x2]; x2--) {
+				double tmp = next[x2];
+				next[x2] = next[x2 - 1];
+				next[x2 - 1] = tmp;
+			}
+		if (after && next[after / 2] < mid) {
+			i++;
+			continue;
+		}
 		double kx = x[i];
 		for (unsigned m = i; m >= 1 && m <= j; m++)
 			if (y[m - 1] < mid && y[m] >= mid) {
