@@ -190,6 +190,26 @@ done:
 	return lat;
 }
 
+/* Is pa's line the one the latest access from `first` read? Then an
+ * access now is served by near[first] (it was just filled there), which
+ * pcache_count_repeats counts n times at once. */
+static inline __attribute__((always_inline)) bool pcache_is_latest(const struct pcache *c, xlat_pa pa, int first)
+{
+	return (pa >> c->line_shift) == c->last_line && first == c->last_first;
+}
+
+static inline int pcache_near(const struct pcache *c, int first)
+{
+	return c->near[first];
+}
+
+static inline void pcache_count_repeats(struct pcache *c, int first, uint64_t n)
+{
+	c->st.accesses += n;
+	c->st.hits[c->near[first]] += n;
+	c->st.cycles += n * c->near_lat[first];
+}
+
 static inline __attribute__((always_inline)) unsigned
 pcache_access_from_inline(struct pcache *c, xlat_pa pa, int first, unsigned *where)
 {
