@@ -226,8 +226,8 @@ static struct calibrate_result *known_machine(uint64_t max_pages)
 	for (uint64_t p = 16; p <= max_pages; p *= 2) {
 		struct calibrate_point *pt = &s->pt[s->n++];
 		struct calibrate_pred a, b;
-		assert_int_equal(calibrate_model_point(&truth, false, CALIBRATE_4K, true, p, &a), 0);
-		assert_int_equal(calibrate_model_point(&truth, false, CALIBRATE_4K, false, p, &b), 0);
+		assert_int_equal(calibrate_model_point(&truth, false, CALIBRATE_4K, true, true, p, &a), 0);
+		assert_int_equal(calibrate_model_point(&truth, false, CALIBRATE_4K, false, true, p, &b), 0);
 		pt->pages = p;
 		pt->spread = exact(a.cycles + 5);
 		pt->packed = exact(b.cycles + 5);
@@ -302,8 +302,8 @@ static void fit_recovers_the_known_answer(void **state)
 	for (unsigned i = 0; i < r->series[CALIBRATE_4K].n; i += 3) {
 		const struct calibrate_point *pt = &r->series[CALIBRATE_4K].pt[i];
 		struct calibrate_pred a, b;
-		assert_int_equal(calibrate_model_point(&r->fit.cpu, false, CALIBRATE_4K, true, pt->pages, &a), 0);
-		assert_int_equal(calibrate_model_point(&r->fit.cpu, false, CALIBRATE_4K, false, pt->pages, &b), 0);
+		assert_int_equal(calibrate_model_point(&r->fit.cpu, false, CALIBRATE_4K, true, true, pt->pages, &a), 0);
+		assert_int_equal(calibrate_model_point(&r->fit.cpu, false, CALIBRATE_4K, false, true, pt->pages, &b), 0);
 		assert_true(fabs((a.cycles - b.cycles) - pt->pred[1]) < 1e-9);
 	}
 

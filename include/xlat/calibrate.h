@@ -110,6 +110,10 @@ struct calibrate_point {
 struct calibrate_series {
 	unsigned n;
 	double huge_fraction;       /* AnonHugePages share of the regions (THP); 0 for 4K */
+	/* Of neighbouring pages of the chase region, the share whose frames
+	 * are neighbours (/proc/self/pagemap, the first 4096 pages); -1 when
+	 * the frame numbers cannot be read (they need CAP_SYS_ADMIN). */
+	double frames_consecutive;
 	struct calibrate_point pt[CALIBRATE_MAX_SIZES];
 };
 

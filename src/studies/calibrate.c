@@ -767,6 +767,17 @@ int calibrate_measure(const struct calibrate_options *opts, struct calibrate_res
 		}
 		double hf = fmin(A.huge_fraction, B.huge_fraction);
 		res->series[bk].huge_fraction = hf > 0 ? hf : 0;
+		double fc = res->series[bk].frames_consecutive = calh_frames_consecutive(A.base, A.bytes);
+		if (!thp && fc >= 0)
+			note(res, "The 4 KiB pages of the chase region got %s frames: %.0f %% of neighbouring pages are on "
+			     "neighbouring frames (/proc/self/pagemap). The model's regions are faulted in %s, so that "
+			     "theirs are alike (on a VM, scattered frames spread the host's leaf entries over more "
+			     "lines).", fc > 0.5 ? "mostly consecutive" : "scattered", 100 * fc,
+			     fc > 0.5 ? "address order" : "a random order");
+		else if (!thp)
+			note(res, "The frames of the chase region could not be read (/proc/self/pagemap shows frame "
+			     "numbers to CAP_SYS_ADMIN only): the model's regions get scattered frames, as a kernel "
+			     "that has run for a while hands them out.");
 		if (!thp && A.huge_fraction > 0.01)
 			note(res, "The 4 KiB-page regions were %.0f %% huge pages despite MADV_NOHUGEPAGE: the 4 KiB "
 			     "figures are mixed.", 100 * A.huge_fraction);
@@ -908,28 +919,32 @@ static void model_counts(uint64_t n, uint64_t *warm, uint64_t *meas)
 		*meas = n < 65536 ? n : 65536;
 }
 
-/* The pages of a chase region faulted in once each, in a random order,
- * before the chase. The model's OS hands out frames in fault order, so
- * this gives the region scattered frames, as the measurement's region has
- * them: its pages are touched in address order, but on this project's VM
- * /proc/self/pagemap showed the guest kernel's frames for 4,096 such pages
- * with no two consecutive (they spanned 3,629 of the host's EPT PTE lines
- * where contiguous frames would span 512). That matters for a VM: the
- * host's leaf entries for scattered guest frames are spread over many more
- * lines, and walks miss on them more. With THP the frames are contiguous
- * within each 2 MiB page (a huge page is one block), in any order. */
-static int populate(struct machine *m, const struct xlat_workload *chase)
+/* The pages of a chase region faulted in once each before the chase. The
+ * model's OS hands out frames in fault order, so a random page order gives
+ * the region scattered frames, address order consecutive ones: calibrate
+ * uses what the measurement's region got (calh_frames_consecutive). Its
+ * pages are touched in address order, but on this project's VM
+ * /proc/self/pagemap showed the kernel's frames for 4,096 such pages with
+ * no two consecutive (they spanned 3,629 of the host's EPT PTE lines where
+ * consecutive frames would span 512). That matters for a VM: the host's
+ * leaf entries for scattered guest frames are spread over many more lines,
+ * and walks miss on them more. With THP the frames are consecutive within
+ * each 2 MiB page (a huge page is one block) either way. */
+static int populate(struct machine *m, const struct xlat_workload *chase, bool scattered)
 {
 	struct xlat_workload w;
 	struct xlat_source *src;
 	uint64_t done;
 	int rc;
 
-	if ((rc = xlat_workload_init(&w, "chase")))
+	if ((rc = xlat_workload_init(&w, scattered ? "chase" : "stride")))
 		return rc;
 	w.base = chase->base;
 	w.size = xlat_align_up(chase->size, XLAT_PAGE_SIZE);
-	w.unit = XLAT_PAGE_SIZE;
+	if (scattered)
+		w.unit = XLAT_PAGE_SIZE;
+	else
+		w.stride = XLAT_PAGE_SIZE;
 	w.count = w.size / XLAT_PAGE_SIZE;
 	w.write = 1;
 	w.seed = chase->seed ^ 0x9e3779b97f4a7c15ULL;
@@ -943,7 +958,7 @@ static int populate(struct machine *m, const struct xlat_workload *chase)
 }
 
 int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibrate_backing bk, bool spread,
-		    uint64_t pages, struct calibrate_pred *out)
+			  bool scattered, uint64_t pages, struct calibrate_pred *out)
 {
 	struct machine_config cfg;
 	struct machine *m;
@@ -973,7 +988,7 @@ int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibr
 		xlat_source_close(src);
 		return rc;
 	}
-	rc = populate(m, &w);
+	rc = populate(m, &w, scattered);
 	if (!rc)
 		rc = machine_run(m, src, warm, &done);
 	if (!rc && done != warm)
@@ -1350,9 +1365,13 @@ static void *predict_worker(void *arg)
 		int b = (int)(j->order[k] / CALIBRATE_MAX_SIZES);
 		unsigned i = j->order[k] % CALIBRATE_MAX_SIZES;
 		const struct calibrate_point *pt = &j->r->series[b].pt[i];
-		int rc = calibrate_model_point(j->cpu, j->nested, b, true, pt->pages, &j->pa[b][i]);
+		/* Scattered unless the measurement's region got mostly
+		 * consecutive frames (or its frames could not be read: a
+		 * long-running kernel's are scattered). */
+		bool sc = !(j->r->series[b].frames_consecutive > 0.5);
+		int rc = calibrate_model_point(j->cpu, j->nested, b, true, sc, pt->pages, &j->pa[b][i]);
 		if (!rc)
-			rc = calibrate_model_point(j->cpu, j->nested, b, false, pt->pages, &j->pb[b][i]);
+			rc = calibrate_model_point(j->cpu, j->nested, b, false, sc, pt->pages, &j->pb[b][i]);
 		pthread_mutex_lock(&j->lock);
 		if (rc && !j->rc) {
 			j->rc = rc;

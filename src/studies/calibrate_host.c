@@ -19,6 +19,7 @@
 #define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,38 @@ int calh_region_map(struct calh_region *r, size_t bytes, bool thp, bool populate
 	}
 	r->huge_fraction = calh_smaps_huge(a, r->bytes);
 	return 0;
+}
+
+double calh_frames_consecutive(const void *addr, size_t bytes)
+{
+	enum { MAX = 4096 };
+	uint64_t n = bytes / XLAT_PAGE_SIZE, *e;
+	int fd;
+
+	if (n > MAX)
+		n = MAX;
+	if (n < 2 || (fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	e = malloc(n * sizeof *e);
+	off_t off = (off_t)((uintptr_t)addr / XLAT_PAGE_SIZE * sizeof *e);
+	ssize_t got = e ? pread(fd, e, n * sizeof *e, off) : -1;
+	close(fd);
+	if (got != (ssize_t)(n * sizeof *e)) {
+		free(e);
+		return -1;
+	}
+	/* Bit 63 present, bits 0-54 the frame (0 when the reader may not see
+	 * frame numbers). */
+	uint64_t same = 0, seen = 0;
+	for (uint64_t i = 0; i + 1 < n; i++) {
+		uint64_t a = e[i] & ((1ULL << 55) - 1), b = e[i + 1] & ((1ULL << 55) - 1);
+		if (!(e[i] >> 63) || !(e[i + 1] >> 63) || !a || !b)
+			continue;
+		seen++;
+		same += b == a + 1;
+	}
+	free(e);
+	return seen ? (double)same / (double)seen : -1;
 }
 
 void calh_region_unmap(struct calh_region *r)

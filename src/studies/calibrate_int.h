@@ -33,6 +33,11 @@ void calh_region_unmap(struct calh_region *r);
 /* AnonHugePages of the mappings covering [addr, addr + bytes), as a fraction
  * of their size, from /proc/self/smaps; -1 if it cannot be read. */
 double calh_smaps_huge(const void *addr, size_t bytes);
+/* Of the first (up to 4096) pages of [addr, addr + bytes), the share of
+ * neighbouring pages whose frames are neighbours too, from
+ * /proc/self/pagemap; -1 if the frame numbers cannot be read (they read as
+ * 0 without CAP_SYS_ADMIN). */
+double calh_frames_consecutive(const void *addr, size_t bytes);
 
 /* Chase chains: every visited line holds the address of the next one, in
  * one random cycle (Sattolo's algorithm), so each load depends on the one
@@ -86,10 +91,13 @@ struct calibrate_pred {
 /* Runs the model (xlat/sim.h) on the chase a measurement made: (a)
  * `spread` (one line per 4 KiB page, `pages` of them) or (b) packed (the
  * same number of lines, contiguous), natively or nested with 4 KiB host
- * pages, the OS mapping 4 KiB pages or THP; one whole cycle to warm up,
- * then the steady state is counted. 0 or -errno. */
+ * pages, the OS mapping 4 KiB pages or THP; the region faulted in first,
+ * in a random page order when `scattered` (its frames then scattered, as a
+ * long-running kernel hands them out) or in address order (consecutive
+ * frames); one whole cycle to warm up, then the steady state is counted.
+ * 0 or -errno. */
 int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibrate_backing bk, bool spread,
-		    uint64_t pages, struct calibrate_pred *out);
+			  bool scattered, uint64_t pages, struct calibrate_pred *out);
 
 /* The statistic of n (<= CALIBRATE_MAX_REPS) repetitions. */
 void calh_stat(struct calibrate_stat *s, const double *v, unsigned n);
