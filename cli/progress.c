@@ -1,6 +1,8 @@
 /* The progress line on stderr (see progress.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "progress.h"
@@ -14,14 +16,35 @@ bool cli_progress_wanted(bool quiet)
 	return !quiet && isatty(STDERR_FILENO);
 }
 
+/* The terminal's width in columns; 0: unknown. */
+static size_t columns(void)
+{
+	struct winsize ws;
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) != 0)
+		return 0;
+	return ws.ws_col;
+}
+
 void cli_progress_line(const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
-	fputc('\r', stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	int n = vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
-	fputs("\033[K", stderr);
+	if (n < 0)
+		return;
+	/* A line that wraps cannot be rewritten in place ("\r" goes back to
+	 * its last row only): cut it one column short of the edge, and not
+	 * inside a UTF-8 sequence. Bytes stand for columns: the lines are
+	 * ASCII but for names from files. */
+	size_t len = strlen(line), cols = columns();
+	if (cols > 1 && len > cols - 1) {
+		len = cols - 1;
+		while (len > 0 && ((unsigned char)line[len] & 0xC0) == 0x80)
+			len--;
+	}
+	fprintf(stderr, "\r%.*s\033[K", (int)len, line);
 	fflush(stderr);
 }
 

@@ -24,7 +24,8 @@
  * (a log or a pipe gets none). */
 bool cli_progress_wanted(bool quiet);
 
-/* Replaces the line with the formatted text. */
+/* Replaces the line with the formatted text, cut one column short of the
+ * terminal's width (a line that wrapped could not be rewritten). */
 void cli_progress_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A bar, "  [#######             ]  35%  step": done of total (total 0:

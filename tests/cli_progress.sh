@@ -50,5 +50,13 @@ for c in sim gc mig; do
 	unset -n args
 done
 
+# A line wider than the terminal is cut short of its edge: one that wraps
+# could not be rewritten in place.
+cmd=$(printf '%q ' "$XLAT" "${sim[@]}")
+script -qec "stty cols 20; $cmd >/dev/null" /dev/null >"$tmp/narrow.tty" </dev/null || fail "narrow: exit $?"
+grep -q '\[####' "$tmp/narrow.tty" || fail "narrow: no bar: $(show "$tmp/narrow.tty")"
+long=$(tr '\r' '\n' <"$tmp/narrow.tty" | sed 's/\x1b\[K//g' | awk 'length($0) > 19' | head -1)
+[ -z "$long" ] && [ -s "$tmp/narrow.tty" ] || fail "narrow: a line wider than 19 columns: '$long'"
+
 [ $fails = 0 ] || exit 1
 echo "cli_progress: ok"
