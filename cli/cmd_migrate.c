@@ -246,17 +246,6 @@ static int plot(const char *path, const struct mig_result *r, const char *title)
 
 /* ---- the report ----------------------------------------------------------------------- */
 
-static int cost_item(void *ctx, const char *key, const char *value, const char *source)
-{
-	struct out *o = ctx;
-	out_item_begin(o);
-	out_str(o, "key", key, NULL);
-	out_str(o, "value", value, NULL);
-	out_str(o, "source", source, NULL);
-	out_item_end(o);
-	return 0;
-}
-
 static int cost_text(void *ctx, const char *key, const char *value, const char *source)
 {
 	(void)ctx;
@@ -399,7 +388,7 @@ static void report(struct out *o, const struct mig_config *cfg, const struct mig
 		dirty_costs_foreach(&cfg->dirty.costs, cost_set, cost_text, NULL);
 	} else {
 		out_list_begin(o, "dirty_costs", NULL);
-		dirty_costs_foreach(&cfg->dirty.costs, cost_set, cost_item, o);
+		dirty_costs_foreach(&cfg->dirty.costs, cost_set, cli_param_item, o);
 		out_list_end(o);
 	}
 	cli_params(o, stdout, &cfg->machine);
