@@ -17,39 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "xlat/cpu.h"
 #include "xlat/mmu.h"
 #include "xlat/machine.h"
 #include "xlat/workload.h"
 
 #define BATCH 4096
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double now(void)
-{
-	return clock_s(CLOCK_MONOTONIC);
-}
-
-/* This process's CPU time: on a shared machine, what wall time would be
- * with a core to itself (the bench is single-threaded). */
-static double cpu(void)
-{
-	return clock_s(CLOCK_PROCESS_CPUTIME_ID);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_gc: %s: %s\n", what, xlat_error());
-	exit(1);
-}
 
 static struct xlat_source *open_heap(const char *size, const char *phase)
 {
@@ -58,7 +33,7 @@ static struct xlat_source *open_heap(const char *size, const char *phase)
 	char opts[64];
 	snprintf(opts, sizeof opts, "size=%s,phase=%s", size, phase);
 	if (xlat_workload_init(&w, "gc") || xlat_workload_parse(&w, opts) || xlat_workload_open(&s, &w))
-		die("workload");
+		bench_die("workload");
 	return s;
 }
 
@@ -68,9 +43,9 @@ static void feed(struct xlat_source *s, struct machine *m, uint64_t n, struct xl
 	while (n) {
 		int64_t got = xlat_source_next(s, buf, n < BATCH ? (size_t)n : BATCH);
 		if (got <= 0)
-			die("the heap's stream ended early");
+			bench_die("the heap's stream ended early");
 		if (m && machine_feed(m, buf, (size_t)got))
-			die("run");
+			bench_die("run");
 		n -= (uint64_t)got;
 	}
 }
@@ -88,14 +63,14 @@ static double sweep(const char *size, enum machine_mode mode, const struct xlat_
 	machine_config_init(&cfg);
 	cfg.mode = mode;
 	if (!buf || machine_create(&cfg, &m))
-		die("boot");
+		bench_die("boot");
 	struct xlat_source *s = open_heap(size, "fill+sweep");
 	feed(s, m, info->records[0], buf);
 	machine_reset_stats(m);
-	double t0 = now(), c0 = cpu();
+	double t0 = bench_now(), c0 = bench_cpu();
 	feed(s, m, info->records[2], buf);
-	*wall = now() - t0;
-	*cpu_s = cpu() - c0;
+	*wall = bench_now() - t0;
+	*cpu_s = bench_cpu() - c0;
 	machine_collect(m, &r);
 	*guest = ((double)r.mmu.accesses * r.base_cycles_per_access + (double)machine_total_cycles(&r)) /
 		 (r.ghz * 1e9);
@@ -115,7 +90,7 @@ int main(int argc, char **argv)
 
 	snprintf(opts, sizeof opts, "size=%s", size);
 	if (xlat_workload_init(&w, "gc") || xlat_workload_parse(&w, opts) || xlat_workload_gc_info(&w, &info))
-		die("heap");
+		bench_die("heap");
 	printf("bench_gc (cpu preset %s, one round each): the sweep of a %s heap, %llu objects, "
 	       "%llu records\n", cpu_preset_default()->name, size, (unsigned long long)info.objects,
 	       (unsigned long long)info.records[2]);
@@ -130,10 +105,10 @@ int main(int argc, char **argv)
 
 	struct xlat_access *buf = malloc(BATCH * sizeof *buf);
 	struct xlat_source *s = open_heap(size, "sweep");
-	double t0 = now(), c0 = cpu();
+	double t0 = bench_now(), c0 = bench_cpu();
 	feed(s, NULL, info.records[2], buf);
-	wall = now() - t0;
-	cpu_s = cpu() - c0;
+	wall = bench_now() - t0;
+	cpu_s = bench_cpu() - c0;
 	printf("  the generator alone: %.1f M records/s (%.2f s wall, %.2f s CPU)\n",
 	       (double)info.records[2] / wall / 1e6, wall, cpu_s);
 	xlat_source_close(s);

@@ -25,23 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "xlat/migrate.h"
 #include "xlat/parse.h"
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_migrate: %s: %s\n", what, xlat_error());
-	exit(1);
-}
 
 int main(int argc, char **argv)
 {
@@ -55,10 +42,10 @@ int main(int argc, char **argv)
 	mig_config_init(&c);
 	if (xlat_parse_size(mem, &ram) || machine_config_set(&c.machine, "guest_ram", mem) ||
 	    mig_link_preset_parse(link, &lp))
-		die("arguments (MEM [dc|wan])");
+		bench_die("arguments (MEM [dc|wan])");
 	mig_link_preset(&c.link, lp);
 	if (xlat_workload_init(&c.workload, "seq") || xlat_workload_parse(&c.workload, "write=0.2"))
-		die("workload");
+		bench_die("workload");
 	c.workload.size = ram / 4;
 	c.policy.max_rounds = 1;
 	printf("bench_migrate (cpu preset %s, one run): a %s VM, wp tracking (eager), the %s link, "
@@ -66,10 +53,10 @@ int main(int argc, char **argv)
 	       "--max-rounds 1\n",
 	       c.machine.cpu.name, mem, mig_link_preset_name(lp), (unsigned long long)(c.workload.size >> 20));
 	fflush(stdout);
-	double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	double t0 = bench_now(), c0 = bench_cpu();
 	if (mig_run(&c, &r))
-		die("migrate");
-	double wall = clock_s(CLOCK_MONOTONIC) - t0, cpu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		bench_die("migrate");
+	double wall = bench_now() - t0, cpu = bench_cpu() - c0;
 	printf("  migration: %u rounds, %s, downtime %.3f ms, total %.3f ms, %llu bytes sent, verified: %s\n",
 	       r.rounds, r.converged ? "converged" : "not converged", r.downtime * 1e3, r.total * 1e3,
 	       (unsigned long long)r.bytes_sent, r.verified ? "yes" : "NO");

@@ -9,8 +9,8 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "xlat/format.h"
 #include "xlat/phys.h"
 #include "xlat/pt.h"
@@ -19,13 +19,6 @@
 #define ROUNDS  5
 #define VA_BASE 0x7f0000000000ULL   /* a typical mmap area */
 #define MAPS_TARGET 10e6            /* maps per second */
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static int fail(const char *what, int err)
 {
@@ -51,14 +44,14 @@ int main(void)
 	struct pt_stats st = { 0 };
 	struct phys_stats ps = { 0 };
 	for (int r = 0; r < ROUNDS; r++) {
-		double t0 = now();
+		double t0 = bench_now();
 		for (uint64_t i = 0; i < PAGES; i++) {
 			err = pt_map(&pt, VA_BASE + (i << 12), (data + i) << 12, 4096,
 				     XLAT_R | XLAT_W | XLAT_U, PT_PAGE_4K);
 			if (err)
 				return fail("pt_map", err);
 		}
-		double t1 = now();
+		double t1 = bench_now();
 		if (r == 0) {   /* every round builds the same table */
 			pt_get_stats(&pt, &st);
 			phys_get_stats(mem, &ps);
@@ -68,7 +61,7 @@ int main(void)
 			if (err)
 				return fail("pt_unmap", err);
 		}
-		double t2 = now();
+		double t2 = bench_now();
 		if (t1 - t0 < best_map)
 			best_map = t1 - t0;
 		if (t2 - t1 < best_unmap)

@@ -20,9 +20,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "xlat/cpu.h"
 #include "xlat/hv.h"
 #include "xlat/mmu.h"
@@ -35,70 +35,46 @@
 
 #define ROUNDS 3
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+struct boot_args {
+	enum machine_mode mode;
+	bool data;
+	double miss_ratio;      /* the last round's TLB misses per access */
+	size_t nrun;
+};
 
-static void die(const char *what)
+static struct machine *boot(void *ctx)
 {
-	fprintf(stderr, "bench_sim: %s: %s\n", what, xlat_error());
-	exit(1);
-}
-
-/* Generates a workload's records into memory. */
-static struct xlat_access *generate(const char *name, const char *opts, size_t *n)
-{
-	struct xlat_source *s;
-	struct xlat_workload w;
-	if (xlat_workload_init(&w, name) || xlat_workload_parse(&w, opts) || xlat_workload_open(&s, &w))
-		die("workload");
-	size_t cap = xlat_workload_records(&w) + 1, len = 0;
-	struct xlat_access *a = malloc(cap * sizeof *a);
-	int64_t got;
-	while ((got = xlat_source_next(s, a + len, cap - len)) > 0)
-		len += (size_t)got;
-	if (got < 0)
-		die("generate");
-	xlat_source_close(s);
-	*n = len;
-	return a;
-}
-
-static struct machine *boot(enum machine_mode mode, bool data)
-{
+	const struct boot_args *b = ctx;
 	struct machine_config cfg;
 	struct machine *m;
 	machine_config_init(&cfg);
-	if (machine_config_set(&cfg, "mode", machine_mode_name(mode)) ||
-	    machine_config_set(&cfg, "cache.data", data ? "1" : "0"))
-		die("configure");
+	if (machine_config_set(&cfg, "mode", machine_mode_name(b->mode)) ||
+	    machine_config_set(&cfg, "cache.data", b->data ? "1" : "0"))
+		bench_die("configure");
 	if (machine_create(&cfg, &m))
-		die("boot");
+		bench_die("boot");
 	return m;
+}
+
+static void misses(void *ctx, struct machine *m)
+{
+	struct boot_args *b = ctx;
+	struct machine_result res;
+	machine_collect(m, &res);
+	b->miss_ratio = (double)res.mmu.tlb_misses / (double)b->nrun;
 }
 
 /* Accesses per second of `run` on a machine warmed by `warm`. */
 static double rate(enum machine_mode mode, bool data, const struct xlat_access *warm, size_t nwarm,
 		   const struct xlat_access *run, size_t nrun, double *miss_ratio)
 {
-	double best = 0;
-	for (int r = 0; r < ROUNDS; r++) {
-		struct machine *m = boot(mode, data);
-		if (machine_feed(m, warm, nwarm))
-			die("warm-up");
-		uint64_t misses = mmu_get_stats(machine_mmu(m))->tlb_misses;
-		double t0 = now();
-		if (machine_feed(m, run, nrun))
-			die("run");
-		double t = now() - t0;
-		*miss_ratio = (double)(mmu_get_stats(machine_mmu(m))->tlb_misses - misses) / (double)nrun;
-		if (nrun / t > best)
-			best = nrun / t;
-		machine_destroy(m);
-	}
+	struct boot_args b = { .mode = mode, .data = data, .nrun = nrun };
+	struct bench_rounds r = {
+		.rounds = ROUNDS, .warm = warm, .nwarm = nwarm, .run = run, .nrun = nrun,
+		.boot = boot, .after = misses, .ctx = &b,
+	};
+	double best = bench_machine_rate(&r);
+	*miss_ratio = b.miss_ratio;
 	return best;
 }
 
@@ -119,25 +95,25 @@ static void ratio_of(const char *path, const char *what, bool target)
 		struct xlat_source *s;
 		static struct xlat_access buf[4096];
 		int64_t got;
-		double t0 = now();
+		double t0 = bench_now();
 		if (xlat_source_open(&s, path))
-			die(path);
+			bench_die(path);
 		n = 0;
 		while ((got = xlat_source_next(s, buf, 4096)) > 0)
 			n += (uint64_t)got;
 		xlat_source_close(s);
-		double t = now() - t0;
+		double t = bench_now() - t0;
 		if (t < best_dec)
 			best_dec = t;
 
 		struct sim_config cfg;
 		struct sim_result res;
 		sim_config_init(&cfg);
-		t0 = now();
+		t0 = bench_now();
 		if (xlat_source_open(&s, path) || sim_run(&cfg, s, &res))
-			die("sim");
+			bench_die("sim");
 		xlat_source_close(s);
-		t = now() - t0;
+		t = bench_now() - t0;
 		if (t < best_sim)
 			best_sim = t;
 	}
@@ -171,8 +147,8 @@ int main(int argc, char **argv)
 	static const char *const lines[2] = { "page-table lines only", "with data lines" };
 	struct xlat_access *warm;
 	if (want(argc, argv, "hit")) {
-	warm = generate("stride", "size=64m,count=16384,stride=4k", &nwarm);
-	struct xlat_access *hit = generate("seq", "size=64m,count=40M,access=8", &nhit);
+	warm = bench_generate("stride", "size=64m,count=16384,stride=4k", &nwarm);
+	struct xlat_access *hit = bench_generate("seq", "size=64m,count=40M,access=8", &nhit);
 	for (int d = 1; d >= 0; d--) {
 		double hit_rate = rate(MACHINE_NATIVE, d, warm, nwarm, hit, nhit, &mr);
 		printf("  hit-dominated, native, %-21s %7.1f M accesses/s  (TLB miss ratio %.5f)\n", lines[d],
@@ -185,8 +161,8 @@ int main(int argc, char **argv)
 
 	/* 2-3. misses: warm = every page of 1 GiB; run = uniform random. */
 	if (want(argc, argv, "miss") || want(argc, argv, "virt")) {
-	warm = generate("stride", "size=1g,count=262144,stride=4k", &nwarm);
-	struct xlat_access *miss = generate("random", "size=1g,count=4M,seed=7", &nmiss);
+	warm = bench_generate("stride", "size=1g,count=262144,stride=4k", &nwarm);
+	struct xlat_access *miss = bench_generate("random", "size=1g,count=4M,seed=7", &nmiss);
 	for (int d = 1; d >= 0; d--) {
 		char what[96];
 		if (want(argc, argv, "miss")) {
@@ -221,11 +197,11 @@ int main(int argc, char **argv)
 	char path[64];
 	snprintf(path, sizeof path, "/tmp/bench_sim_%d.xlt", (int)getpid());
 	size_t nz;
-	struct xlat_access *z = generate("zipf", "size=1g,count=20M,seed=3,write=0.3", &nz);
+	struct xlat_access *z = bench_generate("zipf", "size=1g,count=20M,seed=3,write=0.3", &nz);
 	struct xlat_trace_writer *w;
 	if (xlat_trace_writer_open(&w, path, XLAT_TRACE_XLT, "bench_sim zipf", NULL) ||
 	    xlat_trace_writer_write(w, z, nz) || xlat_trace_writer_close(w))
-		die("write trace");
+		bench_die("write trace");
 	free(z);
 	ratio_of(path, "zipf over 1 GiB (miss-heavy)", false);
 	unlink(path);

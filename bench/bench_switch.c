@@ -15,9 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "xlat/cpu.h"
 #include "xlat/sim.h"
 #include "xlat/trace.h"
@@ -25,35 +25,22 @@
 #define ROUNDS 2
 #define BASE_SWITCHES 32768u
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_switch: %s: %s\n", what, xlat_error());
-	exit(1);
-}
-
 /* n switches to asids 0..n-1 (n <= 65536), each followed by a read. */
 static void make_trace(const char *path, unsigned n)
 {
 	struct xlat_trace_writer *w;
 	if (xlat_trace_writer_open(&w, path, XLAT_TRACE_XLT, "bench_switch", NULL) < 0)
-		die(path);
+		bench_die(path);
 	for (unsigned i = 0; i < n; i++) {
 		struct xlat_access a[2] = {
 			{ .va = 0, .size = 1, .kind = XLAT_EV_SWITCH, .asid = (uint16_t)i },
 			{ .va = 0x10000000000ULL, .size = 8, .kind = XLAT_READ, .asid = (uint16_t)i },
 		};
 		if (xlat_trace_writer_write(w, a, 2) < 0)
-			die(path);
+			bench_die(path);
 	}
 	if (xlat_trace_writer_close(w) < 0)
-		die(path);
+		bench_die(path);
 }
 
 /* Seconds to read path, counting distinct asids as trace info does. */
@@ -66,9 +53,9 @@ static double input_time(const char *path, unsigned want)
 		memset(seen, 0, sizeof seen);
 		unsigned asids = 0;
 		struct xlat_source *s;
-		double t0 = now();
+		double t0 = bench_now();
 		if (xlat_source_open(&s, path) < 0)
-			die(path);
+			bench_die(path);
 		int64_t n;
 		while ((n = xlat_source_next(s, buf, 4096)) > 0) {
 			for (int64_t i = 0; i < n; i++) {
@@ -78,9 +65,9 @@ static double input_time(const char *path, unsigned want)
 			}
 		}
 		if (n < 0)
-			die(path);
+			bench_die(path);
 		xlat_source_close(s);
-		double t = now() - t0;
+		double t = bench_now() - t0;
 		if (asids != want) {
 			fprintf(stderr, "bench_switch: %s: %u address spaces, want %u\n", path, asids, want);
 			exit(1);
@@ -99,10 +86,10 @@ static double sim_time(const char *path)
 		struct sim_result res;
 		sim_config_init(&cfg);
 		struct xlat_source *s;
-		double t0 = now();
+		double t0 = bench_now();
 		if (xlat_source_open(&s, path) < 0 || sim_run(&cfg, s, &res) < 0)
-			die(path);
-		double t = now() - t0;
+			bench_die(path);
+		double t = bench_now() - t0;
 		xlat_source_close(s);
 		best = t < best ? t : best;
 	}

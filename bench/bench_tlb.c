@@ -6,16 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "xlat/tlb.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static struct tlb *mk(unsigned entries, unsigned ways, unsigned sizes)
 {
@@ -33,7 +26,7 @@ static double run(struct tlb *t, unsigned pages, unsigned stride, unsigned long 
 	struct tlb_xlat x = { .shift = 12, .perms = 7 };
 	unsigned long n = 0, hits = 0;
 	volatile uint64_t sink = 0;
-	double t0 = now();
+	double t0 = bench_now();
 
 	for (unsigned long r = 0; r < rounds; r++)
 		for (unsigned p = 0; p < pages; p++) {
@@ -48,7 +41,7 @@ static double run(struct tlb *t, unsigned pages, unsigned stride, unsigned long 
 				tlb_insert(t, 1, va, &x);
 			}
 		}
-	double dt = now() - t0;
+	double dt = bench_now() - t0;
 	(void)sink;
 	*hit = (double)hits / (double)n;
 	return dt * 1e9 / (double)n;

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "xlat/trace.h"
 #include "xlat/workload.h"
 
@@ -25,13 +25,6 @@
 #define BATCH 4096
 #define RUNS 3
 #define TARGET_MBS 300.0
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint64_t rng(uint64_t *x)
 {
@@ -137,9 +130,9 @@ int main(void)
 			fprintf(stderr, "bench_trace: %s\n", xlat_error());
 			return 1;
 		}
-		double t0 = now();
+		double t0 = bench_now();
 		int64_t got = drain(s, buf);
-		double t = now() - t0;
+		double t = bench_now() - t0;
 		xlat_source_close(s);
 		if (got != (int64_t)lines) {
 			fprintf(stderr, "bench_trace: parsed %" PRId64 " of %" PRIu64 " lines\n", got, lines);
@@ -172,21 +165,21 @@ int main(void)
 	for (uint64_t done = 0; done < XLT_RECORDS; done += BATCH) {
 		for (int i = 0; i < BATCH; i++)
 			prog_next(&p, &buf[i]);
-		double t0 = now();
+		double t0 = bench_now();
 		if (xlat_trace_writer_write(w, buf, BATCH) < 0) {
 			fprintf(stderr, "bench_trace: %s\n", xlat_error());
 			rc = 1;
 			break;
 		}
-		enc += now() - t0;
+		enc += bench_now() - t0;
 	}
 	uint64_t nrec = xlat_trace_writer_count(w);
-	double t0 = now();
+	double t0 = bench_now();
 	if (xlat_trace_writer_close(w) < 0) {
 		fprintf(stderr, "bench_trace: %s\n", xlat_error());
 		rc = 1;
 	}
-	enc += now() - t0;
+	enc += bench_now() - t0;
 	struct stat st;
 	stat(path, &st);
 	best = 1e30;
@@ -197,9 +190,9 @@ int main(void)
 			rc = 1;
 			break;
 		}
-		t0 = now();
+		t0 = bench_now();
 		int64_t got = drain(s, buf);
-		double t = now() - t0;
+		double t = bench_now() - t0;
 		xlat_source_close(s);
 		if (got != (int64_t)nrec) {
 			fprintf(stderr, "bench_trace: decoded %" PRId64 " of %" PRIu64 " records\n", got, nrec);
@@ -219,9 +212,9 @@ int main(void)
 	/* ---- a generator, for scale ---- */
 	struct xlat_source *s;
 	if (xlat_workload_open_str(&s, "random", "size=1g,count=20M,write=0.3") == 0) {
-		t0 = now();
+		t0 = bench_now();
 		int64_t got = drain(s, buf);
-		double t = now() - t0;
+		double t = bench_now() - t0;
 		xlat_source_close(s);
 		printf("workload random: %.1f M records/s\n", (double)got / t / 1e6);
 	}

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "out.h"
+#include "progress.h"
 #include "xlat/calibrate.h"
 #include "xlat/parse.h"
 
@@ -42,18 +42,12 @@ static const char usage_text[] =
 	"Run it on an otherwise idle machine: the report marks every point whose\n"
 	"repetitions spread by 20 % or more as unstable, and the fit leaves those out.\n";
 
+/* Called from several threads during the fit, one at a time: it only
+ * writes to stderr. */
 static void progress(void *ctx, const char *step, unsigned done, unsigned total)
 {
 	(void)ctx;
-	unsigned pct = total ? done * 100 / total : 0, bar = pct / 5;
-	fprintf(stderr, "\r\033[K  [%.*s%*s] %3u%%  %s", bar, "####################", 20 - bar, "", pct, step);
-	fflush(stderr);
-}
-
-static void progress_done(void)
-{
-	fputs("\r\033[K", stderr);
-	fflush(stderr);
+	cli_progress_bar(done, total, step);
 }
 
 /* The library's message without its "calibrate: " (cli_fail names the command). */
@@ -461,7 +455,7 @@ int cmd_calibrate(int argc, char **argv)
 	if (out_path && no_fit)
 		return cli_fail(2, CMD, "--out needs the fit: drop --no-fit");
 
-	if (!quiet && isatty(STDERR_FILENO)) {
+	if (cli_progress_wanted(quiet)) {
 		opts.progress = progress;
 		opts.progress_ctx = NULL;
 	}
@@ -472,7 +466,7 @@ int cmd_calibrate(int argc, char **argv)
 	if (!rc && !no_fit)
 		rc = calibrate_fit(res, &opts);
 	if (opts.progress)
-		progress_done();
+		cli_progress_clear();
 	if (rc) {
 		/* -EINVAL: what was asked for cannot be done here (usage). */
 		int status = cli_fail(rc == -EINVAL ? 2 : 1, CMD, "%s", msg());

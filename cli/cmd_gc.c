@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "out.h"
 #include "params.h"
+#include "progress.h"
 #include "xlat/cpu.h"
 #include "xlat/gc.h"
 #include "xlat/parse.h"
@@ -63,17 +63,6 @@ static void gib(uint64_t bytes, char *buf, size_t len)
 		xlat_parse_size_str(bytes, buf, len);
 	else
 		snprintf(buf, len, "%.2f GiB", (double)bytes / (1ULL << 30));
-}
-
-static void progress(void *ctx, uint64_t done, uint64_t total)
-{
-	(void)ctx;
-	if (!total)
-		return;
-	unsigned pct = (unsigned)(done * 100 / total), bar = pct / 4;
-	fprintf(stderr, "\r  [%.*s%*s] %3u%%", bar, "#########################", 25 - bar, "", pct);
-	if (done >= total)
-		fputs("\r\033[K", stderr);
 }
 
 /* The study's message without its "gc: " (the command names itself). */
@@ -336,10 +325,14 @@ int cmd_gc(int argc, char **argv)
 
 	if (gc_check(&cfg))
 		return cli_fail(2, "gc", "%s", why());
-	if (!quiet && isatty(STDERR_FILENO))
-		cfg.progress = progress;
+	bool progress = cli_progress_wanted(quiet);
+	if (progress)
+		cfg.progress = cli_progress_machine;
 	struct gc_result res;
-	if (gc_run(&cfg, &res))
+	int rc = gc_run(&cfg, &res);
+	if (progress)
+		cli_progress_clear();
+	if (rc)
 		return cli_fail(1, "gc", "%s", why());
 	struct out *o = out_begin(fmt, stdout);
 	report(o, &cfg, &res, (double)extra);

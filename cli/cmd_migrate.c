@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "out.h"
 #include "params.h"
+#include "progress.h"
 #include "xlat/migrate.h"
 #include "xlat/outfile.h"
 #include "xlat/parse.h"
@@ -112,14 +113,10 @@ static int key_index(int c)
 	}
 }
 
-static bool progress_on;
-
 static void progress(void *ctx, double now, uint64_t pending, unsigned round)
 {
 	(void)ctx;
-	if (progress_on)
-		fprintf(stderr, "\r  t=%.3f s  round %u  %llu pages to send\033[K", now, round,
-			(unsigned long long)pending);
+	cli_progress_line("  t=%.3f s  round %u  %llu pages to send", now, round, (unsigned long long)pending);
 }
 
 static double ms(double s)
@@ -248,17 +245,6 @@ static int plot(const char *path, const struct mig_result *r, const char *title)
 }
 
 /* ---- the report ----------------------------------------------------------------------- */
-
-static int cost_item(void *ctx, const char *key, const char *value, const char *source)
-{
-	struct out *o = ctx;
-	out_item_begin(o);
-	out_str(o, "key", key, NULL);
-	out_str(o, "value", value, NULL);
-	out_str(o, "source", source, NULL);
-	out_item_end(o);
-	return 0;
-}
 
 static int cost_text(void *ctx, const char *key, const char *value, const char *source)
 {
@@ -402,7 +388,7 @@ static void report(struct out *o, const struct mig_config *cfg, const struct mig
 		dirty_costs_foreach(&cfg->dirty.costs, cost_set, cost_text, NULL);
 	} else {
 		out_list_begin(o, "dirty_costs", NULL);
-		dirty_costs_foreach(&cfg->dirty.costs, cost_set, cost_item, o);
+		dirty_costs_foreach(&cfg->dirty.costs, cost_set, cli_param_item, o);
 		out_list_end(o);
 	}
 	cli_params(o, stdout, &cfg->machine);
@@ -626,12 +612,13 @@ int cmd_migrate(int argc, char **argv)
 	if (plot_path && xlat_outfile_check(plot_path, NULL))
 		return cli_fail(2, CMD, "--plot: %s", xlat_error());
 
-	progress_on = !quiet && isatty(STDERR_FILENO);
-	cfg.progress = progress;
+	bool progress_on = cli_progress_wanted(quiet);
+	if (progress_on)
+		cfg.progress = progress;
 	struct mig_result res;
 	int rc = mig_run(&cfg, &res);
 	if (progress_on)
-		fputs("\r\033[K", stderr);
+		cli_progress_clear();
 	if (rc)
 		return cli_fail(1, CMD, "%s", xlat_error());
 	struct out *o = out_begin(fmt, stdout);

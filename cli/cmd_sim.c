@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
 #include "out.h"
 #include "params.h"
+#include "progress.h"
 #include "xlat/cpu.h"
 #include "xlat/parse.h"
 #include "xlat/sim.h"
@@ -190,32 +190,6 @@ struct sim_opts {
 	bool given[O_END];
 	enum out_format out;
 };
-
-/* ---- the progress bar ---------------------------------------------------- */
-
-static bool bar_shown;
-
-static void progress(void *ctx, uint64_t done, uint64_t total)
-{
-	(void)ctx;
-	if (!total)
-		return;
-	unsigned pct = (unsigned)(done * 100 / total), bar = pct / 4;
-	fprintf(stderr, "\r  [%.*s%*s] %3u%%", bar, "#########################", 25 - bar, "", pct);
-	bar_shown = true;
-	if (done >= total) {
-		fputs("\r\033[K", stderr);
-		bar_shown = false;
-	}
-}
-
-/* An error during a run starts on a fresh line. */
-static void progress_clear(void)
-{
-	if (bar_shown)
-		fputs("\r\033[K", stderr);
-	bar_shown = false;
-}
 
 /* ---- the report ---------------------------------------------------------- */
 
@@ -547,16 +521,19 @@ int cmd_sim(int argc, char **argv)
 		}
 	}
 
-	if (!so.given[O_QUIET] && isatty(STDERR_FILENO))
-		cfg.progress = progress;
+	bool progress = cli_progress_wanted(so.given[O_QUIET]);
+	if (progress)
+		cfg.progress = cli_progress_machine;
 
 	struct sim_result res;
-	if (sim_run(&cfg, src, &res)) {
-		progress_clear();
+	int rc = sim_run(&cfg, src, &res);
+	/* What follows (the result, an error) starts on a fresh line. */
+	if (progress)
+		cli_progress_clear();
+	if (rc) {
 		status = cli_fail(1, CMD, "%s", xlat_error());
 		goto out;
 	}
-	progress_clear();
 	struct out *o = out_begin(so.out, stdout);
 	report(o, &cfg, src, &res);
 	out_end(o);

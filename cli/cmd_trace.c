@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "out.h"
+#include "progress.h"
 #include "xlat/outfile.h"
 #include "xlat/parse.h"
 #include "xlat/trace.h"
@@ -334,7 +335,7 @@ struct progress {
 static void progress_init(struct progress *p, const struct xlat_source *s, const struct opts *o)
 {
 	memset(p, 0, sizeof *p);
-	p->on = !o->quiet && isatty(STDERR_FILENO);
+	p->on = cli_progress_wanted(o->quiet);
 	p->s = s;
 	p->by_records = o->workload != NULL;
 	p->t0 = now_seconds();
@@ -395,7 +396,7 @@ static void progress_tick(struct progress *p, uint64_t records)
 		human_duration(secs * (double)(total - done) / (double)done, d, sizeof d);
 		snprintf(eta, sizeof eta, "  %3u%%  ETA %s", (unsigned)(done * 100 / total), d);
 	}
-	fprintf(stderr, "\r  %s records  %.1f M/s%s%s\033[K", rec, rate / 1e6, where, eta);
+	cli_progress_line("  %s records  %.1f M/s%s%s", rec, rate / 1e6, where, eta);
 	p->shown = true;
 }
 
@@ -403,7 +404,7 @@ static void progress_tick(struct progress *p, uint64_t records)
 static void progress_end(struct progress *p)
 {
 	if (p->shown)
-		fputs("\r\033[K", stderr);
+		cli_progress_clear();
 	p->shown = false;
 }
 

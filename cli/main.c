@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "out.h"
 
 struct command {
 	const char *name;
@@ -33,19 +34,6 @@ static void usage(FILE *fp)
 		fprintf(fp, "  %-8s %s\n", commands[i].name, commands[i].summary);
 }
 
-/* Prints s on one line: control bytes (a newline in a path, a terminal
- * escape from a trace's origin) are shown as \xNN, never sent raw. */
-static void put_line(FILE *fp, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\x%02x", c);
-		else
-			fputc(c, fp);
-	}
-}
-
 int cli_fail(int status, const char *cmd, const char *fmt, ...)
 {
 	va_list ap, again;
@@ -57,7 +45,7 @@ int cli_fail(int status, const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "xlat %s: ", cmd);
 	if (msg) {
 		vsnprintf(msg, (size_t)n + 1, fmt, again);
-		put_line(stderr, msg);
+		out_put_safe(stderr, msg);   /* one line, whatever msg holds */
 		free(msg);
 	} else {
 		vfprintf(stderr, fmt, again);

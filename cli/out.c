@@ -221,8 +221,7 @@ static char *utf8_clean(const char *str)
 	return out;
 }
 
-/* Text: control bytes as \xNN. */
-static void text_string(FILE *fp, const char *s)
+void out_put_safe(FILE *fp, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -289,10 +288,10 @@ static void field(struct out *o, const char *key, const char *val, const char *t
 			text = val;
 		if (o->in_item) {
 			fprintf(o->fp, "%s%s=", o->item_fields++ ? "  " : "    ", label ? label : key);
-			text_string(o->fp, text);
+			out_put_safe(o->fp, text);
 		} else {
 			fprintf(o->fp, "  %-36s ", label ? label : key);
-			text_string(o->fp, text);
+			out_put_safe(o->fp, text);
 			fputc('\n', o->fp);
 		}
 		break;

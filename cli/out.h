@@ -64,6 +64,10 @@ void out_end(struct out *o);
 
 enum out_format out_format(const struct out *o);
 
+/* Writes s with control bytes (a newline in a path, a terminal escape
+ * from a trace's origin) shown as \xNN, never sent raw. */
+void out_put_safe(FILE *fp, const char *s);
+
 /* Text renderings used by out_u64/out_f64, for commands that print their
  * own tables: v with thousands separators; v in fixed notation (four
  * significant digits, separators in the integer part). Return buf. */

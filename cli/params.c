@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "params.h"
 
-static int param_item(void *ctx, const char *key, const char *value, const char *source)
+int cli_param_item(void *ctx, const char *key, const char *value, const char *source)
 {
 	struct out *o = ctx;
 	out_item_begin(o);
@@ -60,7 +60,7 @@ void cli_params(struct out *o, FILE *fp, const struct machine_config *mc)
 		return;
 	}
 	out_list_begin(o, "params", NULL);
-	machine_config_foreach(mc, param_item, o);
+	machine_config_foreach(mc, cli_param_item, o);
 	out_list_end(o);
 }
 

@@ -20,6 +20,10 @@
 void cli_params(struct out *o, FILE *fp, const struct machine_config *mc);
 /* The text block alone (a --list-params listing). */
 void cli_params_text(FILE *fp, const struct machine_config *mc);
+/* One {key, value, source} item of an out list (out_list_begin first),
+ * ctx the struct out: a callback of machine_config_foreach and of other
+ * *_foreach listings of the same three strings. */
+int cli_param_item(void *ctx, const char *key, const char *value, const char *source);
 
 /* An option that stands for a key: "--mode" for "mode"; value NULL: the
  * option's argument is the key's value. */

@@ -3,7 +3,9 @@
  *  - failure leaves *out alone and records one bounded line;
  *  - a success prints back (decimal) to a string that parses to the same value;
  *  - a string without a unit means the same as size and as count;
- *  - xlat_parse_size_str never overruns and always writes a unit.
+ *  - xlat_parse_size_str never overruns and always writes a unit;
+ *  - xlat_parse_bool accepts one of its eight words (any case) or fails
+ *    leaving *out alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +66,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool digits = strspn(s, "0123456789") == len;
 	if (rs == 0 && (hex || digits))
 		XLAT_ASSERT(rc == 0 && vc == vs);
+
+	for (int was = 0; was < 2; was++) {
+		bool b = was;
+		int rb = xlat_parse_bool(s, &b);
+		XLAT_ASSERT(rb == 0 || rb == -22 /* EINVAL */);
+		if (rb) {
+			XLAT_ASSERT(b == was);
+			check_message();
+		} else {
+			XLAT_ASSERT(len >= 1 && len <= 5);
+		}
+	}
 	free(s);
 	return 0;
 }

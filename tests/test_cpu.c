@@ -759,7 +759,7 @@ static void overrides_rejected(void **state)
 	set_bad(&p, "ghz", "3.5GHz", "non-negative number");
 	set_bad(&p, "ghz", "nan", "non-negative number");
 	set_bad(&p, "pwc.style", "mixed", "unknown style 'mixed'");
-	set_bad(&p, "stlb.shared", "maybe", "expected 1 or 0");
+	set_bad(&p, "stlb.shared", "maybe", "stlb.shared: 'maybe' is not a boolean");
 	set_bad(&p, "cache.l1d.size", "12q", "not a size");
 	set_bad(&p, "mem_latency", "1.5", "not a whole number");
 

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "xlat/parse.h"
@@ -286,6 +287,42 @@ static void test_real(void **state)
 	assert_int_equal(xlat_parse_real(NULL, 1e12, &d), -EINVAL);
 }
 
+static void test_bool(void **state)
+{
+	static const char *const yes[] = { "1", "on", "yes", "true", "ON", "Yes", "TRUE" };
+	static const char *const no[] = { "0", "off", "no", "false", "OFF", "No", "False" };
+	bool b;
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		b = false;
+		assert_int_equal(xlat_parse_bool(yes[i], &b), 0);
+		assert_true(b);
+		b = true;
+		assert_int_equal(xlat_parse_bool(no[i], &b), 0);
+		assert_false(b);
+	}
+	static const char *const bad[] = { "", "maybe", "2", "01", " 1", "1 ", "y", "n", "truee", "o" };
+	for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		for (int was = 0; was < 2; was++) {
+			b = was;
+			if (xlat_parse_bool(bad[i], &b) != -EINVAL)
+				fail_msg("xlat_parse_bool(\"%s\") accepted it", bad[i]);
+			assert_int_equal(b, was);
+		}
+		const char *msg = xlat_error();
+		char quoted[96];
+		snprintf(quoted, sizeof quoted, "'%s' is not a boolean (1/0, on/off, yes/no, true/false)", bad[i]);
+		if (strcmp(msg, quoted))
+			fail_msg("xlat_parse_bool(\"%s\"): message \"%s\"", bad[i], msg);
+	}
+	assert_int_equal(xlat_parse_bool(NULL, &b), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "'' is not a boolean"));
+	/* Control bytes are shown, not sent to the terminal. */
+	assert_int_equal(xlat_parse_bool("\033[2J", &b), -EINVAL);
+	assert_non_null(strstr(xlat_error(), "'\\x1b[2J'"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_size_str),
 		cmocka_unit_test(test_digits),
 		cmocka_unit_test(test_real),
+		cmocka_unit_test(test_bool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

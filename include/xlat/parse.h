@@ -17,6 +17,8 @@
  * M = 10^6, G = 10^9, T = 10^12, P = 10^15, E = 10^18 ("10M" = 10,000,000),
  * no "i"/"b" suffix; hex ("0x...") is accepted without a unit.
  *
+ * Booleans: 1/0, on/off, yes/no, true/false, in any case.
+ *
  * Everything else is rejected with a one-line message (xlat_error()) that
  * quotes the input: empty strings, signs ("-1", "+1"), spaces, fractions,
  * unknown units, trailing junk, and values above 2^64-1. All functions
@@ -47,6 +49,12 @@ XLAT_MUST_CHECK int xlat_parse_digits(const char **s, uint64_t max, uint64_t *ou
  * most max. Signs, spaces, hex, "inf" and "nan" are rejected. 0, -EINVAL
  * or -ERANGE, with a message. */
 XLAT_MUST_CHECK int xlat_parse_real(const char *s, double max, double *out);
+
+/* A yes/no setting: 1, on, yes, true or 0, off, no, false, in any case.
+ * 0, or -EINVAL with a message quoting s ("'maybe' is not a boolean
+ * (1/0, on/off, yes/no, true/false)"; NULL reads as ""): the caller
+ * prefixes what it was reading. */
+XLAT_MUST_CHECK int xlat_parse_bool(const char *s, bool *out);
 
 /* Writes `bytes` exactly, in the largest binary unit that divides it
  * ("64 MiB", "524 KiB", "4097 B", "0 B"): exact, never rounded.

@@ -930,20 +930,12 @@ static int parse_double(const char *key, const char *v, double *out)
 	return 0;
 }
 
+/* A boolean key: the parse module's message after the key's name. */
 static int parse_bool(const char *key, const char *v, bool *out)
 {
-	static const char *const yes[] = { "1", "true", "yes", "on" }, *const no[] = { "0", "false", "no", "off" };
-	for (unsigned i = 0; i < 4; i++) {
-		if (v && !strcasecmp(v, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (v && !strcasecmp(v, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return xlat_fail(-EINVAL, "%s: expected 1 or 0 (true/false), not '%s'", key, v ? v : "");
+	if (xlat_parse_bool(v, out))
+		return xlat_fail(-EINVAL, "%s: %s", key, xlat_error());
+	return 0;
 }
 
 static void fmt_scalar(const struct cpu_preset *p, const struct scalar *s, char *buf, size_t len)

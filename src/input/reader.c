@@ -210,6 +210,19 @@ static void rd_consumed(struct rd *r, size_t n)
 	r->raw_off += n;
 }
 
+/* The input ended inside a decoder's stream or between two: 0 when the
+ * stream ended, or when bytes decoded before a cut are still to return
+ * (the error comes on the next call), else a truncated stream:
+ * -EINVAL. The caller stops either way. */
+static int rd_input_ended(struct rd *r, size_t n, const char *codec)
+{
+	if (!r->mid || n > 0)
+		return 0;
+	r->truncated = true;
+	return xlat_fail(-EINVAL, "%s: truncated %s stream at byte %llu", r->name, codec,
+			 (unsigned long long)r->raw_off);
+}
+
 static int64_t read_raw(struct rd *r, uint8_t *buf, size_t cap)
 {
 	size_t n = 0;
@@ -254,13 +267,9 @@ static int64_t read_gzip(struct rd *r, uint8_t *buf, size_t cap)
 		if (more < 0)
 			return more;
 		if (!more) {
-			if (r->mid && n > 0)
-				break;   /* the bytes before the cut first; the error next time */
-			if (r->mid) {
-				r->truncated = true;
-				return xlat_fail(-EINVAL, "%s: truncated gzip stream at byte %llu",
-						 r->name, (unsigned long long)r->raw_off);
-			}
+			int rc = rd_input_ended(r, n, "gzip");
+			if (rc)
+				return rc;
 			break;
 		}
 		if (r->done) {
@@ -365,13 +374,9 @@ static int64_t read_zstd(struct rd *r, uint8_t *buf, size_t cap)
 					 (unsigned long long)r->raw_off);
 		}
 		if (!more && out.pos == 0) {
-			if (r->mid && n > 0)
-				break;   /* the bytes before the cut first; the error next time */
-			if (r->mid) {
-				r->truncated = true;
-				return xlat_fail(-EINVAL, "%s: truncated zstd stream at byte %llu",
-						 r->name, (unsigned long long)r->raw_off);
-			}
+			int rc = rd_input_ended(r, n, "zstd");
+			if (rc)
+				return rc;
 			break;
 		}
 	}
@@ -386,13 +391,9 @@ static int64_t read_bzip2(struct rd *r, uint8_t *buf, size_t cap)
 		if (more < 0)
 			return more;
 		if (!more) {
-			if (r->mid && n > 0)
-				break;   /* the bytes before the cut first; the error next time */
-			if (r->mid) {
-				r->truncated = true;
-				return xlat_fail(-EINVAL, "%s: truncated bzip2 stream at byte %llu",
-						 r->name, (unsigned long long)r->raw_off);
-			}
+			int rc = rd_input_ended(r, n, "bzip2");
+			if (rc)
+				return rc;
 			break;
 		}
 		if (r->done) {

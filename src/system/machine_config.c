@@ -131,22 +131,6 @@ int machine_mode_parse(const char *name, enum machine_mode *m)
 	return rc;
 }
 
-static int parse_bool(const char *key, const char *v, bool *out)
-{
-	static const char *const yes[] = { "1", "on", "yes", "true" }, *const no[] = { "0", "off", "no", "false" };
-	for (unsigned i = 0; i < 4; i++) {
-		if (v && !strcasecmp(v, yes[i])) {
-			*out = true;
-			return 0;
-		}
-		if (v && !strcasecmp(v, no[i])) {
-			*out = false;
-			return 0;
-		}
-	}
-	return xlat_fail(-EINVAL, "%s: '%s' is not a boolean (1/0, on/off, yes/no, true/false)", key, v ? v : "");
-}
-
 static int set_machine_key(struct machine_config *c, const struct mkey *k, const char *v)
 {
 	void *field = (char *)c + k->off;
@@ -195,8 +179,8 @@ static int set_machine_key(struct machine_config *c, const struct mkey *k, const
 		return 0;
 	}
 	case K_BOOL:
-		if ((rc = parse_bool(k->key, v, &b)))
-			return rc;
+		if (xlat_parse_bool(v, &b))
+			return xlat_fail(-EINVAL, "%s: %s", k->key, xlat_error());
 		*(bool *)field = b;
 		return 0;
 	case K_TEE: {

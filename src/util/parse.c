@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xlat/parse.h"
 
@@ -96,6 +97,25 @@ int xlat_parse_real(const char *in, double max, double *out)
 		return xlat_fail(-ERANGE, "number '%s' is too large (max %g)", s, max);
 	*out = d;
 	return 0;
+}
+
+int xlat_parse_bool(const char *in, bool *out)
+{
+	static const char *const yes[] = { "1", "on", "yes", "true" }, *const no[] = { "0", "off", "no", "false" };
+	char qbuf[80];
+
+	for (unsigned i = 0; in && i < sizeof yes / sizeof yes[0]; i++) {
+		if (!strcasecmp(in, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(in, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+	return xlat_fail(-EINVAL, "'%s' is not a boolean (1/0, on/off, yes/no, true/false)",
+			 in ? quote(in, qbuf, sizeof qbuf) : "");
 }
 
 /* Shared by all three parsers; `what` names the value in messages. */
