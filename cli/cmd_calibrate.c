@@ -246,6 +246,8 @@ static void report_series(struct out *o, const struct calibrate_result *r)
 	char s[32];
 
 	out_section(o, "chase: translation cycles per load = (a) one line per 4 KiB page - (b) the same lines packed");
+	out_f64(o, "frames_consecutive_4k", r->series[CALIBRATE_4K].frames_consecutive,
+		"4 KiB pages on neighbouring frames (share; -1: unreadable)");
 	if (out_format(o) == OUT_TEXT) {
 		out_text(o, "  %-5s %9s %8s %8s %8s %7s", "pages", "footprint", "(a)", "(b)", "(a)-(b)", "spread");
 		if (f->done)

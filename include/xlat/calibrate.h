@@ -65,7 +65,8 @@ struct calibrate_options {
 	int cpu;                /* pin to this CPU; -1: the one we start on */
 	const char *base;       /* preset to fit from; NULL: closest by CPUID */
 	bool no_thp;            /* skip the THP-backed measurements */
-	/* Progress: called before each step (may be NULL). */
+	/* Progress: called before each step (may be NULL). The fit's model
+	 * runs call it from several threads, one call at a time. */
 	void (*progress)(void *ctx, const char *step, unsigned done, unsigned total);
 	void *progress_ctx;
 };
