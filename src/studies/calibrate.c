@@ -22,6 +22,8 @@
 #include "xlat/parse.h"
 #include "xlat/sim.h"
 #include "xlat/workload.h"
+#include "xlat/hv.h"
+#include "xlat/phys.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)
@@ -770,10 +772,10 @@ int calibrate_measure(const struct calibrate_options *opts, struct calibrate_res
 		double fc = res->series[bk].frames_consecutive = calh_frames_consecutive(A.base, A.bytes);
 		if (!thp && fc >= 0)
 			note(res, "The 4 KiB pages of the chase region got %s frames: %.0f %% of neighbouring pages are on "
-			     "neighbouring frames (/proc/self/pagemap). The model's regions are faulted in %s, so that "
-			     "theirs are alike (on a VM, scattered frames spread the host's leaf entries over more "
-			     "lines).", fc > 0.5 ? "mostly consecutive" : "scattered", 100 * fc,
-			     fc > 0.5 ? "address order" : "a random order");
+			     "neighbouring frames (/proc/self/pagemap). The model's regions are faulted in %s to "
+			     "match; its frames still come from one dense range, which on a VM makes its host leaf "
+			     "entries denser than the machine's (docs/calibrate.md).", fc > 0.5 ? "mostly consecutive" :
+			     "scattered", 100 * fc, fc > 0.5 ? "address order" : "a random order");
 		else if (!thp)
 			note(res, "The frames of the chase region could not be read (/proc/self/pagemap shows frame "
 			     "numbers to CAP_SYS_ADMIN only): the model's regions get scattered frames, as a kernel "
@@ -919,24 +921,60 @@ static void model_counts(uint64_t n, uint64_t *warm, uint64_t *meas)
 		*meas = n < 65536 ? n : 65536;
 }
 
-/* The pages of a chase region faulted in once each before the chase. The
- * model's OS hands out frames in fault order, so a random page order gives
- * the region scattered frames, address order consecutive ones: calibrate
- * uses what the measurement's region got (calh_frames_consecutive). Its
- * pages are touched in address order, but on this project's VM
- * /proc/self/pagemap showed the kernel's frames for 4,096 such pages with
- * no two consecutive (they spanned 3,629 of the host's EPT PTE lines where
- * consecutive frames would span 512). That matters for a VM: the host's
- * leaf entries for scattered guest frames are spread over many more lines,
- * and walks miss on them more. With THP the frames are consecutive within
- * each 2 MiB page (a huge page is one block) either way. */
-static int populate(struct machine *m, const struct xlat_workload *chase, bool scattered)
+/* Spreads the next `pages` 4 KiB frames the OS will hand out over about
+ * FRAME_SPREAD times as many: it takes a block of frames and gives back one
+ * after each gap of 0 .. 2 * FRAME_SPREAD - 2 (seeded), so the region's
+ * frames, taken lowest first, lie one per FRAME_SPREAD on average, at
+ * irregular distances. The rest of the block stays taken (by nothing the
+ * model walks). */
+#define FRAME_SPREAD 8
+static int spread_frames(struct phys *mem, uint64_t pages, uint64_t seed)
+{
+	uint64_t x = seed, block = pages * FRAME_SPREAD, base, at = 0;
+	int rc;
+
+	if ((rc = phys_alloc(mem, block, 1, &base)))
+		return rc;
+	for (uint64_t i = 0; i < pages; i++) {
+		uint64_t r = x += 0x9e3779b97f4a7c15ULL;
+		r = (r ^ (r >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		r = (r ^ (r >> 27)) * 0x94d049bb133111ebULL;
+		r ^= r >> 31;
+		at += r % (2 * FRAME_SPREAD - 1);
+		if (at >= block)
+			break;
+		phys_free(mem, base + at, 1);
+		at++;
+	}
+	return 0;
+}
+
+/* The pages of a chase region faulted in once each before the chase, as
+ * the measurement's region got its frames (calh_frames_consecutive). The
+ * model's OS hands out frames in fault order, lowest first: address order
+ * gives consecutive frames. `scattered` gives them as a long-running
+ * kernel does (on this project's VM /proc/self/pagemap showed 4,096 pages
+ * of such a region on 3,629 of the host's EPT PTE lines, none on
+ * neighbouring frames, where consecutive frames span 512): the frames are
+ * spread first (spread_frames), then faulted in a random page order. On a
+ * VM that matters: the host's leaf entries for spread guest frames lie on
+ * many more lines, and 4 KiB walks miss on them more (THP's pages are one
+ * block each either way). */
+static int populate(struct machine *m, const struct xlat_workload *chase, bool scattered, bool thp)
 {
 	struct xlat_workload w;
 	struct xlat_source *src;
 	uint64_t done;
 	int rc;
 
+	w.size = xlat_align_up(chase->size, XLAT_PAGE_SIZE);
+	if (scattered && !thp) {
+		struct vm *vm = machine_vm(m);
+		struct phys *mem = vm ? vm_gpa_space(vm) : machine_host(m);
+		if ((rc = spread_frames(mem, w.size / XLAT_PAGE_SIZE + w.size / (512 * XLAT_PAGE_SIZE) + 8,
+					chase->seed ^ 0x5bd1e995ULL)))
+			return rc;
+	}
 	if ((rc = xlat_workload_init(&w, scattered ? "chase" : "stride")))
 		return rc;
 	w.base = chase->base;
@@ -988,7 +1026,7 @@ int calibrate_model_point(const struct cpu_preset *cpu, bool nested, enum calibr
 		xlat_source_close(src);
 		return rc;
 	}
-	rc = populate(m, &w, scattered);
+	rc = populate(m, &w, scattered, bk == CALIBRATE_THP);
 	if (!rc)
 		rc = machine_run(m, src, warm, &done);
 	if (!rc && done != warm)
