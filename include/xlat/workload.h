@@ -48,7 +48,10 @@
  *             offset inside the page is uniform, access-aligned
  *   chase     pointer chase: element P(i mod n) of n = size / unit, P a
  *             seeded random permutation, so the stream visits every element
- *             once per cycle in a random cyclic order (reads by default)
+ *             once per cycle in a random cyclic order (reads by default);
+ *             an element of two lines or more is read at one of its lines,
+ *             each block of unit/64 consecutive elements using every line
+ *             offset once (the L1D sets share a page chase's lines)
  *   sparse    the seed's 64 MiB process: `size` bytes (default 64 MiB,
  *             128k..512g)
  *             spread over the 47-bit user space in seven regions like a
