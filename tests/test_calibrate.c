@@ -382,6 +382,19 @@ static void fit_models_a_vm_without_huge_reach_as_nested(void **state)
 	assert_non_null(strstr(param(r, "stlb.4k.hash")->note, "gradual"));
 	r->reach[CALIBRATE_4K] = saved;
 
+	/* Without 2 MiB reach the THP sweep measured the same 4 KiB entries:
+	 * the fit takes the geometric mean of the two sweeps' knees. */
+	r->reach[CALIBRATE_THP] = r->reach[CALIBRATE_4K];
+	r->reach[CALIBRATE_THP].knee[1] = 2400;           /* the 4 KiB sweep's: 1536 */
+	assert_int_equal(calibrate_fit(r, NULL), 0);
+	assert_string_equal(param(r, "stlb.4k.entries")->value, "1920");   /* sqrt(1536 x 2400), 160 sets x 12 */
+	assert_non_null(strstr(param(r, "stlb.4k.entries")->note, "THP"));
+	r->huge_reach = CALIBRATE_HUGE_UNKNOWN;            /* not the same entries: the 4 KiB sweep's alone */
+	assert_int_equal(calibrate_fit(r, NULL), 0);
+	assert_string_equal(param(r, "stlb.4k.entries")->value, "1536");
+	r->huge_reach = CALIBRATE_HUGE_NO;
+	memset(&r->reach[CALIBRATE_THP], 0, sizeof r->reach[CALIBRATE_THP]);
+
 	/* A user's base wins over CPUID. */
 	struct calibrate_options o;
 	calibrate_options_init(&o);
