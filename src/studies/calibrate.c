@@ -1537,7 +1537,7 @@ static void fit_errors(struct calibrate_result *r, int which)
  * For the usable points i: pred_i(v) = k0_i + sum_j v_j k_ij, the model's
  * (a) - (b) with every FITTED parameter at 0 plus what each adds (coef).
  * The objective is the target's: the excess of |ln(pred / measured)| over
- * ln 1.5 (the 0.67-1.5x band), squared and summed, plus a hundredth of the
+ * ln 1.4 (inside the 0.67-1.5x band), squared and summed, plus a hundredth of the
  * squared log errors (so that inside the band the fit still centres).
  * Least squares of the relative error gives the start; a pattern search
  * within the bounds, deterministic, finishes. */
@@ -1559,7 +1559,10 @@ static double lin_pred(const struct lin_fit *L, unsigned i, const double *v)
 
 static double lin_objective(const struct lin_fit *L, const double *v)
 {
-	const double band = log(1.5);
+	/* The judged band is 0.67-1.5x; the fit aims a little inside it
+	 * (1.4x), so that a point the fit puts at its edge is not pushed out
+	 * by the rounding to whole values or the next point's pull. */
+	const double band = log(1.4);
 	double sum = 0;
 	for (unsigned i = 0; i < L->n; i++) {
 		double p = lin_pred(L, i, v), e = fabs(log((p > 0.01 ? p : 0.01) / L->y[i]));
