@@ -772,10 +772,11 @@ int calibrate_measure(const struct calibrate_options *opts, struct calibrate_res
 		double fc = res->series[bk].frames_consecutive = calh_frames_consecutive(A.base, A.bytes);
 		if (!thp && fc >= 0)
 			note(res, "The 4 KiB pages of the chase region got %s frames: %.0f %% of neighbouring pages are on "
-			     "neighbouring frames (/proc/self/pagemap). The model's regions are faulted in %s to "
-			     "match; its frames still come from one dense range, which on a VM makes its host leaf "
-			     "entries denser than the machine's (docs/calibrate.md).", fc > 0.5 ? "mostly consecutive" :
-			     "scattered", 100 * fc, fc > 0.5 ? "address order" : "a random order");
+			     "neighbouring frames (/proc/self/pagemap). The model's regions get frames alike: %s "
+			     "(on a VM, spread guest frames put the host's leaf entries on more lines).",
+			     fc > 0.5 ? "mostly consecutive" : "scattered", 100 * fc,
+			     fc > 0.5 ? "faulted in address order" :
+			     "spread over eight times as many frames and faulted in a random order");
 		else if (!thp)
 			note(res, "The frames of the chase region could not be read (/proc/self/pagemap shows frame "
 			     "numbers to CAP_SYS_ADMIN only): the model's regions get scattered frames, as a kernel "
