@@ -38,6 +38,8 @@
 #ifndef XLAT_HARDWARE_CACHE_IMPL_H
 #define XLAT_HARDWARE_CACHE_IMPL_H
 
+#include <string.h>
+
 #include "xlat/cache.h"
 
 struct plevel {
@@ -89,8 +91,7 @@ static inline uint32_t pcache_find(const uint64_t *s, uint32_t n, uint64_t line)
  * content is overwritten). */
 static inline void pcache_push_front(uint64_t *s, uint32_t n, uint64_t line)
 {
-	for (uint32_t w = n; w > 0; w--)
-		s[w] = s[w - 1];
+	memmove(s + 1, s, n * sizeof *s);
 	s[0] = line;
 }
 
